@@ -1,0 +1,407 @@
+package collab
+
+import (
+	"strings"
+	"time"
+)
+
+// Status is where a collaboration is in its lifecycle.
+type Status string
+
+// The states of a collaboration. Declined, Expired, Withdrawn and Ended are final.
+const (
+	Pending   Status = "pending"
+	Active    Status = "active"
+	Ending    Status = "ending"
+	Ended     Status = "ended"
+	Declined  Status = "declined"
+	Expired   Status = "expired"
+	Withdrawn Status = "withdrawn"
+)
+
+// Statuses lists every status, in lifecycle order.
+var Statuses = []Status{Pending, Active, Ending, Ended, Declined, Expired, Withdrawn}
+
+// Final reports whether no transition leaves s.
+func (s Status) Final() bool {
+	return s == Ended || s == Declined || s == Expired || s == Withdrawn
+}
+
+// ParseStatus returns the status named s. It returns EINVALID status_invalid otherwise.
+func ParseStatus(s string) (Status, error) {
+	for _, st := range Statuses {
+		if string(st) == s {
+			return st, nil
+		}
+	}
+	return "", Invalid("status", "status_invalid", "use one of pending, active, ending, ended, declined, expired, withdrawn", "unknown status %q", s)
+}
+
+// InvoiceRecipient says who pays for the solution during the collaboration.
+type InvoiceRecipient string
+
+// The invoice recipients an activation may choose.
+const (
+	InvoiceOffice   InvoiceRecipient = "office"
+	InvoiceCustomer InvoiceRecipient = "customer"
+)
+
+// Scenario is how an activation found the customer (shared/DOMAIN.md, Activate).
+type Scenario string
+
+// The three activation scenarios.
+const (
+	ExistingSolution Scenario = "existing_solution" // the company already has the solution
+	NewSolution      Scenario = "new_solution"      // the company exists but lacks the solution
+	NewCompany       Scenario = "new_company"       // the customer is not yet a company here
+)
+
+// Transition is one entry of a collaboration's history: who moved it from where to where, when
+// and why.
+type Transition struct {
+	At     time.Time
+	Actor  Actor
+	From   Status // empty for the activation
+	To     Status
+	Reason string
+}
+
+// Collaboration is an accounting office and one customer company sharing one solution. Its state
+// is unexported and changes only through its transition methods, each of which appends to the
+// history.
+type Collaboration struct {
+	rec     CollaborationRecord
+	history []Transition // transitions made since the collaboration was loaded or created
+}
+
+// CollaborationRecord is the stored form of a collaboration: storage reads and writes it, and
+// readers see it through Collaboration.Record. Version counts writes, for optimistic locking.
+type CollaborationRecord struct {
+	ID               string
+	OfficeID         string
+	CustomerNo       string
+	CompanyID        string
+	Solution         Solution
+	TaskID           string // empty for a collaboration imported without a task
+	Status           Status
+	Scenario         Scenario
+	InvoiceRecipient InvoiceRecipient
+	StartPeriod      Period
+	AgreementMonths  int       // 0 when the solution has no agreement period
+	AgreementEndsAt  time.Time // zero when the solution has no agreement period
+	ReminderSentAt   time.Time // the agreement-ending reminder for the current period
+	InvitationHash   string    // hash of the live invitation's token, while pending
+	InvitationExpiry time.Time
+	Outcome          Outcome // chosen when ending
+	TeardownError    string  // the last teardown failure, while ending
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+	Version          int
+}
+
+// ActivationInput is what an office employee chooses when activating.
+type ActivationInput struct {
+	ID               string
+	OfficeID         string
+	Customer         Customer
+	CompanyID        string
+	Task             Task
+	Solution         Solution
+	InvoiceRecipient InvoiceRecipient
+	StartPeriod      Period
+	AgreementMonths  int
+	Scenario         Scenario
+}
+
+// Activate creates a pending collaboration. It returns EINVALID solution_unknown,
+// agreement_period_required, agreement_period_invalid, agreement_period_not_applicable,
+// invoice_recipient_invalid, or ECONFLICT task_customer_mismatch.
+func Activate(in ActivationInput, by Actor, now time.Time) (*Collaboration, error) {
+	rules, err := Rules(in.Solution)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkAgreement(rules, in.AgreementMonths); err != nil {
+		return nil, err
+	}
+	if in.InvoiceRecipient != InvoiceOffice && in.InvoiceRecipient != InvoiceCustomer {
+		return nil, Invalid("invoiceRecipient", "invoice_recipient_invalid", `use "office" or "customer"`,
+			"unknown invoice recipient %q", in.InvoiceRecipient)
+	}
+	if in.Task.CustomerNo != in.Customer.No {
+		return nil, Errorf(ECONFLICT, "task_customer_mismatch", "choose a task connected to this customer",
+			"task %s belongs to customer %s, not %s", in.Task.ID, in.Task.CustomerNo, in.Customer.No)
+	}
+	c := &Collaboration{rec: CollaborationRecord{
+		ID:               in.ID,
+		OfficeID:         in.OfficeID,
+		CustomerNo:       in.Customer.No,
+		CompanyID:        in.CompanyID,
+		Solution:         in.Solution,
+		TaskID:           in.Task.ID,
+		Scenario:         in.Scenario,
+		InvoiceRecipient: in.InvoiceRecipient,
+		StartPeriod:      in.StartPeriod,
+		AgreementMonths:  in.AgreementMonths,
+		CreatedAt:        now,
+	}}
+	if in.AgreementMonths > 0 {
+		c.rec.AgreementEndsAt = in.StartPeriod.AddMonths(in.AgreementMonths).Start()
+	}
+	c.move(Pending, by, now, "activated ("+string(in.Scenario)+")")
+	return c, nil
+}
+
+func checkAgreement(rules SolutionRules, months int) error {
+	if !rules.HasAgreementPeriod() {
+		if months != 0 {
+			return Invalid("agreementMonths", "agreement_period_not_applicable", "leave agreementMonths out",
+				"%s has no agreement period", rules.Name)
+		}
+		return nil
+	}
+	if months == 0 {
+		return Invalid("agreementMonths", "agreement_period_required", "choose an agreement period of 3 or 12 months",
+			"%s needs an agreement period", rules.Name)
+	}
+	for _, m := range rules.AgreementMonths {
+		if m == months {
+			return nil
+		}
+	}
+	return Invalid("agreementMonths", "agreement_period_invalid", "choose an agreement period of 3 or 12 months",
+		"%d months is not an agreement period of %s", months, rules.Name)
+}
+
+// RestoreCollaboration rebuilds a collaboration from its stored record. Storage uses it; rules
+// never see a record directly.
+func RestoreCollaboration(r CollaborationRecord) *Collaboration {
+	return &Collaboration{rec: r}
+}
+
+// Record returns a copy of the collaboration's state, for storage and for reading.
+func (c *Collaboration) Record() CollaborationRecord { return c.rec }
+
+// NewTransitions returns the transitions made since the collaboration was loaded or created, for
+// storage to append to the stored history.
+func (c *Collaboration) NewTransitions() []Transition { return c.history }
+
+// ID returns the collaboration's id.
+func (c *Collaboration) ID() string { return c.rec.ID }
+
+// Status returns the collaboration's current status.
+func (c *Collaboration) Status() Status { return c.rec.Status }
+
+// Rules returns the rules of the collaboration's solution.
+func (c *Collaboration) Rules() SolutionRules { return Solutions[c.rec.Solution] }
+
+func (c *Collaboration) move(to Status, by Actor, now time.Time, reason string) {
+	c.history = append(c.history, Transition{At: now, Actor: by, From: c.rec.Status, To: to, Reason: reason})
+	c.rec.Status = to
+	c.rec.UpdatedAt = now
+}
+
+func (c *Collaboration) require(s Status, code, fix string) error {
+	if c.rec.Status != s {
+		return Errorf(ECONFLICT, code, fix, "the collaboration is %s, not %s", c.rec.Status, s)
+	}
+	return nil
+}
+
+const notPendingFix = "only a pending invitation can be answered, resent or withdrawn; reload the collaboration to see its state"
+
+// Invite records the live invitation of a pending collaboration (at activation and on resend).
+// It returns ECONFLICT collaboration_not_pending.
+func (c *Collaboration) Invite(inv Invitation) error {
+	if err := c.require(Pending, "collaboration_not_pending", notPendingFix); err != nil {
+		return err
+	}
+	c.rec.InvitationHash = inv.TokenHash
+	c.rec.InvitationExpiry = inv.ExpiresAt
+	return nil
+}
+
+// Accept makes a pending collaboration active. It returns ECONFLICT collaboration_not_pending.
+func (c *Collaboration) Accept(by Actor, now time.Time) error {
+	if err := c.require(Pending, "collaboration_not_pending", notPendingFix); err != nil {
+		return err
+	}
+	c.rec.InvitationHash = ""
+	c.move(Active, by, now, "invitation accepted")
+	return nil
+}
+
+// Decline ends a pending collaboration at the customer's wish. It returns ECONFLICT
+// collaboration_not_pending.
+func (c *Collaboration) Decline(by Actor, now time.Time) error {
+	if err := c.require(Pending, "collaboration_not_pending", notPendingFix); err != nil {
+		return err
+	}
+	c.rec.InvitationHash = ""
+	c.move(Declined, by, now, "invitation declined")
+	return nil
+}
+
+// Withdraw ends a pending collaboration at the office's wish. It returns ECONFLICT
+// collaboration_not_pending.
+func (c *Collaboration) Withdraw(by Actor, now time.Time) error {
+	if err := c.require(Pending, "collaboration_not_pending", notPendingFix); err != nil {
+		return err
+	}
+	c.rec.InvitationHash = ""
+	c.move(Withdrawn, by, now, "invitation withdrawn by the office")
+	return nil
+}
+
+// Expire ends a pending collaboration whose invitation has run out. It returns ECONFLICT
+// collaboration_not_pending, or invitation_not_expired when the invitation is still live at now.
+func (c *Collaboration) Expire(now time.Time) error {
+	if err := c.require(Pending, "collaboration_not_pending", notPendingFix); err != nil {
+		return err
+	}
+	if now.Before(c.rec.InvitationExpiry) {
+		return Errorf(ECONFLICT, "invitation_not_expired", "wait until the invitation expires",
+			"the invitation is live until %s", c.rec.InvitationExpiry.Format(time.RFC3339))
+	}
+	c.rec.InvitationHash = ""
+	c.move(Expired, System, now, "invitation expired unanswered")
+	return nil
+}
+
+// EndBlockers returns every rule that stops the collaboration from ending with outcome right now,
+// each with its fix; none means End would succeed. company is the customer company and facts what
+// the solution last reported about it.
+func (c *Collaboration) EndBlockers(outcome Outcome, company Company, facts SolutionFacts) []Blocker {
+	var bs []Blocker
+	if c.rec.Status != Active {
+		bs = append(bs, Blocker{Code: "collaboration_not_active",
+			Message: "the collaboration is " + string(c.rec.Status) + ", only an active collaboration can be ended",
+			Fix:     "reload the collaboration; a pending one can be withdrawn or declined instead"})
+	}
+	rules := c.Rules()
+	if !rules.Allows(outcome) {
+		bs = append(bs, Blocker{Code: "outcome_not_allowed",
+			Message: rules.Name + " cannot end with outcome " + string(outcome),
+			Fix:     "choose one of: " + outcomeList(rules.Outcomes)})
+	}
+	if company.MainContact == "" {
+		bs = append(bs, Blocker{Code: "main_contact_missing",
+			Message: "the company has no main contact",
+			Fix:     "set an administrator of the company as main contact (create the user first if needed)"})
+	}
+	for _, p := range rules.Preconditions {
+		if b := p.Check(facts); b != nil {
+			bs = append(bs, *b)
+		}
+	}
+	return bs
+}
+
+func outcomeList(outcomes []Outcome) string {
+	names := make([]string, len(outcomes))
+	for i, o := range outcomes {
+		names[i] = string(o)
+	}
+	return strings.Join(names, ", ")
+}
+
+// End moves an active collaboration to ending; the teardown then runs asynchronously. It refuses
+// with the first of EndBlockers as an *Error (kind ECONFLICT, with every blocker attached):
+// collaboration_not_active, outcome_not_allowed, main_contact_missing,
+// payroll_handover_incomplete, expenses_not_submitted.
+func (c *Collaboration) End(by Actor, outcome Outcome, company Company, facts SolutionFacts, now time.Time) error {
+	if bs := c.EndBlockers(outcome, company, facts); len(bs) > 0 {
+		return &Error{Kind: ECONFLICT, Code: bs[0].Code, Message: bs[0].Message, Fix: bs[0].Fix, Blockers: bs}
+	}
+	c.rec.Outcome = outcome
+	c.move(Ending, by, now, "ended with outcome "+string(outcome))
+	return nil
+}
+
+// ExpireAgreement starts ending an active collaboration whose agreement period has run out, with
+// outcome Continue (nothing is deleted). It returns ECONFLICT collaboration_not_active or
+// agreement_not_expired.
+func (c *Collaboration) ExpireAgreement(now time.Time) error {
+	if err := c.require(Active, "collaboration_not_active", "only an active collaboration's agreement can expire"); err != nil {
+		return err
+	}
+	if c.rec.AgreementEndsAt.IsZero() || now.Before(c.rec.AgreementEndsAt) {
+		return Errorf(ECONFLICT, "agreement_not_expired", "wait until the agreement period ends",
+			"the agreement period has not ended")
+	}
+	c.rec.Outcome = Continue
+	c.move(Ending, System, now, "agreement period ended without renewal")
+	return nil
+}
+
+// FinishTeardown marks an ending collaboration ended once its teardown is done. It returns
+// ECONFLICT collaboration_not_ending.
+func (c *Collaboration) FinishTeardown(now time.Time) error {
+	if err := c.require(Ending, "collaboration_not_ending", "only an ending collaboration finishes its teardown"); err != nil {
+		return err
+	}
+	c.rec.TeardownError = ""
+	c.move(Ended, System, now, "teardown complete")
+	return nil
+}
+
+// RecordTeardownFailure keeps an ending collaboration ending with the failure on record, so an
+// operator sees it. It returns ECONFLICT collaboration_not_ending.
+func (c *Collaboration) RecordTeardownFailure(msg string, now time.Time) error {
+	if err := c.require(Ending, "collaboration_not_ending", "only an ending collaboration has a teardown"); err != nil {
+		return err
+	}
+	c.rec.TeardownError = msg
+	c.rec.UpdatedAt = now
+	return nil
+}
+
+// Link connects a collaboration imported without a task to a task of the same customer. It
+// returns ECONFLICT collaboration_already_linked, collaboration_final or task_customer_mismatch.
+func (c *Collaboration) Link(task Task, by Actor, now time.Time) error {
+	if c.rec.TaskID != "" {
+		return Errorf(ECONFLICT, "collaboration_already_linked", "nothing to do; the collaboration already has a task",
+			"the collaboration is linked to task %s", c.rec.TaskID)
+	}
+	if c.rec.Status.Final() {
+		return Errorf(ECONFLICT, "collaboration_final", "a finished collaboration cannot be linked",
+			"the collaboration is %s", c.rec.Status)
+	}
+	if task.CustomerNo != c.rec.CustomerNo {
+		return Errorf(ECONFLICT, "task_customer_mismatch", "choose a task connected to this customer",
+			"task %s belongs to customer %s, not %s", task.ID, task.CustomerNo, c.rec.CustomerNo)
+	}
+	c.rec.TaskID = task.ID
+	c.history = append(c.history, Transition{At: now, Actor: by, From: c.rec.Status, To: c.rec.Status,
+		Reason: "linked to task " + task.ID})
+	c.rec.UpdatedAt = now
+	return nil
+}
+
+// Renew extends an active collaboration's agreement period by months (3 or 12). It returns
+// ECONFLICT collaboration_not_active or agreement_period_not_applicable, or EINVALID
+// agreement_period_invalid.
+func (c *Collaboration) Renew(months int, by Actor, now time.Time) error {
+	if err := c.require(Active, "collaboration_not_active", "only an active collaboration can be renewed"); err != nil {
+		return err
+	}
+	rules := c.Rules()
+	if !rules.HasAgreementPeriod() {
+		return Errorf(ECONFLICT, "agreement_period_not_applicable", "nothing to renew",
+			"%s has no agreement period", rules.Name)
+	}
+	if err := checkAgreement(rules, months); err != nil {
+		return err
+	}
+	c.rec.AgreementEndsAt = c.rec.AgreementEndsAt.AddDate(0, months, 0)
+	c.rec.ReminderSentAt = time.Time{}
+	c.history = append(c.history, Transition{At: now, Actor: by, From: Active, To: Active,
+		Reason: "agreement period renewed until " + c.rec.AgreementEndsAt.Format("2006-01-02")})
+	c.rec.UpdatedAt = now
+	return nil
+}
+
+// MarkReminderSent records that the agreement-ending reminder went out for the current period.
+func (c *Collaboration) MarkReminderSent(now time.Time) {
+	c.rec.ReminderSentAt = now
+}

@@ -1,0 +1,111 @@
+package collab
+
+import "time"
+
+// Role is a customer user's role in a company.
+type Role string
+
+// The roles of a company user.
+const (
+	Administrator Role = "administrator"
+	RegularUser   Role = "user"
+)
+
+// ParseRole returns the role named s. It returns EINVALID role_invalid otherwise.
+func ParseRole(s string) (Role, error) {
+	switch r := Role(s); r {
+	case Administrator, RegularUser:
+		return r, nil
+	}
+	return "", Invalid("role", "role_invalid", `use "administrator" or "user"`, "unknown role %q", s)
+}
+
+// Language is the language e-mails and pages are written in for someone.
+type Language string
+
+// The supported languages; Swedish is the default.
+const (
+	Swedish Language = "sv"
+	English Language = "en"
+)
+
+// ParseLanguage returns the language named s, Swedish when s is empty. It returns EINVALID
+// language_invalid otherwise.
+func ParseLanguage(field, s string) (Language, error) {
+	switch l := Language(s); l {
+	case "":
+		return Swedish, nil
+	case Swedish, English:
+		return l, nil
+	}
+	return "", Invalid(field, "language_invalid", `use "sv" or "en"`, "unsupported language %q", s)
+}
+
+// Company is a customer company. It has at most one main contact, who is an administrator.
+// Admins counts its administrators, so the last one cannot be demoted even by concurrent requests
+// (storage writes the company under its version).
+type Company struct {
+	ID          string
+	Name        string
+	OrgNo       string
+	MainContact string // user id; empty when the company has none
+	Admins      int
+	CreatedAt   time.Time
+	Version     int
+}
+
+// User is a person's membership of a company.
+type User struct {
+	CompanyID string
+	ID        string
+	Name      string
+	Email     string
+	Language  Language
+	Role      Role
+	CreatedAt time.Time
+	Version   int
+}
+
+// AddUser counts a new user of the company.
+func (c *Company) AddUser(u User) {
+	if u.Role == Administrator {
+		c.Admins++
+	}
+}
+
+// SetMainContact makes u the company's main contact. It returns ENOTFOUND user_not_found when u
+// is not a user of the company and ECONFLICT user_not_administrator when u is not an administrator.
+func (c *Company) SetMainContact(u User) error {
+	if u.CompanyID != c.ID {
+		return Errorf(ENOTFOUND, "user_not_found", "create the user in the company first", "the user is not a user of this company")
+	}
+	if u.Role != Administrator {
+		return Errorf(ECONFLICT, "user_not_administrator", "make the user an administrator first",
+			"the main contact must be an administrator")
+	}
+	c.MainContact = u.ID
+	return nil
+}
+
+// ChangeRole gives u the role. It returns ECONFLICT last_administrator when u is the company's
+// last administrator, and main_contact_demotion when u is the main contact.
+func (c *Company) ChangeRole(u *User, role Role) error {
+	if u.Role == role {
+		return nil
+	}
+	if role == RegularUser {
+		if c.MainContact == u.ID {
+			return Errorf(ECONFLICT, "main_contact_demotion", "set another administrator as main contact first",
+				"the main contact must stay an administrator")
+		}
+		if c.Admins <= 1 {
+			return Errorf(ECONFLICT, "last_administrator", "make another user an administrator first",
+				"a company needs at least one administrator")
+		}
+		c.Admins--
+	} else {
+		c.Admins++
+	}
+	u.Role = role
+	return nil
+}

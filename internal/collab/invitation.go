@@ -1,0 +1,97 @@
+package collab
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"time"
+)
+
+// TokenBytes is the entropy of an invitation token: 256 bits.
+const TokenBytes = 32
+
+// tokenLen is the length of a token in the link: unpadded base64url of TokenBytes.
+var tokenLen = base64.RawURLEncoding.EncodedLen(TokenBytes)
+
+// Invitation is the single-use, expiring link a customer answers a pending collaboration with.
+// Only the hash of its token is stored; the token itself exists only in the e-mail.
+type Invitation struct {
+	TokenHash       string
+	CollaborationID string
+	CreatedAt       time.Time
+	ExpiresAt       time.Time
+	UsedAt          time.Time
+	RevokedAt       time.Time
+	Version         int
+}
+
+// NewInvitation creates an invitation for a collaboration that expires after ttl, and returns it
+// with the token for the link.
+func NewInvitation(collaborationID string, now time.Time, ttl time.Duration) (string, Invitation) {
+	b := make([]byte, TokenBytes)
+	rand.Read(b) // never returns an error; crashes the program if the system's source fails
+	token := base64.RawURLEncoding.EncodeToString(b)
+	return token, Invitation{
+		TokenHash:       HashToken(token),
+		CollaborationID: collaborationID,
+		CreatedAt:       now,
+		ExpiresAt:       now.Add(ttl),
+	}
+}
+
+// HashToken returns the stored form of a token: hex SHA-256. A token has 256 bits of entropy, so
+// a fast unsalted hash is enough to make the stored value useless to a reader of the table.
+func HashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// ParseToken checks that s has the shape of a token and returns its hash. It returns ENOTFOUND
+// invitation_not_found otherwise: a malformed token is as unknown as a wrong one.
+func ParseToken(s string) (string, error) {
+	if len(s) != tokenLen {
+		return "", errUnknownInvitation
+	}
+	if _, err := base64.RawURLEncoding.DecodeString(s); err != nil {
+		return "", errUnknownInvitation
+	}
+	return HashToken(s), nil
+}
+
+var errUnknownInvitation = Errorf(ENOTFOUND, "invitation_not_found",
+	"check that the whole link was copied, or ask the accounting office to resend the invitation",
+	"there is no such invitation")
+
+// Live returns nil when the invitation can still be answered at now, or EGONE invitation_used,
+// invitation_revoked or invitation_expired.
+func (i Invitation) Live(now time.Time) error {
+	switch {
+	case !i.UsedAt.IsZero():
+		return Errorf(EGONE, "invitation_used", "open the collaboration in My Spiris instead",
+			"this invitation has already been answered")
+	case !i.RevokedAt.IsZero():
+		return Errorf(EGONE, "invitation_revoked", "use the newest invitation e-mail, or ask the office to resend",
+			"this invitation was replaced or withdrawn")
+	case !now.Before(i.ExpiresAt):
+		return Errorf(EGONE, "invitation_expired", "ask the accounting office to send a new invitation",
+			"this invitation expired on %s", i.ExpiresAt.Format("2006-01-02"))
+	}
+	return nil
+}
+
+// Use marks the invitation answered. It returns the errors of Live.
+func (i *Invitation) Use(now time.Time) error {
+	if err := i.Live(now); err != nil {
+		return err
+	}
+	i.UsedAt = now
+	return nil
+}
+
+// Revoke kills the invitation (resend or withdraw). A used invitation stays used.
+func (i *Invitation) Revoke(now time.Time) {
+	if i.UsedAt.IsZero() && i.RevokedAt.IsZero() {
+		i.RevokedAt = now
+	}
+}

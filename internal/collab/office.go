@@ -1,0 +1,59 @@
+package collab
+
+import "slices"
+
+// EmployeeRole is an office employee's role at the office.
+type EmployeeRole string
+
+// The roles of an office employee.
+const (
+	OfficeAdministrator EmployeeRole = "administrator"
+	OfficeStaff         EmployeeRole = "employee"
+)
+
+// ParseEmployeeRole returns the role named s. It returns EINVALID role_invalid otherwise.
+func ParseEmployeeRole(s string) (EmployeeRole, error) {
+	switch r := EmployeeRole(s); r {
+	case OfficeAdministrator, OfficeStaff:
+		return r, nil
+	}
+	return "", Invalid("role", "role_invalid", `use "administrator" or "employee"`, "unknown role %q", s)
+}
+
+// Office is an accounting office.
+type Office struct {
+	ID   string
+	Name string
+}
+
+// Employee is a person working at an office.
+type Employee struct {
+	OfficeID string
+	UserID   string
+	Name     string
+	Email    string
+	Language Language
+	Role     EmployeeRole
+}
+
+// Customer is a customer of an office, as Practice management knows it. CompanyID is set once the
+// customer is a company here.
+type Customer struct {
+	OfficeID  string
+	No        string
+	Name      string
+	OrgNo     string
+	CompanyID string
+}
+
+// Task is an engagement of an office for one customer, with the employees working on it.
+type Task struct {
+	OfficeID   string
+	ID         string
+	CustomerNo string
+	Name       string
+	Assignees  []string
+}
+
+// Assigned reports whether the user works on the task.
+func (t Task) Assigned(userID string) bool { return slices.Contains(t.Assignees, userID) }

@@ -1,0 +1,188 @@
+package collab
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Solution identifies a SaaS product a collaboration is about, e.g. "bookkeeping".
+type Solution string
+
+// EndEffect is what "end the subscription completely" does to a solution's subscription and data.
+type EndEffect string
+
+// The effects of ending a subscription completely.
+const (
+	EndReadOnly       EndEffect = "read_only"       // subscription ends; existing data stays readable
+	EndDeleteData     EndEffect = "delete_data"     // subscription ends; the solution's data is deleted
+	EndHandOverBackup EndEffect = "handover_backup" // office access removed; backup file handed over
+)
+
+// Outcome is what happens to the customer's subscription when a collaboration ends.
+type Outcome string
+
+// The outcomes a party chooses when ending a collaboration.
+const (
+	Continue        Outcome = "continue"         // the company keeps the solution alone and pays for it
+	EndSubscription Outcome = "end_subscription" // the subscription ends as the solution's EndEffect says
+)
+
+// ParseOutcome returns the outcome named s. It returns EINVALID outcome_invalid otherwise.
+func ParseOutcome(s string) (Outcome, error) {
+	switch o := Outcome(s); o {
+	case Continue, EndSubscription:
+		return o, nil
+	}
+	return "", Invalid("outcome", "outcome_invalid", `use "continue" or "end_subscription"`, "unknown outcome %q", s)
+}
+
+// SolutionRules is one row of the solutions table: everything the service needs to know about a
+// solution. Adding a solution is adding one entry to Solutions.
+type SolutionRules struct {
+	ID   Solution
+	Name string
+	// AgreementMonths lists the agreement periods an activation may choose; nil means the
+	// solution has no agreement period.
+	AgreementMonths []int
+	// Outcomes lists the outcomes a party may choose when ending.
+	Outcomes []Outcome
+	// EndEffect is what EndSubscription does.
+	EndEffect EndEffect
+	// Preconditions must all hold before a collaboration in this solution may end.
+	Preconditions []Precondition
+}
+
+// HasAgreementPeriod reports whether activations of the solution choose an agreement period.
+func (r SolutionRules) HasAgreementPeriod() bool { return len(r.AgreementMonths) > 0 }
+
+// Allows reports whether the outcome may be chosen when ending.
+func (r SolutionRules) Allows(o Outcome) bool {
+	for _, allowed := range r.Outcomes {
+		if allowed == o {
+			return true
+		}
+	}
+	return false
+}
+
+// Precondition is a rule a solution's integration reports facts for; Check returns a blocker
+// when the facts say the collaboration cannot end yet.
+type Precondition struct {
+	Name  string
+	Check func(SolutionFacts) *Blocker
+}
+
+// SolutionFacts are what a solution's integration last reported about one company.
+type SolutionFacts struct {
+	// Payroll.
+	CustomerIsPayrollUser bool
+	LastSyncAt            time.Time
+	LastChangeAt          time.Time
+	// Travel & Expenses.
+	UnsubmittedReports           int
+	UsersWithUnsubmittedExpenses []string
+	ReportedAt                   time.Time
+}
+
+// Solutions is the solutions table (shared/DOMAIN.md), keyed by id.
+var Solutions = map[Solution]SolutionRules{
+	"bookkeeping": {
+		ID: "bookkeeping", Name: "Bookkeeping & Invoicing",
+		Outcomes: []Outcome{Continue, EndSubscription}, EndEffect: EndReadOnly,
+	},
+	"financial-overview": {
+		ID: "financial-overview", Name: "Financial overview, Budget & Forecast",
+		AgreementMonths: []int{3, 12},
+		Outcomes:        []Outcome{Continue, EndSubscription}, EndEffect: EndDeleteData,
+	},
+	"scanner": {
+		ID: "scanner", Name: "Scanner",
+		Outcomes: []Outcome{Continue, EndSubscription}, EndEffect: EndDeleteData,
+	},
+	"tax-annual": {
+		ID: "tax-annual", Name: "Tax & Annual accounts",
+		Outcomes: []Outcome{Continue, EndSubscription}, EndEffect: EndReadOnly,
+	},
+	"consolidated": {
+		ID: "consolidated", Name: "Consolidated accounts",
+		Outcomes: []Outcome{Continue, EndSubscription}, EndEffect: EndReadOnly,
+	},
+	"travel-expenses": {
+		ID: "travel-expenses", Name: "Travel & Expenses",
+		Outcomes: []Outcome{Continue, EndSubscription}, EndEffect: EndDeleteData,
+		Preconditions: []Precondition{ExpensesSubmitted},
+	},
+	// Payroll has no "continue with the office gone" in the source pages: the customer continues
+	// through its own payroll programme or a new collaboration, so only the handover ends it.
+	"payroll": {
+		ID: "payroll", Name: "Payroll",
+		Outcomes: []Outcome{EndSubscription}, EndEffect: EndHandOverBackup,
+		Preconditions: []Precondition{PayrollHandover},
+	},
+}
+
+// Rules returns the rules of solution id. It returns EINVALID solution_unknown for an unknown id.
+func Rules(id Solution) (SolutionRules, error) {
+	r, ok := Solutions[id]
+	if !ok {
+		return SolutionRules{}, Invalid("solution", "solution_unknown",
+			"use one of: "+solutionList(), "unknown solution %q", id)
+	}
+	return r, nil
+}
+
+func solutionList() string {
+	ids := make([]string, 0, len(Solutions))
+	for id := range Solutions {
+		ids = append(ids, string(id))
+	}
+	sort.Strings(ids)
+	return strings.Join(ids, ", ")
+}
+
+// PayrollHandover holds when the customer is a Payroll user and data was synchronised after the
+// last change, so the backup file can be handed over.
+var PayrollHandover = Precondition{
+	Name: "payroll_handover",
+	Check: func(f SolutionFacts) *Blocker {
+		var missing []string
+		if !f.CustomerIsPayrollUser {
+			missing = append(missing, "the customer is not a Payroll user")
+		}
+		if f.LastSyncAt.IsZero() || f.LastSyncAt.Before(f.LastChangeAt) {
+			missing = append(missing, "Payroll data has changed since the last synchronisation")
+		}
+		if len(missing) == 0 {
+			return nil
+		}
+		return &Blocker{
+			Code:    "payroll_handover_incomplete",
+			Message: strings.Join(missing, "; "),
+			Fix:     "add the customer as a user in Payroll and synchronise the Payroll data, then end again",
+		}
+	},
+}
+
+// ExpensesSubmitted holds when every report and every user's expenses are submitted.
+var ExpensesSubmitted = Precondition{
+	Name: "expenses_submitted",
+	Check: func(f SolutionFacts) *Blocker {
+		var missing []string
+		if f.UnsubmittedReports > 0 {
+			missing = append(missing, fmt.Sprintf("%d report(s) are not submitted", f.UnsubmittedReports))
+		}
+		if n := len(f.UsersWithUnsubmittedExpenses); n > 0 {
+			missing = append(missing, fmt.Sprintf("%d user(s) have unsubmitted expenses", n))
+		}
+		if len(missing) == 0 {
+			return nil
+		}
+		return &Blocker{
+			Code:    "expenses_not_submitted",
+			Message: strings.Join(missing, "; "),
+			Fix:     "have every report and every user's expenses submitted in Travel & Expenses, then end again",
+		}
+	},
+}

@@ -1,0 +1,78 @@
+package collab
+
+import "time"
+
+// SubscriptionStatus is where a company's subscription to a solution stands.
+type SubscriptionStatus string
+
+// The states of a subscription.
+const (
+	SubscriptionPending  SubscriptionStatus = "pending"   // activated by a collaboration not yet accepted
+	SubscriptionActive   SubscriptionStatus = "active"    // in use
+	SubscriptionReadOnly SubscriptionStatus = "read_only" // ended; existing data stays readable
+	SubscriptionEnded    SubscriptionStatus = "ended"     // ended; data deleted or handed over
+)
+
+// Subscription is a company's subscription to one solution and who pays for it.
+type Subscription struct {
+	CompanyID        string
+	Solution         Solution
+	Status           SubscriptionStatus
+	InvoiceRecipient InvoiceRecipient
+	PayingOfficeID   string // the office paying, while InvoiceRecipient is InvoiceOffice
+	// CreatedBy is the collaboration whose activation created the subscription; if that
+	// collaboration never becomes active, the subscription is rolled back.
+	CreatedBy          string
+	DataDeletedAt      time.Time
+	BackupHandedOverAt time.Time
+	UpdatedAt          time.Time
+	Version            int
+}
+
+// Live reports whether the company can use the solution with full rights (or will, once pending
+// is accepted).
+func (s Subscription) Live() bool {
+	return s.Status == SubscriptionActive || s.Status == SubscriptionPending
+}
+
+// Activate makes a pending subscription active when its collaboration is accepted; the invoice
+// recipient chosen at activation applies from then on.
+func (s *Subscription) Activate(c CollaborationRecord, now time.Time) {
+	s.Status = SubscriptionActive
+	s.InvoiceRecipient = c.InvoiceRecipient
+	s.PayingOfficeID = ""
+	if c.InvoiceRecipient == InvoiceOffice {
+		s.PayingOfficeID = c.OfficeID
+	}
+	s.UpdatedAt = now
+}
+
+// RolledBackBy reports whether the subscription was created by collaboration id and never
+// became active, so it goes when that collaboration is declined, withdrawn or expires.
+func (s Subscription) RolledBackBy(id string) bool {
+	return s.Status == SubscriptionPending && s.CreatedBy == id
+}
+
+// ApplyOutcome changes the subscription as an ended collaboration's outcome says: Continue makes
+// the company its own invoice recipient; EndSubscription applies the solution's EndEffect.
+func (s *Subscription) ApplyOutcome(o Outcome, effect EndEffect, now time.Time) {
+	s.UpdatedAt = now
+	if o == Continue {
+		s.Status = SubscriptionActive
+		s.InvoiceRecipient = InvoiceCustomer
+		s.PayingOfficeID = ""
+		return
+	}
+	switch effect {
+	case EndReadOnly:
+		s.Status = SubscriptionReadOnly
+	case EndDeleteData:
+		s.Status = SubscriptionEnded
+		s.DataDeletedAt = now
+	case EndHandOverBackup:
+		s.Status = SubscriptionEnded
+		s.BackupHandedOverAt = now
+	}
+	s.InvoiceRecipient = ""
+	s.PayingOfficeID = ""
+}
