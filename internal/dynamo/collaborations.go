@@ -1,0 +1,213 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/spiris/collab/internal/collab"
+)
+
+// Kinds of due work on the Due index.
+const (
+	DueInvitationExpiry  = "invitation_expiry"  // pending collaborations, at invitation expiry
+	DueAgreementReminder = "agreement_reminder" // active, agreement period ending, reminder not sent
+	DueAgreementEnd      = "agreement_end"      // active, reminder sent, at agreement end
+	DueTeardownStuck     = "teardown_stuck"     // ending for longer than Timing.StuckAfter
+	DueOutbox            = "outbox"             // queued messages not yet consumed
+)
+
+type collaborationItem struct {
+	PK, SK         string
+	Type           string
+	GSI1PK, GSI1SK string
+	GSI2PK, GSI2SK string
+	GSI3PK, GSI3SK string
+	GSI4PK, GSI4SK string
+	DuePK          string `dynamodbav:",omitempty"`
+	DueAt          string `dynamodbav:",omitempty"`
+
+	ID               string
+	OfficeID         string
+	CustomerNo       string
+	CompanyID        string
+	Solution         string
+	TaskID           string `dynamodbav:",omitempty"`
+	Status           string
+	Scenario         string
+	InvoiceRecipient string
+	StartPeriod      string `dynamodbav:",omitempty"`
+	AgreementMonths  int    `dynamodbav:",omitempty"`
+	AgreementEndsAt  string `dynamodbav:",omitempty"`
+	ReminderSentAt   string `dynamodbav:",omitempty"`
+	InvitationHash   string `dynamodbav:",omitempty"`
+	InvitationExpiry string `dynamodbav:",omitempty"`
+	Outcome          string `dynamodbav:",omitempty"`
+	TeardownError    string `dynamodbav:",omitempty"`
+	CreatedAt        string
+	UpdatedAt        string
+	Version          int
+}
+
+func (s *Store) collaborationItem(r collab.CollaborationRecord) collaborationItem {
+	k := collaborationKey(r.ID)
+	order := ts(r.CreatedAt) + "#" + r.ID
+	it := collaborationItem{
+		PK: k.pk, SK: k.sk, Type: "collaboration",
+		GSI1PK: officePartition(r.OfficeID), GSI1SK: order,
+		GSI2PK: customerPartition(r.OfficeID, r.CustomerNo), GSI2SK: "COLLAB#" + order,
+		GSI3PK: statusPartition(r.OfficeID, string(r.Status)), GSI3SK: order,
+		GSI4PK: companyPartition(r.CompanyID), GSI4SK: "COLLAB#" + order,
+
+		ID: r.ID, OfficeID: r.OfficeID, CustomerNo: r.CustomerNo, CompanyID: r.CompanyID,
+		Solution: string(r.Solution), TaskID: r.TaskID, Status: string(r.Status),
+		Scenario: string(r.Scenario), InvoiceRecipient: string(r.InvoiceRecipient),
+		StartPeriod: r.StartPeriod.String(), AgreementMonths: r.AgreementMonths,
+		AgreementEndsAt: ts(r.AgreementEndsAt), ReminderSentAt: ts(r.ReminderSentAt),
+		InvitationHash: r.InvitationHash, InvitationExpiry: ts(r.InvitationExpiry),
+		Outcome: string(r.Outcome), TeardownError: r.TeardownError,
+		CreatedAt: ts(r.CreatedAt), UpdatedAt: ts(r.UpdatedAt), Version: r.Version,
+	}
+	if kind, at, ok := s.due(r); ok {
+		it.DuePK, it.DueAt = kind, ts(at)
+	}
+	return it
+}
+
+// due says which time-driven work a collaboration in its current state waits for, and when.
+func (s *Store) due(r collab.CollaborationRecord) (string, time.Time, bool) {
+	switch {
+	case r.Status == collab.Pending && !r.InvitationExpiry.IsZero():
+		return DueInvitationExpiry, r.InvitationExpiry, true
+	case r.Status == collab.Active && !r.AgreementEndsAt.IsZero() && r.ReminderSentAt.IsZero():
+		return DueAgreementReminder, r.AgreementEndsAt.Add(-s.timing.ReminderLead), true
+	case r.Status == collab.Active && !r.AgreementEndsAt.IsZero():
+		return DueAgreementEnd, r.AgreementEndsAt, true
+	case r.Status == collab.Ending:
+		return DueTeardownStuck, r.UpdatedAt.Add(s.timing.StuckAfter), true
+	}
+	return "", time.Time{}, false
+}
+
+func (it collaborationItem) record() collab.CollaborationRecord {
+	start, _ := collab.ParsePeriod("", it.StartPeriod)
+	return collab.CollaborationRecord{
+		ID: it.ID, OfficeID: it.OfficeID, CustomerNo: it.CustomerNo, CompanyID: it.CompanyID,
+		Solution: collab.Solution(it.Solution), TaskID: it.TaskID, Status: collab.Status(it.Status),
+		Scenario: collab.Scenario(it.Scenario), InvoiceRecipient: collab.InvoiceRecipient(it.InvoiceRecipient),
+		StartPeriod: start, AgreementMonths: it.AgreementMonths,
+		AgreementEndsAt: parseTS(it.AgreementEndsAt), ReminderSentAt: parseTS(it.ReminderSentAt),
+		InvitationHash: it.InvitationHash, InvitationExpiry: parseTS(it.InvitationExpiry),
+		Outcome: collab.Outcome(it.Outcome), TeardownError: it.TeardownError,
+		CreatedAt: parseTS(it.CreatedAt), UpdatedAt: parseTS(it.UpdatedAt), Version: it.Version,
+	}
+}
+
+type historyItem struct {
+	PK, SK    string
+	Type      string
+	At        string
+	ActorKind string
+	ActorID   string `dynamodbav:",omitempty"`
+	ActorOrg  string `dynamodbav:",omitempty"`
+	From      string `dynamodbav:",omitempty"`
+	To        string
+	Reason    string
+}
+
+var errCollaborationExists = collab.Errorf(collab.ECONFLICT, "collaboration_exists",
+	"open the existing collaboration, or end or withdraw it first",
+	"this customer already has an open collaboration with the office for the solution")
+
+// PutCollaboration writes a new or changed collaboration with the history entries made since it
+// was loaded. A new one must not exist yet and claims the (office, customer, solution) slot, or
+// the commit fails with ECONFLICT collaboration_exists; a changed one must still be at the
+// version it was read at, or the commit fails with collab.ErrConflict. Reaching a final status
+// frees the slot.
+func (t *Tx) PutCollaboration(c *collab.Collaboration) {
+	r := c.Record()
+	t.put(t.s.collaborationItem(r), r.Version, collab.ErrConflict)
+	open := openKey(r.OfficeID, r.CustomerNo, string(r.Solution))
+	if r.Version == 0 {
+		t.putOnce(struct {
+			PK, SK, Type, CollaborationID string
+		}{open.pk, open.sk, "open", r.ID}, errCollaborationExists)
+	}
+	for i, h := range c.NewTransitions() {
+		k := historyPrefix(r.ID)
+		t.putOnce(historyItem{
+			PK: k.pk, SK: k.sk + ts(h.At) + "#" + strconv.Itoa(r.Version) + "." + strconv.Itoa(i), Type: "history",
+			At: ts(h.At), ActorKind: string(h.Actor.Kind), ActorID: h.Actor.UserID, ActorOrg: h.Actor.OrgID,
+			From: string(h.From), To: string(h.To), Reason: h.Reason,
+		}, collab.ErrConflict)
+		if h.To.Final() && !h.From.Final() {
+			t.delete(open, "", nil, nil)
+		}
+	}
+}
+
+var errCollaborationNotFound = collab.Errorf(collab.ENOTFOUND, "collaboration_not_found",
+	"check the collaboration id", "there is no such collaboration")
+
+// Collaboration returns the collaboration with the id. It returns ENOTFOUND
+// collaboration_not_found.
+func (s *Store) Collaboration(ctx context.Context, id string) (*collab.Collaboration, error) {
+	var it collaborationItem
+	ok, err := s.get(ctx, "get collaboration", collaborationKey(id), &it)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, errCollaborationNotFound
+	}
+	return collab.RestoreCollaboration(it.record()), nil
+}
+
+// CollaborationWithHistory returns a collaboration and its whole history, oldest first, in one
+// query of its partition. It returns ENOTFOUND collaboration_not_found.
+func (s *Store) CollaborationWithHistory(ctx context.Context, id string) (collab.CollaborationRecord, []collab.Transition, error) {
+	var rec collab.CollaborationRecord
+	var history []collab.Transition
+	found := false
+	k := collaborationKey(id)
+	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
+		TableName:                 &s.table,
+		KeyConditionExpression:    aws.String("PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: k.pk}},
+		ConsistentRead:            aws.Bool(true),
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return rec, nil, fmt.Errorf("query collaboration %s: %w", id, err)
+		}
+		for _, item := range page.Items {
+			if keyOf(item).sk == k.sk {
+				var it collaborationItem
+				if err := decode("query collaboration", item, &it); err != nil {
+					return rec, nil, err
+				}
+				rec, found = it.record(), true
+				continue
+			}
+			var h historyItem
+			if err := decode("query collaboration", item, &h); err != nil {
+				return rec, nil, err
+			}
+			history = append(history, collab.Transition{
+				At:    parseTS(h.At),
+				Actor: collab.Actor{Kind: collab.ActorKind(h.ActorKind), UserID: h.ActorID, OrgID: h.ActorOrg},
+				From:  collab.Status(h.From), To: collab.Status(h.To), Reason: h.Reason,
+			})
+		}
+	}
+	if !found {
+		return rec, nil, errCollaborationNotFound
+	}
+	return rec, history, nil
+}

@@ -1,0 +1,282 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/spiris/collab/internal/collab"
+)
+
+type companyItem struct {
+	PK, SK      string
+	Type        string
+	ID          string
+	Name        string
+	OrgNo       string `dynamodbav:",omitempty"`
+	MainContact string `dynamodbav:",omitempty"`
+	Admins      int
+	CreatedAt   string
+	Version     int
+}
+
+type userItem struct {
+	PK, SK    string
+	Type      string
+	CompanyID string
+	ID        string
+	Name      string
+	Email     string
+	Language  string
+	Role      string
+	CreatedAt string
+	Version   int
+}
+
+type subscriptionItem struct {
+	PK, SK             string
+	Type               string
+	CompanyID          string
+	Solution           string
+	Status             string
+	InvoiceRecipient   string `dynamodbav:",omitempty"`
+	PayingOfficeID     string `dynamodbav:",omitempty"`
+	CreatedBy          string `dynamodbav:",omitempty"`
+	DataDeletedAt      string `dynamodbav:",omitempty"`
+	BackupHandedOverAt string `dynamodbav:",omitempty"`
+	UpdatedAt          string
+	Version            int
+}
+
+type grantItem struct {
+	PK, SK    string
+	Type      string
+	CompanyID string
+	Solution  string
+	UserID    string
+	Mode      string
+	Via       string
+}
+
+type factsItem struct {
+	PK, SK                       string
+	Type                         string
+	Solution                     string
+	CustomerIsPayrollUser        bool     `dynamodbav:",omitempty"`
+	LastSyncAt                   string   `dynamodbav:",omitempty"`
+	LastChangeAt                 string   `dynamodbav:",omitempty"`
+	UnsubmittedReports           int      `dynamodbav:",omitempty"`
+	UsersWithUnsubmittedExpenses []string `dynamodbav:",omitempty"`
+	ReportedAt                   string   `dynamodbav:",omitempty"`
+}
+
+type orgNoItem struct {
+	PK, SK    string
+	Type      string
+	CompanyID string
+}
+
+func toCompanyItem(c collab.Company) companyItem {
+	k := companyKey(c.ID)
+	return companyItem{PK: k.pk, SK: k.sk, Type: "company", ID: c.ID, Name: c.Name, OrgNo: c.OrgNo,
+		MainContact: c.MainContact, Admins: c.Admins, CreatedAt: ts(c.CreatedAt), Version: c.Version}
+}
+
+func (it companyItem) company() collab.Company {
+	return collab.Company{ID: it.ID, Name: it.Name, OrgNo: it.OrgNo, MainContact: it.MainContact,
+		Admins: it.Admins, CreatedAt: parseTS(it.CreatedAt), Version: it.Version}
+}
+
+func toUserItem(u collab.User) userItem {
+	k := userKey(u.CompanyID, u.ID)
+	return userItem{PK: k.pk, SK: k.sk, Type: "user", CompanyID: u.CompanyID, ID: u.ID, Name: u.Name,
+		Email: u.Email, Language: string(u.Language), Role: string(u.Role), CreatedAt: ts(u.CreatedAt), Version: u.Version}
+}
+
+func (it userItem) user() collab.User {
+	return collab.User{CompanyID: it.CompanyID, ID: it.ID, Name: it.Name, Email: it.Email,
+		Language: collab.Language(it.Language), Role: collab.Role(it.Role), CreatedAt: parseTS(it.CreatedAt), Version: it.Version}
+}
+
+func toSubscriptionItem(s collab.Subscription) subscriptionItem {
+	k := subscriptionKey(s.CompanyID, string(s.Solution))
+	return subscriptionItem{PK: k.pk, SK: k.sk, Type: "subscription", CompanyID: s.CompanyID,
+		Solution: string(s.Solution), Status: string(s.Status), InvoiceRecipient: string(s.InvoiceRecipient),
+		PayingOfficeID: s.PayingOfficeID, CreatedBy: s.CreatedBy, DataDeletedAt: ts(s.DataDeletedAt),
+		BackupHandedOverAt: ts(s.BackupHandedOverAt), UpdatedAt: ts(s.UpdatedAt), Version: s.Version}
+}
+
+func (it subscriptionItem) subscription() collab.Subscription {
+	return collab.Subscription{CompanyID: it.CompanyID, Solution: collab.Solution(it.Solution),
+		Status: collab.SubscriptionStatus(it.Status), InvoiceRecipient: collab.InvoiceRecipient(it.InvoiceRecipient),
+		PayingOfficeID: it.PayingOfficeID, CreatedBy: it.CreatedBy, DataDeletedAt: parseTS(it.DataDeletedAt),
+		BackupHandedOverAt: parseTS(it.BackupHandedOverAt), UpdatedAt: parseTS(it.UpdatedAt), Version: it.Version}
+}
+
+func (it factsItem) facts() collab.SolutionFacts {
+	return collab.SolutionFacts{CustomerIsPayrollUser: it.CustomerIsPayrollUser, LastSyncAt: parseTS(it.LastSyncAt),
+		LastChangeAt: parseTS(it.LastChangeAt), UnsubmittedReports: it.UnsubmittedReports,
+		UsersWithUnsubmittedExpenses: it.UsersWithUnsubmittedExpenses, ReportedAt: parseTS(it.ReportedAt)}
+}
+
+// CompanyView is everything stored in one company's partition, read in one query: the company,
+// its users, subscriptions, access grants of office employees, and what solutions reported.
+type CompanyView struct {
+	Company       collab.Company
+	Users         []collab.User
+	Subscriptions map[collab.Solution]collab.Subscription
+	Grants        []collab.Grant
+	Facts         map[collab.Solution]collab.SolutionFacts
+}
+
+// User returns the company's user with the id, and whether there is one.
+func (v CompanyView) User(id string) (collab.User, bool) {
+	for _, u := range v.Users {
+		if u.ID == id {
+			return u, true
+		}
+	}
+	return collab.User{}, false
+}
+
+var errCompanyNotFound = collab.Errorf(collab.ENOTFOUND, "company_not_found", "check the company id", "there is no such company")
+
+// Company returns the company partition's items in one strongly consistent query. It returns
+// ENOTFOUND company_not_found.
+func (s *Store) Company(ctx context.Context, id string) (CompanyView, error) {
+	v := CompanyView{Subscriptions: map[collab.Solution]collab.Subscription{}, Facts: map[collab.Solution]collab.SolutionFacts{}}
+	found := false
+	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
+		TableName:                 &s.table,
+		KeyConditionExpression:    aws.String("PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: companyPartition(id)}},
+		ConsistentRead:            aws.Bool(true),
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return v, fmt.Errorf("query company %s: %w", id, err)
+		}
+		for _, item := range page.Items {
+			sk := keyOf(item).sk
+			var err error
+			switch {
+			case sk == "COMPANY":
+				var it companyItem
+				err = decode("query company", item, &it)
+				v.Company, found = it.company(), true
+			case strings.HasPrefix(sk, "USER#"):
+				var it userItem
+				err = decode("query company", item, &it)
+				v.Users = append(v.Users, it.user())
+			case strings.HasPrefix(sk, "SUB#"):
+				var it subscriptionItem
+				err = decode("query company", item, &it)
+				v.Subscriptions[collab.Solution(it.Solution)] = it.subscription()
+			case strings.HasPrefix(sk, "ACCESS#"):
+				var it grantItem
+				err = decode("query company", item, &it)
+				v.Grants = append(v.Grants, collab.Grant{CompanyID: it.CompanyID, Solution: collab.Solution(it.Solution),
+					UserID: it.UserID, Mode: collab.AccessMode(it.Mode), Via: it.Via})
+			case strings.HasPrefix(sk, "FACTS#"):
+				var it factsItem
+				err = decode("query company", item, &it)
+				v.Facts[collab.Solution(it.Solution)] = it.facts()
+			}
+			if err != nil {
+				return v, err
+			}
+		}
+	}
+	if !found {
+		return v, errCompanyNotFound
+	}
+	return v, nil
+}
+
+// CompanyUser returns one user of a company, and whether there is one.
+func (s *Store) CompanyUser(ctx context.Context, company, user string) (collab.User, bool, error) {
+	var it userItem
+	ok, err := s.get(ctx, "get user", userKey(company, user), &it)
+	return it.user(), ok, err
+}
+
+// CompanyByOrgNo returns the id of the company with the organisation number, or "".
+func (s *Store) CompanyByOrgNo(ctx context.Context, orgNo string) (string, error) {
+	var it orgNoItem
+	_, err := s.get(ctx, "get company by organisation number", orgNoKey(orgNo), &it)
+	return it.CompanyID, err
+}
+
+var errCompanyExists = collab.Errorf(collab.ECONFLICT, "company_exists",
+	"reload; the company was created at the same time", "a company with this organisation number already exists")
+
+// PutCompany writes a new or changed company under its version. A new company with an
+// organisation number claims it, or the commit fails with ECONFLICT company_exists.
+func (t *Tx) PutCompany(c collab.Company) {
+	t.put(toCompanyItem(c), c.Version, collab.ErrConflict)
+	if c.Version == 0 && c.OrgNo != "" {
+		k := orgNoKey(c.OrgNo)
+		t.putOnce(orgNoItem{PK: k.pk, SK: k.sk, Type: "orgno", CompanyID: c.ID}, errCompanyExists)
+	}
+}
+
+var errUserExists = collab.Errorf(collab.ECONFLICT, "user_exists", "change the existing user instead", "the user is already a user of this company")
+
+// PutUser writes a new or changed company user under its version; a new one must not exist yet
+// (ECONFLICT user_exists).
+func (t *Tx) PutUser(u collab.User) {
+	onFail := collab.ErrConflict
+	if u.Version == 0 {
+		onFail = errUserExists
+	}
+	t.put(toUserItem(u), u.Version, onFail)
+}
+
+var errNotAdministratorAnyMore = collab.Errorf(collab.ECONFLICT, "user_not_administrator",
+	"make the user an administrator first", "the main contact must be an administrator")
+
+// RequireAdministrator makes the transaction depend on the user still being an administrator of
+// the company, or the commit fails with ECONFLICT user_not_administrator.
+func (t *Tx) RequireAdministrator(company, user string) {
+	t.check(userKey(company, user), "#role = :admin", map[string]string{"#role": "Role"},
+		map[string]types.AttributeValue{":admin": &types.AttributeValueMemberS{Value: string(collab.Administrator)}},
+		errNotAdministratorAnyMore)
+}
+
+// PutSubscription writes a new or changed subscription under its version.
+func (t *Tx) PutSubscription(s collab.Subscription) {
+	t.put(toSubscriptionItem(s), s.Version, collab.ErrConflict)
+}
+
+// DeleteSubscription removes a subscription that is still at the version it was read at (the
+// rollback of one a collaboration created and never activated).
+func (t *Tx) DeleteSubscription(s collab.Subscription) {
+	t.delete(subscriptionKey(s.CompanyID, string(s.Solution)), "Version = :v",
+		map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: fmt.Sprint(s.Version)}}, collab.ErrConflict)
+}
+
+// PutGrant gives an office employee access (idempotent: granting twice is one grant).
+func (t *Tx) PutGrant(g collab.Grant) {
+	k := grantKey(g.CompanyID, string(g.Solution), g.UserID, g.Via)
+	t.putAlways(grantItem{PK: k.pk, SK: k.sk, Type: "grant", CompanyID: g.CompanyID, Solution: string(g.Solution),
+		UserID: g.UserID, Mode: string(g.Mode), Via: g.Via})
+}
+
+// DeleteGrant removes an access grant (idempotent).
+func (t *Tx) DeleteGrant(g collab.Grant) {
+	t.delete(grantKey(g.CompanyID, string(g.Solution), g.UserID, g.Via), "", nil, nil)
+}
+
+// PutFacts records what a solution reported about a company, replacing the previous report.
+func (t *Tx) PutFacts(company string, solution collab.Solution, f collab.SolutionFacts) {
+	k := factsKey(company, string(solution))
+	t.putAlways(factsItem{PK: k.pk, SK: k.sk, Type: "facts", Solution: string(solution),
+		CustomerIsPayrollUser: f.CustomerIsPayrollUser, LastSyncAt: ts(f.LastSyncAt), LastChangeAt: ts(f.LastChangeAt),
+		UnsubmittedReports: f.UnsubmittedReports, UsersWithUnsubmittedExpenses: f.UsersWithUnsubmittedExpenses,
+		ReportedAt: ts(f.ReportedAt)})
+}

@@ -1,0 +1,56 @@
+package dynamo
+
+import (
+	"context"
+	"time"
+
+	"github.com/spiris/collab/internal/collab"
+)
+
+// IdempotencyWindow is how long a response is kept for a retry with the same Idempotency-Key.
+const IdempotencyWindow = 24 * time.Hour
+
+// Response is the first response to a request made with an Idempotency-Key, kept so a retry gets
+// it again without the work being done twice.
+type Response struct {
+	Scope       string // who asked, and for what route
+	Key         string
+	RequestHash string
+	Status      int
+	Body        string
+	At          time.Time
+}
+
+type idempotencyItem struct {
+	PK, SK      string
+	Type        string
+	RequestHash string
+	Status      int
+	Body        string
+	At          string
+	ExpiresAt   int64
+}
+
+// ErrDuplicateRequest is returned by Commit when a concurrent request with the same
+// Idempotency-Key committed first; the caller reads that request's response.
+var ErrDuplicateRequest = collab.Errorf(collab.ECONFLICT, "request_in_progress",
+	"retry shortly to get the first request's response", "a request with this Idempotency-Key was just made")
+
+// SaveResponse stores the response in the same transaction as the work it reports, so either both
+// happen or neither; the commit fails with ErrDuplicateRequest if the key was used meanwhile.
+func (t *Tx) SaveResponse(r Response) {
+	k := idempotencyKey(r.Scope, r.Key)
+	t.putOnce(idempotencyItem{PK: k.pk, SK: k.sk, Type: "idempotency", RequestHash: r.RequestHash,
+		Status: r.Status, Body: r.Body, At: ts(r.At), ExpiresAt: r.At.Add(IdempotencyWindow).Unix()}, ErrDuplicateRequest)
+}
+
+// SavedResponse returns the response stored for a key, and whether there is one within the
+// window (TTL deletion lags, so the window is checked here too).
+func (s *Store) SavedResponse(ctx context.Context, scope, key string, now time.Time) (Response, bool, error) {
+	var it idempotencyItem
+	ok, err := s.get(ctx, "get idempotency record", idempotencyKey(scope, key), &it)
+	if err != nil || !ok || now.Unix() > it.ExpiresAt {
+		return Response{}, false, err
+	}
+	return Response{Scope: scope, Key: key, RequestHash: it.RequestHash, Status: it.Status, Body: it.Body, At: parseTS(it.At)}, true, nil
+}

@@ -1,0 +1,58 @@
+package dynamo
+
+import (
+	"context"
+	"time"
+
+	"github.com/spiris/collab/internal/collab"
+)
+
+// invitationRetention is how long a dead invitation is kept, so its link can still say
+// "already used" or "expired" instead of "unknown"; TTL deletes it after that.
+const invitationRetention = 90 * 24 * time.Hour
+
+type invitationItem struct {
+	PK, SK          string
+	Type            string
+	TokenHash       string
+	CollaborationID string
+	CreatedAt       string
+	ExpiresAtTime   string
+	UsedAt          string `dynamodbav:",omitempty"`
+	RevokedAt       string `dynamodbav:",omitempty"`
+	ExpiresAt       int64  // TTL, epoch seconds
+	Version         int
+}
+
+func (it invitationItem) invitation() collab.Invitation {
+	return collab.Invitation{TokenHash: it.TokenHash, CollaborationID: it.CollaborationID,
+		CreatedAt: parseTS(it.CreatedAt), ExpiresAt: parseTS(it.ExpiresAtTime),
+		UsedAt: parseTS(it.UsedAt), RevokedAt: parseTS(it.RevokedAt), Version: it.Version}
+}
+
+// PutInvitation writes a new or changed invitation under its version.
+func (t *Tx) PutInvitation(i collab.Invitation) {
+	k := invitationKey(i.TokenHash)
+	t.put(invitationItem{PK: k.pk, SK: k.sk, Type: "invitation", TokenHash: i.TokenHash,
+		CollaborationID: i.CollaborationID, CreatedAt: ts(i.CreatedAt), ExpiresAtTime: ts(i.ExpiresAt),
+		UsedAt: ts(i.UsedAt), RevokedAt: ts(i.RevokedAt),
+		ExpiresAt: i.ExpiresAt.Add(invitationRetention).Unix(), Version: i.Version}, i.Version, collab.ErrConflict)
+}
+
+var errInvitationNotFound = collab.Errorf(collab.ENOTFOUND, "invitation_not_found",
+	"check that the whole link was copied, or ask the accounting office to resend the invitation",
+	"there is no such invitation")
+
+// Invitation returns the invitation whose token hashes to hash. It returns ENOTFOUND
+// invitation_not_found.
+func (s *Store) Invitation(ctx context.Context, hash string) (collab.Invitation, error) {
+	var it invitationItem
+	ok, err := s.get(ctx, "get invitation", invitationKey(hash), &it)
+	if err != nil {
+		return collab.Invitation{}, err
+	}
+	if !ok {
+		return collab.Invitation{}, errInvitationNotFound
+	}
+	return it.invitation(), nil
+}

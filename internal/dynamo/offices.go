@@ -1,0 +1,203 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/spiris/collab/internal/collab"
+)
+
+type officeItem struct {
+	PK, SK string
+	Type   string
+	ID     string
+	Name   string
+}
+
+type employeeItem struct {
+	PK, SK   string
+	Type     string
+	OfficeID string
+	UserID   string
+	Name     string
+	Email    string
+	Language string
+	Role     string
+}
+
+type customerItem struct {
+	PK, SK    string
+	Type      string
+	OfficeID  string
+	No        string
+	Name      string
+	OrgNo     string `dynamodbav:",omitempty"`
+	CompanyID string `dynamodbav:",omitempty"`
+}
+
+type taskItem struct {
+	PK, SK         string
+	Type           string
+	GSI2PK, GSI2SK string
+	OfficeID       string
+	ID             string
+	CustomerNo     string
+	Name           string
+	Assignees      []string `dynamodbav:",omitempty"`
+}
+
+func (it employeeItem) employee() collab.Employee {
+	return collab.Employee{OfficeID: it.OfficeID, UserID: it.UserID, Name: it.Name, Email: it.Email,
+		Language: collab.Language(it.Language), Role: collab.EmployeeRole(it.Role)}
+}
+
+func (it customerItem) customer() collab.Customer {
+	return collab.Customer{OfficeID: it.OfficeID, No: it.No, Name: it.Name, OrgNo: it.OrgNo, CompanyID: it.CompanyID}
+}
+
+func (it taskItem) task() collab.Task {
+	return collab.Task{OfficeID: it.OfficeID, ID: it.ID, CustomerNo: it.CustomerNo, Name: it.Name, Assignees: it.Assignees}
+}
+
+// PutOffice writes an office (upsert: Practice management owns offices).
+func (t *Tx) PutOffice(o collab.Office) {
+	k := officeKey(o.ID)
+	t.putAlways(officeItem{PK: k.pk, SK: k.sk, Type: "office", ID: o.ID, Name: o.Name})
+}
+
+// PutEmployee writes an office employee (upsert).
+func (t *Tx) PutEmployee(e collab.Employee) {
+	k := employeeKey(e.OfficeID, e.UserID)
+	t.putAlways(employeeItem{PK: k.pk, SK: k.sk, Type: "employee", OfficeID: e.OfficeID, UserID: e.UserID,
+		Name: e.Name, Email: e.Email, Language: string(e.Language), Role: string(e.Role)})
+}
+
+// PutCustomer writes an office's customer (upsert, keeping the company link the service made).
+func (t *Tx) PutCustomer(c collab.Customer) {
+	k := customerKey(c.OfficeID, c.No)
+	t.putAlways(customerItem{PK: k.pk, SK: k.sk, Type: "customer", OfficeID: c.OfficeID, No: c.No,
+		Name: c.Name, OrgNo: c.OrgNo, CompanyID: c.CompanyID})
+}
+
+// PutTask writes a task (upsert), indexed under its customer in GSI2.
+func (t *Tx) PutTask(task collab.Task) {
+	k := taskKey(task.OfficeID, task.ID)
+	t.putAlways(taskItem{PK: k.pk, SK: k.sk, Type: "task",
+		GSI2PK: customerPartition(task.OfficeID, task.CustomerNo), GSI2SK: "TASK#" + task.ID,
+		OfficeID: task.OfficeID, ID: task.ID, CustomerNo: task.CustomerNo, Name: task.Name, Assignees: task.Assignees})
+}
+
+// OfficeRefs names items of one office to read together in one BatchGetItem; empty names are
+// skipped.
+type OfficeRefs struct {
+	OfficeID   string
+	EmployeeID string
+	CustomerNo string
+	TaskID     string
+}
+
+// OfficeFacts is what OfficeItems found; a zero value (empty id) means not found.
+type OfficeFacts struct {
+	Office   collab.Office
+	Employee collab.Employee
+	Customer collab.Customer
+	Task     collab.Task
+}
+
+// OfficeItems reads the office, an employee, a customer and a task in one round trip.
+func (s *Store) OfficeItems(ctx context.Context, r OfficeRefs) (OfficeFacts, error) {
+	var f OfficeFacts
+	keys := []key{officeKey(r.OfficeID)}
+	if r.EmployeeID != "" {
+		keys = append(keys, employeeKey(r.OfficeID, r.EmployeeID))
+	}
+	if r.CustomerNo != "" {
+		keys = append(keys, customerKey(r.OfficeID, r.CustomerNo))
+	}
+	if r.TaskID != "" {
+		keys = append(keys, taskKey(r.OfficeID, r.TaskID))
+	}
+	found, err := s.getMany(ctx, "get office items", keys)
+	if err != nil {
+		return f, err
+	}
+	for k, item := range found {
+		var err error
+		switch {
+		case k.sk == "OFFICE":
+			var it officeItem
+			err = decode("get office", item, &it)
+			f.Office = collab.Office{ID: it.ID, Name: it.Name}
+		case strings.HasPrefix(k.sk, "EMPLOYEE#"):
+			var it employeeItem
+			err = decode("get employee", item, &it)
+			f.Employee = it.employee()
+		case strings.HasPrefix(k.sk, "CUSTOMER#"):
+			var it customerItem
+			err = decode("get customer", item, &it)
+			f.Customer = it.customer()
+		case strings.HasPrefix(k.sk, "TASK#"):
+			var it taskItem
+			err = decode("get task", item, &it)
+			f.Task = it.task()
+		}
+		if err != nil {
+			return f, err
+		}
+	}
+	return f, nil
+}
+
+// Employees returns every employee of an office.
+func (s *Store) Employees(ctx context.Context, office string) ([]collab.Employee, error) {
+	var out []collab.Employee
+	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
+		TableName:              &s.table,
+		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :sk)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": &types.AttributeValueMemberS{Value: officePartition(office)},
+			":sk": &types.AttributeValueMemberS{Value: "EMPLOYEE#"},
+		},
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("query employees of %s: %w", office, err)
+		}
+		for _, item := range page.Items {
+			var it employeeItem
+			if err := decode("query employees", item, &it); err != nil {
+				return nil, err
+			}
+			out = append(out, it.employee())
+		}
+	}
+	return out, nil
+}
+
+// CustomerTasks returns the tasks of one customer of an office, from GSI2 (used to decide
+// whether an employee works for the customer).
+func (s *Store) CustomerTasks(ctx context.Context, office, customerNo string) ([]collab.Task, error) {
+	var out []collab.Task
+	p := dynamodb.NewQueryPaginator(s.db, query{index: indexCustomer, pkAttr: "GSI2PK",
+		pk: customerPartition(office, customerNo), skAttr: "GSI2SK", skPrefix: "TASK#"}.input(s.table))
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("query tasks of customer %s: %w", customerNo, err)
+		}
+		for _, item := range page.Items {
+			var it taskItem
+			if err := decode("query tasks", item, &it); err != nil {
+				return nil, err
+			}
+			out = append(out, it.task())
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,130 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/spiris/collab/internal/collab"
+)
+
+// Message is queued work: written to the table in the same transaction as the state change that
+// causes it (the outbox), then sent to its queue. The consumer deletes it when done; until then
+// the Due index holds it, and the cleanup re-sends it once it is overdue. So a failed send after
+// a successful write delays the work but never loses it.
+type Message struct {
+	ID        string // unique; consumers use it as their deduplication key
+	Queue     string // logical queue: "teardown" or "email"
+	Body      string
+	CreatedAt time.Time
+	Sends     int // how many times the cleanup re-sent it
+}
+
+type outboxItem struct {
+	PK, SK    string
+	Type      string
+	DuePK     string
+	DueAt     string
+	ID        string
+	Queue     string
+	Body      string
+	CreatedAt string
+	Sends     int
+	ExpiresAt int64
+}
+
+// outboxRetention bounds how long an unconsumed message is kept before TTL removes it; far
+// longer than any queue's retention, so an operator sees what never ran.
+const outboxRetention = 30 * 24 * time.Hour
+
+func (s *Store) outboxItem(m Message, dueAt time.Time) outboxItem {
+	k := outboxKey(m.ID)
+	return outboxItem{PK: k.pk, SK: k.sk, Type: "outbox", DuePK: DueOutbox, DueAt: ts(dueAt),
+		ID: m.ID, Queue: m.Queue, Body: m.Body, CreatedAt: ts(m.CreatedAt), Sends: m.Sends,
+		ExpiresAt: m.CreatedAt.Add(outboxRetention).Unix()}
+}
+
+// Enqueue records a message to send after the commit; it falls due for re-sending after
+// Timing.StuckAfter.
+func (t *Tx) Enqueue(m Message) {
+	t.putOnce(t.s.outboxItem(m, m.CreatedAt.Add(t.s.timing.StuckAfter)), collab.ErrConflict)
+}
+
+// Consumed removes a message once its work is done (idempotent).
+func (s *Store) Consumed(ctx context.Context, id string) error {
+	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.table, Key: outboxKey(id).av()})
+	if err != nil {
+		return fmt.Errorf("delete outbox message %s: %w", id, err)
+	}
+	return nil
+}
+
+// Postpone records that the cleanup re-sent a message and when to look at it again. It changes
+// nothing if the message was consumed meanwhile.
+func (s *Store) Postpone(ctx context.Context, m Message, until time.Time) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:           &s.table,
+		Key:                 outboxKey(m.ID).av(),
+		UpdateExpression:    aws.String("SET DueAt = :due, Sends = Sends + :one"),
+		ConditionExpression: aws.String("attribute_exists(PK)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":due": &types.AttributeValueMemberS{Value: ts(until)},
+			":one": &types.AttributeValueMemberN{Value: "1"},
+		},
+	})
+	if err != nil && !isConditionFailure(err) {
+		return fmt.Errorf("postpone outbox message %s: %w", m.ID, err)
+	}
+	return nil
+}
+
+// Due is one page of due work and how many items DynamoDB read to find it.
+type Due struct {
+	Collaborations []collab.CollaborationRecord
+	Messages       []Message
+	Read           int
+	More           bool
+}
+
+// DueWork returns up to limit items of a kind (DueInvitationExpiry, DueAgreementReminder,
+// DueAgreementEnd, DueTeardownStuck, DueOutbox) due at or before now, oldest due first. It
+// queries the sparse Due index, so it reads only due items whatever the table's size.
+func (s *Store) DueWork(ctx context.Context, kind string, now time.Time, limit int) (Due, error) {
+	var d Due
+	res, err := s.db.Query(ctx, &dynamodb.QueryInput{
+		TableName:              &s.table,
+		IndexName:              aws.String(indexDue),
+		KeyConditionExpression: aws.String("DuePK = :kind AND DueAt <= :now"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":kind": &types.AttributeValueMemberS{Value: kind},
+			":now":  &types.AttributeValueMemberS{Value: ts(now)},
+		},
+		Limit: aws.Int32(int32(limit)),
+	})
+	if err != nil {
+		return d, fmt.Errorf("query due %s: %w", kind, err)
+	}
+	d.Read = int(res.ScannedCount)
+	d.More = res.LastEvaluatedKey != nil
+	for _, item := range res.Items {
+		if kind == DueOutbox {
+			var it outboxItem
+			if err := decode("query due outbox", item, &it); err != nil {
+				return d, err
+			}
+			d.Messages = append(d.Messages, Message{ID: it.ID, Queue: it.Queue, Body: it.Body,
+				CreatedAt: parseTS(it.CreatedAt), Sends: it.Sends})
+			continue
+		}
+		var it collaborationItem
+		if err := decode("query due "+kind, item, &it); err != nil {
+			return d, err
+		}
+		d.Collaborations = append(d.Collaborations, it.record())
+	}
+	return d, nil
+}

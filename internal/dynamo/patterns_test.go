@@ -1,0 +1,365 @@
+package dynamo_test
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/spiris/collab/infra/samtemplate"
+	"github.com/spiris/collab/internal/collab"
+	"github.com/spiris/collab/internal/dynamo"
+)
+
+func ids(rs []collab.CollaborationRecord) []string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = r.ID
+	}
+	return out
+}
+
+func TestTemplateDefinesWhatTheStoreQueries(t *testing.T) {
+	path, err := samtemplate.Find(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl, err := samtemplate.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	table, ok := tpl.Table("Table")
+	if !ok {
+		t.Fatal("template.yaml has no Table")
+	}
+	if table.PartitionKey != "PK" || table.SortKey != "SK" {
+		t.Errorf("table keys %s/%s, want PK/SK", table.PartitionKey, table.SortKey)
+	}
+	if table.TTLAttribute != dynamo.TTLAttribute {
+		t.Errorf("TTL attribute %q, want %q", table.TTLAttribute, dynamo.TTLAttribute)
+	}
+	got := map[string][2]string{}
+	for _, g := range table.GSIs {
+		got[g.Name] = [2]string{g.PartitionKey, g.SortKey}
+	}
+	for name, keys := range dynamo.Indexes {
+		if got[name] != keys {
+			t.Errorf("index %s: template has %v, store queries %v", name, got[name], keys)
+		}
+	}
+	if len(got) != len(dynamo.Indexes) {
+		t.Errorf("template defines %d GSIs, store uses %d: remove the unused ones", len(got), len(dynamo.Indexes))
+	}
+}
+
+// officeSetup stores, for one office, collaborations across two customers, three solutions and
+// several statuses, plus a collaboration of another office with the same customer number.
+func TestOfficeAndCustomerAndCompanyReads(t *testing.T) {
+	s := newStore(t)
+	w := newWorld(t, s)
+	other := newWorld(t, s) // another office and company; must never show up
+	other.activate(t, s, "scanner", 0, t0)
+
+	second := w
+	second.customer.No, second.customer.CompanyID, second.company = "2002", id("company"), ""
+	second.company = second.customer.CompanyID
+	second.task = collab.Task{OfficeID: w.office, ID: id("task"), CustomerNo: "2002", Assignees: []string{"emp-2"}}
+	tx := s.Tx()
+	tx.PutCustomer(second.customer)
+	tx.PutTask(second.task)
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	a := w.activate(t, s, "scanner", 0, t0)
+	b := w.activate(t, s, "payroll", 0, t0.Add(time.Minute))
+	c := second.activate(t, s, "scanner", 0, t0.Add(2*time.Minute))
+	d := w.activate(t, s, "bookkeeping", 0, t0.Add(3*time.Minute))
+	if err := b.Accept(boss, t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := save(s, b); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, tc := range []struct {
+		name   string
+		filter dynamo.Filter
+		want   []string
+	}{
+		{"all_newest_first", dynamo.Filter{}, []string{d.ID(), c.ID(), b.ID(), a.ID()}},
+		{"by_status", dynamo.Filter{Status: collab.Pending}, []string{d.ID(), c.ID(), a.ID()}},
+		{"by_solution", dynamo.Filter{Solution: "scanner"}, []string{c.ID(), a.ID()}},
+		{"by_customer", dynamo.Filter{CustomerNo: "1001"}, []string{d.ID(), b.ID(), a.ID()}},
+		{"by_customer_and_status", dynamo.Filter{CustomerNo: "1001", Status: collab.Active}, []string{b.ID()}},
+		{"by_status_and_solution", dynamo.Filter{Status: collab.Pending, Solution: "scanner"}, []string{c.ID(), a.ID()}},
+	} {
+		t.Run("office_overview_"+tc.name, func(t *testing.T) {
+			page, err := s.OfficeCollaborations(ctx, w.office, tc.filter)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := ids(page.Items); !slices.Equal(got, tc.want) || page.Next != "" {
+				t.Fatalf("got %v (next %q), want %v", got, page.Next, tc.want)
+			}
+		})
+	}
+
+	t.Run("office_overview_pages", func(t *testing.T) {
+		var got []string
+		cursor := ""
+		for pages := 0; ; pages++ {
+			page, err := s.OfficeCollaborations(ctx, w.office, dynamo.Filter{Limit: 3, Cursor: cursor, Solution: "scanner"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, ids(page.Items)...)
+			if page.Next == "" || pages > 5 {
+				break
+			}
+			cursor = page.Next
+		}
+		if want := []string{c.ID(), a.ID()}; !slices.Equal(got, want) {
+			t.Fatalf("paged %v, want %v", got, want)
+		}
+		page, _ := s.OfficeCollaborations(ctx, w.office, dynamo.Filter{Limit: 2})
+		if page.Next == "" {
+			t.Fatal("no cursor after a full page")
+		}
+		if _, err := s.OfficeCollaborations(ctx, other.office, dynamo.Filter{Cursor: page.Next}); collab.ErrorCode(err) != "cursor_invalid" {
+			t.Fatalf("another office's cursor: %v, want cursor_invalid", err)
+		}
+		if _, err := s.OfficeCollaborations(ctx, w.office, dynamo.Filter{Cursor: "%%%"}); collab.ErrorCode(err) != "cursor_invalid" {
+			t.Fatalf("garbage cursor: %v", err)
+		}
+	})
+
+	t.Run("customer_tasks", func(t *testing.T) {
+		tasks, err := s.CustomerTasks(ctx, w.office, "2002")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(tasks) != 1 || tasks[0].ID != second.task.ID || !tasks[0].Assigned("emp-2") {
+			t.Fatalf("tasks %+v", tasks)
+		}
+	})
+
+	t.Run("company_collaborations", func(t *testing.T) {
+		page, err := s.CompanyCollaborations(ctx, w.company, 0, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := ids(page.Items), []string{d.ID(), b.ID(), a.ID()}; !slices.Equal(got, want) {
+			t.Fatalf("got %v, want %v", got, want)
+		}
+	})
+
+	t.Run("office_items_in_one_batch", func(t *testing.T) {
+		f, err := s.OfficeItems(ctx, dynamo.OfficeRefs{OfficeID: w.office, EmployeeID: "emp-1", CustomerNo: "1001", TaskID: w.task.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Office.ID != w.office || f.Employee.UserID != "emp-1" || f.Customer.CompanyID != w.company || f.Task.ID != w.task.ID {
+			t.Fatalf("office items %+v", f)
+		}
+		f, err = s.OfficeItems(ctx, dynamo.OfficeRefs{OfficeID: w.office, EmployeeID: "stranger"})
+		if err != nil || f.Employee.UserID != "" {
+			t.Fatalf("unknown employee: %+v, %v", f.Employee, err)
+		}
+		emps, err := s.Employees(ctx, w.office)
+		if err != nil || len(emps) != 1 || emps[0].UserID != "emp-1" {
+			t.Fatalf("employees %+v %v", emps, err)
+		}
+	})
+}
+
+func TestCompanyPartition(t *testing.T) {
+	s := newStore(t)
+	w := newWorld(t, s)
+	tx := s.Tx()
+	tx.PutUser(collab.User{CompanyID: w.company, ID: "u-2", Name: "Bo", Email: "bo@example.test", Role: collab.RegularUser})
+	tx.PutSubscription(collab.Subscription{CompanyID: w.company, Solution: "scanner", Status: collab.SubscriptionActive})
+	tx.PutGrant(collab.Grant{CompanyID: w.company, Solution: "scanner", UserID: "emp-1", Mode: collab.FullAccess, Via: "c-1"})
+	tx.PutFacts(w.company, "payroll", collab.SolutionFacts{CustomerIsPayrollUser: true, LastSyncAt: t0})
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	tx = s.Tx() // granting again is still one grant
+	tx.PutGrant(collab.Grant{CompanyID: w.company, Solution: "scanner", UserID: "emp-1", Mode: collab.FullAccess, Via: "c-1"})
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	v, err := s.Company(ctx, w.company)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Company.MainContact != "adm-1" || v.Company.Admins != 1 || len(v.Users) != 2 || len(v.Grants) != 1 ||
+		v.Subscriptions["scanner"].Status != collab.SubscriptionActive || !v.Facts["payroll"].LastSyncAt.Equal(t0) {
+		t.Fatalf("company view %+v", v)
+	}
+	if u, ok := v.User("u-2"); !ok || u.Role != collab.RegularUser {
+		t.Fatalf("user u-2: %+v", u)
+	}
+	if got, _ := s.CompanyByOrgNo(ctx, w.customer.OrgNo); got != w.company {
+		t.Fatalf("company by organisation number = %q", got)
+	}
+	if _, err := s.Company(ctx, "nope"); collab.ErrorCode(err) != "company_not_found" {
+		t.Fatalf("unknown company: %v", err)
+	}
+
+	// Demoting an administrator is refused when the user changed meanwhile.
+	tx = s.Tx()
+	co := v.Company
+	co.MainContact = "u-2"
+	tx.PutCompany(co)
+	tx.RequireAdministrator(w.company, "u-2")
+	if err := tx.Commit(ctx); collab.ErrorCode(err) != "user_not_administrator" {
+		t.Fatalf("main contact who is not an administrator: %v", err)
+	}
+
+	// A second company with the same organisation number is refused.
+	tx = s.Tx()
+	tx.PutCompany(collab.Company{ID: id("company"), OrgNo: w.customer.OrgNo})
+	if err := tx.Commit(ctx); collab.ErrorCode(err) != "company_exists" {
+		t.Fatalf("duplicate organisation number: %v", err)
+	}
+}
+
+func TestInvitationByTokenHash(t *testing.T) {
+	s := newStore(t)
+	token, inv := collab.NewInvitation("c-1", t0, time.Hour)
+	tx := s.Tx()
+	tx.PutInvitation(inv)
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	hash, _ := collab.ParseToken(token)
+	got, err := s.Invitation(ctx, hash)
+	if err != nil || got.CollaborationID != "c-1" || !got.ExpiresAt.Equal(inv.ExpiresAt) || got.Version != 1 {
+		t.Fatalf("invitation %+v %v", got, err)
+	}
+	if err := got.Use(t0); err != nil {
+		t.Fatal(err)
+	}
+	tx = s.Tx()
+	tx.PutInvitation(got)
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	tx = s.Tx()
+	tx.PutInvitation(got) // still at version 1: a second use loses
+	if err := tx.Commit(ctx); err != collab.ErrConflict {
+		t.Fatalf("second use of version 1: %v", err)
+	}
+	if _, err := s.Invitation(ctx, collab.HashToken("other")); collab.ErrorCode(err) != "invitation_not_found" {
+		t.Fatalf("unknown token: %v", err)
+	}
+}
+
+func TestDueWorkReadsOnlyDueItems(t *testing.T) {
+	s := newStore(t)
+	w := newWorld(t, s)
+	// Pending invitations expire 30 days after activation.
+	expired := w.activate(t, s, "scanner", 0, t0.Add(-40*24*time.Hour))
+	w2 := newWorld(t, s)
+	live := w2.activate(t, s, "scanner", 0, t0)
+	// An active agreement ending in 10 days is due for its reminder; one ending in 60 is not.
+	soon := newWorld(t, s).activate(t, s, "financial-overview", 3, t0)
+	later := newWorld(t, s).activate(t, s, "financial-overview", 12, t0)
+	for _, c := range []*collab.Collaboration{soon, later} {
+		if err := c.Accept(boss, t0); err != nil {
+			t.Fatal(err)
+		}
+		if err := save(s, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// soon: agreement from 2027-04 for 3 months ends 2027-07-01; later ends 2028-04-01.
+	now := time.Date(2027, 6, 20, 0, 0, 0, 0, time.UTC)
+
+	d, err := s.DueWork(ctx, dynamo.DueInvitationExpiry, now, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := ids(d.Collaborations)
+	if !slices.Contains(got, expired.ID()) || !slices.Contains(got, live.ID()) {
+		t.Fatalf("due invitations at %v: %v", now, got)
+	}
+	d, _ = s.DueWork(ctx, dynamo.DueInvitationExpiry, t0.Add(-time.Hour), 100)
+	if got := ids(d.Collaborations); slices.Contains(got, live.ID()) || !slices.Contains(got, expired.ID()) {
+		t.Fatalf("due invitations at %v: %v", t0, got)
+	}
+
+	d, _ = s.DueWork(ctx, dynamo.DueAgreementReminder, now, 100)
+	if got := ids(d.Collaborations); !slices.Contains(got, soon.ID()) || slices.Contains(got, later.ID()) {
+		t.Fatalf("due reminders %v", got)
+	}
+	if d.Read != len(d.Collaborations) {
+		t.Fatalf("read %d items to find %d due ones", d.Read, len(d.Collaborations))
+	}
+	soon, _ = s.Collaboration(ctx, soon.ID())
+	soon.MarkReminderSent(now)
+	if err := save(s, soon); err != nil {
+		t.Fatal(err)
+	}
+	d, _ = s.DueWork(ctx, dynamo.DueAgreementReminder, now, 100)
+	if slices.Contains(ids(d.Collaborations), soon.ID()) {
+		t.Fatal("reminder still due after it was sent")
+	}
+	d, _ = s.DueWork(ctx, dynamo.DueAgreementEnd, time.Date(2027, 7, 1, 0, 0, 0, 0, time.UTC), 100)
+	if !slices.Contains(ids(d.Collaborations), soon.ID()) {
+		t.Fatal("agreement end not due at its end")
+	}
+}
+
+func TestOutboxAndSavedResponses(t *testing.T) {
+	s := newStore(t)
+	m := dynamo.Message{ID: id("msg"), Queue: "email", Body: `{"x":1}`, CreatedAt: t0}
+	tx := s.Tx()
+	tx.Enqueue(m)
+	tx.SaveResponse(dynamo.Response{Scope: "s", Key: m.ID, RequestHash: "h", Status: 201, Body: "{}", At: t0})
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	d, err := s.DueWork(ctx, dynamo.DueOutbox, t0.Add(timing.StuckAfter), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, got := range d.Messages {
+		found = found || (got.ID == m.ID && got.Body == m.Body && got.Queue == "email")
+	}
+	if !found {
+		t.Fatalf("overdue message not found in %+v", d.Messages)
+	}
+	if d, _ := s.DueWork(ctx, dynamo.DueOutbox, t0, 100); len(d.Messages) != 0 {
+		t.Fatalf("message due before its grace: %+v", d.Messages)
+	}
+	if err := s.Postpone(ctx, m, t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := s.DueWork(ctx, dynamo.DueOutbox, t0.Add(30*time.Minute), 100); len(d.Messages) != 0 {
+		t.Fatal("postponed message still due")
+	}
+	if err := s.Consumed(ctx, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := s.DueWork(ctx, dynamo.DueOutbox, t0.Add(48*time.Hour), 100); len(d.Messages) != 0 {
+		t.Fatal("consumed message still due")
+	}
+	if err := s.Postpone(ctx, m, t0); err != nil {
+		t.Fatalf("postponing a consumed message: %v", err)
+	}
+
+	r, ok, err := s.SavedResponse(ctx, "s", m.ID, t0.Add(time.Hour))
+	if err != nil || !ok || r.Status != 201 || r.RequestHash != "h" {
+		t.Fatalf("saved response %+v %v %v", r, ok, err)
+	}
+	if _, ok, _ := s.SavedResponse(ctx, "s", m.ID, t0.Add(25*time.Hour)); ok {
+		t.Fatal("response outlived the idempotency window")
+	}
+	tx = s.Tx()
+	tx.SaveResponse(dynamo.Response{Scope: "s", Key: m.ID, At: t0})
+	if err := tx.Commit(ctx); err != dynamo.ErrDuplicateRequest {
+		t.Fatalf("second response for a key: %v", err)
+	}
+}

@@ -1,0 +1,174 @@
+package dynamo
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/spiris/collab/internal/collab"
+)
+
+// Filter narrows an office's collaborations. Zero fields do not filter.
+type Filter struct {
+	Status     collab.Status
+	Solution   collab.Solution
+	CustomerNo string
+	Limit      int    // at most this many; 0 means 50
+	Cursor     string // from the previous page's Page.Next
+}
+
+// Page is one page of collaborations, newest first; Next is empty on the last page.
+type Page struct {
+	Items []collab.CollaborationRecord
+	Next  string
+}
+
+const defaultLimit, maxLimit = 50, 100
+
+var errCursor = collab.Invalid("cursor", "cursor_invalid", "pass the cursor exactly as the previous page returned it, or leave it out",
+	"the cursor is not one this list returned")
+
+// OfficeCollaborations returns a page of an office's collaborations, newest first. A customer
+// filter queries GSI2 (that customer's partition), a status filter GSI3, otherwise GSI1; a
+// solution filter is a filter expression on that query (at most 7 solutions, so it discards at
+// most 6 of 7 items read). It returns EINVALID cursor_invalid for a cursor it did not issue.
+func (s *Store) OfficeCollaborations(ctx context.Context, office string, f Filter) (Page, error) {
+	q := query{index: indexOffice, pkAttr: "GSI1PK", pk: officePartition(office)}
+	var filters []string
+	values := map[string]types.AttributeValue{}
+	names := map[string]string{}
+	switch {
+	case f.CustomerNo != "":
+		q = query{index: indexCustomer, pkAttr: "GSI2PK", pk: customerPartition(office, f.CustomerNo),
+			skAttr: "GSI2SK", skPrefix: "COLLAB#"}
+		if f.Status != "" {
+			filters = append(filters, "#status = :status")
+			names["#status"] = "Status"
+			values[":status"] = &types.AttributeValueMemberS{Value: string(f.Status)}
+		}
+	case f.Status != "":
+		q = query{index: indexStatus, pkAttr: "GSI3PK", pk: statusPartition(office, string(f.Status))}
+	}
+	if f.Solution != "" {
+		filters = append(filters, "Solution = :solution")
+		values[":solution"] = &types.AttributeValueMemberS{Value: string(f.Solution)}
+	}
+	q.filter, q.names, q.values = strings.Join(filters, " AND "), names, values
+	return s.collaborationPage(ctx, q, f.Limit, f.Cursor)
+}
+
+// CompanyCollaborations returns a page of a company's collaborations (all offices, all
+// solutions), newest first, from GSI4.
+func (s *Store) CompanyCollaborations(ctx context.Context, company string, limit int, cursor string) (Page, error) {
+	return s.collaborationPage(ctx, query{index: indexCompany, pkAttr: "GSI4PK", pk: companyPartition(company),
+		skAttr: "GSI4SK", skPrefix: "COLLAB#"}, limit, cursor)
+}
+
+type query struct {
+	index, pkAttr, pk string
+	skAttr, skPrefix  string
+	filter            string
+	names             map[string]string
+	values            map[string]types.AttributeValue
+}
+
+func (q query) input(table string) *dynamodb.QueryInput {
+	cond := q.pkAttr + " = :pk"
+	values := map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: q.pk}}
+	for k, v := range q.values {
+		values[k] = v
+	}
+	if q.skPrefix != "" {
+		cond += " AND begins_with(" + q.skAttr + ", :sk)"
+		values[":sk"] = &types.AttributeValueMemberS{Value: q.skPrefix}
+	}
+	in := &dynamodb.QueryInput{
+		TableName:                 &table,
+		IndexName:                 aws.String(q.index),
+		KeyConditionExpression:    aws.String(cond),
+		ExpressionAttributeValues: values,
+		ScanIndexForward:          aws.Bool(false),
+	}
+	if q.filter != "" {
+		in.FilterExpression = aws.String(q.filter)
+	}
+	if len(q.names) > 0 {
+		in.ExpressionAttributeNames = q.names
+	}
+	return in
+}
+
+// collaborationPage reads up to limit matching collaborations, asking DynamoDB for no more than
+// it still needs, so the returned cursor never skips an item.
+func (s *Store) collaborationPage(ctx context.Context, q query, limit int, cursor string) (Page, error) {
+	if limit <= 0 || limit > maxLimit {
+		limit = defaultLimit
+	}
+	in := q.input(s.table)
+	start, err := decodeCursor(cursor, q.pkAttr, q.pk)
+	if err != nil {
+		return Page{}, err
+	}
+	in.ExclusiveStartKey = start
+	var page Page
+	for {
+		in.Limit = aws.Int32(int32(limit - len(page.Items)))
+		res, err := s.db.Query(ctx, in)
+		if err != nil {
+			return Page{}, fmt.Errorf("query %s: %w", q.index, err)
+		}
+		for _, item := range res.Items {
+			var it collaborationItem
+			if err := decode("query "+q.index, item, &it); err != nil {
+				return Page{}, err
+			}
+			page.Items = append(page.Items, it.record())
+		}
+		if res.LastEvaluatedKey == nil {
+			return page, nil
+		}
+		if len(page.Items) >= limit {
+			page.Next = encodeCursor(res.LastEvaluatedKey)
+			return page, nil
+		}
+		in.ExclusiveStartKey = res.LastEvaluatedKey
+	}
+}
+
+func encodeCursor(k map[string]types.AttributeValue) string {
+	m := make(map[string]string, len(k))
+	for name, v := range k {
+		if s, ok := v.(*types.AttributeValueMemberS); ok {
+			m[name] = s.Value
+		}
+	}
+	b, _ := json.Marshal(m)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// decodeCursor returns the start key a cursor stands for, refusing one whose partition is not the
+// one being listed (a cursor cannot open another office's or company's list).
+func decodeCursor(cursor, pkAttr, pk string) (map[string]types.AttributeValue, error) {
+	if cursor == "" {
+		return nil, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err != nil || len(b) > 2048 {
+		return nil, errCursor
+	}
+	var m map[string]string
+	if err := json.Unmarshal(b, &m); err != nil || m[pkAttr] != pk || m[attrPK] == "" || m[attrSK] == "" || len(m) > 4 {
+		return nil, errCursor
+	}
+	k := make(map[string]types.AttributeValue, len(m))
+	for name, v := range m {
+		k[name] = &types.AttributeValueMemberS{Value: v}
+	}
+	return k, nil
+}

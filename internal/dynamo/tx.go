@@ -1,0 +1,138 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/spiris/collab/internal/collab"
+)
+
+// maxTxItems is DynamoDB's limit of items in one TransactWriteItems.
+const maxTxItems = 100
+
+// Tx collects writes that succeed or fail together in one TransactWriteItems. Each write carries
+// its condition and the error to return when that condition fails.
+type Tx struct {
+	s      *Store
+	items  []types.TransactWriteItem
+	onFail []error
+	err    error
+}
+
+// Tx starts an empty transaction.
+func (s *Store) Tx() *Tx { return &Tx{s: s} }
+
+// Len returns the number of writes collected so far.
+func (t *Tx) Len() int { return len(t.items) }
+
+func (t *Tx) add(item types.TransactWriteItem, onFail error) {
+	t.items = append(t.items, item)
+	t.onFail = append(t.onFail, onFail)
+}
+
+// put writes v as a whole item. version is the version v was read at: 0 means the item must not
+// exist yet, otherwise its stored version must still be version. The item is written at
+// version+1.
+func (t *Tx) put(v any, version int, onFail error) {
+	item, err := attributevalue.MarshalMap(v)
+	if err != nil {
+		t.err = errors.Join(t.err, fmt.Errorf("encode %T: %w", v, err))
+		return
+	}
+	item["Version"] = &types.AttributeValueMemberN{Value: fmt.Sprint(version + 1)}
+	p := &types.Put{TableName: &t.s.table, Item: item}
+	if version == 0 {
+		p.ConditionExpression = aws.String("attribute_not_exists(PK)")
+	} else {
+		p.ConditionExpression = aws.String("Version = :v")
+		p.ExpressionAttributeValues = map[string]types.AttributeValue{
+			":v": &types.AttributeValueMemberN{Value: fmt.Sprint(version)},
+		}
+	}
+	t.add(types.TransactWriteItem{Put: p}, onFail)
+}
+
+// putOnce writes v unless an item with its key exists (history entries, outbox messages,
+// grants). It needs no version.
+func (t *Tx) putOnce(v any, onFail error) {
+	item, err := attributevalue.MarshalMap(v)
+	if err != nil {
+		t.err = errors.Join(t.err, fmt.Errorf("encode %T: %w", v, err))
+		return
+	}
+	t.add(types.TransactWriteItem{Put: &types.Put{
+		TableName: &t.s.table, Item: item,
+		ConditionExpression: aws.String("attribute_not_exists(PK)"),
+	}}, onFail)
+}
+
+// putAlways writes v whatever is stored (idempotent upserts of facts owned elsewhere).
+func (t *Tx) putAlways(v any) {
+	item, err := attributevalue.MarshalMap(v)
+	if err != nil {
+		t.err = errors.Join(t.err, fmt.Errorf("encode %T: %w", v, err))
+		return
+	}
+	t.add(types.TransactWriteItem{Put: &types.Put{TableName: &t.s.table, Item: item}}, nil)
+}
+
+// delete removes the item at k; cond, when not empty, must hold.
+func (t *Tx) delete(k key, cond string, values map[string]types.AttributeValue, onFail error) {
+	d := &types.Delete{TableName: &t.s.table, Key: k.av()}
+	if cond != "" {
+		d.ConditionExpression = aws.String(cond)
+		d.ExpressionAttributeValues = values
+	}
+	t.add(types.TransactWriteItem{Delete: d}, onFail)
+}
+
+// check makes the transaction depend on cond holding for the item at k, without writing it.
+func (t *Tx) check(k key, cond string, names map[string]string, values map[string]types.AttributeValue, onFail error) {
+	t.add(types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+		TableName: &t.s.table, Key: k.av(),
+		ConditionExpression:       aws.String(cond),
+		ExpressionAttributeNames:  names,
+		ExpressionAttributeValues: values,
+	}}, onFail)
+}
+
+// Commit writes everything or nothing. When a condition fails it returns the error attached to
+// that write (collab.ErrConflict when none was), and collab.ErrConflict when DynamoDB cancelled
+// the transaction for a conflicting concurrent transaction.
+func (t *Tx) Commit(ctx context.Context) error {
+	if t.err != nil {
+		return fmt.Errorf("commit: %w", t.err)
+	}
+	if len(t.items) == 0 {
+		return nil
+	}
+	if len(t.items) > maxTxItems {
+		return fmt.Errorf("commit: %d writes, more than DynamoDB's %d", len(t.items), maxTxItems)
+	}
+	_, err := t.s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: t.items})
+	if err == nil {
+		return nil
+	}
+	var canceled *types.TransactionCanceledException
+	if !errors.As(err, &canceled) {
+		return fmt.Errorf("commit: %w", err)
+	}
+	for i, r := range canceled.CancellationReasons {
+		switch aws.ToString(r.Code) {
+		case "ConditionalCheckFailed":
+			if i < len(t.onFail) && t.onFail[i] != nil {
+				return t.onFail[i]
+			}
+			return collab.ErrConflict
+		case "TransactionConflict":
+			return collab.ErrConflict
+		}
+	}
+	return fmt.Errorf("commit: %w", err)
+}
