@@ -1,0 +1,83 @@
+package localaws
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/spiris/collab/infra/samtemplate"
+	"github.com/spiris/collab/internal/awsenv"
+)
+
+// setupTimeout bounds starting the emulator and provisioning, so a broken emulator fails the
+// package instead of hanging it until go test's timeout.
+const setupTimeout = 2 * time.Minute
+
+// Main runs a test package against the emulator, for use as its TestMain:
+//
+//	func TestMain(m *testing.M) { os.Exit(localaws.Main(m, &res)) }
+//
+// It starts the emulator (see Start), provisions template.yaml (found by walking up from the
+// package directory) under a random prefix, so packages that go test runs in parallel never share
+// a table, stores the result in *out, runs the tests and stops the emulator, whatever the tests'
+// outcome. Against an external emulator it deletes what it provisioned instead. It returns the
+// exit code for os.Exit: the tests' code, or 1 when setup fails.
+func Main(m *testing.M, out **Resources) int {
+	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
+	defer cancel()
+	emu, err := Start(ctx)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer func() {
+		if err := emu.Stop(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+		}
+	}()
+	res, err := provisionTemplate(ctx)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	*out = res
+
+	code := m.Run()
+
+	if emu.External() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := res.Delete(ctx); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+		}
+	}
+	return code
+}
+
+func provisionTemplate(ctx context.Context) (*Resources, error) {
+	cfg, err := awsenv.Config()
+	if err != nil {
+		return nil, fmt.Errorf("localaws.Main: %w", err)
+	}
+	path, err := samtemplate.Find(".")
+	if err != nil {
+		return nil, fmt.Errorf("localaws.Main: %w", err)
+	}
+	tpl, err := samtemplate.Load(path)
+	if err != nil {
+		return nil, fmt.Errorf("localaws.Main: %w", err)
+	}
+	return Provision(ctx, cfg, tpl, NewPrefix())
+}
+
+// NewPrefix returns a random resource-name prefix, "t" and eight hex digits, that keeps the
+// resources of one test run apart from those of any other.
+func NewPrefix() string {
+	b := make([]byte, 4)
+	rand.Read(b) // never fails: crypto/rand aborts the program instead
+	return "t" + hex.EncodeToString(b)
+}

@@ -1,0 +1,354 @@
+// Package samtemplate reads the DynamoDB tables and SQS queues declared in the SAM template, so
+// that template.yaml stays the one source of truth: the emulator bootstrap (infra/localaws)
+// provisions exactly what CloudFormation deploys.
+//
+// Only what local provisioning needs is read. The template is parsed as a yaml.Node tree, so
+// CloudFormation short tags (!Ref, !GetAtt, !Sub) anywhere in the file do not break decoding. A
+// property that provisioning reads must be a literal, except a dead-letter target, which is
+// !GetAtt <Queue>.Arn; a value only known at deploy time there (a !Ref to a parameter, say) is an
+// error that names the resource and the property.
+package samtemplate
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// FileName is the name of the SAM template at the repository root.
+const FileName = "template.yaml"
+
+// Template holds the resources of a SAM template that local provisioning creates, in the order
+// they appear in the file.
+type Template struct {
+	Tables []Table
+	Queues []Queue
+}
+
+// Table is an AWS::DynamoDB::Table.
+type Table struct {
+	LogicalID    string
+	PartitionKey string // attribute name of the HASH key
+	SortKey      string // attribute name of the RANGE key; empty when the table has none
+	Attributes   []Attribute
+	GSIs         []GSI
+	TTLAttribute string // empty when time to live is not enabled
+	BillingMode  string // PAY_PER_REQUEST or PROVISIONED
+}
+
+// Attribute is one entry of a table's AttributeDefinitions.
+type Attribute struct {
+	Name string
+	Type string // S, N or B
+}
+
+// GSI is a global secondary index of a table.
+type GSI struct {
+	Name             string
+	PartitionKey     string
+	SortKey          string   // empty when the index has no sort key
+	Projection       string   // ALL, KEYS_ONLY or INCLUDE
+	NonKeyAttributes []string // projected attributes when Projection is INCLUDE
+}
+
+// Queue is an AWS::SQS::Queue. Zero numbers mean the property is not set and SQS applies its
+// default.
+type Queue struct {
+	LogicalID                 string
+	FIFO                      bool
+	ContentBasedDeduplication bool
+	VisibilityTimeout         int    // seconds
+	MessageRetentionPeriod    int    // seconds
+	DeadLetterTarget          string // logical ID of the dead-letter queue; empty without a RedrivePolicy
+	MaxReceiveCount           int
+}
+
+// Table returns the table with the given logical ID.
+func (t *Template) Table(logicalID string) (Table, bool) {
+	for _, tb := range t.Tables {
+		if tb.LogicalID == logicalID {
+			return tb, true
+		}
+	}
+	return Table{}, false
+}
+
+// Queue returns the queue with the given logical ID.
+func (t *Template) Queue(logicalID string) (Queue, bool) {
+	for _, q := range t.Queues {
+		if q.LogicalID == logicalID {
+			return q, true
+		}
+	}
+	return Queue{}, false
+}
+
+// Find walks up from the directory start to the first directory that holds template.yaml and
+// returns the file's path. Tests run in their package directory, so they find the template at
+// the repository root this way.
+func Find(start string) (string, error) {
+	dir, err := filepath.Abs(start)
+	if err != nil {
+		return "", fmt.Errorf("samtemplate.Find: %w", err)
+	}
+	for {
+		path := filepath.Join(dir, FileName)
+		if _, err := os.Stat(path); err == nil {
+			return path, nil
+		} else if !errors.Is(err, os.ErrNotExist) {
+			return "", fmt.Errorf("samtemplate.Find: %w", err)
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("samtemplate.Find: no %s in %s or any parent directory", FileName, start)
+		}
+		dir = parent
+	}
+}
+
+// Load reads and parses the template at path.
+func Load(path string) (*Template, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("samtemplate.Load: %w", err)
+	}
+	t, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("samtemplate.Load %s: %w", path, err)
+	}
+	return t, nil
+}
+
+// Parse reads the tables and queues of a template. Resources of other types are skipped. It
+// fails when a queue's dead-letter target is not a queue of the same template.
+func Parse(data []byte) (*Template, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("parse: %w", err)
+	}
+	if len(doc.Content) == 0 {
+		return nil, errors.New("parse: empty template")
+	}
+	resources := lookup(doc.Content[0], "Resources")
+	if resources == nil || resources.Kind != yaml.MappingNode {
+		return nil, errors.New("parse: no Resources mapping")
+	}
+	t := &Template{}
+	for i := 0; i+1 < len(resources.Content); i += 2 {
+		id, res := resources.Content[i].Value, resources.Content[i+1]
+		var head struct {
+			Type       string    `yaml:"Type"`
+			Properties yaml.Node `yaml:"Properties"`
+		}
+		if err := res.Decode(&head); err != nil {
+			return nil, fmt.Errorf("parse resource %s: %w", id, err)
+		}
+		switch head.Type {
+		case "AWS::DynamoDB::Table":
+			tb, err := parseTable(id, &head.Properties)
+			if err != nil {
+				return nil, fmt.Errorf("parse resource %s: %w", id, err)
+			}
+			t.Tables = append(t.Tables, tb)
+		case "AWS::SQS::Queue":
+			q, err := parseQueue(id, &head.Properties)
+			if err != nil {
+				return nil, fmt.Errorf("parse resource %s: %w", id, err)
+			}
+			t.Queues = append(t.Queues, q)
+		}
+	}
+	for _, q := range t.Queues {
+		if q.DeadLetterTarget == "" {
+			continue
+		}
+		if _, ok := t.Queue(q.DeadLetterTarget); !ok {
+			return nil, fmt.Errorf("parse resource %s: dead-letter target %s is not a queue of the template", q.LogicalID, q.DeadLetterTarget)
+		}
+	}
+	return t, nil
+}
+
+// literal is a string property that must be written out in the template: decoding it from an
+// intrinsic function (!Ref Param) fails, where a plain string would silently take "Param".
+type literal string
+
+// UnmarshalYAML accepts a scalar with no tag or a standard YAML tag (!!str) only.
+func (l *literal) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode || !strings.HasPrefix(n.Tag, "!!") {
+		return fmt.Errorf("line %d: want a literal string, got %s", n.Line, n.Tag)
+	}
+	*l = literal(n.Value)
+	return nil
+}
+
+type keyElement struct {
+	AttributeName literal `yaml:"AttributeName"`
+	KeyType       literal `yaml:"KeyType"`
+}
+
+func parseTable(id string, props *yaml.Node) (Table, error) {
+	var p struct {
+		BillingMode          literal `yaml:"BillingMode"`
+		AttributeDefinitions []struct {
+			AttributeName literal `yaml:"AttributeName"`
+			AttributeType literal `yaml:"AttributeType"`
+		} `yaml:"AttributeDefinitions"`
+		KeySchema              []keyElement `yaml:"KeySchema"`
+		GlobalSecondaryIndexes []struct {
+			IndexName  literal      `yaml:"IndexName"`
+			KeySchema  []keyElement `yaml:"KeySchema"`
+			Projection struct {
+				ProjectionType   literal   `yaml:"ProjectionType"`
+				NonKeyAttributes []literal `yaml:"NonKeyAttributes"`
+			} `yaml:"Projection"`
+		} `yaml:"GlobalSecondaryIndexes"`
+		TimeToLiveSpecification struct {
+			AttributeName literal `yaml:"AttributeName"`
+			Enabled       bool    `yaml:"Enabled"`
+		} `yaml:"TimeToLiveSpecification"`
+	}
+	if err := props.Decode(&p); err != nil {
+		return Table{}, err
+	}
+	t := Table{LogicalID: id, BillingMode: string(p.BillingMode)}
+	if t.BillingMode == "" {
+		t.BillingMode = "PROVISIONED" // the CloudFormation default
+	}
+	var err error
+	if t.PartitionKey, t.SortKey, err = keys(p.KeySchema); err != nil {
+		return Table{}, fmt.Errorf("KeySchema: %w", err)
+	}
+	for _, a := range p.AttributeDefinitions {
+		t.Attributes = append(t.Attributes, Attribute{Name: string(a.AttributeName), Type: string(a.AttributeType)})
+	}
+	for _, g := range p.GlobalSecondaryIndexes {
+		gsi := GSI{Name: string(g.IndexName), Projection: string(g.Projection.ProjectionType)}
+		for _, a := range g.Projection.NonKeyAttributes {
+			gsi.NonKeyAttributes = append(gsi.NonKeyAttributes, string(a))
+		}
+		if gsi.PartitionKey, gsi.SortKey, err = keys(g.KeySchema); err != nil {
+			return Table{}, fmt.Errorf("index %s: KeySchema: %w", g.IndexName, err)
+		}
+		t.GSIs = append(t.GSIs, gsi)
+	}
+	if p.TimeToLiveSpecification.Enabled {
+		t.TTLAttribute = string(p.TimeToLiveSpecification.AttributeName)
+	}
+	return t, nil
+}
+
+func keys(schema []keyElement) (hash, rng string, err error) {
+	for _, k := range schema {
+		switch k.KeyType {
+		case "HASH":
+			hash = string(k.AttributeName)
+		case "RANGE":
+			rng = string(k.AttributeName)
+		default:
+			return "", "", fmt.Errorf("key type %q of %s is neither HASH nor RANGE", k.KeyType, k.AttributeName)
+		}
+	}
+	if hash == "" {
+		return "", "", errors.New("no HASH key")
+	}
+	return hash, rng, nil
+}
+
+func parseQueue(id string, props *yaml.Node) (Queue, error) {
+	var p struct {
+		FifoQueue                 bool      `yaml:"FifoQueue"`
+		ContentBasedDeduplication bool      `yaml:"ContentBasedDeduplication"`
+		VisibilityTimeout         yaml.Node `yaml:"VisibilityTimeout"`
+		MessageRetentionPeriod    yaml.Node `yaml:"MessageRetentionPeriod"`
+		RedrivePolicy             yaml.Node `yaml:"RedrivePolicy"`
+	}
+	if err := props.Decode(&p); err != nil {
+		return Queue{}, err
+	}
+	q := Queue{LogicalID: id, FIFO: p.FifoQueue, ContentBasedDeduplication: p.ContentBasedDeduplication}
+	var err error
+	if q.VisibilityTimeout, err = number(&p.VisibilityTimeout); err != nil {
+		return Queue{}, fmt.Errorf("VisibilityTimeout: %w", err)
+	}
+	if q.MessageRetentionPeriod, err = number(&p.MessageRetentionPeriod); err != nil {
+		return Queue{}, fmt.Errorf("MessageRetentionPeriod: %w", err)
+	}
+	if p.RedrivePolicy.Kind == 0 {
+		return q, nil
+	}
+	if p.RedrivePolicy.Kind != yaml.MappingNode {
+		return Queue{}, errors.New("RedrivePolicy: only a mapping is supported")
+	}
+	target := lookup(&p.RedrivePolicy, "deadLetterTargetArn")
+	if target == nil {
+		return Queue{}, errors.New("RedrivePolicy: no deadLetterTargetArn")
+	}
+	if q.DeadLetterTarget, err = arnOf(target); err != nil {
+		return Queue{}, fmt.Errorf("RedrivePolicy.deadLetterTargetArn: %w", err)
+	}
+	if q.MaxReceiveCount, err = number(lookup(&p.RedrivePolicy, "maxReceiveCount")); err != nil {
+		return Queue{}, fmt.Errorf("RedrivePolicy.maxReceiveCount: %w", err)
+	}
+	if q.MaxReceiveCount <= 0 {
+		return Queue{}, errors.New("RedrivePolicy: maxReceiveCount must be positive")
+	}
+	return q, nil
+}
+
+// arnOf returns the logical ID X of the queue named by !GetAtt X.Arn, !GetAtt [X, Arn] or their
+// long forms {Fn::GetAtt: ...}.
+func arnOf(n *yaml.Node) (string, error) {
+	if n.Kind == yaml.MappingNode && len(n.Content) == 2 && n.Content[0].Value == "Fn::GetAtt" {
+		n = n.Content[1]
+	} else if n.Tag != "!GetAtt" {
+		return "", fmt.Errorf("want !GetAtt <Queue>.Arn, got %s %q", n.Tag, n.Value)
+	}
+	var id, attr string
+	switch n.Kind {
+	case yaml.ScalarNode:
+		id, attr, _ = strings.Cut(n.Value, ".")
+	case yaml.SequenceNode:
+		if len(n.Content) == 2 {
+			id, attr = n.Content[0].Value, n.Content[1].Value
+		}
+	}
+	if id == "" || attr != "Arn" {
+		return "", fmt.Errorf("want !GetAtt <Queue>.Arn, got line %d", n.Line)
+	}
+	return id, nil
+}
+
+// number reads an integer written plain (180) or quoted ("180"), as CloudFormation accepts
+// both; a missing node is 0.
+func number(n *yaml.Node) (int, error) {
+	if n == nil || n.Kind == 0 {
+		return 0, nil
+	}
+	if n.Kind != yaml.ScalarNode || (n.Tag != "!!int" && n.Tag != "!!str") {
+		return 0, fmt.Errorf("want a literal integer at line %d, got %s", n.Line, n.Tag)
+	}
+	v, err := strconv.Atoi(n.Value)
+	if err != nil {
+		return 0, fmt.Errorf("want a literal integer at line %d: %w", n.Line, err)
+	}
+	return v, nil
+}
+
+// lookup returns the value of key in a mapping node, or nil.
+func lookup(m *yaml.Node, key string) *yaml.Node {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}

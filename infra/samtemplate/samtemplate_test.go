@@ -1,0 +1,217 @@
+package samtemplate_test
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/spiris/collab/infra/samtemplate"
+)
+
+// load reads the repository's real template.yaml.
+func load(t *testing.T) *samtemplate.Template {
+	t.Helper()
+	path, err := samtemplate.Find(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl, err := samtemplate.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tpl
+}
+
+func TestLoad_table(t *testing.T) {
+	tpl := load(t)
+	if got, want := len(tpl.Tables), 1; got != want {
+		t.Fatalf("tables: got %d, want %d", got, want)
+	}
+	tb, ok := tpl.Table("Table")
+	if !ok {
+		t.Fatal("no table with logical ID Table")
+	}
+	if got, want := tb.PartitionKey+"/"+tb.SortKey, "PK/SK"; got != want {
+		t.Errorf("key schema: got %s, want %s", got, want)
+	}
+	if got, want := tb.BillingMode, "PAY_PER_REQUEST"; got != want {
+		t.Errorf("billing mode: got %s, want %s", got, want)
+	}
+	if got, want := tb.TTLAttribute, "ExpiresAt"; got != want {
+		t.Errorf("TTL attribute: got %s, want %s", got, want)
+	}
+	wantGSIs := []samtemplate.GSI{
+		{Name: "GSI1", PartitionKey: "GSI1PK", SortKey: "GSI1SK", Projection: "ALL"},
+		{Name: "GSI2", PartitionKey: "GSI2PK", SortKey: "GSI2SK", Projection: "ALL"},
+		{Name: "GSI3", PartitionKey: "GSI3PK", SortKey: "GSI3SK", Projection: "ALL"},
+		{Name: "GSI4", PartitionKey: "GSI4PK", SortKey: "GSI4SK", Projection: "ALL"},
+		{Name: "Due", PartitionKey: "DuePK", SortKey: "DueAt", Projection: "ALL"},
+	}
+	if !reflect.DeepEqual(tb.GSIs, wantGSIs) {
+		t.Errorf("GSIs:\n got %+v\nwant %+v", tb.GSIs, wantGSIs)
+	}
+	// Every key attribute of the table and its indexes is declared, as a string.
+	declared := map[string]string{}
+	for _, a := range tb.Attributes {
+		declared[a.Name] = a.Type
+	}
+	keys := []string{tb.PartitionKey, tb.SortKey}
+	for _, g := range tb.GSIs {
+		keys = append(keys, g.PartitionKey, g.SortKey)
+	}
+	for _, k := range keys {
+		if got, want := declared[k], "S"; got != want {
+			t.Errorf("attribute %s: got type %q, want %q", k, got, want)
+		}
+	}
+	if got, want := len(declared), len(keys); got != want {
+		t.Errorf("attribute definitions: got %d, want one per key attribute (%d)", got, want)
+	}
+}
+
+func TestLoad_queues(t *testing.T) {
+	tpl := load(t)
+	want := []samtemplate.Queue{
+		{LogicalID: "TeardownQueue", VisibilityTimeout: 180, DeadLetterTarget: "TeardownDLQ", MaxReceiveCount: 5},
+		{LogicalID: "TeardownDLQ", MessageRetentionPeriod: 1209600},
+		{LogicalID: "EmailQueue", VisibilityTimeout: 180, DeadLetterTarget: "EmailDLQ", MaxReceiveCount: 5},
+		{LogicalID: "EmailDLQ", MessageRetentionPeriod: 1209600},
+	}
+	if !reflect.DeepEqual(tpl.Queues, want) {
+		t.Errorf("queues:\n got %+v\nwant %+v", tpl.Queues, want)
+	}
+}
+
+func TestFind_walks_up_from_a_subdirectory(t *testing.T) {
+	root := t.TempDir()
+	sub := filepath.Join(root, "a", "b")
+	if err := os.MkdirAll(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, samtemplate.FileName), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := samtemplate.Find(sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(root, samtemplate.FileName); got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+}
+
+func TestFind_fails_without_a_template(t *testing.T) {
+	if _, err := samtemplate.Find(t.TempDir()); err == nil {
+		t.Error("want an error, got none")
+	}
+}
+
+func TestParse_dead_letter_target(t *testing.T) {
+	const dlq = `
+  DLQ:
+    Type: AWS::SQS::Queue
+`
+	for _, tc := range []struct {
+		name    string
+		target  string
+		want    string // logical ID; empty when an error is wanted
+		wantErr string
+	}{
+		{name: "short_form_with_dot", target: `!GetAtt DLQ.Arn`, want: "DLQ"},
+		{name: "short_form_as_list", target: `!GetAtt [DLQ, Arn]`, want: "DLQ"},
+		{name: "long_form", target: `{"Fn::GetAtt": [DLQ, Arn]}`, want: "DLQ"},
+		{name: "long_form_with_dot", target: `{"Fn::GetAtt": DLQ.Arn}`, want: "DLQ"},
+		{name: "refused_as_a_literal_arn", target: `arn:aws:sqs:eu-north-1:1:x`, wantErr: "deadLetterTargetArn"},
+		{name: "refused_for_another_attribute", target: `!GetAtt DLQ.QueueName`, wantErr: "deadLetterTargetArn"},
+		{name: "refused_for_an_unknown_queue", target: `!GetAtt Nope.Arn`, wantErr: "not a queue"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := `
+Resources:
+  Work:
+    Type: AWS::SQS::Queue
+    Properties:
+      RedrivePolicy:
+        deadLetterTargetArn: ` + tc.target + `
+        maxReceiveCount: "3"
+` + dlq
+			tpl, err := samtemplate.Parse([]byte(src))
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("got error %v, want one mentioning %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			q, _ := tpl.Queue("Work")
+			if got := q.DeadLetterTarget; got != tc.want {
+				t.Errorf("dead-letter target: got %q, want %q", got, tc.want)
+			}
+			if got, want := q.MaxReceiveCount, 3; got != want {
+				t.Errorf("max receive count: got %d, want %d", got, want)
+			}
+		})
+	}
+}
+
+func TestParse_refuses_values_known_only_at_deploy_time(t *testing.T) {
+	for _, tc := range []struct {
+		name, src, wantErr string
+	}{
+		{
+			name:    "visibility_timeout_from_a_parameter",
+			src:     "Q:\n    Type: AWS::SQS::Queue\n    Properties:\n      VisibilityTimeout: !Ref Timeout\n",
+			wantErr: "VisibilityTimeout",
+		},
+		{
+			name:    "billing_mode_from_a_parameter",
+			src:     "T:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      BillingMode: !Ref Mode\n      KeySchema: [{AttributeName: PK, KeyType: HASH}]\n",
+			wantErr: "want a literal string",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := samtemplate.Parse([]byte("Resources:\n  " + tc.src))
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("got error %v, want one mentioning %q", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+func TestParse_skips_other_resources_and_tags(t *testing.T) {
+	src := `
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Environment:
+        Variables:
+          TABLE: !Ref T
+          URL: !Sub "https://${AWS::Region}.example"
+  T:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      KeySchema: [{AttributeName: PK, KeyType: HASH}]
+      AttributeDefinitions: [{AttributeName: PK, AttributeType: S}]
+      Tags:
+        - Key: stage
+          Value: !Ref Stage
+`
+	tpl, err := samtemplate.Parse([]byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &samtemplate.Template{Tables: []samtemplate.Table{{
+		LogicalID:    "T",
+		PartitionKey: "PK",
+		Attributes:   []samtemplate.Attribute{{Name: "PK", Type: "S"}},
+		BillingMode:  "PROVISIONED",
+	}}}
+	if !reflect.DeepEqual(tpl, want) {
+		t.Errorf("\n got %+v\nwant %+v", tpl, want)
+	}
+}
