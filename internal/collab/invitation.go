@@ -1,6 +1,7 @@
 package collab
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -8,16 +9,22 @@ import (
 	"time"
 )
 
-// TokenBytes is the entropy of an invitation token: 256 bits.
+// TokenBytes is the size of an invitation token: 256 bits.
 const TokenBytes = 32
 
 // tokenLen is the length of a token in the link: unpadded base64url of TokenBytes.
 var tokenLen = base64.RawURLEncoding.EncodedLen(TokenBytes)
 
 // Invitation is the single-use, expiring link a customer answers a pending collaboration with.
-// Only the hash of its token is stored; the token itself exists only in the e-mail.
+//
+// The token in the link is HMAC-SHA256(key, Nonce): 256 bits no one can guess without the key,
+// which lives in configuration, not in the table. The table stores the nonce (so the e-mail
+// worker can rebuild the link after the request that created it has returned) and the token's
+// hash (to find the invitation when the link is opened); neither lets a reader of the table or
+// the queue forge a link.
 type Invitation struct {
 	TokenHash       string
+	Nonce           string
 	CollaborationID string
 	CreatedAt       time.Time
 	ExpiresAt       time.Time
@@ -28,20 +35,29 @@ type Invitation struct {
 
 // NewInvitation creates an invitation for a collaboration that expires after ttl, and returns it
 // with the token for the link.
-func NewInvitation(collaborationID string, now time.Time, ttl time.Duration) (string, Invitation) {
+func NewInvitation(key []byte, collaborationID string, now time.Time, ttl time.Duration) (string, Invitation) {
 	b := make([]byte, TokenBytes)
 	rand.Read(b) // never returns an error; crashes the program if the system's source fails
-	token := base64.RawURLEncoding.EncodeToString(b)
+	nonce := base64.RawURLEncoding.EncodeToString(b)
+	token := InvitationToken(key, nonce)
 	return token, Invitation{
 		TokenHash:       HashToken(token),
+		Nonce:           nonce,
 		CollaborationID: collaborationID,
 		CreatedAt:       now,
 		ExpiresAt:       now.Add(ttl),
 	}
 }
 
+// InvitationToken returns the token of the invitation with the nonce: HMAC-SHA256(key, nonce).
+func InvitationToken(key []byte, nonce string) string {
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte(nonce))
+	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
+
 // HashToken returns the stored form of a token: hex SHA-256. A token has 256 bits of entropy, so
-// a fast unsalted hash is enough to make the stored value useless to a reader of the table.
+// a fast unsalted hash is enough to make the stored value useless for finding the token.
 func HashToken(token string) string {
 	sum := sha256.Sum256([]byte(token))
 	return hex.EncodeToString(sum[:])

@@ -49,7 +49,14 @@ func TestCompanyRoles(t *testing.T) {
 
 func TestInvitationToken(t *testing.T) {
 	now := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
-	token, inv := collab.NewInvitation("c-1", now, 30*24*time.Hour)
+	key := []byte("test key of at least 32 bytes....")
+	token, inv := collab.NewInvitation(key, "c-1", now, 30*24*time.Hour)
+	if got := collab.InvitationToken(key, inv.Nonce); got != token {
+		t.Fatalf("token rebuilt from the nonce = %q, want %q", got, token)
+	}
+	if got := collab.InvitationToken([]byte("another key"), inv.Nonce); got == token {
+		t.Fatal("another key rebuilds the same token")
+	}
 	hash, err := collab.ParseToken(token)
 	if err != nil || hash != inv.TokenHash {
 		t.Fatalf("ParseToken(own token) = %q, %v; want stored hash", hash, err)
@@ -57,7 +64,7 @@ func TestInvitationToken(t *testing.T) {
 	if hash == token || len(hash) != 64 {
 		t.Fatalf("stored hash %q looks like the token", hash)
 	}
-	other, _ := collab.NewInvitation("c-1", now, time.Hour)
+	other, _ := collab.NewInvitation(key, "c-1", now, time.Hour)
 	if other == token {
 		t.Fatal("two invitations share a token")
 	}
@@ -75,7 +82,7 @@ func TestInvitationToken(t *testing.T) {
 	if err := inv.Use(now); collab.ErrorCode(err) != "invitation_used" {
 		t.Fatalf("second use: %v", err)
 	}
-	_, fresh := collab.NewInvitation("c-1", now, time.Hour)
+	_, fresh := collab.NewInvitation(key, "c-1", now, time.Hour)
 	fresh.Revoke(now)
 	if err := fresh.Live(now); collab.ErrorKind(err) != collab.EGONE {
 		t.Fatalf("revoked invitation live: %v", err)
@@ -117,5 +124,24 @@ func TestPeriod(t *testing.T) {
 		if _, err := collab.ParsePeriod("startPeriod", bad); collab.ErrorCode(err) != "period_invalid" {
 			t.Errorf("ParsePeriod(%q): %v", bad, err)
 		}
+	}
+}
+
+func TestSubscriptionOpenAndRollBack(t *testing.T) {
+	now := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
+	fresh := collab.Open(nil, "co", "scanner", "c-1", now)
+	if fresh.Status != collab.SubscriptionPending || !fresh.RolledBackBy("c-1") || fresh.RolledBackBy("c-2") {
+		t.Fatalf("new subscription %+v", fresh)
+	}
+	if !fresh.RollBack(now) {
+		t.Fatal("rolling back a new subscription should remove it")
+	}
+	old := collab.Subscription{CompanyID: "co", Solution: "bookkeeping", Status: collab.SubscriptionReadOnly, Version: 3}
+	reopened := collab.Open(&old, "co", "bookkeeping", "c-1", now)
+	if reopened.Status != collab.SubscriptionPending || reopened.Version != 3 {
+		t.Fatalf("reopened %+v", reopened)
+	}
+	if reopened.RollBack(now) || reopened.Status != collab.SubscriptionReadOnly || reopened.CreatedBy != "" {
+		t.Fatalf("rolled back %+v, want read_only again", reopened)
 	}
 }

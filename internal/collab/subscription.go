@@ -22,7 +22,10 @@ type Subscription struct {
 	PayingOfficeID   string // the office paying, while InvoiceRecipient is InvoiceOffice
 	// CreatedBy is the collaboration whose activation created the subscription; if that
 	// collaboration never becomes active, the subscription is rolled back.
-	CreatedBy          string
+	CreatedBy string
+	// RestoreTo is the status a reopened subscription returns to if CreatedBy never becomes
+	// active; empty for one that did not exist before.
+	RestoreTo          SubscriptionStatus
 	DataDeletedAt      time.Time
 	BackupHandedOverAt time.Time
 	UpdatedAt          time.Time
@@ -39,12 +42,34 @@ func (s Subscription) Live() bool {
 // recipient chosen at activation applies from then on.
 func (s *Subscription) Activate(c CollaborationRecord, now time.Time) {
 	s.Status = SubscriptionActive
+	s.RestoreTo = ""
 	s.InvoiceRecipient = c.InvoiceRecipient
 	s.PayingOfficeID = ""
 	if c.InvoiceRecipient == InvoiceOffice {
 		s.PayingOfficeID = c.OfficeID
 	}
 	s.UpdatedAt = now
+}
+
+// Open returns the subscription an activation of collaboration id needs: a new pending one when
+// the company never had the solution, or the ended one reopened as pending.
+func Open(existing *Subscription, companyID string, solution Solution, id string, now time.Time) Subscription {
+	if existing == nil {
+		return Subscription{CompanyID: companyID, Solution: solution, Status: SubscriptionPending, CreatedBy: id, UpdatedAt: now}
+	}
+	s := *existing
+	s.RestoreTo, s.Status, s.CreatedBy, s.UpdatedAt = s.Status, SubscriptionPending, id, now
+	return s
+}
+
+// RollBack undoes Open when its collaboration is declined, withdrawn or expires. It reports
+// whether the subscription should be deleted (it did not exist before).
+func (s *Subscription) RollBack(now time.Time) (remove bool) {
+	if s.RestoreTo == "" {
+		return true
+	}
+	s.Status, s.RestoreTo, s.CreatedBy, s.UpdatedAt = s.RestoreTo, "", "", now
+	return false
 }
 
 // RolledBackBy reports whether the subscription was created by collaboration id and never

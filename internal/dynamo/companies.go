@@ -46,6 +46,7 @@ type subscriptionItem struct {
 	InvoiceRecipient   string `dynamodbav:",omitempty"`
 	PayingOfficeID     string `dynamodbav:",omitempty"`
 	CreatedBy          string `dynamodbav:",omitempty"`
+	RestoreTo          string `dynamodbav:",omitempty"`
 	DataDeletedAt      string `dynamodbav:",omitempty"`
 	BackupHandedOverAt string `dynamodbav:",omitempty"`
 	UpdatedAt          string
@@ -106,14 +107,14 @@ func toSubscriptionItem(s collab.Subscription) subscriptionItem {
 	k := subscriptionKey(s.CompanyID, string(s.Solution))
 	return subscriptionItem{PK: k.pk, SK: k.sk, Type: "subscription", CompanyID: s.CompanyID,
 		Solution: string(s.Solution), Status: string(s.Status), InvoiceRecipient: string(s.InvoiceRecipient),
-		PayingOfficeID: s.PayingOfficeID, CreatedBy: s.CreatedBy, DataDeletedAt: ts(s.DataDeletedAt),
+		PayingOfficeID: s.PayingOfficeID, CreatedBy: s.CreatedBy, RestoreTo: string(s.RestoreTo), DataDeletedAt: ts(s.DataDeletedAt),
 		BackupHandedOverAt: ts(s.BackupHandedOverAt), UpdatedAt: ts(s.UpdatedAt), Version: s.Version}
 }
 
 func (it subscriptionItem) subscription() collab.Subscription {
 	return collab.Subscription{CompanyID: it.CompanyID, Solution: collab.Solution(it.Solution),
 		Status: collab.SubscriptionStatus(it.Status), InvoiceRecipient: collab.InvoiceRecipient(it.InvoiceRecipient),
-		PayingOfficeID: it.PayingOfficeID, CreatedBy: it.CreatedBy, DataDeletedAt: parseTS(it.DataDeletedAt),
+		PayingOfficeID: it.PayingOfficeID, CreatedBy: it.CreatedBy, RestoreTo: collab.SubscriptionStatus(it.RestoreTo), DataDeletedAt: parseTS(it.DataDeletedAt),
 		BackupHandedOverAt: parseTS(it.BackupHandedOverAt), UpdatedAt: parseTS(it.UpdatedAt), Version: it.Version}
 }
 
@@ -279,4 +280,18 @@ func (t *Tx) PutFacts(company string, solution collab.Solution, f collab.Solutio
 		CustomerIsPayrollUser: f.CustomerIsPayrollUser, LastSyncAt: ts(f.LastSyncAt), LastChangeAt: ts(f.LastChangeAt),
 		UnsubmittedReports: f.UnsubmittedReports, UsersWithUnsubmittedExpenses: f.UsersWithUnsubmittedExpenses,
 		ReportedAt: ts(f.ReportedAt)})
+}
+
+// CompanyRecord returns just the company item, without the rest of its partition. It returns
+// ENOTFOUND company_not_found.
+func (s *Store) CompanyRecord(ctx context.Context, id string) (collab.Company, error) {
+	var it companyItem
+	ok, err := s.get(ctx, "get company", companyKey(id), &it)
+	if err != nil {
+		return collab.Company{}, err
+	}
+	if !ok {
+		return collab.Company{}, errCompanyNotFound
+	}
+	return it.company(), nil
 }

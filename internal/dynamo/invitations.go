@@ -15,6 +15,7 @@ type invitationItem struct {
 	PK, SK          string
 	Type            string
 	TokenHash       string
+	Nonce           string
 	CollaborationID string
 	CreatedAt       string
 	ExpiresAtTime   string
@@ -25,7 +26,7 @@ type invitationItem struct {
 }
 
 func (it invitationItem) invitation() collab.Invitation {
-	return collab.Invitation{TokenHash: it.TokenHash, CollaborationID: it.CollaborationID,
+	return collab.Invitation{TokenHash: it.TokenHash, Nonce: it.Nonce, CollaborationID: it.CollaborationID,
 		CreatedAt: parseTS(it.CreatedAt), ExpiresAt: parseTS(it.ExpiresAtTime),
 		UsedAt: parseTS(it.UsedAt), RevokedAt: parseTS(it.RevokedAt), Version: it.Version}
 }
@@ -33,7 +34,7 @@ func (it invitationItem) invitation() collab.Invitation {
 // PutInvitation writes a new or changed invitation under its version.
 func (t *Tx) PutInvitation(i collab.Invitation) {
 	k := invitationKey(i.TokenHash)
-	t.put(invitationItem{PK: k.pk, SK: k.sk, Type: "invitation", TokenHash: i.TokenHash,
+	t.put(invitationItem{PK: k.pk, SK: k.sk, Type: "invitation", TokenHash: i.TokenHash, Nonce: i.Nonce,
 		CollaborationID: i.CollaborationID, CreatedAt: ts(i.CreatedAt), ExpiresAtTime: ts(i.ExpiresAt),
 		UsedAt: ts(i.UsedAt), RevokedAt: ts(i.RevokedAt),
 		ExpiresAt: i.ExpiresAt.Add(invitationRetention).Unix(), Version: i.Version}, i.Version, collab.ErrConflict)

@@ -226,7 +226,7 @@ func TestCompanyPartition(t *testing.T) {
 
 func TestInvitationByTokenHash(t *testing.T) {
 	s := newStore(t)
-	token, inv := collab.NewInvitation("c-1", t0, time.Hour)
+	token, inv := collab.NewInvitation(testKey, "c-1", t0, time.Hour)
 	tx := s.Tx()
 	tx.PutInvitation(inv)
 	if err := tx.Commit(ctx); err != nil {

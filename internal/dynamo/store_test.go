@@ -22,11 +22,12 @@ var res *localaws.Resources
 func TestMain(m *testing.M) { os.Exit(localaws.Main(m, &res)) }
 
 var (
-	ctx    = context.Background()
-	t0     = time.Date(2027, 3, 1, 8, 0, 0, 0, time.UTC)
-	clerk  = collab.Actor{Kind: collab.OfficeEmployee, UserID: "emp-1", OrgID: "office-1"}
-	boss   = collab.Actor{Kind: collab.CustomerUser, UserID: "adm-1"}
-	timing = dynamo.Timing{ReminderLead: 14 * 24 * time.Hour, StuckAfter: 15 * time.Minute}
+	ctx     = context.Background()
+	t0      = time.Date(2027, 3, 1, 8, 0, 0, 0, time.UTC)
+	clerk   = collab.Actor{Kind: collab.OfficeEmployee, UserID: "emp-1", OrgID: "office-1"}
+	boss    = collab.Actor{Kind: collab.CustomerUser, UserID: "adm-1"}
+	testKey = []byte("test key of at least 32 bytes....")
+	timing  = dynamo.Timing{ReminderLead: 14 * 24 * time.Hour, StuckAfter: 15 * time.Minute}
 )
 
 func newStore(t *testing.T) *dynamo.Store {
@@ -85,7 +86,7 @@ func (w world) activate(t *testing.T, s *dynamo.Store, solution collab.Solution,
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, inv := collab.NewInvitation(c.ID(), at, 30*24*time.Hour)
+	_, inv := collab.NewInvitation(testKey, c.ID(), at, 30*24*time.Hour)
 	if err := c.Invite(inv); err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,157 @@
+package actions
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/spiris/collab/internal/collab"
+	"github.com/spiris/collab/internal/dynamo"
+)
+
+// ActivateInput is what an office employee chooses when activating a collaboration.
+type ActivateInput struct {
+	CustomerNo       string   `json:"customerNo"`
+	Solution         string   `json:"solution"`
+	TaskID           string   `json:"taskId"`
+	InvoiceRecipient string   `json:"invoiceRecipient"`
+	StartPeriod      string   `json:"startPeriod"`
+	AgreementMonths  int      `json:"agreementMonths"`
+	Contact          *Contact `json:"contact"`
+}
+
+// ActivationView is the answer to an activation.
+type ActivationView struct {
+	Collaboration       CollaborationView `json:"collaboration"`
+	Scenario            collab.Scenario   `json:"scenario"`
+	InvitationExpiresAt string            `json:"invitationExpiresAt"`
+}
+
+var (
+	errTaskRequired = collab.Invalid("taskId", "task_required",
+		"choose a task of the customer in Practice management; create one first if there is none",
+		"a collaboration needs a task connected to the customer")
+	errTaskNotFound = collab.Errorf(collab.ENOTFOUND, "task_not_found",
+		"check the task id, or sync the task from Practice management", "the office has no such task")
+	errCustomerNotFound = collab.Errorf(collab.ENOTFOUND, "customer_not_found",
+		"check the customer number, or sync the customer from Practice management", "the office has no such customer")
+	errContactRequired = collab.Invalid("contact", "contact_required",
+		"give the name and e-mail of the person who will administer the company",
+		"the customer is not yet a company here, so contact details are mandatory")
+)
+
+// Activate starts a collaboration between the office and one of its customers, choosing the
+// scenario from current data: the company has the solution (existing_solution), lacks it
+// (new_solution: the subscription is opened too), or does not exist (new_company: the company is
+// created with the contact as administrator and main contact). Everything is written in one
+// transaction with the invitation and the e-mail job.
+//
+// It returns EUNAUTHORIZED unauthenticated; EFORBIDDEN not_office_employee, not_on_task;
+// ENOTFOUND customer_not_found, task_not_found; EINVALID id_invalid, task_required,
+// solution_unknown, period_invalid, invoice_recipient_invalid, agreement_period_*,
+// contact_required, field_required, email_invalid, language_invalid; ECONFLICT
+// task_customer_mismatch, collaboration_exists, company_exists.
+func (s *Service) Activate(ctx context.Context, caller Caller, officeID string, in ActivateInput) (ActivationView, error) {
+	var view ActivationView
+	if in.TaskID == "" {
+		return view, errTaskRequired
+	}
+	if err := checkIDs("officeId", officeID, "customerNo", in.CustomerNo, "taskId", in.TaskID); err != nil {
+		return view, err
+	}
+	if _, err := collab.Rules(collab.Solution(in.Solution)); err != nil {
+		return view, err
+	}
+	start, err := collab.ParsePeriod("startPeriod", in.StartPeriod)
+	if err != nil {
+		return view, err
+	}
+	f, err := s.officeEmployee(ctx, caller, dynamo.OfficeRefs{OfficeID: officeID, CustomerNo: in.CustomerNo, TaskID: in.TaskID})
+	if err != nil {
+		return view, err
+	}
+	if f.Customer.No == "" {
+		return view, errCustomerNotFound
+	}
+	if f.Task.ID == "" {
+		return view, errTaskNotFound
+	}
+	if f.Employee.Role != collab.OfficeAdministrator && !f.Task.Assigned(caller.UserID) {
+		return view, errNotOnTask
+	}
+	now := s.Now()
+	by := actorOf(collab.OfficeEmployee, caller.UserID, officeID)
+	id := s.NewID()
+	ch := s.change()
+
+	customer := f.Customer
+	if customer.CompanyID == "" && customer.OrgNo != "" {
+		if customer.CompanyID, err = s.Store.CompanyByOrgNo(ctx, customer.OrgNo); err != nil {
+			return view, err
+		}
+		if customer.CompanyID != "" {
+			ch.tx.PutCustomer(customer) // remember the link
+		}
+	}
+
+	var scenario collab.Scenario
+	var email string
+	if customer.CompanyID == "" {
+		if in.Contact == nil {
+			return view, errContactRequired
+		}
+		lang, err := in.Contact.check("contact.")
+		if err != nil {
+			return view, err
+		}
+		scenario, email = collab.NewCompany, EmailLoginInstructions
+		company := collab.Company{ID: s.NewID(), Name: customer.Name, OrgNo: customer.OrgNo, CreatedAt: now}
+		admin := collab.User{CompanyID: company.ID, ID: s.NewID(), Name: in.Contact.Name, Email: in.Contact.Email,
+			Language: lang, Role: collab.Administrator, CreatedAt: now}
+		company.AddUser(admin)
+		if err := company.SetMainContact(admin); err != nil {
+			return view, err
+		}
+		ch.tx.PutCompany(company)
+		ch.tx.PutUser(admin)
+		ch.tx.PutSubscription(collab.Open(nil, company.ID, collab.Solution(in.Solution), id, now))
+		customer.CompanyID = company.ID
+		ch.tx.PutCustomer(customer)
+	} else {
+		company, err := s.Store.Company(ctx, customer.CompanyID)
+		if err != nil {
+			return view, err
+		}
+		scenario, email = collab.ExistingSolution, EmailInvitation
+		sub, has := company.Subscriptions[collab.Solution(in.Solution)]
+		if !has || !sub.Live() {
+			scenario = collab.NewSolution
+			var existing *collab.Subscription
+			if has {
+				existing = &sub
+			}
+			ch.tx.PutSubscription(collab.Open(existing, customer.CompanyID, collab.Solution(in.Solution), id, now))
+		}
+	}
+
+	c, err := collab.Activate(collab.ActivationInput{
+		ID: id, OfficeID: officeID, Customer: customer, CompanyID: customer.CompanyID, Task: f.Task,
+		Solution: collab.Solution(in.Solution), InvoiceRecipient: collab.InvoiceRecipient(in.InvoiceRecipient),
+		StartPeriod: start, AgreementMonths: in.AgreementMonths, Scenario: scenario,
+	}, by, now)
+	if err != nil {
+		return view, err
+	}
+	_, inv := collab.NewInvitation(s.TokenKey, id, now, s.InvitationTTL)
+	if err := c.Invite(inv); err != nil {
+		return view, err
+	}
+	ch.tx.PutCollaboration(c)
+	ch.tx.PutInvitation(inv)
+	s.enqueue(ch, Job{Kind: EmailQueue, CollaborationID: id, Email: email, Nonce: inv.Nonce})
+
+	r := c.Record()
+	r.Version++
+	view = ActivationView{Collaboration: collaborationView(r, nil), Scenario: scenario,
+		InvitationExpiresAt: inv.ExpiresAt.UTC().Format("2006-01-02T15:04:05Z")}
+	return view, s.commit(ctx, ch, http.StatusCreated, view)
+}

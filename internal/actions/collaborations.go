@@ -1,0 +1,187 @@
+package actions
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/spiris/collab/internal/collab"
+	"github.com/spiris/collab/internal/dynamo"
+)
+
+// Collaboration returns one collaboration with its history, to a user of the company or an
+// employee of the office working for the customer. It returns EUNAUTHORIZED unauthenticated;
+// EFORBIDDEN not_company_user, not_on_task; ENOTFOUND collaboration_not_found.
+func (s *Service) Collaboration(ctx context.Context, caller Caller, id string) (CollaborationView, error) {
+	if caller.UserID == "" {
+		return CollaborationView{}, errUnauthenticated
+	}
+	if err := checkID("id", id); err != nil {
+		return CollaborationView{}, err
+	}
+	r, history, err := s.Store.CollaborationWithHistory(ctx, id)
+	if err != nil {
+		return CollaborationView{}, err
+	}
+	if _, err := s.collaborationActor(ctx, caller, r, anySide, nil); err != nil {
+		return CollaborationView{}, err
+	}
+	return collaborationView(r, history), nil
+}
+
+// ending loads a collaboration, its company and the caller's right to end it.
+func (s *Service) ending(ctx context.Context, caller Caller, id, outcome string) (*collab.Collaboration, dynamo.CompanyView, collab.Actor, collab.Outcome, error) {
+	var company dynamo.CompanyView
+	if caller.UserID == "" {
+		return nil, company, collab.Actor{}, "", errUnauthenticated
+	}
+	if err := checkID("id", id); err != nil {
+		return nil, company, collab.Actor{}, "", err
+	}
+	o, err := collab.ParseOutcome(outcome)
+	if err != nil {
+		return nil, company, collab.Actor{}, "", err
+	}
+	c, err := s.Store.Collaboration(ctx, id)
+	if err != nil {
+		return nil, company, collab.Actor{}, "", err
+	}
+	if company, err = s.Store.Company(ctx, c.Record().CompanyID); err != nil {
+		return nil, company, collab.Actor{}, "", err
+	}
+	by, err := s.collaborationActor(ctx, caller, c.Record(), endingSide, &company)
+	return c, company, by, o, err
+}
+
+// EndCheck lists everything that would stop the caller from ending the collaboration with the
+// outcome right now, each with its fix, so a client can show them before the user tries. It
+// returns the authorization errors of End and EINVALID outcome_invalid.
+func (s *Service) EndCheck(ctx context.Context, caller Caller, id, outcome string) (EndCheckView, error) {
+	c, company, _, o, err := s.ending(ctx, caller, id, outcome)
+	if err != nil {
+		return EndCheckView{}, err
+	}
+	bs := c.EndBlockers(o, company.Company, company.Facts[c.Record().Solution])
+	if bs == nil {
+		bs = []collab.Blocker{}
+	}
+	return EndCheckView{CanEnd: len(bs) == 0, Outcome: o, Blockers: bs}, nil
+}
+
+// EndInput is the body of an end request.
+type EndInput struct {
+	Outcome string `json:"outcome"`
+}
+
+// End starts ending an active collaboration with an outcome: it is ending at once and the
+// teardown is queued. Either party may end: an administrator of the company, or an employee of
+// the office working for the customer. It returns EUNAUTHORIZED unauthenticated; EFORBIDDEN
+// not_company_user, administrator_required, not_on_task; ENOTFOUND collaboration_not_found;
+// EINVALID outcome_invalid; ECONFLICT collaboration_not_active, outcome_not_allowed,
+// main_contact_missing, payroll_handover_incomplete, expenses_not_submitted, concurrent_update.
+func (s *Service) End(ctx context.Context, caller Caller, id string, in EndInput) (CollaborationView, error) {
+	c, company, by, o, err := s.ending(ctx, caller, id, in.Outcome)
+	if err != nil {
+		return CollaborationView{}, err
+	}
+	if err := c.End(by, o, company.Company, company.Facts[c.Record().Solution], s.Now()); err != nil {
+		return CollaborationView{}, err
+	}
+	ch := s.change()
+	ch.tx.PutCollaboration(c)
+	s.enqueue(ch, Job{Kind: TeardownQueue, CollaborationID: id})
+	r := c.Record()
+	r.Version++
+	v := collaborationView(r, nil)
+	return v, s.commit(ctx, ch, http.StatusAccepted, v)
+}
+
+// LinkInput is the body of a link request.
+type LinkInput struct {
+	TaskID string `json:"taskId"`
+}
+
+// Link connects a collaboration imported without a task to a task of its customer. The caller
+// must be an office administrator or work on that task. It returns the office-side
+// authorization errors; ENOTFOUND task_not_found; ECONFLICT collaboration_already_linked,
+// collaboration_final, task_customer_mismatch.
+func (s *Service) Link(ctx context.Context, caller Caller, id string, in LinkInput) (CollaborationView, error) {
+	if in.TaskID == "" {
+		return CollaborationView{}, errTaskRequired
+	}
+	if err := checkID("taskId", in.TaskID); err != nil {
+		return CollaborationView{}, err
+	}
+	c, by, err := s.officeCollaboration(ctx, caller, id)
+	if err != nil {
+		return CollaborationView{}, err
+	}
+	f, err := s.Store.OfficeItems(ctx, dynamo.OfficeRefs{OfficeID: c.Record().OfficeID, EmployeeID: caller.UserID, TaskID: in.TaskID})
+	if err != nil {
+		return CollaborationView{}, err
+	}
+	if f.Task.ID == "" {
+		return CollaborationView{}, errTaskNotFound
+	}
+	if f.Employee.Role != collab.OfficeAdministrator && !f.Task.Assigned(caller.UserID) {
+		return CollaborationView{}, errNotOnTask
+	}
+	if err := c.Link(f.Task, by, s.Now()); err != nil {
+		return CollaborationView{}, err
+	}
+	ch := s.change()
+	ch.tx.PutCollaboration(c)
+	return s.saved(ctx, ch, c)
+}
+
+// ListFilter is the query of an office overview.
+type ListFilter struct {
+	Status, Solution, CustomerNo, Cursor string
+	Limit                                int
+}
+
+// OfficeCollaborations lists an office's collaborations, newest first, to any employee of the
+// office. It returns EUNAUTHORIZED unauthenticated; EFORBIDDEN not_office_employee; EINVALID
+// status_invalid, solution_unknown, id_invalid, cursor_invalid.
+func (s *Service) OfficeCollaborations(ctx context.Context, caller Caller, officeID string, q ListFilter) (ListView, error) {
+	if caller.UserID == "" {
+		return ListView{}, errUnauthenticated
+	}
+	f := dynamo.Filter{CustomerNo: q.CustomerNo, Cursor: q.Cursor, Limit: q.Limit}
+	if err := checkID("officeId", officeID); err != nil {
+		return ListView{}, err
+	}
+	if q.Status != "" {
+		st, err := collab.ParseStatus(q.Status)
+		if err != nil {
+			return ListView{}, err
+		}
+		f.Status = st
+	}
+	if q.Solution != "" {
+		if _, err := collab.Rules(collab.Solution(q.Solution)); err != nil {
+			return ListView{}, err
+		}
+		f.Solution = collab.Solution(q.Solution)
+	}
+	if q.CustomerNo != "" {
+		if err := checkID("customerNo", q.CustomerNo); err != nil {
+			return ListView{}, err
+		}
+	}
+	if _, err := s.officeEmployee(ctx, caller, dynamo.OfficeRefs{OfficeID: officeID}); err != nil {
+		return ListView{}, err
+	}
+	page, err := s.Store.OfficeCollaborations(ctx, officeID, f)
+	if err != nil {
+		return ListView{}, err
+	}
+	return listView(page), nil
+}
+
+func listView(p dynamo.Page) ListView {
+	v := ListView{Items: make([]CollaborationView, len(p.Items)), Next: p.Next}
+	for i, r := range p.Items {
+		v.Items[i] = collaborationView(r, nil)
+	}
+	return v
+}

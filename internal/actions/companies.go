@@ -1,0 +1,271 @@
+package actions
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/spiris/collab/internal/collab"
+	"github.com/spiris/collab/internal/dynamo"
+)
+
+// company reads a company's partition after checking the caller and the id.
+func (s *Service) company(ctx context.Context, caller Caller, companyID string) (dynamo.CompanyView, error) {
+	if caller.UserID == "" && caller.Service == "" {
+		return dynamo.CompanyView{}, errUnauthenticated
+	}
+	if err := checkID("companyId", companyID); err != nil {
+		return dynamo.CompanyView{}, err
+	}
+	return s.Store.Company(ctx, companyID)
+}
+
+// CompanyCollaborations lists a company's collaborations with every office, newest first, to
+// its users. It returns EUNAUTHORIZED unauthenticated; EFORBIDDEN not_company_user; EINVALID
+// id_invalid, cursor_invalid.
+func (s *Service) CompanyCollaborations(ctx context.Context, caller Caller, companyID, cursor string, limit int) (ListView, error) {
+	if caller.UserID == "" {
+		return ListView{}, errUnauthenticated
+	}
+	if err := checkID("companyId", companyID); err != nil {
+		return ListView{}, err
+	}
+	if _, ok, err := s.Store.CompanyUser(ctx, companyID, caller.UserID); err != nil || !ok {
+		if err == nil {
+			err = errNotCompanyUser
+		}
+		return ListView{}, err
+	}
+	page, err := s.Store.CompanyCollaborations(ctx, companyID, limit, cursor)
+	if err != nil {
+		return ListView{}, err
+	}
+	return listView(page), nil
+}
+
+// Users lists a company's users. It returns EUNAUTHORIZED unauthenticated; EFORBIDDEN
+// not_company_user; ENOTFOUND company_not_found.
+func (s *Service) Users(ctx context.Context, caller Caller, companyID string) ([]UserView, error) {
+	v, err := s.company(ctx, caller, companyID)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := companyActor(caller, v, false); err != nil {
+		return nil, err
+	}
+	out := make([]UserView, len(v.Users))
+	for i, u := range v.Users {
+		out[i] = userView(u, v.Company)
+	}
+	return out, nil
+}
+
+func userView(u collab.User, c collab.Company) UserView {
+	return UserView{ID: u.ID, Name: u.Name, Email: u.Email, Language: u.Language, Role: u.Role, MainContact: c.MainContact == u.ID}
+}
+
+// NewUserInput is the body of a create-user request.
+type NewUserInput struct {
+	Name     string `json:"name"`
+	Email    string `json:"email"`
+	Language string `json:"language"`
+	Role     string `json:"role"`
+}
+
+// CreateUser adds a user to a company. It returns the authorization errors of SetMainContact and
+// EINVALID field_required, email_invalid, language_invalid, role_invalid.
+func (s *Service) CreateUser(ctx context.Context, caller Caller, companyID string, in NewUserInput) (UserView, error) {
+	v, err := s.company(ctx, caller, companyID)
+	if err != nil {
+		return UserView{}, err
+	}
+	if _, err := companyActor(caller, v, true); err != nil {
+		return UserView{}, err
+	}
+	lang, err := Contact{Name: in.Name, Email: in.Email, Language: in.Language}.check("")
+	if err != nil {
+		return UserView{}, err
+	}
+	role, err := collab.ParseRole(in.Role)
+	if err != nil {
+		return UserView{}, err
+	}
+	u := collab.User{CompanyID: companyID, ID: s.NewID(), Name: in.Name, Email: in.Email, Language: lang, Role: role, CreatedAt: s.Now()}
+	company := v.Company
+	company.AddUser(u)
+	ch := s.change()
+	ch.tx.PutCompany(company)
+	ch.tx.PutUser(u)
+	view := userView(u, company)
+	return view, s.commit(ctx, ch, http.StatusCreated, view)
+}
+
+// RoleInput is the body of a change-role request.
+type RoleInput struct {
+	Role string `json:"role"`
+}
+
+var errUserNotFound = collab.Errorf(collab.ENOTFOUND, "user_not_found",
+	"create the user in the company first", "the company has no such user")
+
+// ChangeRole gives a company user another role. It returns the authorization errors of
+// SetMainContact; ENOTFOUND user_not_found; EINVALID role_invalid; ECONFLICT last_administrator,
+// main_contact_demotion, concurrent_update.
+func (s *Service) ChangeRole(ctx context.Context, caller Caller, companyID, userID string, in RoleInput) (UserView, error) {
+	v, err := s.company(ctx, caller, companyID)
+	if err != nil {
+		return UserView{}, err
+	}
+	if _, err := companyActor(caller, v, true); err != nil {
+		return UserView{}, err
+	}
+	role, err := collab.ParseRole(in.Role)
+	if err != nil {
+		return UserView{}, err
+	}
+	u, ok := v.User(userID)
+	if !ok {
+		return UserView{}, errUserNotFound
+	}
+	company := v.Company
+	if err := company.ChangeRole(&u, role); err != nil {
+		return UserView{}, err
+	}
+	ch := s.change()
+	ch.tx.PutCompany(company)
+	ch.tx.PutUser(u)
+	view := userView(u, company)
+	return view, s.commit(ctx, ch, http.StatusOK, view)
+}
+
+// MainContactInput is the body of a set-main-contact request.
+type MainContactInput struct {
+	UserID string `json:"userId"`
+}
+
+// SetMainContact makes an administrator of the company its main contact. An administrator of the
+// company may, or an office employee acting in the company through an active collaboration. The
+// write depends on the user still being an administrator, so a concurrent demotion cannot leave a
+// non-administrator as main contact. It returns EUNAUTHORIZED unauthenticated; EFORBIDDEN
+// not_company_user, administrator_required; ENOTFOUND company_not_found, user_not_found;
+// ECONFLICT user_not_administrator, concurrent_update.
+func (s *Service) SetMainContact(ctx context.Context, caller Caller, companyID string, in MainContactInput) (UserView, error) {
+	v, err := s.company(ctx, caller, companyID)
+	if err != nil {
+		return UserView{}, err
+	}
+	if _, err := companyActor(caller, v, true); err != nil {
+		return UserView{}, err
+	}
+	if in.UserID == "" {
+		return UserView{}, collab.Invalid("userId", "field_required", "name the user who becomes main contact", "userId is required")
+	}
+	u, ok := v.User(in.UserID)
+	if !ok {
+		return UserView{}, errUserNotFound
+	}
+	company := v.Company
+	if err := company.SetMainContact(u); err != nil {
+		return UserView{}, err
+	}
+	ch := s.change()
+	ch.tx.PutCompany(company)
+	ch.tx.RequireAdministrator(companyID, u.ID)
+	view := userView(u, company)
+	return view, s.commit(ctx, ch, http.StatusOK, view)
+}
+
+// Access lists who may use which solution of a company and how: the company's own users through
+// its subscriptions (full while active, read-only after an end that keeps data readable), and the
+// office employees granted access by active collaborations. Users of the company, office
+// employees acting in it, and solution integrations may ask. It returns EUNAUTHORIZED
+// unauthenticated; EFORBIDDEN not_company_user; ENOTFOUND company_not_found.
+func (s *Service) Access(ctx context.Context, caller Caller, companyID string) ([]AccessView, error) {
+	v, err := s.company(ctx, caller, companyID)
+	if err != nil {
+		return nil, err
+	}
+	if caller.Service == "" {
+		if _, err := companyActor(caller, v, false); err != nil {
+			return nil, err
+		}
+	}
+	out := []AccessView{}
+	for _, solution := range sortedSolutions(v.Subscriptions) {
+		mode, ok := collab.CompanyMode(v.Subscriptions[solution].Status)
+		if !ok {
+			continue
+		}
+		for _, u := range v.Users {
+			out = append(out, AccessView{UserID: u.ID, Solution: solution, Mode: mode, Via: collab.GrantVia})
+		}
+	}
+	for _, g := range v.Grants {
+		out = append(out, AccessView{UserID: g.UserID, Solution: g.Solution, Mode: g.Mode, Via: g.Via})
+	}
+	return out, nil
+}
+
+func sortedSolutions(m map[collab.Solution]collab.Subscription) []collab.Solution {
+	var out []collab.Solution
+	for id := range collab.Solutions {
+		if _, ok := m[id]; ok {
+			out = append(out, id)
+		}
+	}
+	sortSolutions(out)
+	return out
+}
+
+// FactsInput is what a solution integration reports about a company.
+type FactsInput struct {
+	CustomerIsPayrollUser        *bool      `json:"customerIsPayrollUser"`
+	LastSyncAt                   *time.Time `json:"lastSyncAt"`
+	LastChangeAt                 *time.Time `json:"lastChangeAt"`
+	UnsubmittedReports           *int       `json:"unsubmittedReports"`
+	UsersWithUnsubmittedExpenses []string   `json:"usersWithUnsubmittedExpenses"`
+}
+
+// ReportFacts records what a solution integration reports about a company (Payroll: Payroll
+// user and synchronisation; Travel & Expenses: unsubmitted reports and expenses), replacing its
+// previous report. Only a solution integration may call it. It returns EFORBIDDEN service_only;
+// EINVALID solution_unknown, field_invalid; ENOTFOUND company_not_found.
+func (s *Service) ReportFacts(ctx context.Context, caller Caller, companyID, solution string, in FactsInput) (FactsInput, error) {
+	if caller.Service == "" {
+		if caller.UserID == "" {
+			return in, errUnauthenticated
+		}
+		return in, errServiceOnly
+	}
+	if err := checkID("companyId", companyID); err != nil {
+		return in, err
+	}
+	if _, err := collab.Rules(collab.Solution(solution)); err != nil {
+		return in, err
+	}
+	if in.UnsubmittedReports != nil && *in.UnsubmittedReports < 0 {
+		return in, collab.Invalid("unsubmittedReports", "field_invalid", "report zero or more", "unsubmittedReports is negative")
+	}
+	if len(in.UsersWithUnsubmittedExpenses) > 1000 {
+		return in, collab.Invalid("usersWithUnsubmittedExpenses", "field_invalid", "report at most 1000 users", "too many users")
+	}
+	if _, err := s.Store.CompanyRecord(ctx, companyID); err != nil {
+		return in, err
+	}
+	f := collab.SolutionFacts{UsersWithUnsubmittedExpenses: in.UsersWithUnsubmittedExpenses, ReportedAt: s.Now()}
+	if in.CustomerIsPayrollUser != nil {
+		f.CustomerIsPayrollUser = *in.CustomerIsPayrollUser
+	}
+	if in.LastSyncAt != nil {
+		f.LastSyncAt = *in.LastSyncAt
+	}
+	if in.LastChangeAt != nil {
+		f.LastChangeAt = *in.LastChangeAt
+	}
+	if in.UnsubmittedReports != nil {
+		f.UnsubmittedReports = *in.UnsubmittedReports
+	}
+	ch := s.change()
+	ch.tx.PutFacts(companyID, collab.Solution(solution), f)
+	return in, s.commit(ctx, ch, http.StatusOK, in)
+}

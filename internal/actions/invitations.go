@@ -1,0 +1,255 @@
+package actions
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/spiris/collab/internal/collab"
+	"github.com/spiris/collab/internal/dynamo"
+)
+
+// InvitationView is what the invitation link shows before anyone signs in: who invites, to which
+// solution, on what terms, until when. State is "live", or why the link is dead.
+type InvitationView struct {
+	State            string          `json:"state"` // live, used, revoked, expired
+	CollaborationID  string          `json:"collaborationId"`
+	OfficeName       string          `json:"officeName"`
+	CompanyName      string          `json:"companyName"`
+	Solution         collab.Solution `json:"solution"`
+	SolutionName     string          `json:"solutionName"`
+	InvoiceRecipient string          `json:"invoiceRecipient"`
+	StartPeriod      string          `json:"startPeriod,omitempty"`
+	AgreementMonths  int             `json:"agreementMonths,omitempty"`
+	ExpiresAt        time.Time       `json:"expiresAt"`
+	NewCompany       bool            `json:"newCompany"`
+}
+
+// loadInvitation finds the invitation of a link token and its collaboration. It returns ENOTFOUND
+// invitation_not_found.
+func (s *Service) loadInvitation(ctx context.Context, token string) (collab.Invitation, *collab.Collaboration, error) {
+	hash, err := collab.ParseToken(token)
+	if err != nil {
+		return collab.Invitation{}, nil, err
+	}
+	inv, err := s.Store.Invitation(ctx, hash)
+	if err != nil {
+		return inv, nil, err
+	}
+	c, err := s.Store.Collaboration(ctx, inv.CollaborationID)
+	return inv, c, err
+}
+
+// ShowInvitation describes the invitation of a link token; no sign-in is needed. For a dead link
+// it returns the view with its state and EGONE invitation_used, invitation_revoked or
+// invitation_expired; for an unknown one ENOTFOUND invitation_not_found.
+func (s *Service) ShowInvitation(ctx context.Context, token string) (InvitationView, error) {
+	inv, c, err := s.loadInvitation(ctx, token)
+	if err != nil {
+		return InvitationView{}, err
+	}
+	r := c.Record()
+	f, err := s.Store.OfficeItems(ctx, dynamo.OfficeRefs{OfficeID: r.OfficeID})
+	if err != nil {
+		return InvitationView{}, err
+	}
+	company, err := s.Store.CompanyRecord(ctx, r.CompanyID)
+	if err != nil {
+		return InvitationView{}, err
+	}
+	v := InvitationView{State: "live", CollaborationID: r.ID, OfficeName: f.Office.Name, CompanyName: company.Name,
+		Solution: r.Solution, SolutionName: collab.Solutions[r.Solution].Name, InvoiceRecipient: string(r.InvoiceRecipient),
+		StartPeriod: r.StartPeriod.String(), AgreementMonths: r.AgreementMonths, ExpiresAt: inv.ExpiresAt,
+		NewCompany: r.Scenario == collab.NewCompany}
+	liveErr := inv.Live(s.Now())
+	if liveErr != nil {
+		v.State = map[string]string{"invitation_used": "used", "invitation_revoked": "revoked", "invitation_expired": "expired"}[collab.ErrorCode(liveErr)]
+	}
+	return v, liveErr
+}
+
+// answer loads what accepting or declining needs and checks the caller is an administrator of
+// the invited company.
+func (s *Service) answer(ctx context.Context, caller Caller, token string) (collab.Invitation, *collab.Collaboration, dynamo.CompanyView, collab.Actor, error) {
+	var view dynamo.CompanyView
+	if caller.UserID == "" {
+		return collab.Invitation{}, nil, view, collab.Actor{}, errUnauthenticated
+	}
+	inv, c, err := s.loadInvitation(ctx, token)
+	if err != nil {
+		return inv, nil, view, collab.Actor{}, err
+	}
+	if err := inv.Live(s.Now()); err != nil {
+		return inv, nil, view, collab.Actor{}, err
+	}
+	if view, err = s.Store.Company(ctx, c.Record().CompanyID); err != nil {
+		return inv, nil, view, collab.Actor{}, err
+	}
+	by, err := s.collaborationActor(ctx, caller, c.Record(), customerSide, &view)
+	return inv, c, view, by, err
+}
+
+// Accept answers an invitation yes: the collaboration and the subscription become active, the
+// office employees on the task get full access, and the company's administrators are told.
+// It returns EUNAUTHORIZED unauthenticated; ENOTFOUND invitation_not_found; EGONE
+// invitation_used, invitation_revoked, invitation_expired; EFORBIDDEN not_company_user,
+// administrator_required; ECONFLICT collaboration_not_pending, concurrent_update.
+func (s *Service) Accept(ctx context.Context, caller Caller, token string) (CollaborationView, error) {
+	inv, c, company, by, err := s.answer(ctx, caller, token)
+	if err != nil {
+		return CollaborationView{}, err
+	}
+	now := s.Now()
+	r := c.Record()
+	var task collab.Task
+	if r.TaskID != "" {
+		f, err := s.Store.OfficeItems(ctx, dynamo.OfficeRefs{OfficeID: r.OfficeID, TaskID: r.TaskID})
+		if err != nil {
+			return CollaborationView{}, err
+		}
+		task = f.Task
+	}
+	if err := inv.Use(now); err != nil {
+		return CollaborationView{}, err
+	}
+	if err := c.Accept(by, now); err != nil {
+		return CollaborationView{}, err
+	}
+	ch := s.change()
+	ch.tx.PutInvitation(inv)
+	ch.tx.PutCollaboration(c)
+	sub, ok := company.Subscriptions[r.Solution]
+	if !ok {
+		sub = collab.Subscription{CompanyID: r.CompanyID, Solution: r.Solution}
+	}
+	sub.Activate(c.Record(), now)
+	ch.tx.PutSubscription(sub)
+	for _, u := range task.Assignees {
+		ch.tx.PutGrant(collab.Grant{CompanyID: r.CompanyID, Solution: r.Solution, UserID: u, Mode: collab.FullAccess, Via: r.ID})
+	}
+	s.enqueue(ch, Job{Kind: EmailQueue, CollaborationID: r.ID, Email: EmailAccessGranted})
+	return s.saved(ctx, ch, c)
+}
+
+// Decline answers an invitation no: the collaboration is declined and a subscription its
+// activation opened is rolled back. It returns the errors of Accept.
+func (s *Service) Decline(ctx context.Context, caller Caller, token string) (CollaborationView, error) {
+	inv, c, company, by, err := s.answer(ctx, caller, token)
+	if err != nil {
+		return CollaborationView{}, err
+	}
+	now := s.Now()
+	if err := inv.Use(now); err != nil {
+		return CollaborationView{}, err
+	}
+	if err := c.Decline(by, now); err != nil {
+		return CollaborationView{}, err
+	}
+	ch := s.change()
+	ch.tx.PutInvitation(inv)
+	ch.tx.PutCollaboration(c)
+	s.rollBackSubscription(ch, c.Record(), company, now)
+	return s.saved(ctx, ch, c)
+}
+
+// rollBackSubscription undoes the subscription an activation opened, when its collaboration
+// ends without ever becoming active.
+func (s *Service) rollBackSubscription(ch *change, r collab.CollaborationRecord, company dynamo.CompanyView, now time.Time) {
+	sub, ok := company.Subscriptions[r.Solution]
+	if !ok || !sub.RolledBackBy(r.ID) {
+		return
+	}
+	before := sub
+	if sub.RollBack(now) {
+		ch.tx.DeleteSubscription(before)
+		return
+	}
+	ch.tx.PutSubscription(sub)
+}
+
+// saved commits the change and returns the collaboration as written, with status 200.
+func (s *Service) saved(ctx context.Context, ch *change, c *collab.Collaboration) (CollaborationView, error) {
+	r := c.Record()
+	r.Version++
+	v := collaborationView(r, nil)
+	return v, s.commit(ctx, ch, http.StatusOK, v)
+}
+
+// Resend replaces a pending collaboration's invitation with a new one (the old link dies) and
+// e-mails it again. It returns the authorization errors of the office side; ENOTFOUND
+// collaboration_not_found; ECONFLICT collaboration_not_pending, concurrent_update.
+func (s *Service) Resend(ctx context.Context, caller Caller, id string) (CollaborationView, error) {
+	c, _, err := s.officeCollaboration(ctx, caller, id)
+	if err != nil {
+		return CollaborationView{}, err
+	}
+	now := s.Now()
+	r := c.Record()
+	ch := s.change()
+	if r.InvitationHash != "" {
+		old, err := s.Store.Invitation(ctx, r.InvitationHash)
+		if err != nil {
+			return CollaborationView{}, err
+		}
+		old.Revoke(now)
+		ch.tx.PutInvitation(old)
+	}
+	_, inv := collab.NewInvitation(s.TokenKey, r.ID, now, s.InvitationTTL)
+	if err := c.Invite(inv); err != nil {
+		return CollaborationView{}, err
+	}
+	ch.tx.PutInvitation(inv)
+	ch.tx.PutCollaboration(c)
+	email := EmailInvitation
+	if r.Scenario == collab.NewCompany {
+		email = EmailLoginInstructions
+	}
+	s.enqueue(ch, Job{Kind: EmailQueue, CollaborationID: r.ID, Email: email, Nonce: inv.Nonce})
+	return s.saved(ctx, ch, c)
+}
+
+// Withdraw takes back a pending invitation: the collaboration is withdrawn, the link dies and a
+// subscription the activation opened is rolled back. It returns the errors of Resend.
+func (s *Service) Withdraw(ctx context.Context, caller Caller, id string) (CollaborationView, error) {
+	c, by, err := s.officeCollaboration(ctx, caller, id)
+	if err != nil {
+		return CollaborationView{}, err
+	}
+	now := s.Now()
+	r := c.Record()
+	if err := c.Withdraw(by, now); err != nil {
+		return CollaborationView{}, err
+	}
+	company, err := s.Store.Company(ctx, r.CompanyID)
+	if err != nil {
+		return CollaborationView{}, err
+	}
+	ch := s.change()
+	if r.InvitationHash != "" {
+		inv, err := s.Store.Invitation(ctx, r.InvitationHash)
+		if err != nil {
+			return CollaborationView{}, err
+		}
+		inv.Revoke(now)
+		ch.tx.PutInvitation(inv)
+	}
+	ch.tx.PutCollaboration(c)
+	s.rollBackSubscription(ch, r, company, now)
+	return s.saved(ctx, ch, c)
+}
+
+// officeCollaboration loads a collaboration and checks the caller acts for its office.
+func (s *Service) officeCollaboration(ctx context.Context, caller Caller, id string) (*collab.Collaboration, collab.Actor, error) {
+	if caller.UserID == "" {
+		return nil, collab.Actor{}, errUnauthenticated
+	}
+	if err := checkID("id", id); err != nil {
+		return nil, collab.Actor{}, err
+	}
+	c, err := s.Store.Collaboration(ctx, id)
+	if err != nil {
+		return nil, collab.Actor{}, err
+	}
+	by, err := s.collaborationActor(ctx, caller, c.Record(), officeSide, nil)
+	return c, by, err
+}

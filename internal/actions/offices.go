@@ -1,0 +1,136 @@
+package actions
+
+import (
+	"context"
+	"net/http"
+	"slices"
+
+	"github.com/spiris/collab/internal/collab"
+	"github.com/spiris/collab/internal/dynamo"
+)
+
+// officeAdmin checks that the caller administers the office and returns the office items of
+// refs. It returns EUNAUTHORIZED unauthenticated; EFORBIDDEN not_office_employee,
+// office_administrator_required.
+func (s *Service) officeAdmin(ctx context.Context, caller Caller, refs dynamo.OfficeRefs) (dynamo.OfficeFacts, error) {
+	if caller.UserID == "" {
+		return dynamo.OfficeFacts{}, errUnauthenticated
+	}
+	if err := checkID("officeId", refs.OfficeID); err != nil {
+		return dynamo.OfficeFacts{}, err
+	}
+	f, err := s.officeEmployee(ctx, caller, refs)
+	if err != nil {
+		return f, err
+	}
+	if f.Employee.Role != collab.OfficeAdministrator {
+		return f, errNotOfficeAdmin
+	}
+	return f, nil
+}
+
+// EmployeeInput is an employee as Practice management sends it.
+type EmployeeInput struct {
+	Name     string `json:"name"`
+	Email    string `json:"email"`
+	Language string `json:"language"`
+	Role     string `json:"role"`
+}
+
+// PutEmployee creates or updates an office employee (kept in sync by Practice management). Only
+// office administrators may. It returns the errors of officeAdmin and EINVALID id_invalid,
+// field_required, email_invalid, language_invalid, role_invalid.
+func (s *Service) PutEmployee(ctx context.Context, caller Caller, officeID, userID string, in EmployeeInput) (EmployeeView, error) {
+	if _, err := s.officeAdmin(ctx, caller, dynamo.OfficeRefs{OfficeID: officeID}); err != nil {
+		return EmployeeView{}, err
+	}
+	if err := checkID("userId", userID); err != nil {
+		return EmployeeView{}, err
+	}
+	lang, err := Contact{Name: in.Name, Email: in.Email, Language: in.Language}.check("")
+	if err != nil {
+		return EmployeeView{}, err
+	}
+	role, err := collab.ParseEmployeeRole(in.Role)
+	if err != nil {
+		return EmployeeView{}, err
+	}
+	e := collab.Employee{OfficeID: officeID, UserID: userID, Name: in.Name, Email: in.Email, Language: lang, Role: role}
+	ch := s.change()
+	ch.tx.PutEmployee(e)
+	v := EmployeeView{OfficeID: officeID, UserID: userID, Name: e.Name, Email: e.Email, Language: lang, Role: role}
+	return v, s.commit(ctx, ch, http.StatusOK, v)
+}
+
+// CustomerInput is a customer as Practice management sends it.
+type CustomerInput struct {
+	Name  string `json:"name"`
+	OrgNo string `json:"orgNo"`
+}
+
+// PutCustomer creates or updates a customer of the office, keeping the link to its company.
+// It returns the errors of officeAdmin and EINVALID id_invalid, field_required.
+func (s *Service) PutCustomer(ctx context.Context, caller Caller, officeID, customerNo string, in CustomerInput) (CustomerView, error) {
+	if err := checkID("customerNo", customerNo); err != nil {
+		return CustomerView{}, err
+	}
+	f, err := s.officeAdmin(ctx, caller, dynamo.OfficeRefs{OfficeID: officeID, CustomerNo: customerNo})
+	if err != nil {
+		return CustomerView{}, err
+	}
+	if err := checkText("name", in.Name, 200); err != nil {
+		return CustomerView{}, err
+	}
+	if in.OrgNo != "" {
+		if err := checkID("orgNo", in.OrgNo); err != nil {
+			return CustomerView{}, err
+		}
+	}
+	c := collab.Customer{OfficeID: officeID, No: customerNo, Name: in.Name, OrgNo: in.OrgNo, CompanyID: f.Customer.CompanyID}
+	ch := s.change()
+	ch.tx.PutCustomer(c)
+	v := CustomerView{OfficeID: officeID, CustomerNo: customerNo, Name: c.Name, OrgNo: c.OrgNo, CompanyID: c.CompanyID}
+	return v, s.commit(ctx, ch, http.StatusOK, v)
+}
+
+// TaskInput is a task as Practice management sends it.
+type TaskInput struct {
+	CustomerNo string   `json:"customerNo"`
+	Name       string   `json:"name"`
+	Assignees  []string `json:"assignees"`
+}
+
+// PutTask creates or updates a task of the office for one of its customers. It returns the
+// errors of officeAdmin; ENOTFOUND customer_not_found; EINVALID id_invalid, field_required.
+func (s *Service) PutTask(ctx context.Context, caller Caller, officeID, taskID string, in TaskInput) (TaskView, error) {
+	if err := checkIDs("taskId", taskID, "customerNo", in.CustomerNo); err != nil {
+		return TaskView{}, err
+	}
+	f, err := s.officeAdmin(ctx, caller, dynamo.OfficeRefs{OfficeID: officeID, CustomerNo: in.CustomerNo})
+	if err != nil {
+		return TaskView{}, err
+	}
+	if f.Customer.No == "" {
+		return TaskView{}, errCustomerNotFound
+	}
+	if err := checkText("name", in.Name, 200); err != nil {
+		return TaskView{}, err
+	}
+	if len(in.Assignees) > 50 {
+		return TaskView{}, collab.Invalid("assignees", "field_too_long", "assign at most 50 employees", "too many assignees")
+	}
+	for _, a := range in.Assignees {
+		if err := checkID("assignees", a); err != nil {
+			return TaskView{}, err
+		}
+	}
+	assignees := slices.Compact(slices.Sorted(slices.Values(in.Assignees)))
+	t := collab.Task{OfficeID: officeID, ID: taskID, CustomerNo: in.CustomerNo, Name: in.Name, Assignees: assignees}
+	ch := s.change()
+	ch.tx.PutTask(t)
+	v := TaskView{OfficeID: officeID, TaskID: taskID, CustomerNo: t.CustomerNo, Name: t.Name, Assignees: assignees}
+	if v.Assignees == nil {
+		v.Assignees = []string{}
+	}
+	return v, s.commit(ctx, ch, http.StatusOK, v)
+}

@@ -1,0 +1,130 @@
+package actions
+
+import (
+	"slices"
+	"time"
+
+	"github.com/spiris/collab/internal/collab"
+)
+
+// CollaborationView is a collaboration as the API returns it.
+type CollaborationView struct {
+	ID                  string           `json:"id"`
+	OfficeID            string           `json:"officeId"`
+	CustomerNo          string           `json:"customerNo"`
+	CompanyID           string           `json:"companyId"`
+	Solution            collab.Solution  `json:"solution"`
+	SolutionName        string           `json:"solutionName"`
+	TaskID              string           `json:"taskId,omitempty"`
+	Status              collab.Status    `json:"status"`
+	Scenario            collab.Scenario  `json:"scenario"`
+	InvoiceRecipient    string           `json:"invoiceRecipient"`
+	StartPeriod         string           `json:"startPeriod,omitempty"`
+	AgreementMonths     int              `json:"agreementMonths,omitempty"`
+	AgreementEndsAt     *time.Time       `json:"agreementEndsAt,omitempty"`
+	InvitationExpiresAt *time.Time       `json:"invitationExpiresAt,omitempty"`
+	Outcome             collab.Outcome   `json:"outcome,omitempty"`
+	TeardownError       string           `json:"teardownError,omitempty"`
+	CreatedAt           time.Time        `json:"createdAt"`
+	UpdatedAt           time.Time        `json:"updatedAt"`
+	History             []TransitionView `json:"history,omitempty"`
+}
+
+// TransitionView is one history entry.
+type TransitionView struct {
+	At        time.Time `json:"at"`
+	ActorKind string    `json:"actorKind"`
+	ActorID   string    `json:"actorId,omitempty"`
+	From      string    `json:"from,omitempty"`
+	To        string    `json:"to"`
+	Reason    string    `json:"reason"`
+}
+
+func optTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func collaborationView(r collab.CollaborationRecord, history []collab.Transition) CollaborationView {
+	v := CollaborationView{
+		ID: r.ID, OfficeID: r.OfficeID, CustomerNo: r.CustomerNo, CompanyID: r.CompanyID,
+		Solution: r.Solution, SolutionName: collab.Solutions[r.Solution].Name, TaskID: r.TaskID,
+		Status: r.Status, Scenario: r.Scenario, InvoiceRecipient: string(r.InvoiceRecipient),
+		StartPeriod: r.StartPeriod.String(), AgreementMonths: r.AgreementMonths,
+		AgreementEndsAt: optTime(r.AgreementEndsAt), Outcome: r.Outcome, TeardownError: r.TeardownError,
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+	}
+	if r.Status == collab.Pending {
+		v.InvitationExpiresAt = optTime(r.InvitationExpiry)
+	}
+	for _, h := range history {
+		v.History = append(v.History, TransitionView{At: h.At, ActorKind: string(h.Actor.Kind), ActorID: h.Actor.UserID,
+			From: string(h.From), To: string(h.To), Reason: h.Reason})
+	}
+	return v
+}
+
+// ListView is one page of collaborations; Next is the cursor of the next page.
+type ListView struct {
+	Items []CollaborationView `json:"items"`
+	Next  string              `json:"next,omitempty"`
+}
+
+// UserView is a company user.
+type UserView struct {
+	ID          string          `json:"id"`
+	Name        string          `json:"name"`
+	Email       string          `json:"email"`
+	Language    collab.Language `json:"language"`
+	Role        collab.Role     `json:"role"`
+	MainContact bool            `json:"mainContact"`
+}
+
+// AccessView is one user's access to one solution of a company.
+type AccessView struct {
+	UserID   string            `json:"userId"`
+	Solution collab.Solution   `json:"solution"`
+	Mode     collab.AccessMode `json:"mode"`
+	Via      string            `json:"via"` // "company", or the collaboration that grants an office employee access
+}
+
+// EndCheckView lists everything that stops a collaboration from ending right now.
+type EndCheckView struct {
+	CanEnd   bool             `json:"canEnd"`
+	Outcome  collab.Outcome   `json:"outcome"`
+	Blockers []collab.Blocker `json:"blockers"`
+}
+
+func sortSolutions(ids []collab.Solution) {
+	slices.Sort(ids)
+}
+
+// EmployeeView is an office employee.
+type EmployeeView struct {
+	OfficeID string              `json:"officeId"`
+	UserID   string              `json:"userId"`
+	Name     string              `json:"name"`
+	Email    string              `json:"email"`
+	Language collab.Language     `json:"language"`
+	Role     collab.EmployeeRole `json:"role"`
+}
+
+// CustomerView is a customer of an office.
+type CustomerView struct {
+	OfficeID   string `json:"officeId"`
+	CustomerNo string `json:"customerNo"`
+	Name       string `json:"name"`
+	OrgNo      string `json:"orgNo,omitempty"`
+	CompanyID  string `json:"companyId,omitempty"`
+}
+
+// TaskView is a task of an office.
+type TaskView struct {
+	OfficeID   string   `json:"officeId"`
+	TaskID     string   `json:"taskId"`
+	CustomerNo string   `json:"customerNo"`
+	Name       string   `json:"name"`
+	Assignees  []string `json:"assignees"`
+}

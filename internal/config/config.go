@@ -1,0 +1,83 @@
+// Package config wires a function from its environment: it reads the settings, builds the AWS
+// clients once per cold start, and returns the actions service every handler calls.
+package config
+
+import (
+	"encoding/base64"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/spiris/collab/internal/actions"
+	"github.com/spiris/collab/internal/awsenv"
+	"github.com/spiris/collab/internal/dynamo"
+	"github.com/spiris/collab/internal/queue"
+)
+
+// Settings are the environment variables a function reads.
+type Settings struct {
+	Table            string        // TABLE_NAME
+	TeardownQueueURL string        // TEARDOWN_QUEUE_URL
+	EmailQueueURL    string        // EMAIL_QUEUE_URL
+	TokenKey         []byte        // TOKEN_KEY, base64, at least 32 bytes
+	InvitationTTL    time.Duration // INVITATION_TTL, e.g. 720h; default 30 days
+}
+
+// FromEnv reads the settings.
+func FromEnv() (Settings, error) {
+	s := Settings{
+		Table:            os.Getenv("TABLE_NAME"),
+		TeardownQueueURL: os.Getenv("TEARDOWN_QUEUE_URL"),
+		EmailQueueURL:    os.Getenv("EMAIL_QUEUE_URL"),
+		InvitationTTL:    actions.DefaultInvitationTTL,
+	}
+	if s.Table == "" {
+		return s, fmt.Errorf("config: TABLE_NAME is not set")
+	}
+	key, err := base64.StdEncoding.DecodeString(os.Getenv("TOKEN_KEY"))
+	if err != nil || len(key) < 32 {
+		return s, fmt.Errorf("config: TOKEN_KEY must be at least 32 bytes, base64-encoded")
+	}
+	s.TokenKey = key
+	if v := os.Getenv("INVITATION_TTL"); v != "" {
+		if s.InvitationTTL, err = time.ParseDuration(v); err != nil || s.InvitationTTL <= 0 {
+			return s, fmt.Errorf("config: INVITATION_TTL %q is not a positive duration", v)
+		}
+	}
+	return s, nil
+}
+
+// Service builds the actions service from settings, with clients from the environment.
+func Service(s Settings) (*actions.Service, error) {
+	cfg, err := awsenv.Config()
+	if err != nil {
+		return nil, err
+	}
+	return &actions.Service{
+		Store: dynamo.New(dynamodb.NewFromConfig(cfg), s.Table, dynamo.DefaultTiming),
+		Queue: &queue.SQS{Client: sqs.NewFromConfig(cfg), URLs: map[string]string{
+			actions.TeardownQueue: s.TeardownQueueURL, actions.EmailQueue: s.EmailQueueURL}},
+		Log:           slog.New(slog.NewJSONHandler(os.Stdout, nil)),
+		Now:           time.Now,
+		NewID:         actions.NewID,
+		TokenKey:      s.TokenKey,
+		InvitationTTL: s.InvitationTTL,
+	}, nil
+}
+
+// MustLoad reads the environment and builds the service, panicking at cold start if the
+// function is misconfigured (Lambda reports the failed init; no request is served wrongly).
+func MustLoad() *actions.Service {
+	s, err := FromEnv()
+	if err == nil {
+		var svc *actions.Service
+		if svc, err = Service(s); err == nil {
+			return svc
+		}
+	}
+	panic(err)
+}

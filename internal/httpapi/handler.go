@@ -1,0 +1,170 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"runtime/debug"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/spiris/collab/internal/actions"
+	"github.com/spiris/collab/internal/collab"
+	"github.com/spiris/collab/internal/dynamo"
+)
+
+// Handler is a Lambda handler for API Gateway HTTP API events.
+type Handler func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error)
+
+// Handle returns the handler of one route. It never returns an error or panics: every failure is
+// an HTTP response, and anything unexpected is logged and answered 500 without details.
+func Handle(s *actions.Service, rt Route) Handler {
+	return func(ctx context.Context, e events.APIGatewayV2HTTPRequest) (resp events.APIGatewayV2HTTPResponse, _ error) {
+		defer func() {
+			if p := recover(); p != nil {
+				s.Log.ErrorContext(ctx, "panic", "route", rt.Function, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				resp = errorResponse(s, ctx, rt, fmt.Errorf("panic: %v", p))
+			}
+		}()
+		b, err := readBody(e)
+		if err != nil {
+			return errorResponse(s, ctx, rt, err), nil
+		}
+		r := &request{ctx: ctx, event: e, caller: callerOf(e), body: b}
+		if rt.Function == "ShowInvitation" && wantsHTML(r.header("accept")) {
+			return invitationPage(s, r), nil
+		}
+		if key := r.header("idempotency-key"); rt.Idempotent && key != "" {
+			return idempotent(s, rt, r, key), nil
+		}
+		status, v, err := rt.handle(s, r)
+		if err != nil {
+			return errorResponse(s, ctx, rt, err), nil
+		}
+		return jsonResponse(status, v), nil
+	}
+}
+
+// idempotent serves a request that carries an Idempotency-Key: a retry with the same key and body
+// gets the first response again without the work being redone; the same key with another body is
+// refused. The response is stored in the same transaction as the work (actions.WithIdempotency).
+func idempotent(s *actions.Service, rt Route, r *request, key string) events.APIGatewayV2HTTPResponse {
+	if len(key) > 128 || strings.ContainsAny(key, "#\x00") {
+		return errorResponse(s, r.ctx, rt, collab.Invalid("Idempotency-Key", "idempotency_key_invalid",
+			"use at most 128 characters, such as a UUID", "the Idempotency-Key header is invalid"))
+	}
+	if r.caller.UserID == "" {
+		return errorResponse(s, r.ctx, rt, collab.Errorf(collab.EUNAUTHORIZED, "unauthenticated",
+			"sign in and send the token as 'Authorization: Bearer <token>'", "the request carries no valid token"))
+	}
+	sum := sha256.Sum256([]byte(r.event.RawPath + "\n" + string(r.body)))
+	hash := hex.EncodeToString(sum[:])
+	scope := rt.Function + ":" + r.caller.UserID
+	replay := func() (events.APIGatewayV2HTTPResponse, bool, error) {
+		saved, ok, err := s.Store.SavedResponse(r.ctx, scope, key, s.Now())
+		if err != nil || !ok {
+			return events.APIGatewayV2HTTPResponse{}, ok, err
+		}
+		if saved.RequestHash != hash {
+			return errorResponse(s, r.ctx, rt, collab.Invalid("Idempotency-Key", "idempotency_key_reused",
+				"use a new key for a different request", "this Idempotency-Key was used for a different request")), true, nil
+		}
+		resp := rawJSON(saved.Status, saved.Body)
+		resp.Headers["Idempotent-Replayed"] = "true"
+		return resp, true, nil
+	}
+	if resp, ok, err := replay(); err != nil || ok {
+		if err != nil {
+			return errorResponse(s, r.ctx, rt, err)
+		}
+		return resp
+	}
+	r.ctx = actions.WithIdempotency(r.ctx, dynamo.Response{Scope: scope, Key: key, RequestHash: hash})
+	status, v, err := rt.handle(s, r)
+	if err == dynamo.ErrDuplicateRequest {
+		if resp, ok, err := replay(); err == nil && ok {
+			return resp
+		}
+	}
+	if err != nil {
+		return errorResponse(s, r.ctx, rt, err)
+	}
+	return jsonResponse(status, v)
+}
+
+// StatusOf maps an error kind to its HTTP status.
+func StatusOf(kind string) int {
+	switch kind {
+	case EMALFORMED:
+		return http.StatusBadRequest
+	case ETOOLARGE:
+		return http.StatusRequestEntityTooLarge
+	case collab.EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	case collab.EFORBIDDEN:
+		return http.StatusForbidden
+	case collab.ENOTFOUND:
+		return http.StatusNotFound
+	case collab.ECONFLICT:
+		return http.StatusConflict
+	case collab.EGONE:
+		return http.StatusGone
+	case collab.EINVALID:
+		return http.StatusUnprocessableEntity
+	}
+	return http.StatusInternalServerError
+}
+
+// ErrorBody is the one shape of every error response.
+type ErrorBody struct {
+	Error ErrorDetail `json:"error"`
+}
+
+// ErrorDetail says what went wrong (code, stable), in words (message) and what to do (fix).
+type ErrorDetail struct {
+	Code     string           `json:"code"`
+	Message  string           `json:"message"`
+	Fix      string           `json:"fix"`
+	Field    string           `json:"field,omitempty"`
+	Blockers []collab.Blocker `json:"blockers,omitempty"`
+}
+
+func errorResponse(s *actions.Service, ctx context.Context, rt Route, err error) events.APIGatewayV2HTTPResponse {
+	var e *collab.Error
+	status := http.StatusInternalServerError
+	detail := ErrorDetail{Code: "internal_error", Message: "something went wrong on our side",
+		Fix: "try again later; if it keeps failing, contact support"}
+	if errors.As(err, &e) {
+		status = StatusOf(e.Kind)
+		detail = ErrorDetail{Code: e.Code, Message: e.Message, Fix: e.Fix, Field: e.Field, Blockers: e.Blockers}
+	}
+	if status >= 500 {
+		s.Log.ErrorContext(ctx, "request failed", "route", rt.Function, "error", err.Error())
+	}
+	return jsonResponse(status, ErrorBody{Error: detail})
+}
+
+func jsonResponse(status int, v any) events.APIGatewayV2HTTPResponse {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return rawJSON(http.StatusInternalServerError, `{"error":{"code":"internal_error","message":"response encoding failed","fix":"contact support"}}`)
+	}
+	return rawJSON(status, string(b))
+}
+
+func rawJSON(status int, body string) events.APIGatewayV2HTTPResponse {
+	return events.APIGatewayV2HTTPResponse{
+		StatusCode: status,
+		Headers:    map[string]string{"Content-Type": "application/json", "Cache-Control": "no-store"},
+		Body:       body,
+	}
+}
+
+func wantsHTML(accept string) bool {
+	return strings.Contains(accept, "text/html")
+}

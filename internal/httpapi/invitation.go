@@ -1,0 +1,106 @@
+package httpapi
+
+import (
+	"bytes"
+	_ "embed"
+	"html/template"
+	"net/http"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/spiris/collab/internal/actions"
+	"github.com/spiris/collab/internal/collab"
+)
+
+func showInvitation(s *actions.Service, r *request) (int, any, error) {
+	v, err := s.ShowInvitation(r.ctx, r.param("token"))
+	return http.StatusOK, v, err
+}
+
+//go:embed invitation.html
+var invitationHTML string
+
+var invitationTemplate = template.Must(template.New("invitation").Parse(invitationHTML))
+
+// pageText is the invitation page's wording in one language.
+type pageText struct {
+	Lang, Title, Invites, Solution, Invoice, InvoiceOffice, InvoiceCustomer, Start, Agreement, Months,
+	Expires, Approve, Decline, SignInNote, NewCompanyNote, Used, Revoked, Expired, Unknown, DeadFix, Switch string
+}
+
+var pageTexts = map[collab.Language]pageText{
+	collab.Swedish: {Lang: "sv", Title: "Inbjudan till samarbete", Invites: "bjuder in", Solution: "Tjänst",
+		Invoice: "Fakturamottagare", InvoiceOffice: "Redovisningsbyrån", InvoiceCustomer: "Ert företag",
+		Start: "Startperiod", Agreement: "Avtalsperiod", Months: "månader", Expires: "Inbjudan gäller till",
+		Approve: "Godkänn samarbetet", Decline: "Tacka nej",
+		SignInNote:     "Du behöver logga in som administratör för företaget för att svara.",
+		NewCompanyNote: "Ert företag har skapats hos oss. Logga in med inloggningsuppgifterna i e-postmeddelandet och godkänn villkoren.",
+		Used:           "Inbjudan har redan besvarats.", Revoked: "Inbjudan har ersatts eller dragits tillbaka.",
+		Expired: "Inbjudan har gått ut.", Unknown: "Inbjudan finns inte.",
+		DeadFix: "Öppna samarbetet i My Spiris, eller be redovisningsbyrån skicka en ny inbjudan.", Switch: "In English"},
+	collab.English: {Lang: "en", Title: "Invitation to collaborate", Invites: "invites", Solution: "Solution",
+		Invoice: "Invoice recipient", InvoiceOffice: "The accounting office", InvoiceCustomer: "Your company",
+		Start: "Start period", Agreement: "Agreement period", Months: "months", Expires: "The invitation is valid until",
+		Approve: "Approve the collaboration", Decline: "Decline",
+		SignInNote:     "You need to sign in as an administrator of the company to answer.",
+		NewCompanyNote: "Your company has been created with us. Sign in with the details in the e-mail and approve the terms.",
+		Used:           "This invitation has already been answered.", Revoked: "This invitation was replaced or withdrawn.",
+		Expired: "This invitation has expired.", Unknown: "There is no such invitation.",
+		DeadFix: "Open the collaboration in My Spiris, or ask the accounting office to send a new invitation.", Switch: "På svenska"},
+}
+
+// pageLanguage picks the page's language: ?lang= first, then Accept-Language, Swedish by default.
+func pageLanguage(r *request) collab.Language {
+	if l := r.query("lang"); l == "en" || l == "sv" {
+		return collab.Language(l)
+	}
+	if strings.HasPrefix(strings.ToLower(r.header("accept-language")), "en") {
+		return collab.English
+	}
+	return collab.Swedish
+}
+
+// invitationPage renders the invitation as plain server-side HTML that works without JavaScript.
+// A dead link gets its own explanation with status 410, an unknown one 404.
+func invitationPage(s *actions.Service, r *request) events.APIGatewayV2HTTPResponse {
+	lang := pageLanguage(r)
+	other := collab.English
+	if lang == collab.English {
+		other = collab.Swedish
+	}
+	v, err := s.ShowInvitation(r.ctx, r.param("token"))
+	status := http.StatusOK
+	var dead string
+	if err != nil {
+		status = StatusOf(collab.ErrorKind(err))
+		t := pageTexts[lang]
+		switch collab.ErrorCode(err) {
+		case "invitation_used":
+			dead = t.Used
+		case "invitation_revoked":
+			dead = t.Revoked
+		case "invitation_expired":
+			dead = t.Expired
+		case "invitation_not_found":
+			dead = t.Unknown
+		default:
+			s.Log.ErrorContext(r.ctx, "invitation page failed", "error", err.Error())
+			dead = t.Unknown
+		}
+	}
+	var buf bytes.Buffer
+	err = invitationTemplate.Execute(&buf, map[string]any{
+		"T": pageTexts[lang], "V": v, "Dead": dead, "Path": r.event.RawPath, "Other": other,
+		"Expires": v.ExpiresAt.Format("2006-01-02"), "Token": r.param("token"),
+	})
+	if err != nil {
+		return rawJSON(http.StatusInternalServerError, `{"error":{"code":"internal_error","message":"page rendering failed","fix":"try again later"}}`)
+	}
+	return events.APIGatewayV2HTTPResponse{
+		StatusCode: status,
+		Headers: map[string]string{"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
+			"Referrer-Policy": "no-referrer", "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'"},
+		Body: buf.String(),
+	}
+}

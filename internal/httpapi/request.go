@@ -1,0 +1,169 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/spiris/collab/internal/actions"
+	"github.com/spiris/collab/internal/collab"
+)
+
+// MaxBody is the largest request body accepted: 64 KiB, far above any valid request.
+const MaxBody = 64 << 10
+
+// request is one API call being served.
+type request struct {
+	ctx    context.Context
+	event  events.APIGatewayV2HTTPRequest
+	caller actions.Caller
+	body   []byte
+}
+
+func (r *request) param(name string) string { return r.event.PathParameters[name] }
+func (r *request) query(name string) string { return r.event.QueryStringParameters[name] }
+
+func (r *request) header(name string) string {
+	name = strings.ToLower(name)
+	for k, v := range r.event.Headers {
+		if strings.ToLower(k) == name {
+			return v
+		}
+	}
+	return ""
+}
+
+var (
+	errMalformed = collab.Errorf(EMALFORMED, "malformed_json", "send one JSON object as the body",
+		"the body is not valid JSON")
+	errTooLarge = collab.Errorf(ETOOLARGE, "body_too_large", fmt.Sprintf("send at most %d bytes", MaxBody),
+		"the body is too large")
+	errUnexpectedBody = collab.Errorf(EMALFORMED, "body_not_expected", "send the request without a body",
+		"this route takes no body")
+	errLimit = collab.Invalid("limit", "limit_invalid", "use a whole number from 1 to 100", "limit is not a number from 1 to 100")
+)
+
+// Transport-level error kinds, beside the domain's.
+const (
+	EMALFORMED = "malformed"
+	ETOOLARGE  = "too_large"
+)
+
+// readBody returns the event's body, decoded from base64 when API Gateway encoded it.
+func readBody(e events.APIGatewayV2HTTPRequest) ([]byte, error) {
+	if len(e.Body) > 2*MaxBody {
+		return nil, errTooLarge
+	}
+	b := []byte(e.Body)
+	if e.IsBase64Encoded {
+		var err error
+		if b, err = base64.StdEncoding.DecodeString(e.Body); err != nil {
+			return nil, errMalformed
+		}
+	}
+	if len(b) > MaxBody {
+		return nil, errTooLarge
+	}
+	return b, nil
+}
+
+// decode parses the body strictly into v: one JSON object, no unknown fields, no trailing data.
+// With v nil the body must be empty (or "{}"). Errors name the field at fault.
+func (r *request) decode(v any) error {
+	trimmed := bytes.TrimSpace(r.body)
+	if v == nil {
+		if len(trimmed) == 0 || string(trimmed) == "{}" {
+			return nil
+		}
+		return errUnexpectedBody
+	}
+	return decodeJSON(trimmed, v)
+}
+
+// decodeJSON is the request decoder: strict, never panicking, with errors a caller can act on.
+func decodeJSON(b []byte, v any) error {
+	if len(b) == 0 || b[0] != '{' {
+		return errMalformed
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &typeErr):
+			return collab.Invalid(typeErr.Field, "field_invalid", "send "+typeErr.Field+" as "+jsonType(typeErr.Type.Kind().String()),
+				"%s has the wrong type", typeErr.Field)
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+			return collab.Invalid(field, "unknown_field", "remove "+field+"; see docs/openapi.yaml for the fields this route takes",
+				"unknown field %q", field)
+		}
+		var syntaxErr *json.SyntaxError
+		if errors.As(err, &syntaxErr) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			return errMalformed
+		}
+		// Other decoding failures, e.g. a time that is not RFC 3339.
+		return collab.Invalid("", "field_invalid", "check the field formats in docs/openapi.yaml", "the body has an invalid value")
+	}
+	if dec.More() {
+		return errMalformed
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errMalformed
+	}
+	return nil
+}
+
+func jsonType(kind string) string {
+	switch kind {
+	case "string":
+		return "a string"
+	case "int", "int64", "int32", "float64":
+		return "a number"
+	case "bool":
+		return "true or false"
+	case "slice":
+		return "an array"
+	case "ptr", "struct":
+		return "an object or the expected type"
+	}
+	return "the documented type"
+}
+
+// limit parses the optional ?limit= of list routes.
+func (r *request) limit() (int, error) {
+	s := r.query("limit")
+	if s == "" {
+		return 0, nil
+	}
+	n, err := atoi(s)
+	if err != nil || n < 1 || n > 100 {
+		return 0, errLimit
+	}
+	return n, nil
+}
+
+// callerOf reads who is calling from what API Gateway's authorizers put in the event: the JWT's
+// subject, or the IAM identity of a solution integration.
+func callerOf(e events.APIGatewayV2HTTPRequest) actions.Caller {
+	var c actions.Caller
+	if a := e.RequestContext.Authorizer; a != nil {
+		if a.JWT != nil {
+			c.UserID = a.JWT.Claims["sub"]
+		}
+		if a.IAM != nil {
+			c.Service = a.IAM.UserARN
+			if c.Service == "" {
+				c.Service = a.IAM.UserID
+			}
+		}
+	}
+	return c
+}
