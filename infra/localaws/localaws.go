@@ -47,6 +47,7 @@ type Emulator struct {
 	Endpoint string
 
 	cmd    *exec.Cmd     // nil when the emulator was already running
+	front  *serializer   // serializes DynamoDB requests to moto
 	exited chan struct{} // closed once the child has been reaped
 	out    *tail         // last lines moto printed, for error messages
 	stop   sync.Once
@@ -82,6 +83,12 @@ func Start(ctx context.Context) (*Emulator, error) {
 	for attempt := 1; ; attempt++ {
 		e, err := startMoto(ctx, bin)
 		if err == nil {
+			front, endpoint, err := startSerializer(e.Endpoint)
+			if err != nil {
+				e.Stop()
+				return nil, fmt.Errorf("localaws.Start: %w", err)
+			}
+			e.front, e.Endpoint = front, endpoint
 			os.Setenv("AWS_ENDPOINT_URL", e.Endpoint)
 			return e, nil
 		}
@@ -102,6 +109,7 @@ func (e *Emulator) Stop() error {
 	}
 	var err error
 	e.stop.Do(func() {
+		e.front.close()
 		killGroup(e.cmd.Process)
 		select {
 		case <-e.exited:

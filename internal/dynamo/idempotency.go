@@ -2,7 +2,13 @@ package dynamo
 
 import (
 	"context"
+	"errors"
+	"strconv"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/spiris/collab/internal/collab"
 )
@@ -37,11 +43,26 @@ var ErrDuplicateRequest = collab.Errorf(collab.ECONFLICT, "request_in_progress",
 	"retry shortly to get the first request's response", "a request with this Idempotency-Key was just made")
 
 // SaveResponse stores the response in the same transaction as the work it reports, so either both
-// happen or neither; the commit fails with ErrDuplicateRequest if the key was used meanwhile.
+// happen or neither; the commit fails with ErrDuplicateRequest if the key was used meanwhile. It
+// goes first in the transaction, so that failure wins over the conflicts the duplicate's other
+// writes would also meet. A key whose window has passed may be used again even before TTL has
+// deleted its record.
 func (t *Tx) SaveResponse(r Response) {
 	k := idempotencyKey(r.Scope, r.Key)
-	t.putOnce(idempotencyItem{PK: k.pk, SK: k.sk, Type: "idempotency", RequestHash: r.RequestHash,
-		Status: r.Status, Body: r.Body, At: ts(r.At), ExpiresAt: r.At.Add(IdempotencyWindow).Unix()}, ErrDuplicateRequest)
+	item, err := attributevalue.MarshalMap(idempotencyItem{PK: k.pk, SK: k.sk, Type: "idempotency", RequestHash: r.RequestHash,
+		Status: r.Status, Body: r.Body, At: ts(r.At), ExpiresAt: r.At.Add(IdempotencyWindow).Unix()})
+	if err != nil {
+		t.err = errors.Join(t.err, err)
+		return
+	}
+	t.items = append([]types.TransactWriteItem{{Put: &types.Put{
+		TableName: &t.s.table, Item: item,
+		ConditionExpression: aws.String("attribute_not_exists(PK) OR ExpiresAt < :now"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":now": &types.AttributeValueMemberN{Value: strconv.FormatInt(r.At.Unix(), 10)},
+		},
+	}}}, t.items...)
+	t.onFail = append([]error{ErrDuplicateRequest}, t.onFail...)
 }
 
 // SavedResponse returns the response stored for a key, and whether there is one within the

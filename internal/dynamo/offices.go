@@ -77,7 +77,8 @@ func (t *Tx) PutEmployee(e collab.Employee) {
 		Name: e.Name, Email: e.Email, Language: string(e.Language), Role: string(e.Role)})
 }
 
-// PutCustomer writes an office's customer (upsert, keeping the company link the service made).
+// PutCustomer writes an office's customer as given (upsert); the caller passes the company link
+// it read, so a sync from Practice management does not drop it.
 func (t *Tx) PutCustomer(c collab.Customer) {
 	k := customerKey(c.OfficeID, c.No)
 	t.putAlways(customerItem{PK: k.pk, SK: k.sk, Type: "customer", OfficeID: c.OfficeID, No: c.No,

@@ -95,6 +95,9 @@ type Due struct {
 // queries the sparse Due index, so it reads only due items whatever the table's size.
 func (s *Store) DueWork(ctx context.Context, kind string, now time.Time, limit int) (Due, error) {
 	var d Due
+	if limit <= 0 || limit > maxLimit {
+		limit = maxLimit
+	}
 	res, err := s.db.Query(ctx, &dynamodb.QueryInput{
 		TableName:              &s.table,
 		IndexName:              aws.String(indexDue),

@@ -36,8 +36,9 @@ var errCursor = collab.Invalid("cursor", "cursor_invalid", "pass the cursor exac
 
 // OfficeCollaborations returns a page of an office's collaborations, newest first. A customer
 // filter queries GSI2 (that customer's partition), a status filter GSI3, otherwise GSI1; a
-// solution filter is a filter expression on that query (at most 7 solutions, so it discards at
-// most 6 of 7 items read). It returns EINVALID cursor_invalid for a cursor it did not issue.
+// solution filter is a filter expression on that query: it reads the office's (or customer's, or
+// status's) collaborations of every solution and returns one solution's, a cost that stays within
+// one office's own collaborations. It returns EINVALID cursor_invalid for a cursor it did not issue.
 func (s *Store) OfficeCollaborations(ctx context.Context, office string, f Filter) (Page, error) {
 	q := query{index: indexOffice, pkAttr: "GSI1PK", pk: officePartition(office)}
 	var filters []string
@@ -107,11 +108,14 @@ func (q query) input(table string) *dynamodb.QueryInput {
 // collaborationPage reads up to limit matching collaborations, asking DynamoDB for no more than
 // it still needs, so the returned cursor never skips an item.
 func (s *Store) collaborationPage(ctx context.Context, q query, limit int, cursor string) (Page, error) {
-	if limit <= 0 || limit > maxLimit {
+	switch {
+	case limit <= 0:
 		limit = defaultLimit
+	case limit > maxLimit:
+		limit = maxLimit
 	}
 	in := q.input(s.table)
-	start, err := decodeCursor(cursor, q.pkAttr, q.pk)
+	start, err := decodeCursor(cursor, q.index, q.pk)
 	if err != nil {
 		return Page{}, err
 	}
@@ -152,9 +156,10 @@ func encodeCursor(k map[string]types.AttributeValue) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// decodeCursor returns the start key a cursor stands for, refusing one whose partition is not the
-// one being listed (a cursor cannot open another office's or company's list).
-func decodeCursor(cursor, pkAttr, pk string) (map[string]types.AttributeValue, error) {
+// decodeCursor returns the start key a cursor stands for, refusing one that is not exactly a key
+// of the index being listed, in the partition being listed (a cursor cannot open another
+// office's or company's list).
+func decodeCursor(cursor, index, pk string) (map[string]types.AttributeValue, error) {
 	if cursor == "" {
 		return nil, nil
 	}
@@ -163,7 +168,9 @@ func decodeCursor(cursor, pkAttr, pk string) (map[string]types.AttributeValue, e
 		return nil, errCursor
 	}
 	var m map[string]string
-	if err := json.Unmarshal(b, &m); err != nil || m[pkAttr] != pk || m[attrPK] == "" || m[attrSK] == "" || len(m) > 4 {
+	keys := Indexes[index]
+	if err := json.Unmarshal(b, &m); err != nil || len(m) != 4 || m[keys[0]] != pk ||
+		m[keys[1]] == "" || m[attrPK] == "" || m[attrSK] == "" {
 		return nil, errCursor
 	}
 	k := make(map[string]types.AttributeValue, len(m))

@@ -58,8 +58,8 @@ func (t *Tx) put(v any, version int, onFail error) {
 	t.add(types.TransactWriteItem{Put: p}, onFail)
 }
 
-// putOnce writes v unless an item with its key exists (history entries, outbox messages,
-// grants). It needs no version.
+// putOnce writes v unless an item with its key exists (history entries, outbox messages, guard
+// items). It needs no version.
 func (t *Tx) putOnce(v any, onFail error) {
 	item, err := attributevalue.MarshalMap(v)
 	if err != nil {

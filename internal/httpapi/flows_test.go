@@ -1,0 +1,409 @@
+package httpapi_test
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/spiris/collab/internal/actions"
+	"github.com/spiris/collab/internal/collab"
+)
+
+func TestActivationScenarios(t *testing.T) {
+	h := newHarness(t)
+	w := h.world(t)
+
+	t.Run("existing_solution_sends_an_invitation", func(t *testing.T) {
+		r := h.activate(t, w, "1001", "bookkeeping", "")
+		expect(t, r, 201, "")
+		if r.str("scenario") != "existing_solution" || r.str("collaboration.status") != "pending" || r.str("invitationExpiresAt") == "" {
+			t.Fatalf("activation %s", r.Raw)
+		}
+		jobs := h.jobs(t, "EmailQueue", r.str("collaboration.id"))
+		if len(jobs) != 1 || jobs[0].Email != actions.EmailInvitation || jobs[0].Nonce == "" {
+			t.Fatalf("jobs %+v, want one invitation e-mail", jobs)
+		}
+		v, _ := h.store.Company(ctx, w.co)
+		if v.Subscriptions["bookkeeping"].Status != collab.SubscriptionActive {
+			t.Fatalf("existing subscription changed: %+v", v.Subscriptions["bookkeeping"])
+		}
+	})
+
+	t.Run("new_solution_opens_a_pending_subscription", func(t *testing.T) {
+		r := h.activate(t, w, "1001", "financial-overview", `,"agreementMonths":12`)
+		expect(t, r, 201, "")
+		if r.str("scenario") != "new_solution" {
+			t.Fatalf("scenario %s", r.Raw)
+		}
+		v, _ := h.store.Company(ctx, w.co)
+		if s := v.Subscriptions["financial-overview"]; s.Status != collab.SubscriptionPending || s.CreatedBy != r.str("collaboration.id") {
+			t.Fatalf("subscription %+v", s)
+		}
+		if r.str("collaboration.agreementEndsAt") != "2028-04-01T00:00:00Z" {
+			t.Errorf("agreement ends %q", r.str("collaboration.agreementEndsAt"))
+		}
+	})
+
+	t.Run("company_found_by_organisation_number_is_linked", func(t *testing.T) {
+		r := h.activate(t, w, "1002", "scanner", "")
+		expect(t, r, 201, "")
+		if r.str("scenario") != "new_solution" || r.str("collaboration.companyId") != w.co2 {
+			t.Fatalf("activation %s", r.Raw)
+		}
+	})
+
+	t.Run("new_company_needs_contact_details", func(t *testing.T) {
+		expect(t, h.activate(t, w, "1003", "scanner", ""), 422, "contact_required")
+		expect(t, h.activate(t, w, "1003", "scanner", `,"contact":{"name":"Tea","email":"not-an-address"}`), 422, "email_invalid")
+	})
+
+	t.Run("new_company_creates_company_and_administrator", func(t *testing.T) {
+		r := h.activate(t, w, "1003", "scanner", `,"contact":{"name":"Tea Tre","email":"tea@tre.test","language":"en"}`)
+		expect(t, r, 201, "")
+		if r.str("scenario") != "new_company" {
+			t.Fatalf("scenario %s", r.Raw)
+		}
+		v, err := h.store.Company(ctx, r.str("collaboration.companyId"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(v.Users) != 1 || v.Users[0].Email != "tea@tre.test" || v.Users[0].Role != collab.Administrator ||
+			v.Company.MainContact != v.Users[0].ID || v.Users[0].Language != collab.English || v.Company.Name != "Tre AB" {
+			t.Fatalf("company %+v users %+v", v.Company, v.Users)
+		}
+		jobs := h.jobs(t, "EmailQueue", r.str("collaboration.id"))
+		if len(jobs) != 1 || jobs[0].Email != actions.EmailLoginInstructions {
+			t.Fatalf("jobs %+v, want login instructions", jobs)
+		}
+		// The customer is now a company: a second solution is scenario 2 without contact details.
+		r2 := h.activate(t, w, "1003", "bookkeeping", "")
+		expect(t, r2, 201, "")
+		if r2.str("scenario") != "new_solution" || r2.str("collaboration.companyId") != r.str("collaboration.companyId") {
+			t.Fatalf("second activation %s", r2.Raw)
+		}
+	})
+
+	t.Run("second_open_collaboration_refused", func(t *testing.T) {
+		expect(t, h.activate(t, w, "1001", "bookkeeping", ""), 409, "collaboration_exists")
+	})
+
+	t.Run("task_of_another_customer_refused", func(t *testing.T) {
+		body := `{"customerNo":"1001","solution":"scanner","taskId":"` + w.task["1002"] + `","invoiceRecipient":"office","startPeriod":"2027-04"}`
+		expect(t, h.call(t, user(w.oa), "POST", "/offices/"+w.office+"/collaborations", body), 409, "task_customer_mismatch")
+	})
+
+	t.Run("office_overview_lists_them_newest_first", func(t *testing.T) {
+		r := h.call(t, user(w.ox), "GET", "/offices/"+w.office+"/collaborations?customerNo=1001", "")
+		expect(t, r, 200, "")
+		items := r.JSON["items"].([]any)
+		if len(items) != 2 || items[0].(map[string]any)["solution"] != "financial-overview" {
+			t.Fatalf("overview %s", r.Raw)
+		}
+		r = h.call(t, user(w.oe), "GET", "/offices/"+w.office+"/collaborations?status=pending&solution=scanner", "")
+		if n := len(r.JSON["items"].([]any)); n != 2 {
+			t.Fatalf("pending scanner collaborations: %d (%s)", n, r.Raw)
+		}
+	})
+}
+
+func TestAcceptAndDeclineThroughTheLink(t *testing.T) {
+	h := newHarness(t)
+	w := h.world(t)
+	r := h.activate(t, w, "1002", "scanner", "")
+	expect(t, r, 201, "")
+	id := r.str("collaboration.id")
+	token := h.token(t, id)
+
+	page := h.call(t, nobody, "GET", "/invitations/"+token, "")
+	expect(t, page, 200, "")
+	if page.str("state") != "live" || page.str("officeName") != "Byrå Ett" || page.str("companyName") != "Två AB" ||
+		page.str("solutionName") != "Scanner" {
+		t.Fatalf("invitation %s", page.Raw)
+	}
+	html := h.call(t, nobody, "GET", "/invitations/"+token+"?lang=en", "", "Accept", "text/html")
+	if html.Status != 200 || !strings.Contains(html.Raw, "Byrå Ett") || !strings.Contains(html.Raw, `lang="en"`) {
+		t.Fatalf("invitation page %d:\n%s", html.Status, html.Raw)
+	}
+	expect(t, h.call(t, nobody, "GET", "/invitations/"+strings.Repeat("A", 43), ""), 404, "invitation_not_found")
+	expect(t, h.call(t, nobody, "GET", "/invitations/short", ""), 404, "invitation_not_found")
+
+	expect(t, h.call(t, nobody, "POST", "/invitations/"+token+"/accept", ""), 401, "unauthenticated")
+	expect(t, h.call(t, user(w.c2a), "POST", "/invitations/"+token+"/accept", ""), 403, "not_company_user")
+	expect(t, h.call(t, user(w.oe), "POST", "/invitations/"+token+"/accept", ""), 403, "not_company_user")
+
+	acc := h.call(t, user(w.ca2), "POST", "/invitations/"+token+"/accept", "")
+	expect(t, acc, 200, "")
+	if acc.str("status") != "active" {
+		t.Fatalf("accepted %s", acc.Raw)
+	}
+	expect(t, h.call(t, user(w.ca2), "POST", "/invitations/"+token+"/accept", ""), 410, "invitation_used")
+	expect(t, h.call(t, nobody, "GET", "/invitations/"+token, ""), 410, "invitation_used")
+	if dead := h.call(t, nobody, "GET", "/invitations/"+token, "", "Accept", "text/html"); dead.Status != 410 || !strings.Contains(dead.Raw, "redan besvarats") {
+		t.Fatalf("used invitation page %d:\n%s", dead.Status, dead.Raw)
+	}
+
+	v, _ := h.store.Company(ctx, w.co2)
+	if s := v.Subscriptions["scanner"]; s.Status != collab.SubscriptionActive || s.PayingOfficeID != w.office {
+		t.Fatalf("subscription after accept %+v", s)
+	}
+	access := h.call(t, user(w.ca2), "GET", "/companies/"+w.co2+"/access", "")
+	expect(t, access, 200, "")
+	if !strings.Contains(access.Raw, `"userId":"`+w.oe+`","solution":"scanner","mode":"full","via":"`+id+`"`) ||
+		!strings.Contains(access.Raw, `"userId":"`+w.ca2+`","solution":"scanner","mode":"full","via":"company"`) {
+		t.Fatalf("access list %s", access.Raw)
+	}
+	if jobs := h.jobs(t, "EmailQueue", id); len(jobs) != 1 || jobs[0].Email != actions.EmailAccessGranted {
+		t.Fatalf("jobs after accept %+v", jobs)
+	}
+
+	got := h.call(t, user(w.oe), "GET", "/collaborations/"+id, "")
+	expect(t, got, 200, "")
+	history := got.JSON["history"].([]any)
+	if len(history) != 2 || history[1].(map[string]any)["to"] != "active" || history[1].(map[string]any)["actorId"] != w.ca2 {
+		t.Fatalf("history %s", got.Raw)
+	}
+
+	// Declining a second invitation rolls back the subscription the activation opened.
+	r = h.activate(t, w, "1002", "bookkeeping", "")
+	id2 := r.str("collaboration.id")
+	token2 := h.token(t, id2)
+	v, _ = h.store.Company(ctx, w.co2)
+	if v.Subscriptions["bookkeeping"].Status != collab.SubscriptionPending {
+		t.Fatal("no pending subscription after activation")
+	}
+	expect(t, h.call(t, user(w.ca2), "POST", "/invitations/"+token2+"/decline", ""), 200, "")
+	v, _ = h.store.Company(ctx, w.co2)
+	if _, ok := v.Subscriptions["bookkeeping"]; ok {
+		t.Fatal("declined activation left its subscription")
+	}
+	if got := h.call(t, user(w.oe), "GET", "/collaborations/"+id2, ""); got.str("status") != "declined" {
+		t.Fatalf("after decline %s", got.Raw)
+	}
+}
+
+func TestResendWithdrawAndExpiredLinks(t *testing.T) {
+	h := newHarness(t)
+	w := h.world(t)
+	r := h.activate(t, w, "1001", "scanner", "")
+	id := r.str("collaboration.id")
+	old := h.token(t, id)
+
+	expect(t, h.call(t, user(w.ox), "POST", "/collaborations/"+id+"/resend", ""), 403, "not_on_task")
+	expect(t, h.call(t, user(w.ca), "POST", "/collaborations/"+id+"/resend", ""), 403, "not_office_employee")
+	expect(t, h.call(t, user(w.oe), "POST", "/collaborations/"+id+"/resend", ""), 200, "")
+	fresh := h.token(t, id)
+	if fresh == old {
+		t.Fatal("resend reused the token")
+	}
+	expect(t, h.call(t, user(w.ca), "POST", "/invitations/"+old+"/accept", ""), 410, "invitation_revoked")
+
+	h.advance(31 * 24 * time.Hour)
+	expect(t, h.call(t, user(w.ca), "POST", "/invitations/"+fresh+"/accept", ""), 410, "invitation_expired")
+	h.advance(-31 * 24 * time.Hour)
+
+	expect(t, h.call(t, user(w.oa), "POST", "/collaborations/"+id+"/withdraw", ""), 200, "")
+	expect(t, h.call(t, user(w.ca), "POST", "/invitations/"+fresh+"/accept", ""), 410, "invitation_revoked")
+	expect(t, h.call(t, user(w.oa), "POST", "/collaborations/"+id+"/withdraw", ""), 409, "collaboration_not_pending")
+	v, _ := h.store.Company(ctx, w.co)
+	if _, ok := v.Subscriptions["scanner"]; ok {
+		t.Fatal("withdrawn activation left its subscription")
+	}
+	// The slot is free again.
+	expect(t, h.activate(t, w, "1001", "scanner", ""), 201, "")
+}
+
+func TestEndRulesPerSolution(t *testing.T) {
+	h := newHarness(t)
+	w := h.world(t)
+	extra := map[string]string{"financial-overview": `,"agreementMonths":3`}
+	payrollReady := `{"customerIsPayrollUser":true,"lastChangeAt":"2027-02-01T00:00:00Z","lastSyncAt":"2027-02-02T00:00:00Z"}`
+	for _, solution := range []string{"bookkeeping", "financial-overview", "scanner", "tax-annual", "consolidated", "travel-expenses", "payroll"} {
+		for _, outcome := range []string{"continue", "end_subscription"} {
+			t.Run(solution+"_"+outcome, func(t *testing.T) {
+				w := h.world(t)
+				id := h.active(t, w, "1001", solution, extra[solution])
+				path := "/collaborations/" + id + "/end"
+				if solution == "payroll" && outcome == "continue" {
+					expect(t, h.call(t, user(w.oe), "POST", path, `{"outcome":"continue"}`), 409, "outcome_not_allowed")
+					return
+				}
+				if solution == "payroll" {
+					expect(t, h.call(t, user(w.ca), "POST", path, `{"outcome":"end_subscription"}`), 409, "payroll_handover_incomplete")
+					expect(t, h.call(t, integration, "PUT", "/companies/"+w.co+"/solutions/payroll/status", payrollReady), 200, "")
+				}
+				if solution == "travel-expenses" {
+					expect(t, h.call(t, integration, "PUT", "/companies/"+w.co+"/solutions/travel-expenses/status",
+						`{"unsubmittedReports":2,"usersWithUnsubmittedExpenses":["u1"]}`), 200, "")
+					expect(t, h.call(t, user(w.oe), "POST", path, `{"outcome":"`+outcome+`"}`), 409, "expenses_not_submitted")
+					expect(t, h.call(t, integration, "PUT", "/companies/"+w.co+"/solutions/travel-expenses/status",
+						`{"unsubmittedReports":0,"usersWithUnsubmittedExpenses":[]}`), 200, "")
+				}
+				ended := h.call(t, user(w.oe), "POST", path, `{"outcome":"`+outcome+`"}`)
+				expect(t, ended, 202, "")
+				if ended.str("status") != "ending" || ended.str("outcome") != outcome {
+					t.Fatalf("ended %s", ended.Raw)
+				}
+				if jobs := h.jobs(t, "TeardownQueue", id); len(jobs) != 1 {
+					t.Fatalf("teardown jobs %+v, want 1", jobs)
+				}
+				expect(t, h.call(t, user(w.ca), "POST", path, `{"outcome":"`+outcome+`"}`), 409, "collaboration_not_active")
+			})
+		}
+	}
+
+	t.Run("refused_without_main_contact_and_end_check_lists_every_blocker", func(t *testing.T) {
+		w := h.world(t)
+		id := h.active(t, w, "1001", "payroll", "")
+		v, _ := h.store.Company(ctx, w.co)
+		co := v.Company
+		co.MainContact = ""
+		tx := h.store.Tx()
+		tx.PutCompany(co)
+		if err := tx.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		check := h.call(t, user(w.ca), "GET", "/collaborations/"+id+"/end-check?outcome=continue", "")
+		expect(t, check, 200, "")
+		var codes []string
+		for _, b := range check.JSON["blockers"].([]any) {
+			codes = append(codes, b.(map[string]any)["code"].(string))
+		}
+		if fmt.Sprint(codes) != "[outcome_not_allowed main_contact_missing payroll_handover_incomplete]" || check.JSON["canEnd"] != false {
+			t.Fatalf("end-check %s", check.Raw)
+		}
+		r := h.call(t, user(w.oe), "POST", "/collaborations/"+id+"/end", `{"outcome":"end_subscription"}`)
+		expect(t, r, 409, "main_contact_missing")
+		if blockers := r.JSON["error"].(map[string]any)["blockers"].([]any); len(blockers) != 2 {
+			t.Fatalf("blockers %s", r.Raw)
+		}
+		expect(t, h.call(t, user(w.ca), "PUT", "/companies/"+w.co+"/main-contact", `{"userId":"`+w.ca+`"}`), 200, "")
+		expect(t, h.call(t, integration, "PUT", "/companies/"+w.co+"/solutions/payroll/status", payrollReady), 200, "")
+		check = h.call(t, user(w.ca), "GET", "/collaborations/"+id+"/end-check?outcome=end_subscription", "")
+		if check.JSON["canEnd"] != true {
+			t.Fatalf("end-check after fixing %s", check.Raw)
+		}
+	})
+
+	t.Run("pending_cannot_end", func(t *testing.T) {
+		r := h.activate(t, w, "1001", "scanner", "")
+		expect(t, h.call(t, user(w.oe), "POST", "/collaborations/"+r.str("collaboration.id")+"/end", `{"outcome":"continue"}`), 409, "collaboration_not_active")
+	})
+}
+
+func TestMainContactAndRoles(t *testing.T) {
+	h := newHarness(t)
+	w := h.world(t)
+	mc := "/companies/" + w.co + "/main-contact"
+	expect(t, h.call(t, user(w.ca), "PUT", mc, `{"userId":"nobody"}`), 404, "user_not_found")
+	expect(t, h.call(t, user(w.ca), "PUT", mc, `{"userId":"`+w.cu+`"}`), 409, "user_not_administrator")
+	expect(t, h.call(t, user(w.cu), "PUT", mc, `{"userId":"`+w.ca+`"}`), 403, "administrator_required")
+	expect(t, h.call(t, user(w.ca), "PATCH", "/companies/"+w.co+"/users/"+w.ca, `{"role":"user"}`), 409, "main_contact_demotion")
+
+	created := h.call(t, user(w.ca), "POST", "/companies/"+w.co+"/users", `{"name":"Ny Admin","email":"ny@customer.test","role":"administrator"}`)
+	expect(t, created, 201, "")
+	newAdmin := created.str("id")
+	expect(t, h.call(t, user(w.ca), "PUT", mc, `{"userId":"`+newAdmin+`"}`), 200, "")
+	expect(t, h.call(t, user(w.ca), "PATCH", "/companies/"+w.co+"/users/"+w.ca, `{"role":"user"}`), 200, "")
+	expect(t, h.call(t, user(w.ca), "PUT", mc, `{"userId":"`+newAdmin+`"}`), 403, "administrator_required")
+	expect(t, h.call(t, user(newAdmin), "PATCH", "/companies/"+w.co+"/users/"+newAdmin, `{"role":"user"}`), 409, "main_contact_demotion")
+
+	users := h.call(t, user(w.cu), "GET", "/companies/"+w.co+"/users", "")
+	expect(t, users, 200, "")
+	if !strings.Contains(users.Raw, `"id":"`+newAdmin+`","name":"Ny Admin","email":"ny@customer.test","language":"sv","role":"administrator","mainContact":true`) {
+		t.Fatalf("users %s", users.Raw)
+	}
+
+	// An office employee with access to the company (an active collaboration) may set it too.
+	r := h.activate(t, w, "1001", "scanner", "")
+	expect(t, h.call(t, user(newAdmin), "POST", "/invitations/"+h.token(t, r.str("collaboration.id"))+"/accept", ""), 200, "")
+	expect(t, h.call(t, user(w.oe), "PUT", mc, `{"userId":"`+newAdmin+`"}`), 200, "")
+	expect(t, h.call(t, user(w.ox), "PUT", mc, `{"userId":"`+newAdmin+`"}`), 403, "not_company_user")
+}
+
+func TestLastAdministratorCannotBeDemotedByConcurrentRequests(t *testing.T) {
+	h := newHarness(t)
+	w := h.world(t)
+	second := h.call(t, user(w.ca), "POST", "/companies/"+w.co+"/users", `{"name":"Andra","email":"andra@customer.test","role":"administrator"}`)
+	expect(t, second, 201, "")
+	// Neither is main contact after this, so only the last-administrator rule stands in the way.
+	v, _ := h.store.Company(ctx, w.co)
+	co := v.Company
+	co.MainContact = ""
+	tx := h.store.Tx()
+	tx.PutCompany(co)
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	statuses := make(chan int, 2)
+	for _, target := range []string{w.ca, second.str("id")} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			statuses <- h.call(t, user(w.ca), "PATCH", "/companies/"+w.co+"/users/"+target, `{"role":"user"}`).Status
+		}()
+	}
+	wg.Wait()
+	close(statuses)
+	v, _ = h.store.Company(ctx, w.co)
+	admins := 0
+	for _, u := range v.Users {
+		if u.Role == collab.Administrator {
+			admins++
+		}
+	}
+	if admins != 1 || v.Company.Admins != 1 {
+		t.Fatalf("%d administrators left (count %d), want exactly 1", admins, v.Company.Admins)
+	}
+}
+
+func TestIdempotencyKey(t *testing.T) {
+	h := newHarness(t)
+	w := h.world(t)
+	body := `{"customerNo":"1001","solution":"scanner","taskId":"` + w.task["1001"] + `","invoiceRecipient":"office","startPeriod":"2027-04"}`
+	path := "/offices/" + w.office + "/collaborations"
+	first := h.call(t, user(w.oe), "POST", path, body, "Idempotency-Key", "k-1")
+	expect(t, first, 201, "")
+	again := h.call(t, user(w.oe), "POST", path, body, "Idempotency-Key", "k-1")
+	expect(t, again, 201, "")
+	if again.Raw != first.Raw || again.Headers["Idempotent-Replayed"] != "true" {
+		t.Fatalf("retry answered %s, want the first response replayed", again.Raw)
+	}
+	expect(t, h.call(t, user(w.oe), "POST", path, strings.Replace(body, "scanner", "payroll", 1), "Idempotency-Key", "k-1"), 422, "idempotency_key_reused")
+	list := h.call(t, user(w.oe), "GET", path+"?solution=scanner", "")
+	if n := len(list.JSON["items"].([]any)); n != 1 {
+		t.Fatalf("%d scanner collaborations after a retried activation, want 1", n)
+	}
+	if jobs := h.jobs(t, "EmailQueue", first.str("collaboration.id")); len(jobs) != 1 {
+		t.Fatalf("%d e-mail jobs after a retried activation, want 1", len(jobs))
+	}
+	// Concurrent requests with one key: one does the work, every one gets its response.
+	var wg sync.WaitGroup
+	bodies := make(chan string, 5)
+	endBody := `{"customerNo":"1001","solution":"tax-annual","taskId":"` + w.task["1001"] + `","invoiceRecipient":"office","startPeriod":"2027-04"}`
+	for range 5 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := h.call(t, user(w.oe), "POST", path, endBody, "Idempotency-Key", "k-2")
+			bodies <- fmt.Sprint(r.Status, r.str("collaboration.id"), r.code())
+		}()
+	}
+	wg.Wait()
+	close(bodies)
+	seen := map[string]int{}
+	for b := range bodies {
+		seen[b]++
+	}
+	for b := range seen {
+		if !strings.HasPrefix(b, "201") && !strings.Contains(b, "request_in_progress") {
+			t.Errorf("concurrent retry answered %s", b)
+		}
+	}
+	list = h.call(t, user(w.oe), "GET", path+"?solution=tax-annual", "")
+	if n := len(list.JSON["items"].([]any)); n != 1 {
+		t.Fatalf("%d collaborations after concurrent retries, want 1", n)
+	}
+}

@@ -1,0 +1,329 @@
+package httpapi_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"log/slog"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/spiris/collab/infra/localaws"
+	"github.com/spiris/collab/internal/actions"
+	"github.com/spiris/collab/internal/awsenv"
+	"github.com/spiris/collab/internal/collab"
+	"github.com/spiris/collab/internal/dynamo"
+	"github.com/spiris/collab/internal/httpapi"
+	"github.com/spiris/collab/internal/queue"
+)
+
+var res *localaws.Resources
+
+func TestMain(m *testing.M) { os.Exit(localaws.Main(m, &res)) }
+
+var (
+	ctx      = context.Background()
+	tokenKey = []byte("test token key, at least 32 bytes long")
+	start    = time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC)
+)
+
+// harness is the API over a real store and real queues in the emulator, with a clock the test
+// moves. Each test gets its own world of ids, so tests share the table without seeing each other.
+type harness struct {
+	svc   *actions.Service
+	store *dynamo.Store
+	sqs   *sqs.Client
+	mu    sync.Mutex
+	now   time.Time
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	cfg, err := awsenv.Config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{sqs: sqs.NewFromConfig(cfg), now: start}
+	h.store = dynamo.New(dynamodb.NewFromConfig(cfg), res.TableName("Table"), dynamo.DefaultTiming)
+	h.svc = &actions.Service{
+		Store: h.store,
+		Queue: &queue.SQS{Client: h.sqs, URLs: map[string]string{
+			actions.TeardownQueue: res.QueueURL("TeardownQueue"), actions.EmailQueue: res.QueueURL("EmailQueue")}},
+		Log:           slog.New(slog.NewTextHandler(testWriter{t}, nil)),
+		Now:           h.clock,
+		NewID:         actions.NewID,
+		TokenKey:      tokenKey,
+		InvitationTTL: actions.DefaultInvitationTTL,
+	}
+	return h
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) { w.t.Log(strings.TrimSpace(string(p))); return len(p), nil }
+
+func (h *harness) clock() time.Time {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.now
+}
+
+func (h *harness) advance(d time.Duration) {
+	h.mu.Lock()
+	h.now = h.now.Add(d)
+	h.mu.Unlock()
+}
+
+// response is what a handler answered.
+type response struct {
+	Status  int
+	Headers map[string]string
+	Raw     string
+	JSON    map[string]any
+}
+
+// code returns the error code of an error response.
+func (r response) code() string {
+	if e, ok := r.JSON["error"].(map[string]any); ok {
+		s, _ := e["code"].(string)
+		return s
+	}
+	return ""
+}
+
+// str returns a string field of the response body by dotted path ("collaboration.id").
+func (r response) str(path string) string {
+	var v any = r.JSON
+	for _, p := range strings.Split(path, ".") {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return ""
+		}
+		v = m[p]
+	}
+	s, _ := v.(string)
+	return s
+}
+
+// who is a caller: a user id, a service, or nobody.
+type who = actions.Caller
+
+var (
+	nobody      = who{}
+	integration = who{Service: "arn:aws:iam::123456789012:role/payroll-integration"}
+)
+
+func user(id string) who { return who{UserID: id} }
+
+// call sends one request through the route's Lambda handler, as API Gateway would deliver it.
+func (h *harness) call(t *testing.T, as who, method, target, body string, headers ...string) response {
+	t.Helper()
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt, params, ok := httpapi.Match(method, u.Path)
+	if !ok {
+		t.Fatalf("no route for %s %s", method, u.Path)
+	}
+	e := events.APIGatewayV2HTTPRequest{
+		Version: "2.0", RouteKey: method + " " + rt.Path, RawPath: u.Path, RawQueryString: u.RawQuery,
+		Headers: map[string]string{"content-type": "application/json"}, PathParameters: params, Body: body,
+		RequestContext: events.APIGatewayV2HTTPRequestContext{HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: u.Path}},
+	}
+	if q := u.Query(); len(q) > 0 {
+		e.QueryStringParameters = map[string]string{}
+		for k, v := range q {
+			e.QueryStringParameters[k] = strings.Join(v, ",")
+		}
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		e.Headers[strings.ToLower(headers[i])] = headers[i+1]
+	}
+	switch {
+	case as.UserID != "":
+		e.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: map[string]string{"sub": as.UserID}}}
+	case as.Service != "":
+		e.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+			IAM: &events.APIGatewayV2HTTPRequestContextAuthorizerIAMDescription{UserARN: as.Service}}
+	}
+	out, err := httpapi.Handle(h.svc, rt)(ctx, e)
+	if err != nil {
+		t.Fatalf("%s %s: handler returned error %v", method, target, err)
+	}
+	r := response{Status: out.StatusCode, Headers: out.Headers, Raw: out.Body}
+	if strings.HasPrefix(out.Headers["Content-Type"], "application/json") {
+		if err := json.Unmarshal([]byte(out.Body), &r.JSON); err != nil {
+			t.Fatalf("%s %s: response is not JSON: %v\n%s", method, target, err, out.Body)
+		}
+	}
+	if r.Status >= 500 {
+		t.Errorf("%s %s answered %d: %s", method, target, r.Status, out.Body)
+	}
+	return r
+}
+
+// expect fails the test unless the response has the status (and, for errors, the code).
+func expect(t *testing.T, r response, status int, code string) {
+	t.Helper()
+	if r.Status != status || (code != "" && r.code() != code) {
+		t.Fatalf("got %d %s, want %d %s\n%s", r.Status, r.code(), status, code, r.Raw)
+	}
+	if r.Status >= 400 {
+		e, _ := r.JSON["error"].(map[string]any)
+		if e["message"] == "" || e["fix"] == "" || e["message"] == nil || e["fix"] == nil {
+			t.Fatalf("error without message or fix: %s", r.Raw)
+		}
+	}
+}
+
+func rid(prefix string) string {
+	b := make([]byte, 5)
+	rand.Read(b)
+	return prefix + "-" + hex.EncodeToString(b)
+}
+
+// world is one office and its customers, and the companies behind them, seeded in the store:
+//   - customer 1001 is company "co" (admin "ca" = main contact, user "cu"), which has bookkeeping;
+//   - customer 1002 is company "co2" by organisation number only, with no subscriptions;
+//   - customer 1003 is not a company here.
+//
+// Office employees: "oa" administrator; "oe" on the task of every customer; "ox" on no task.
+// Strangers: "o2" employee of another office; "c2a" administrator of another company.
+type world struct {
+	office, otherOffice string
+	co, co2, otherCo    string
+	orgNo2              string
+	task                map[string]string // customerNo → task id
+	// user ids, unique per world
+	oa, oe, ox, o2, ca, cu, c2a, ca2 string
+}
+
+func (h *harness) world(t *testing.T) world {
+	t.Helper()
+	w := world{office: rid("office"), otherOffice: rid("office"), co: rid("co"), co2: rid("co"), otherCo: rid("co"),
+		orgNo2: rid("org"), task: map[string]string{},
+		oa: rid("oa"), oe: rid("oe"), ox: rid("ox"), o2: rid("o2"), ca: rid("ca"), cu: rid("cu"), c2a: rid("c2a"), ca2: rid("ca2")}
+	tx := h.store.Tx()
+	tx.PutOffice(collab.Office{ID: w.office, Name: "Byrå Ett"})
+	tx.PutOffice(collab.Office{ID: w.otherOffice, Name: "Byrå Två"})
+	for _, e := range []collab.Employee{
+		{OfficeID: w.office, UserID: w.oa, Name: "Olle Admin", Email: "oa@office.test", Role: collab.OfficeAdministrator},
+		{OfficeID: w.office, UserID: w.oe, Name: "Eva Employee", Email: "oe@office.test", Role: collab.OfficeStaff},
+		{OfficeID: w.office, UserID: w.ox, Name: "Xena Outsider", Email: "ox@office.test", Role: collab.OfficeStaff},
+		{OfficeID: w.otherOffice, UserID: w.o2, Name: "Other Office", Email: "o2@office.test", Role: collab.OfficeAdministrator},
+	} {
+		tx.PutEmployee(e)
+	}
+	for no, c := range map[string]collab.Customer{
+		"1001": {Name: "Ett AB", CompanyID: w.co},
+		"1002": {Name: "Två AB", OrgNo: w.orgNo2},
+		"1003": {Name: "Tre AB", OrgNo: rid("org")},
+	} {
+		c.OfficeID, c.No = w.office, no
+		tx.PutCustomer(c)
+		w.task[no] = rid("task")
+		tx.PutTask(collab.Task{OfficeID: w.office, ID: w.task[no], CustomerNo: no, Name: "Löpande", Assignees: []string{w.oe}})
+	}
+	seedCompany(t, tx, w.co, "Ett AB", "", w.ca, w.cu)
+	tx.PutSubscription(collab.Subscription{CompanyID: w.co, Solution: "bookkeeping", Status: collab.SubscriptionActive, InvoiceRecipient: collab.InvoiceCustomer})
+	seedCompany(t, tx, w.co2, "Två AB", w.orgNo2, w.ca2, "")
+	seedCompany(t, tx, w.otherCo, "Annat AB", "", w.c2a, "")
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatalf("seed: %v", err)
+	}
+	return w
+}
+
+func seedCompany(t *testing.T, tx *dynamo.Tx, id, name, orgNo, admin, plain string) {
+	t.Helper()
+	c := collab.Company{ID: id, Name: name, OrgNo: orgNo, CreatedAt: start}
+	a := collab.User{CompanyID: id, ID: admin, Name: "Admin " + name, Email: admin + "@customer.test", Language: collab.Swedish, Role: collab.Administrator}
+	c.AddUser(a)
+	if err := c.SetMainContact(a); err != nil {
+		t.Fatal(err)
+	}
+	tx.PutCompany(c)
+	tx.PutUser(a)
+	if plain != "" {
+		u := collab.User{CompanyID: id, ID: plain, Name: "User " + name, Email: plain + "@customer.test", Language: collab.English, Role: collab.RegularUser}
+		c.AddUser(u)
+		tx.PutUser(u)
+	}
+}
+
+// activate activates a collaboration for a customer as the employee on its task.
+func (h *harness) activate(t *testing.T, w world, customerNo, solution string, extra string) response {
+	t.Helper()
+	body := `{"customerNo":"` + customerNo + `","solution":"` + solution + `","taskId":"` + w.task[customerNo] +
+		`","invoiceRecipient":"office","startPeriod":"2027-04"` + extra + `}`
+	defer h.advance(time.Second) // so activations have distinct times, newest last
+	return h.call(t, user(w.oe), "POST", "/offices/"+w.office+"/collaborations", body)
+}
+
+// jobs receives the jobs waiting on a queue for one collaboration, deleting them from the queue.
+// Messages for other collaborations are left for their own tests.
+func (h *harness) jobs(t *testing.T, queueID, collaborationID string) []actions.Job {
+	t.Helper()
+	var out []actions.Job
+	url := res.QueueURL(queueID)
+	for range 5 {
+		got, err := h.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MaxNumberOfMessages: 10, WaitTimeSeconds: 0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Messages) == 0 {
+			break
+		}
+		for _, m := range got.Messages {
+			var j actions.Job
+			if err := json.Unmarshal([]byte(aws.ToString(m.Body)), &j); err != nil {
+				t.Fatalf("job is not JSON: %v", err)
+			}
+			if j.CollaborationID != collaborationID {
+				h.sqs.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: aws.String(url), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0})
+				continue
+			}
+			out = append(out, j)
+			h.sqs.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(url), ReceiptHandle: m.ReceiptHandle})
+		}
+	}
+	return out
+}
+
+// token returns the link token of the newest invitation e-mail job for a collaboration.
+func (h *harness) token(t *testing.T, collaborationID string) string {
+	t.Helper()
+	var nonce string
+	for _, j := range h.jobs(t, "EmailQueue", collaborationID) {
+		if j.Nonce != "" {
+			nonce = j.Nonce
+		}
+	}
+	if nonce == "" {
+		t.Fatalf("no invitation e-mail queued for %s", collaborationID)
+	}
+	return collab.InvitationToken(tokenKey, nonce)
+}
+
+// active activates a collaboration and has the company's administrator accept it.
+func (h *harness) active(t *testing.T, w world, customerNo, solution, extra string) string {
+	t.Helper()
+	r := h.activate(t, w, customerNo, solution, extra)
+	expect(t, r, 201, "")
+	id := r.str("collaboration.id")
+	admin := map[string]string{"1001": w.ca, "1002": w.ca2}[customerNo]
+	expect(t, h.call(t, user(admin), "POST", "/invitations/"+h.token(t, id)+"/accept", ""), 200, "")
+	return id
+}
