@@ -222,6 +222,7 @@ func TestEndRulesPerSolution(t *testing.T) {
 	for _, solution := range []string{"bookkeeping", "financial-overview", "scanner", "tax-annual", "consolidated", "travel-expenses", "payroll"} {
 		for _, outcome := range []string{"continue", "end_subscription"} {
 			t.Run(solution+"_"+outcome, func(t *testing.T) {
+				h := newHarness(t)
 				w := h.world(t)
 				id := h.active(t, w, "1001", solution, extra[solution])
 				path := "/collaborations/" + id + "/end"
@@ -254,6 +255,7 @@ func TestEndRulesPerSolution(t *testing.T) {
 	}
 
 	t.Run("refused_without_main_contact_and_end_check_lists_every_blocker", func(t *testing.T) {
+		h := newHarness(t)
 		w := h.world(t)
 		id := h.active(t, w, "1001", "payroll", "")
 		v, _ := h.store.Company(ctx, w.co)

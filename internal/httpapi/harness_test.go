@@ -40,6 +40,7 @@ var (
 // harness is the API over a real store and real queues in the emulator, with a clock the test
 // moves. Each test gets its own world of ids, so tests share the table without seeing each other.
 type harness struct {
+	res   *localaws.Resources
 	svc   *actions.Service
 	store *dynamo.Store
 	sqs   *sqs.Client
@@ -53,7 +54,8 @@ func newHarness(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{sqs: sqs.NewFromConfig(cfg), now: start}
+	res := localaws.ForTest(t)
+	h := &harness{res: res, sqs: sqs.NewFromConfig(cfg), now: start}
 	h.store = dynamo.New(dynamodb.NewFromConfig(cfg), res.TableName("Table"), dynamo.DefaultTiming)
 	h.svc = &actions.Service{
 		Store: h.store,
@@ -70,7 +72,10 @@ func newHarness(t *testing.T) *harness {
 
 type testWriter struct{ t *testing.T }
 
-func (w testWriter) Write(p []byte) (int, error) { w.t.Log(strings.TrimSpace(string(p))); return len(p), nil }
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
 
 func (h *harness) clock() time.Time {
 	h.mu.Lock()
@@ -277,7 +282,7 @@ func (h *harness) activate(t *testing.T, w world, customerNo, solution string, e
 func (h *harness) jobs(t *testing.T, queueID, collaborationID string) []actions.Job {
 	t.Helper()
 	var out []actions.Job
-	url := res.QueueURL(queueID)
+	url := h.res.QueueURL(queueID)
 	for range 5 {
 		got, err := h.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MaxNumberOfMessages: 10, WaitTimeSeconds: 0})
 		if err != nil {
