@@ -5,7 +5,16 @@
 # Builds must not depend on VCS metadata (CI checkouts, SAM's build containers).
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: test lint
+# Lambda binaries: linux/arm64, static, no RPC shim, no paths or symbols. SAM's go1.x builder
+# passes none of these flags, so every function uses BuildMethod: makefile and sam build runs
+# `make build-<LogicalId>` with ARTIFACTS_DIR set.
+GOARCH_LAMBDA ?= arm64
+BUILD_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
+# AcceptFunction -> functions/accept, ListOfficeCollaborationsFunction -> functions/list-office-collaborations
+fn_dir = functions/$(shell echo '$(1)' | sed -E 's/Function$$//; s/([a-z0-9])([A-Z])/\1-\2/g' | tr 'A-Z' 'a-z')
+FUNCTIONS := $(shell sed -n -E 's/^  ([A-Za-z]+Function):$$/\1/p' template.yaml)
+
+.PHONY: test lint build
 
 ## test: vet and run every test, each package against its own emulator.
 test:
@@ -19,9 +28,11 @@ lint:
 	go vet ./...
 	cfn-lint template.yaml
 
-# Still to come:
-#   build-<Function>  one per function in template.yaml (Metadata: BuildMethod: makefile); sam build
-#                     runs it with ARTIFACTS_DIR set, and it writes $(ARTIFACTS_DIR)/bootstrap
-#                     (GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build -tags lambda.norpc).
-#   dev               the local runner against moto or LocalStack.
-#   bench             go test -run '^$$' -bench . -count 10 ./... for benchstat.
+## build-<Function>: one function's bootstrap into $(ARTIFACTS_DIR) (what sam build calls).
+build-%:
+	@test -n "$(ARTIFACTS_DIR)" || { echo "ARTIFACTS_DIR is not set (sam build sets it)"; exit 1; }
+	GOOS=linux GOARCH=$(GOARCH_LAMBDA) CGO_ENABLED=0 go build $(BUILD_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./$(call fn_dir,$*)
+
+## build: every function's bootstrap under bin/<Function>/, as sam build would produce them.
+build:
+	@for f in $(FUNCTIONS); do $(MAKE) --no-print-directory build-$$f ARTIFACTS_DIR=$(CURDIR)/bin/$$f || exit 1; done

@@ -26,8 +26,31 @@ const FileName = "template.yaml"
 // Template holds the resources of a SAM template that local provisioning creates, in the order
 // they appear in the file.
 type Template struct {
-	Tables []Table
-	Queues []Queue
+	Tables    []Table
+	Queues    []Queue
+	Functions []Function
+}
+
+// Function is an AWS::Serverless::Function with the events that invoke it.
+type Function struct {
+	LogicalID string
+	Routes    []Route     // HttpApi events
+	Queues    []QueueFeed // SQS events
+	Schedules []string    // Schedule or ScheduleV2 expressions
+}
+
+// Route is an HttpApi event: the method and path that invoke a function, and its authorizer
+// ("" for the API's default, "NONE", "AWS_IAM").
+type Route struct {
+	Method, Path, Authorizer string
+}
+
+// QueueFeed is an SQS event: the queue a function consumes and how.
+type QueueFeed struct {
+	Queue                string // logical id, from !GetAtt X.Arn
+	BatchSize            int
+	ReportBatchFailures  bool
+	MaxBatchingWindowSec int
 }
 
 // Table is an AWS::DynamoDB::Table.
@@ -155,6 +178,12 @@ func Parse(data []byte) (*Template, error) {
 				return nil, fmt.Errorf("parse resource %s: %w", id, err)
 			}
 			t.Tables = append(t.Tables, tb)
+		case "AWS::Serverless::Function":
+			f, err := parseFunction(id, &head.Properties)
+			if err != nil {
+				return nil, fmt.Errorf("parse resource %s: %w", id, err)
+			}
+			t.Functions = append(t.Functions, f)
 		case "AWS::SQS::Queue":
 			q, err := parseQueue(id, &head.Properties)
 			if err != nil {
@@ -351,4 +380,58 @@ func lookup(m *yaml.Node, key string) *yaml.Node {
 		}
 	}
 	return nil
+}
+
+func parseFunction(id string, props *yaml.Node) (Function, error) {
+	f := Function{LogicalID: id}
+	events := lookup(props, "Events")
+	if events == nil {
+		return f, nil
+	}
+	for i := 0; i+1 < len(events.Content); i += 2 {
+		ev := events.Content[i+1]
+		typ, p := lookup(ev, "Type"), lookup(ev, "Properties")
+		if typ == nil {
+			continue
+		}
+		switch typ.Value {
+		case "HttpApi":
+			r := Route{}
+			if m := lookup(p, "Method"); m != nil {
+				r.Method = strings.ToUpper(m.Value)
+			}
+			if pa := lookup(p, "Path"); pa != nil {
+				r.Path = pa.Value
+			}
+			if a := lookup(lookup(p, "Auth"), "Authorizer"); a != nil {
+				r.Authorizer = a.Value
+			}
+			f.Routes = append(f.Routes, r)
+		case "SQS":
+			q, err := arnOf(lookup(p, "Queue"))
+			if err != nil {
+				return f, fmt.Errorf("event %s: %w", events.Content[i].Value, err)
+			}
+			feed := QueueFeed{Queue: q}
+			if feed.BatchSize, err = number(lookup(p, "BatchSize")); err != nil {
+				return f, err
+			}
+			if feed.MaxBatchingWindowSec, err = number(lookup(p, "MaximumBatchingWindowInSeconds")); err != nil {
+				return f, err
+			}
+			if types := lookup(p, "FunctionResponseTypes"); types != nil {
+				for _, t := range types.Content {
+					feed.ReportBatchFailures = feed.ReportBatchFailures || t.Value == "ReportBatchItemFailures"
+				}
+			}
+			f.Queues = append(f.Queues, feed)
+		case "Schedule", "ScheduleV2":
+			if e := lookup(p, "ScheduleExpression"); e != nil {
+				f.Schedules = append(f.Schedules, e.Value)
+			} else if e := lookup(p, "Schedule"); e != nil {
+				f.Schedules = append(f.Schedules, e.Value)
+			}
+		}
+	}
+	return f, nil
 }

@@ -182,7 +182,7 @@ func TestParse_refuses_values_known_only_at_deploy_time(t *testing.T) {
 	}
 }
 
-func TestParse_skips_other_resources_and_tags(t *testing.T) {
+func TestParse_skips_tags_and_function_properties_it_does_not_read(t *testing.T) {
 	src := `
 Resources:
   Fn:
@@ -210,8 +210,27 @@ Resources:
 		PartitionKey: "PK",
 		Attributes:   []samtemplate.Attribute{{Name: "PK", Type: "S"}},
 		BillingMode:  "PROVISIONED",
-	}}}
+	}}, Functions: []samtemplate.Function{{LogicalID: "Fn"}}}
 	if !reflect.DeepEqual(tpl, want) {
 		t.Errorf("\n got %+v\nwant %+v", tpl, want)
+	}
+}
+
+func TestLoad_functions_and_their_routes(t *testing.T) {
+	tpl := load(t)
+	routes := map[string]samtemplate.Route{}
+	for _, f := range tpl.Functions {
+		for _, r := range f.Routes {
+			routes[f.LogicalID] = r
+		}
+	}
+	if got := routes["ActivateFunction"]; got.Method != "POST" || got.Path != "/offices/{officeId}/collaborations" || got.Authorizer != "" {
+		t.Errorf("ActivateFunction route %+v", got)
+	}
+	if got := routes["ShowInvitationFunction"]; got.Authorizer != "NONE" {
+		t.Errorf("ShowInvitationFunction authorizer %q, want NONE", got.Authorizer)
+	}
+	if got := routes["ReportFactsFunction"]; got.Authorizer != "AWS_IAM" {
+		t.Errorf("ReportFactsFunction authorizer %q, want AWS_IAM", got.Authorizer)
 	}
 }

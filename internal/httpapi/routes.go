@@ -191,3 +191,13 @@ func RouteOf(function string) (Route, bool) {
 }
 
 func atoi(s string) (int, error) { return strconv.Atoi(s) }
+
+// Lambda returns the handler of the named function's route, for its main. It panics at cold start
+// when no route has that name, so a miswired function fails its deploy's first invocation loudly.
+func Lambda(s *actions.Service, function string) Handler {
+	rt, ok := RouteOf(function)
+	if !ok {
+		panic("httpapi: no route for function " + function)
+	}
+	return Handle(s, rt)
+}

@@ -1,0 +1,13 @@
+// Command activate is the Lambda function behind POST /offices/{officeId}/collaborations.
+package main
+
+import (
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/spiris/collab/internal/config"
+	"github.com/spiris/collab/internal/httpapi"
+)
+
+func main() {
+	lambda.Start(httpapi.Lambda(config.MustLoad(), "Activate"))
+}

@@ -1,0 +1,13 @@
+// Command set-main-contact is the Lambda function behind PUT /companies/{companyId}/main-contact.
+package main
+
+import (
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/spiris/collab/internal/config"
+	"github.com/spiris/collab/internal/httpapi"
+)
+
+func main() {
+	lambda.Start(httpapi.Lambda(config.MustLoad(), "SetMainContact"))
+}
