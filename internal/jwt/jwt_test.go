@@ -544,6 +544,31 @@ func TestLoadOrCreateKeyCreatesThenReloadsTheSameKey(t *testing.T) {
 	}
 }
 
+func TestLoadOrCreateKeyGivesRacingCallersTheSameKey(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "signing.pem")
+	keys := make([]*rsa.PrivateKey, 3)
+	errs := make([]error, len(keys))
+	var wg sync.WaitGroup
+	for i := range keys {
+		wg.Go(func() { keys[i], errs[i] = LoadOrCreateKey(path) })
+	}
+	wg.Wait()
+	for i := range keys {
+		if errs[i] != nil {
+			t.Fatalf("LoadOrCreateKey #%d: %v", i, errs[i])
+		}
+	}
+	onDisk, err := LoadOrCreateKey(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, k := range keys {
+		if !k.Equal(onDisk) {
+			t.Errorf("caller #%d holds a key other than the one on disk", i)
+		}
+	}
+}
+
 func TestLoadOrCreateKeyRefusesFilesItCannotUse(t *testing.T) {
 	ec, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -123,7 +124,7 @@ func (v *Verifier) check(c Claims) error {
 	if c.Issuer != v.Issuer {
 		return fmt.Errorf("%w: iss is %q", ErrIssuer, c.Issuer)
 	}
-	if !contains(c.Audience, v.Audience) {
+	if !slices.Contains(c.Audience, v.Audience) {
 		return fmt.Errorf("%w: aud is %q", ErrAudience, c.Audience)
 	}
 	now := time.Now()
@@ -141,15 +142,6 @@ func (v *Verifier) check(c Claims) error {
 		return fmt.Errorf("%w: iat %s, now %s", ErrNotYetValid, c.IssuedAt.Format(time.RFC3339), now.UTC().Format(time.RFC3339))
 	}
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // BearerToken returns the token of an Authorization header value of the form "Bearer <token>",
