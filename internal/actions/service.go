@@ -14,6 +14,7 @@ import (
 
 	"github.com/spiris/collab/internal/collab"
 	"github.com/spiris/collab/internal/dynamo"
+	"github.com/spiris/collab/internal/mail"
 )
 
 // Queue sends a queued message to its SQS queue.
@@ -21,13 +22,21 @@ type Queue interface {
 	Send(ctx context.Context, m dynamo.Message) error
 }
 
+// Mailer sends one rendered e-mail; an error wrapping mail.ErrRejected is a permanent refusal.
+type Mailer interface {
+	Send(ctx context.Context, to string, m mail.Rendered) error
+}
+
 // Service runs the actions. Now and NewID are injectable for tests.
 type Service struct {
-	Store *dynamo.Store
-	Queue Queue
-	Log   *slog.Logger
-	Now   func() time.Time
-	NewID func() string
+	Store  *dynamo.Store
+	Queue  Queue
+	Mailer Mailer
+	Log    *slog.Logger
+	// BaseURL is where e-mail links point: BaseURL + "/invitations/<token>".
+	BaseURL string
+	Now     func() time.Time
+	NewID   func() string
 	// TokenKey derives invitation tokens (collab.InvitationToken); it is a secret.
 	TokenKey []byte
 	// InvitationTTL is how long an invitation link stays valid.

@@ -94,6 +94,8 @@ type CollaborationRecord struct {
 	InvitationExpiry time.Time
 	Outcome          Outcome // chosen when ending
 	TeardownError    string  // the last teardown failure, while ending
+	StepsDone        []Step  // teardown steps done, in order
+	Redrives         int     // times the cleanup queued a stuck teardown again
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 	Version          int
@@ -334,11 +336,14 @@ func (c *Collaboration) ExpireAgreement(now time.Time) error {
 	return nil
 }
 
-// FinishTeardown marks an ending collaboration ended once its teardown is done. It returns
-// ECONFLICT collaboration_not_ending.
+// FinishTeardown marks an ending collaboration ended once every step of its teardown is done. It
+// returns ECONFLICT collaboration_not_ending or teardown_incomplete.
 func (c *Collaboration) FinishTeardown(now time.Time) error {
 	if err := c.require(Ending, "collaboration_not_ending", "only an ending collaboration finishes its teardown"); err != nil {
 		return err
+	}
+	if next, ok := c.NextStep(); ok {
+		return Errorf(ECONFLICT, "teardown_incomplete", "run the remaining steps first", "step %s is not done", next)
 	}
 	c.rec.TeardownError = ""
 	c.move(Ended, System, now, "teardown complete")

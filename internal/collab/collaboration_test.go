@@ -34,7 +34,14 @@ var transitions = map[string]func(c *collab.Collaboration, now time.Time) error{
 		return c.End(office, collab.Continue, okCo, collab.SolutionFacts{}, now)
 	},
 	"expire_agreement": func(c *collab.Collaboration, now time.Time) error { return c.ExpireAgreement(now) },
-	"finish_teardown":  func(c *collab.Collaboration, now time.Time) error { return c.FinishTeardown(now) },
+	"finish_teardown": func(c *collab.Collaboration, now time.Time) error {
+		for step, ok := c.NextStep(); ok && c.Status() == collab.Ending; step, ok = c.NextStep() {
+			if err := c.CompleteStep(step, now); err != nil {
+				return err
+			}
+		}
+		return c.FinishTeardown(now)
+	},
 }
 
 // legal is the lifecycle of shared/DOMAIN.md: from → transition → to. Everything else is illegal.
@@ -254,5 +261,29 @@ func TestExpireWaitsForExpiry(t *testing.T) {
 	c = collab.RestoreCollaboration(r)
 	if err := c.ExpireAgreement(t0); collab.ErrorCode(err) != "agreement_not_expired" {
 		t.Fatalf("scanner agreement expiry: %v", err)
+	}
+}
+
+func TestTeardownStepsRunInOrderOnce(t *testing.T) {
+	c := at(collab.Ending, "payroll")
+	if err := c.FinishTeardown(t0); collab.ErrorCode(err) != "teardown_incomplete" {
+		t.Fatalf("finish before the steps: %v", err)
+	}
+	if err := c.CompleteStep(collab.StepApplyOutcome, t0); collab.ErrorCode(err) != "step_out_of_order" {
+		t.Fatalf("second step first: %v", err)
+	}
+	for _, s := range []collab.Step{collab.StepRevokeOfficeAccess, collab.StepApplyOutcome} {
+		if next, _ := c.NextStep(); next != s {
+			t.Fatalf("next step %s, want %s", next, s)
+		}
+		if err := c.CompleteStep(s, t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.CompleteStep(collab.StepApplyOutcome, t0); collab.ErrorCode(err) != "step_out_of_order" {
+		t.Fatalf("step done twice: %v", err)
+	}
+	if err := c.FinishTeardown(t0); err != nil || c.Status() != collab.Ended {
+		t.Fatalf("finish: %v, status %s", err, c.Status())
 	}
 }

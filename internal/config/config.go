@@ -10,11 +10,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/ses"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/spiris/collab/internal/actions"
 	"github.com/spiris/collab/internal/awsenv"
 	"github.com/spiris/collab/internal/dynamo"
+	"github.com/spiris/collab/internal/mail"
 	"github.com/spiris/collab/internal/queue"
 )
 
@@ -25,6 +27,8 @@ type Settings struct {
 	EmailQueueURL    string        // EMAIL_QUEUE_URL
 	TokenKey         []byte        // TOKEN_KEY, base64, at least 32 bytes
 	InvitationTTL    time.Duration // INVITATION_TTL, e.g. 720h; default 30 days
+	Sender           string        // SENDER_EMAIL: the verified SES identity e-mails come from
+	BaseURL          string        // BASE_URL: where e-mail links point
 }
 
 // FromEnv reads the settings.
@@ -34,6 +38,8 @@ func FromEnv() (Settings, error) {
 		TeardownQueueURL: os.Getenv("TEARDOWN_QUEUE_URL"),
 		EmailQueueURL:    os.Getenv("EMAIL_QUEUE_URL"),
 		InvitationTTL:    actions.DefaultInvitationTTL,
+		Sender:           os.Getenv("SENDER_EMAIL"),
+		BaseURL:          os.Getenv("BASE_URL"),
 	}
 	if s.Table == "" {
 		return s, fmt.Errorf("config: TABLE_NAME is not set")
@@ -61,6 +67,8 @@ func Service(s Settings) (*actions.Service, error) {
 		Store: dynamo.New(dynamodb.NewFromConfig(cfg), s.Table, dynamo.DefaultTiming),
 		Queue: &queue.SQS{Client: sqs.NewFromConfig(cfg), URLs: map[string]string{
 			actions.TeardownQueue: s.TeardownQueueURL, actions.EmailQueue: s.EmailQueueURL}},
+		Mailer:        &mail.SES{Client: ses.NewFromConfig(cfg), From: s.Sender},
+		BaseURL:       s.BaseURL,
 		Log:           slog.New(slog.NewJSONHandler(os.Stdout, nil)),
 		Now:           time.Now,
 		NewID:         actions.NewID,

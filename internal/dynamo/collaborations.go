@@ -41,14 +41,16 @@ type collaborationItem struct {
 	Status           string
 	Scenario         string
 	InvoiceRecipient string
-	StartPeriod      string `dynamodbav:",omitempty"`
-	AgreementMonths  int    `dynamodbav:",omitempty"`
-	AgreementEndsAt  string `dynamodbav:",omitempty"`
-	ReminderSentAt   string `dynamodbav:",omitempty"`
-	InvitationHash   string `dynamodbav:",omitempty"`
-	InvitationExpiry string `dynamodbav:",omitempty"`
-	Outcome          string `dynamodbav:",omitempty"`
-	TeardownError    string `dynamodbav:",omitempty"`
+	StartPeriod      string   `dynamodbav:",omitempty"`
+	AgreementMonths  int      `dynamodbav:",omitempty"`
+	AgreementEndsAt  string   `dynamodbav:",omitempty"`
+	ReminderSentAt   string   `dynamodbav:",omitempty"`
+	InvitationHash   string   `dynamodbav:",omitempty"`
+	InvitationExpiry string   `dynamodbav:",omitempty"`
+	Outcome          string   `dynamodbav:",omitempty"`
+	TeardownError    string   `dynamodbav:",omitempty"`
+	StepsDone        []string `dynamodbav:",omitempty"`
+	Redrives         int      `dynamodbav:",omitempty"`
 	CreatedAt        string
 	UpdatedAt        string
 	Version          int
@@ -70,8 +72,11 @@ func (s *Store) collaborationItem(r collab.CollaborationRecord) collaborationIte
 		StartPeriod: r.StartPeriod.String(), AgreementMonths: r.AgreementMonths,
 		AgreementEndsAt: ts(r.AgreementEndsAt), ReminderSentAt: ts(r.ReminderSentAt),
 		InvitationHash: r.InvitationHash, InvitationExpiry: ts(r.InvitationExpiry),
-		Outcome: string(r.Outcome), TeardownError: r.TeardownError,
+		Outcome: string(r.Outcome), TeardownError: r.TeardownError, Redrives: r.Redrives,
 		CreatedAt: ts(r.CreatedAt), UpdatedAt: ts(r.UpdatedAt), Version: r.Version,
+	}
+	for _, step := range r.StepsDone {
+		it.StepsDone = append(it.StepsDone, string(step))
 	}
 	if kind, at, ok := s.due(r); ok {
 		it.DuePK, it.DueAt = kind, ts(at)
@@ -89,14 +94,22 @@ func (s *Store) due(r collab.CollaborationRecord) (string, time.Time, bool) {
 	case r.Status == collab.Active && !r.AgreementEndsAt.IsZero():
 		return DueAgreementEnd, r.AgreementEndsAt, true
 	case r.Status == collab.Ending:
-		return DueTeardownStuck, r.UpdatedAt.Add(s.timing.StuckAfter), true
+		// Each re-drive doubles the wait, up to a day, so a teardown that keeps failing is
+		// retried ever more slowly instead of being read on every cleanup run.
+		wait := s.timing.StuckAfter << min(r.Redrives, 7)
+		return DueTeardownStuck, r.UpdatedAt.Add(min(wait, 24*time.Hour)), true
 	}
 	return "", time.Time{}, false
 }
 
 func (it collaborationItem) record() collab.CollaborationRecord {
 	start, _ := collab.ParsePeriod("", it.StartPeriod)
+	var steps []collab.Step
+	for _, step := range it.StepsDone {
+		steps = append(steps, collab.Step(step))
+	}
 	return collab.CollaborationRecord{
+		StepsDone: steps, Redrives: it.Redrives,
 		ID: it.ID, OfficeID: it.OfficeID, CustomerNo: it.CustomerNo, CompanyID: it.CompanyID,
 		Solution: collab.Solution(it.Solution), TaskID: it.TaskID, Status: collab.Status(it.Status),
 		Scenario: collab.Scenario(it.Scenario), InvoiceRecipient: collab.InvoiceRecipient(it.InvoiceRecipient),

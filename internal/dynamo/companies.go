@@ -295,3 +295,8 @@ func (s *Store) CompanyRecord(ctx context.Context, id string) (collab.Company, e
 	}
 	return it.company(), nil
 }
+
+// DeleteFacts removes what a solution reported about a company (its data is gone).
+func (t *Tx) DeleteFacts(company string, solution collab.Solution) {
+	t.delete(factsKey(company, string(solution)), "", nil, nil)
+}

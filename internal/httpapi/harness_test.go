@@ -15,7 +15,9 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/ses"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/spiris/collab/infra/localaws"
@@ -24,7 +26,9 @@ import (
 	"github.com/spiris/collab/internal/collab"
 	"github.com/spiris/collab/internal/dynamo"
 	"github.com/spiris/collab/internal/httpapi"
+	"github.com/spiris/collab/internal/mail"
 	"github.com/spiris/collab/internal/queue"
+	"github.com/spiris/collab/internal/worker"
 )
 
 var res *localaws.Resources
@@ -40,12 +44,14 @@ var (
 // harness is the API over a real store and real queues in the emulator, with a clock the test
 // moves. Each test gets its own world of ids, so tests share the table without seeing each other.
 type harness struct {
-	res   *localaws.Resources
-	svc   *actions.Service
-	store *dynamo.Store
-	sqs   *sqs.Client
-	mu    sync.Mutex
-	now   time.Time
+	cfg    aws.Config
+	sender string // this test's verified SES sender; its e-mails are told apart by it
+	res    *localaws.Resources
+	svc    *actions.Service
+	store  *dynamo.Store
+	sqs    *sqs.Client
+	mu     sync.Mutex
+	now    time.Time
 }
 
 func newHarness(t *testing.T) *harness {
@@ -55,12 +61,17 @@ func newHarness(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	res := localaws.ForTest(t)
-	h := &harness{res: res, sqs: sqs.NewFromConfig(cfg), now: start}
+	h := &harness{cfg: cfg, res: res, sqs: sqs.NewFromConfig(cfg), now: start, sender: "no-reply+" + res.Prefix + "@collab.test"}
+	if err := localaws.VerifySender(ctx, cfg, h.sender); err != nil {
+		t.Fatal(err)
+	}
 	h.store = dynamo.New(dynamodb.NewFromConfig(cfg), res.TableName("Table"), dynamo.DefaultTiming)
 	h.svc = &actions.Service{
 		Store: h.store,
 		Queue: &queue.SQS{Client: h.sqs, URLs: map[string]string{
 			actions.TeardownQueue: res.QueueURL("TeardownQueue"), actions.EmailQueue: res.QueueURL("EmailQueue")}},
+		Mailer:        &mail.SES{Client: ses.NewFromConfig(cfg), From: h.sender},
+		BaseURL:       "https://collab.test",
 		Log:           slog.New(slog.NewTextHandler(testWriter{t}, nil)),
 		Now:           h.clock,
 		NewID:         actions.NewID,
@@ -332,3 +343,68 @@ func (h *harness) active(t *testing.T, w world, customerNo, solution, extra stri
 	expect(t, h.call(t, user(admin), "POST", "/invitations/"+h.token(t, id)+"/accept", ""), 200, "")
 	return id
 }
+
+// poller returns a poller feeding one of this test's queues to its worker, retrying failures at
+// once.
+func (h *harness) poller(queueID string) *worker.Poller {
+	do := h.svc.Teardown
+	if queueID == "EmailQueue" {
+		do = h.svc.Deliver
+	}
+	now := time.Duration(0)
+	return &worker.Poller{SQS: h.sqs, QueueURL: h.res.QueueURL(queueID), QueueARN: h.res.QueueARN(queueID), BatchSize: 10,
+		Handler: worker.Handler(h.svc.Log, do), RetryAfter: &now}
+}
+
+// drain runs the teardown and e-mail workers, as their event source mappings would, until both
+// queues are empty (or rounds run out, for messages that keep failing).
+func (h *harness) drain(t *testing.T) {
+	t.Helper()
+	teardown, email := h.poller("TeardownQueue"), h.poller("EmailQueue")
+	for range 20 {
+		n1, err := teardown.Once(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n2, err := email.Once(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n1+n2 == 0 {
+			return
+		}
+	}
+}
+
+// mails returns the e-mails this test's service sent, read back from the emulator's SES.
+func (h *harness) mails(t *testing.T) []localaws.SentEmail {
+	t.Helper()
+	all, err := localaws.SentEmails(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mine []localaws.SentEmail
+	for _, m := range all {
+		if m.From == h.sender {
+			mine = append(mine, m)
+		}
+	}
+	return mine
+}
+
+// mailsTo returns the subjects of this test's e-mails to one address.
+func (h *harness) mailsTo(t *testing.T, address string) []string {
+	t.Helper()
+	var out []string
+	for _, m := range h.mails(t) {
+		for _, to := range m.To {
+			if to == address {
+				out = append(out, m.Subject)
+			}
+		}
+	}
+	return out
+}
+
+// awsHTTPClient is the SDK's default HTTP client, for wrapping with injected faults.
+func awsHTTPClient() aws.HTTPClient { return awshttp.NewBuildableClient() }

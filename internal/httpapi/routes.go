@@ -84,6 +84,11 @@ var Routes = []Route{
 			var in actions.LinkInput
 			return body(r, &in, func() (any, error) { return s.Link(r.ctx, r.caller, r.param("id"), in) })
 		}},
+	{Function: "Renew", Method: http.MethodPost, Path: "/collaborations/{id}/renew", Auth: AuthJWT, Idempotent: true,
+		handle: func(s *actions.Service, r *request) (int, any, error) {
+			var in actions.RenewInput
+			return body(r, &in, func() (any, error) { return s.Renew(r.ctx, r.caller, r.param("id"), in) })
+		}},
 	{Function: "ShowInvitation", Method: http.MethodGet, Path: "/invitations/{token}", Auth: AuthNone,
 		handle: showInvitation},
 	{Function: "Accept", Method: http.MethodPost, Path: "/invitations/{token}/accept", Auth: AuthJWT, Idempotent: true,

@@ -1,0 +1,46 @@
+package mail_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/spiris/collab/internal/mail"
+)
+
+func TestEveryKindRendersInBothLanguages(t *testing.T) {
+	d := mail.Data{Recipient: "Anna", Office: "Byrå & Co", Company: "Kund <AB>", Solution: "Payroll",
+		Link: "https://example.test/invitations/abc", Expires: "2027-04-01", AgreementEnds: "2027-07-01", OutcomeText: "x"}
+	if len(mail.Kinds()) != 8 {
+		t.Fatalf("%d kinds of e-mail, want 8", len(mail.Kinds()))
+	}
+	for _, kind := range mail.Kinds() {
+		for _, lang := range []string{"sv", "en"} {
+			t.Run(kind+"_"+lang, func(t *testing.T) {
+				m, err := mail.Render(kind, lang, d)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if m.Subject == "" || !strings.Contains(m.Text, "Anna") || !strings.Contains(m.HTML, `lang="`+lang+`"`) {
+					t.Fatalf("rendered %+v", m)
+				}
+				if strings.Contains(m.HTML, "Kund <AB>") {
+					t.Error("HTML does not escape data")
+				}
+				wantsLink := kind == "invitation" || kind == "login_instructions"
+				if got := strings.Contains(m.Text, d.Link) && strings.Contains(m.HTML, `href="`+d.Link+`"`); got != wantsLink {
+					t.Errorf("link present = %v, want %v", got, wantsLink)
+				}
+			})
+		}
+	}
+}
+
+func TestUnknownLanguageFallsBackToSwedish(t *testing.T) {
+	m, err := mail.Render("access_granted", "de", mail.Data{Office: "O", Company: "C", Solution: "S"})
+	if err != nil || !strings.HasPrefix(m.Text, "Hej,") {
+		t.Fatalf("%q %v", m.Text, err)
+	}
+	if _, err := mail.Render("no-such-mail", "sv", mail.Data{}); err == nil {
+		t.Fatal("unknown kind rendered")
+	}
+}
