@@ -3,6 +3,7 @@ package actions
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/spiris/collab/internal/collab"
 	"github.com/spiris/collab/internal/dynamo"
@@ -23,7 +24,7 @@ type ActivateInput struct {
 type ActivationView struct {
 	Collaboration       CollaborationView `json:"collaboration"`
 	Scenario            collab.Scenario   `json:"scenario"`
-	InvitationExpiresAt string            `json:"invitationExpiresAt"`
+	InvitationExpiresAt time.Time         `json:"invitationExpiresAt"`
 }
 
 var (
@@ -52,6 +53,9 @@ var (
 // task_customer_mismatch, collaboration_exists, company_exists.
 func (s *Service) Activate(ctx context.Context, caller Caller, officeID string, in ActivateInput) (ActivationView, error) {
 	var view ActivationView
+	if caller.UserID == "" {
+		return view, errUnauthenticated
+	}
 	if in.TaskID == "" {
 		return view, errTaskRequired
 	}
@@ -152,6 +156,6 @@ func (s *Service) Activate(ctx context.Context, caller Caller, officeID string, 
 	r := c.Record()
 	r.Version++
 	view = ActivationView{Collaboration: collaborationView(r, nil), Scenario: scenario,
-		InvitationExpiresAt: inv.ExpiresAt.UTC().Format("2006-01-02T15:04:05Z")}
+		InvitationExpiresAt: inv.ExpiresAt}
 	return view, s.commit(ctx, ch, http.StatusCreated, view)
 }

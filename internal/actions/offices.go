@@ -71,6 +71,9 @@ type CustomerInput struct {
 // PutCustomer creates or updates a customer of the office, keeping the link to its company.
 // It returns the errors of officeAdmin and EINVALID id_invalid, field_required.
 func (s *Service) PutCustomer(ctx context.Context, caller Caller, officeID, customerNo string, in CustomerInput) (CustomerView, error) {
+	if caller.UserID == "" {
+		return CustomerView{}, errUnauthenticated
+	}
 	if err := checkID("customerNo", customerNo); err != nil {
 		return CustomerView{}, err
 	}
@@ -103,6 +106,9 @@ type TaskInput struct {
 // PutTask creates or updates a task of the office for one of its customers. It returns the
 // errors of officeAdmin; ENOTFOUND customer_not_found; EINVALID id_invalid, field_required.
 func (s *Service) PutTask(ctx context.Context, caller Caller, officeID, taskID string, in TaskInput) (TaskView, error) {
+	if caller.UserID == "" {
+		return TaskView{}, errUnauthenticated
+	}
 	if err := checkIDs("taskId", taskID, "customerNo", in.CustomerNo); err != nil {
 		return TaskView{}, err
 	}

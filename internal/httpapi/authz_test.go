@@ -171,8 +171,15 @@ var authzMatrix = map[string]authzRow{
 
 // TestAuthorizationMatrix sends every route's request as each stranger and then as the caller the
 // route is for. Strangers get the status and code of their row, and no request they send changes
-// anything in the store or on the queues; the right caller succeeds. A route without a row fails
+// anything in the table or on the queues; the right caller succeeds. A route without a row fails
 // the test, so a new route cannot ship without its authorization decided here.
+//
+// A caller unknown to both the office and the company gets not_office_employee on office-side
+// routes and not_company_user on routes a company user may also call (collaborationActor checks
+// the company first and reports the company's refusal).
+//
+// Each route gets its own harness (table and queues): moto's queries and scans cost time in
+// proportion to the whole table, and one shared table made the matrix three times slower.
 func TestAuthorizationMatrix(t *testing.T) {
 	for _, rt := range httpapi.Routes {
 		if _, ok := authzMatrix[rt.Function]; !ok {
@@ -216,8 +223,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 }
 
 // TestAuthorizationFollowsCurrentData checks the rights the matrix cannot show with fixed
-// callers: office administrators act for every customer without a task, and a change of task or
-// role takes effect on the next request.
+// callers: office administrators act for every customer without a task, an Idempotency-Key
+// replays a response only to the caller who got it, and a change of task or role takes effect on
+// the next request.
 func TestAuthorizationFollowsCurrentData(t *testing.T) {
 	t.Run("office_administrator_acts_for_a_customer_without_being_on_its_task", func(t *testing.T) {
 		h := newHarness(t)
@@ -233,6 +241,25 @@ func TestAuthorizationFollowsCurrentData(t *testing.T) {
 		active := h.active(t, w, "1001", "bookkeeping", "")
 		expect(t, h.call(t, user(w.oa), "GET", "/collaborations/"+active+"/end-check?outcome=continue", ""), 200, "")
 		expect(t, h.call(t, user(w.oa), "POST", "/collaborations/"+active+"/end", `{"outcome":"continue"}`), 202, "")
+	})
+
+	t.Run("idempotency_key_of_another_caller_replays_nothing", func(t *testing.T) {
+		h := newHarness(t)
+		w := h.world(t)
+		path := "/offices/" + w.office + "/collaborations"
+		body := `{"customerNo":"1001","solution":"scanner","taskId":"` + w.task["1001"] + `","invoiceRecipient":"office","startPeriod":"2027-04"}`
+		expect(t, h.call(t, user(w.oe), "POST", path, body, "Idempotency-Key", "k-1"), 201, "")
+		for _, c := range []struct {
+			as     who
+			status int
+			code   string
+		}{{nobody, 401, "unauthenticated"}, {user(w.o2), 403, "not_office_employee"}, {user(w.ox), 403, "not_on_task"}} {
+			r := h.call(t, c.as, "POST", path, body, "Idempotency-Key", "k-1")
+			expect(t, r, c.status, c.code)
+			if r.Headers["Idempotent-Replayed"] != "" {
+				t.Errorf("%+v got the replayed response of another caller", c.as)
+			}
+		}
 	})
 
 	t.Run("employee_added_to_the_task_may_act_for_the_customer_at_once", func(t *testing.T) {

@@ -187,6 +187,7 @@ func (h *harness) call(t *testing.T, as who, method, target, body string, header
 	if r.Status >= 500 {
 		t.Errorf("%s %s answered %d: %s", method, target, r.Status, out.Body)
 	}
+	validateResponse(t, method, rt.Path, r.Status, out.Headers["Content-Type"], out.Body)
 	return r
 }
 
