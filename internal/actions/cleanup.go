@@ -169,6 +169,12 @@ func (s *Service) Renew(ctx context.Context, caller Caller, id string, in RenewI
 		return CollaborationView{}, err
 	}
 	if err := c.Renew(in.Months, by, s.Now()); err != nil {
+		var e *collab.Error
+		if errors.As(err, &e) && e.Field == "agreementMonths" {
+			named := *e // the renew body calls it months
+			named.Field = "months"
+			return CollaborationView{}, &named
+		}
 		return CollaborationView{}, err
 	}
 	ch := s.change()

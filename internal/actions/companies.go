@@ -219,11 +219,11 @@ func sortedSolutions(m map[collab.Solution]collab.Subscription) []collab.Solutio
 
 // FactsInput is what a solution integration reports about a company.
 type FactsInput struct {
-	CustomerIsPayrollUser        *bool      `json:"customerIsPayrollUser"`
-	LastSyncAt                   *time.Time `json:"lastSyncAt"`
-	LastChangeAt                 *time.Time `json:"lastChangeAt"`
-	UnsubmittedReports           *int       `json:"unsubmittedReports"`
-	UsersWithUnsubmittedExpenses []string   `json:"usersWithUnsubmittedExpenses"`
+	CustomerIsPayrollUser        *bool    `json:"customerIsPayrollUser"`
+	LastSyncAt                   *string  `json:"lastSyncAt"`   // RFC 3339
+	LastChangeAt                 *string  `json:"lastChangeAt"` // RFC 3339
+	UnsubmittedReports           *int     `json:"unsubmittedReports"`
+	UsersWithUnsubmittedExpenses []string `json:"usersWithUnsubmittedExpenses"`
 }
 
 // ReportFacts records what a solution integration reports about a company (Payroll: Payroll
@@ -252,15 +252,16 @@ func (s *Service) ReportFacts(ctx context.Context, caller Caller, companyID, sol
 	if _, err := s.Store.CompanyRecord(ctx, companyID); err != nil {
 		return in, err
 	}
+	var err error
 	f := collab.SolutionFacts{UsersWithUnsubmittedExpenses: in.UsersWithUnsubmittedExpenses, ReportedAt: s.Now()}
 	if in.CustomerIsPayrollUser != nil {
 		f.CustomerIsPayrollUser = *in.CustomerIsPayrollUser
 	}
-	if in.LastSyncAt != nil {
-		f.LastSyncAt = *in.LastSyncAt
+	if f.LastSyncAt, err = optionalTime("lastSyncAt", in.LastSyncAt); err != nil {
+		return in, err
 	}
-	if in.LastChangeAt != nil {
-		f.LastChangeAt = *in.LastChangeAt
+	if f.LastChangeAt, err = optionalTime("lastChangeAt", in.LastChangeAt); err != nil {
+		return in, err
 	}
 	if in.UnsubmittedReports != nil {
 		f.UnsubmittedReports = *in.UnsubmittedReports
@@ -268,4 +269,17 @@ func (s *Service) ReportFacts(ctx context.Context, caller Caller, companyID, sol
 	ch := s.change()
 	ch.tx.PutFacts(companyID, collab.Solution(solution), f)
 	return in, s.commit(ctx, ch, http.StatusOK, in)
+}
+
+// optionalTime parses an optional RFC 3339 time. It returns EINVALID field_invalid naming the field.
+func optionalTime(field string, s *string) (time.Time, error) {
+	if s == nil {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, *s)
+	if err != nil {
+		return time.Time{}, collab.Invalid(field, "field_invalid", "write "+field+" as an RFC 3339 time, e.g. 2027-01-31T17:00:00Z",
+			"%s is not a time", field)
+	}
+	return t, nil
 }

@@ -103,8 +103,11 @@ type TaskInput struct {
 	Assignees  []string `json:"assignees"`
 }
 
-// PutTask creates or updates a task of the office for one of its customers. It returns the
-// errors of officeAdmin; ENOTFOUND customer_not_found; EINVALID id_invalid, field_required.
+// PutTask creates or updates a task of the office for one of its customers. Access follows the
+// task: in the same transaction, employees removed from it lose the access its active
+// collaborations gave them and employees added get it. It returns the errors of officeAdmin;
+// ENOTFOUND customer_not_found; EINVALID id_invalid, field_required; ECONFLICT
+// concurrent_update.
 func (s *Service) PutTask(ctx context.Context, caller Caller, officeID, taskID string, in TaskInput) (TaskView, error) {
 	if caller.UserID == "" {
 		return TaskView{}, errUnauthenticated
@@ -112,7 +115,7 @@ func (s *Service) PutTask(ctx context.Context, caller Caller, officeID, taskID s
 	if err := checkIDs("taskId", taskID, "customerNo", in.CustomerNo); err != nil {
 		return TaskView{}, err
 	}
-	f, err := s.officeAdmin(ctx, caller, dynamo.OfficeRefs{OfficeID: officeID, CustomerNo: in.CustomerNo})
+	f, err := s.officeAdmin(ctx, caller, dynamo.OfficeRefs{OfficeID: officeID, CustomerNo: in.CustomerNo, TaskID: taskID})
 	if err != nil {
 		return TaskView{}, err
 	}
@@ -134,9 +137,38 @@ func (s *Service) PutTask(ctx context.Context, caller Caller, officeID, taskID s
 	t := collab.Task{OfficeID: officeID, ID: taskID, CustomerNo: in.CustomerNo, Name: in.Name, Assignees: assignees}
 	ch := s.change()
 	ch.tx.PutTask(t)
+	if err := s.syncGrants(ctx, ch, f.Task, t); err != nil {
+		return TaskView{}, err
+	}
 	v := TaskView{OfficeID: officeID, TaskID: taskID, CustomerNo: t.CustomerNo, Name: t.Name, Assignees: assignees}
 	if v.Assignees == nil {
 		v.Assignees = []string{}
 	}
 	return v, s.commit(ctx, ch, http.StatusOK, v)
+}
+
+// syncGrants adds to ch the grant changes that moving a task from before to after implies for the
+// customer's active collaborations on that task. A customer has at most one open collaboration
+// per solution with the office, so one page holds them all.
+func (s *Service) syncGrants(ctx context.Context, ch *change, before, after collab.Task) error {
+	page, err := s.Store.OfficeCollaborations(ctx, after.OfficeID, dynamo.Filter{CustomerNo: after.CustomerNo, Status: collab.Active, Limit: 100})
+	if err != nil {
+		return err
+	}
+	for _, r := range page.Items {
+		if r.TaskID != after.ID {
+			continue
+		}
+		for _, u := range before.Assignees {
+			if !after.Assigned(u) {
+				ch.tx.DeleteGrant(collab.Grant{CompanyID: r.CompanyID, Solution: r.Solution, UserID: u, Via: r.ID})
+			}
+		}
+		for _, u := range after.Assignees {
+			if !before.Assigned(u) {
+				ch.tx.PutGrant(collab.Grant{CompanyID: r.CompanyID, Solution: r.Solution, UserID: u, Mode: collab.FullAccess, Via: r.ID})
+			}
+		}
+	}
+	return nil
 }

@@ -69,6 +69,11 @@ func ParseToken(s string) (string, error) {
 	if len(s) != tokenLen {
 		return "", errUnknownInvitation
 	}
+	for _, c := range []byte(s) { // DecodeString alone would skip \r and \n
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return "", errUnknownInvitation
+		}
+	}
 	if _, err := base64.RawURLEncoding.DecodeString(s); err != nil {
 		return "", errUnknownInvitation
 	}

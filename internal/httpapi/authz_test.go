@@ -291,12 +291,7 @@ func TestAuthorizationFollowsCurrentData(t *testing.T) {
 		diff := stateDiff(before, h.state(t))
 		if setMain.Status == 200 || users.Status == 200 || strings.Contains(access.Raw, `"userId":"`+w.oe+`"`) {
 			t.Logf("set main contact: %d %s\nlist users: %d\naccess: %s\nstate change:\n%s", setMain.Status, setMain.Raw, users.Status, access.Raw, diff)
-			t.Skip("BUG: an office employee removed from the customer's task keeps the access grant that accepting " +
-				"the collaboration gave them (PutTask does not revoke grants, and companyActor trusts grants, not current " +
-				"tasks): refused GET and End on the collaboration (not_on_task), the employee may still PUT " +
-				"/companies/{id}/main-contact (200, and the company item is rewritten), GET /companies/{id}/users (200), " +
-				"and stays listed with full access in GET /companies/{id}/access, contrary to internal/actions/authz.go: " +
-				"'a user removed from a task ... loses the right at once'")
+			t.Fatalf("an office employee removed from the customer's task kept the access its active collaboration gave them")
 		}
 		if diff != "" {
 			t.Fatalf("requests of the removed employee changed the state:\n%s", diff)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -15,6 +16,9 @@ import (
 	"github.com/spiris/collab/internal/actions"
 	"github.com/spiris/collab/internal/collab"
 )
+
+// jsonSpace is the white space JSON allows around a value (RFC 8259).
+const jsonSpace = " \t\r\n"
 
 // MaxBody is the largest request body accepted: 64 KiB, far above any valid request.
 const MaxBody = 64 << 10
@@ -77,7 +81,7 @@ func readBody(e events.APIGatewayV2HTTPRequest) ([]byte, error) {
 // decode parses the body strictly into v: one JSON object, no unknown fields, no trailing data.
 // With v nil the body must be empty (or "{}"). Errors name the field at fault.
 func (r *request) decode(v any) error {
-	trimmed := bytes.TrimSpace(r.body)
+	trimmed := bytes.Trim(r.body, jsonSpace) // JSON's own white space only, not Unicode's
 	if v == nil {
 		if len(trimmed) == 0 || string(trimmed) == "{}" {
 			return nil
@@ -98,11 +102,15 @@ func decodeJSON(b []byte, v any) error {
 		var typeErr *json.UnmarshalTypeError
 		switch {
 		case errors.As(err, &typeErr):
-			return collab.Invalid(typeErr.Field, "field_invalid", "send "+typeErr.Field+" as "+jsonType(typeErr.Type.Kind().String()),
+			return collab.Invalid(typeErr.Field, "field_invalid", "send "+typeErr.Field+" as "+jsonType(fieldKind(v, typeErr.Field, typeErr.Type)),
 				"%s has the wrong type", typeErr.Field)
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
 			field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-			return collab.Invalid(field, "unknown_field", "remove "+field+"; see docs/openapi.yaml for the fields this route takes",
+			name := field
+			if name == "" {
+				name = `the field "" (empty name)`
+			}
+			return collab.Invalid(field, "unknown_field", "remove "+name+"; see docs/openapi.yaml for the fields this route takes",
 				"unknown field %q", field)
 		}
 		var syntaxErr *json.SyntaxError
@@ -131,6 +139,8 @@ func jsonType(kind string) string {
 		return "true or false"
 	case "slice":
 		return "an array"
+	case "slice of string":
+		return "an array of strings"
 	case "ptr", "struct":
 		return "an object or the expected type"
 	}
@@ -166,4 +176,36 @@ func callerOf(e events.APIGatewayV2HTTPRequest) actions.Caller {
 		}
 	}
 	return c
+}
+
+// fieldKind returns the kind of the Go field a JSON path (a.b.c) decodes into, so an error about a
+// wrong array element says the field is an array; fallback is the type the decoder reported.
+func fieldKind(v any, path string, fallback reflect.Type) string {
+	t := reflect.TypeOf(v)
+	for _, name := range strings.Split(path, ".") {
+		for t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct {
+			return fallback.Kind().String()
+		}
+		found := false
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if tag, _, _ := strings.Cut(f.Tag.Get("json"), ","); tag == name {
+				t, found = f.Type, true
+				break
+			}
+		}
+		if !found {
+			return fallback.Kind().String()
+		}
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() == reflect.Slice {
+		return "slice of " + t.Elem().Kind().String()
+	}
+	return t.Kind().String()
 }
