@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -29,6 +30,7 @@ type Settings struct {
 	InvitationTTL    time.Duration // INVITATION_TTL, e.g. 720h; default 30 days
 	Sender           string        // SENDER_EMAIL: the verified SES identity e-mails come from
 	BaseURL          string        // BASE_URL: where e-mail links point
+	Timing           dynamo.Timing // REMINDER_DAYS: days before an agreement period ends its reminder goes out (14)
 }
 
 // FromEnv reads the settings.
@@ -40,6 +42,7 @@ func FromEnv() (Settings, error) {
 		InvitationTTL:    actions.DefaultInvitationTTL,
 		Sender:           os.Getenv("SENDER_EMAIL"),
 		BaseURL:          os.Getenv("BASE_URL"),
+		Timing:           dynamo.DefaultTiming,
 	}
 	if s.Table == "" {
 		return s, fmt.Errorf("config: TABLE_NAME is not set")
@@ -54,6 +57,13 @@ func FromEnv() (Settings, error) {
 			return s, fmt.Errorf("config: INVITATION_TTL %q is not a positive duration", v)
 		}
 	}
+	if v := os.Getenv("REMINDER_DAYS"); v != "" {
+		days, err := strconv.Atoi(v)
+		if err != nil || days < 1 || days > 365 {
+			return s, fmt.Errorf("config: REMINDER_DAYS %q is not a number of days from 1 to 365", v)
+		}
+		s.Timing.ReminderLead = time.Duration(days) * 24 * time.Hour
+	}
 	return s, nil
 }
 
@@ -64,7 +74,7 @@ func Service(s Settings) (*actions.Service, error) {
 		return nil, err
 	}
 	return &actions.Service{
-		Store: dynamo.New(dynamodb.NewFromConfig(cfg), s.Table, dynamo.DefaultTiming),
+		Store: dynamo.New(dynamodb.NewFromConfig(cfg), s.Table, s.Timing),
 		Queue: &queue.SQS{Client: sqs.NewFromConfig(cfg), URLs: map[string]string{
 			actions.TeardownQueue: s.TeardownQueueURL, actions.EmailQueue: s.EmailQueueURL}},
 		Mailer:        &mail.SES{Client: ses.NewFromConfig(cfg), From: s.Sender},

@@ -1,8 +1,10 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -11,11 +13,14 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ses"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/spiris/collab/internal/actions"
 	"github.com/spiris/collab/internal/collab"
 	"github.com/spiris/collab/internal/dynamo"
+	"github.com/spiris/collab/internal/mail"
 	"github.com/spiris/collab/internal/queue"
 )
 
@@ -362,5 +367,83 @@ func TestCleanupReadsOnlyDueItems(t *testing.T) {
 	}
 	if slices.ContainsFunc(reps, func(r actions.CleanupReport) bool { return r.More }) {
 		t.Fatal("reported more work than one batch")
+	}
+}
+
+// throttledSES fails the first n SendEmail calls at the transport with SES's throttling error.
+type throttledSES struct {
+	inner aws.HTTPClient
+	mu    sync.Mutex
+	n     int
+}
+
+func (f *throttledSES) Do(r *http.Request) (*http.Response, error) {
+	f.mu.Lock()
+	fail := f.n > 0 && isSendEmail(r)
+	if fail {
+		f.n--
+	}
+	f.mu.Unlock()
+	if fail {
+		body := `<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Maximum sending rate exceeded.</Message></Error><RequestId>x</RequestId></ErrorResponse>`
+		return &http.Response{StatusCode: 400, Status: "400 Bad Request", Header: http.Header{"Content-Type": {"text/xml"}},
+			Body: io.NopCloser(strings.NewReader(body)), Request: r}, nil
+	}
+	return f.inner.Do(r)
+}
+
+// isSendEmail reports whether an SES query-protocol request is SendEmail, leaving its body for
+// the real transport.
+func isSendEmail(r *http.Request) bool {
+	if r.Body == nil {
+		return false
+	}
+	raw, _ := io.ReadAll(r.Body)
+	r.Body.Close()
+	r.Body = io.NopCloser(bytes.NewReader(raw))
+	return strings.Contains(string(raw), "Action=SendEmail")
+}
+
+func TestThrottledSESIsRetriedAndSendsOnce(t *testing.T) {
+	h := newHarness(t)
+	w := h.world(t)
+	throttle := &throttledSES{inner: awsHTTPClient(), n: 100} // more than the SDK's own retries
+	h.svc.Mailer = &mail.SES{Client: ses.NewFromConfig(h.cfg, func(o *ses.Options) { o.HTTPClient = throttle }), From: h.sender}
+	h.activate(t, w, "1001", "scanner", "")
+	email := h.poller("EmailQueue")
+	if _, err := email.Once(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(h.mails(t)); n != 0 {
+		t.Fatalf("%d e-mails sent while SES throttled", n)
+	}
+	throttle.mu.Lock()
+	throttle.n = 0
+	throttle.mu.Unlock()
+	h.drain(t) // the failed message comes back and goes through
+	if got := h.mailsTo(t, w.ca+"@customer.test"); len(got) != 1 {
+		t.Fatalf("after throttling: %q, want one invitation", got)
+	}
+}
+
+func TestPermanentRejectionIsRecordedNotRetried(t *testing.T) {
+	h := newHarness(t)
+	w := h.world(t)
+	h.svc.Mailer = &mail.SES{Client: ses.NewFromConfig(h.cfg), From: "unverified+" + h.res.Prefix + "@collab.test"}
+	h.activate(t, w, "1001", "scanner", "")
+	h.drain(t)
+	depth, err := h.sqs.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(h.res.QueueURL("EmailQueue")),
+		AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameApproximateNumberOfMessages, sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, v := range depth.Attributes {
+		if v != "0" {
+			t.Fatalf("e-mail queue %s = %s after a permanent rejection, want the job done", name, v)
+		}
+	}
+	h.advance(48 * time.Hour)
+	if rep, _ := h.svc.Cleanup(ctx); rep.MessagesResent != 0 {
+		t.Fatalf("the rejected job was re-sent: %+v", rep)
 	}
 }
