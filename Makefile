@@ -14,7 +14,7 @@ BUILD_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
 fn_dir = functions/$(shell echo '$(1)' | sed -E 's/Function$$//; s/([a-z0-9])([A-Z])/\1-\2/g' | tr 'A-Z' 'a-z')
 FUNCTIONS := $(shell sed -n -E 's/^  ([A-Za-z]+Function):$$/\1/p' template.yaml)
 
-.PHONY: test lint build
+.PHONY: test lint build dev seed token cleanup
 
 ## test: vet and run every test, each package against its own emulator.
 test:
@@ -36,3 +36,21 @@ build-%:
 ## build: every function's bootstrap under bin/<Function>/, as sam build would produce them.
 build:
 	@for f in $(FUNCTIONS); do $(MAKE) --no-print-directory build-$$f ARTIFACTS_DIR=$(CURDIR)/bin/$$f || exit 1; done
+
+## dev: the whole service locally: emulator, API on 127.0.0.1:3000, workers, schedule, demo data.
+dev:
+	go run ./infra/cmd/dev
+
+## seed FILE=<file>: load a seed file (format: docs/local.md) into the running stack.
+seed:
+	@test -n "$(FILE)" || { echo "usage: make seed FILE=infra/seed/demo.json"; exit 1; }
+	go run ./infra/cmd/dev seed $(FILE)
+
+## token SUB=<user id>: print a bearer token the local API accepts.
+token:
+	@test -n "$(SUB)" || { echo "usage: make token SUB=emp-eva"; exit 1; }
+	@go run ./infra/cmd/dev token $(SUB)
+
+## cleanup: run the local stack's cleanup now.
+cleanup:
+	@go run ./infra/cmd/dev cleanup

@@ -24,11 +24,11 @@ func VerifySender(ctx context.Context, cfg aws.Config, address string) error {
 
 // SentEmail is one e-mail the emulator's SES accepted.
 type SentEmail struct {
-	ID      string
-	From    string
-	To      []string
-	Subject string
-	Body    string // HTML when the e-mail had an HTML part, else text
+	ID      string   `json:"id"`
+	From    string   `json:"from"`
+	To      []string `json:"to"`
+	Subject string   `json:"subject"`
+	Body    string   `json:"body"` // HTML when the e-mail had an HTML part, else text
 }
 
 // SentEmails reads every e-mail the emulator's SES accepted, in the order sent: from moto's

@@ -35,6 +35,10 @@ type Service struct {
 	Log    *slog.Logger
 	// BaseURL is where e-mail links point: BaseURL + "/invitations/<token>".
 	BaseURL string
+	// AnswerURL is where the invitation page sends a customer to sign in and answer, with
+	// "{token}" in it: the My Spiris web client in AWS; empty means this API's own
+	// /invitations/{token}/answer, which only the local runner serves.
+	AnswerURL string
 	Now     func() time.Time
 	NewID   func() string
 	// TokenKey derives invitation tokens (collab.InvitationToken); it is a secret.

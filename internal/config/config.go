@@ -79,6 +79,7 @@ func Service(s Settings) (*actions.Service, error) {
 			actions.TeardownQueue: s.TeardownQueueURL, actions.EmailQueue: s.EmailQueueURL}},
 		Mailer:        &mail.SES{Client: ses.NewFromConfig(cfg), From: s.Sender},
 		BaseURL:       s.BaseURL,
+		AnswerURL:     os.Getenv("ANSWER_URL"),
 		Log:           slog.New(slog.NewJSONHandler(os.Stdout, nil)),
 		Now:           time.Now,
 		NewID:         actions.NewID,

@@ -89,10 +89,14 @@ func invitationPage(s *actions.Service, r *request) events.APIGatewayV2HTTPRespo
 			dead = t.Unknown
 		}
 	}
+	answer := r.event.RawPath + "/answer"
+	if s.AnswerURL != "" {
+		answer = strings.ReplaceAll(s.AnswerURL, "{token}", r.param("token"))
+	}
 	var buf bytes.Buffer
 	err = invitationTemplate.Execute(&buf, map[string]any{
 		"T": pageTexts[lang], "V": v, "Dead": dead, "Path": r.event.RawPath, "Other": other,
-		"Expires": v.ExpiresAt.Format("2006-01-02"), "Token": r.param("token"),
+		"Expires": v.ExpiresAt.Format("2006-01-02"), "Answer": answer,
 	})
 	if err != nil {
 		return rawJSON(http.StatusInternalServerError, `{"error":{"code":"internal_error","message":"page rendering failed","fix":"try again later"}}`)
@@ -100,7 +104,7 @@ func invitationPage(s *actions.Service, r *request) events.APIGatewayV2HTTPRespo
 	return events.APIGatewayV2HTTPResponse{
 		StatusCode: status,
 		Headers: map[string]string{"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
-			"Referrer-Policy": "no-referrer", "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'"},
+			"Referrer-Policy": "no-referrer", "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"},
 		Body: buf.String(),
 	}
 }

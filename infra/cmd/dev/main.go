@@ -1,0 +1,158 @@
+// Command dev runs the collaboration service locally (make dev), and talks to a running one:
+//
+//	dev              start the stack, print what runs where, stop it all on Ctrl-C
+//	dev seed FILE    load a seed file into the running stack (make seed FILE=...)
+//	dev token SUB    print a bearer token for user SUB that the local API accepts (make token SUB=...)
+//	dev cleanup      run the cleanup now, instead of waiting for its schedule
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/spiris/collab/infra/devstack"
+	"github.com/spiris/collab/infra/samtemplate"
+	"github.com/spiris/collab/infra/seed"
+	"github.com/spiris/collab/internal/awsenv"
+	"github.com/spiris/collab/internal/dynamo"
+	"github.com/spiris/collab/internal/jwt"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "dev:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	path, err := samtemplate.Find(".")
+	if err != nil {
+		return err
+	}
+	root := filepath.Dir(path)
+	if len(args) == 0 {
+		return serve(root)
+	}
+	switch {
+	case args[0] == "seed" && len(args) == 2:
+		return seedFile(root, args[1])
+	case args[0] == "token" && len(args) == 2:
+		return token(root, args[1])
+	case args[0] == "cleanup" && len(args) == 1:
+		return cleanup(root)
+	}
+	return fmt.Errorf("usage: dev [seed FILE | token SUB | cleanup]")
+}
+
+func serve(root string) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	fmt.Println("Starting the collaboration service locally…")
+	s, err := devstack.Start(ctx, devstack.Options{Root: root, Addr: os.Getenv("DEV_ADDR")})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	fmt.Printf(`
+  API              %[1]s   (routes from template.yaml, JWTs checked like the HTTP API's authorizer)
+  Mailbox          %[1]s/_local/mail
+  Sign in          %[1]s/_local/login
+  AWS emulator     %[2]s   (table %[3]s, queues with dead-letter queues)
+  Workers          teardown and e-mail queues, polled like event source mappings
+  Cleanup          on the template's schedule; now: make cleanup
+
+Seeded users (make token SUB=<id>):
+`, s.URL, os.Getenv("AWS_ENDPOINT_URL"), s.Resources.TableName("Table"))
+	for _, p := range s.People {
+		fmt.Printf("  %-10s %-16s %-32s %s\n", p.UserID, p.Name, p.Role, p.Org)
+	}
+	fmt.Println("\nCtrl-C stops everything.")
+	<-ctx.Done()
+	fmt.Println("\nStopping…")
+	return nil
+}
+
+func state(root string) (devstack.State, error) {
+	var st devstack.State
+	b, err := os.ReadFile(filepath.Join(root, ".local", "dev.json"))
+	if err != nil {
+		return st, fmt.Errorf("no running stack found (.local/dev.json); start one with make dev: %w", err)
+	}
+	return st, json.Unmarshal(b, &st)
+}
+
+func seedFile(root, file string) error {
+	st, err := state(root)
+	if err != nil {
+		return err
+	}
+	os.Setenv("AWS_ENDPOINT_URL", st.Endpoint)
+	os.Setenv("AWS_REGION", st.Region)
+	if os.Getenv("AWS_ACCESS_KEY_ID") == "" {
+		os.Setenv("AWS_ACCESS_KEY_ID", "test")
+		os.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	data, err := seed.Parse(f)
+	if err != nil {
+		return err
+	}
+	cfg, err := awsenv.Config()
+	if err != nil {
+		return err
+	}
+	store := dynamo.New(dynamodb.NewFromConfig(cfg), st.Table, dynamo.DefaultTiming)
+	if err := seed.Load(context.Background(), store, data, time.Now()); err != nil {
+		return err
+	}
+	for _, p := range data.People() {
+		fmt.Printf("  %-10s %-16s %s (%s)\n", p.UserID, p.Name, p.Role, p.Org)
+	}
+	return nil
+}
+
+func token(root, sub string) error {
+	st, err := state(root)
+	if err != nil {
+		return err
+	}
+	key, err := jwt.LoadOrCreateKey(filepath.Join(root, ".local", "jwt.pem"))
+	if err != nil {
+		return err
+	}
+	t, err := devstack.Mint(jwt.NewSigner(key, jwt.KeyID(&key.PublicKey)), st.Issuer, sub)
+	if err != nil {
+		return err
+	}
+	fmt.Println(t)
+	return nil
+}
+
+func cleanup(root string) error {
+	st, err := state(root)
+	if err != nil {
+		return err
+	}
+	resp, err := http.Post(st.URL+"/_local/cleanup", "application/json", nil)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	_, err = io.Copy(os.Stdout, resp.Body)
+	return err
+}

@@ -1,0 +1,318 @@
+// Package devstack runs the whole service on one machine: an AWS emulator (moto, or the one
+// AWS_ENDPOINT_URL names), the table and queues of template.yaml, demo data, the HTTP API on the
+// routes template.yaml declares (calling the same handlers as the Lambdas, with API Gateway v2
+// events, validating JWTs like the HTTP API's authorizer), the queue workers polling like event
+// source mappings, and the cleanup on its schedule. `make dev` runs it; the browser test starts it
+// in-process.
+package devstack
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/ses"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/spiris/collab/infra/localaws"
+	"github.com/spiris/collab/infra/samtemplate"
+	"github.com/spiris/collab/infra/seed"
+	"github.com/spiris/collab/internal/actions"
+	"github.com/spiris/collab/internal/awsenv"
+	"github.com/spiris/collab/internal/dynamo"
+	"github.com/spiris/collab/internal/jwt"
+	"github.com/spiris/collab/internal/mail"
+	"github.com/spiris/collab/internal/queue"
+	"github.com/spiris/collab/internal/worker"
+)
+
+// Local identity provider settings: tokens from `make token` carry these.
+const (
+	Audience = "collaboration-api"
+	Sender   = "no-reply@collab.local"
+)
+
+// Options configure a stack; zero values give make dev's defaults.
+type Options struct {
+	Addr     string    // listen address; default 127.0.0.1:3000 (use 127.0.0.1:0 for a free port)
+	Prefix   string    // resource name prefix; default "dev"
+	Root     string    // repository root (template.yaml, .local/); default found from the working directory
+	SeedFile string    // seed data; default infra/seed/demo.json; "-" for none
+	Log      io.Writer // default os.Stderr
+}
+
+// Stack is a running local service.
+type Stack struct {
+	URL       string
+	Service   *actions.Service
+	Resources *localaws.Resources
+	People    []seed.Person
+
+	signer   *jwt.Signer
+	verifier *jwt.Verifier
+	server   *http.Server
+	emulator *localaws.Emulator
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	log      *slog.Logger
+	cleanup  time.Duration
+}
+
+// State is what a running stack writes to .local/dev.json, so make seed and make token find it.
+type State struct {
+	URL      string `json:"url"`
+	Endpoint string `json:"endpoint"`
+	Region   string `json:"region"`
+	Table    string `json:"table"`
+	Issuer   string `json:"issuer"`
+}
+
+// Start starts everything and returns once the API answers.
+func Start(ctx context.Context, o Options) (*Stack, error) {
+	if o.Addr == "" {
+		o.Addr = "127.0.0.1:3000"
+	}
+	if o.Prefix == "" {
+		o.Prefix = "dev"
+	}
+	if o.Log == nil {
+		o.Log = os.Stderr
+	}
+	if o.Root == "" {
+		path, err := samtemplate.Find(".")
+		if err != nil {
+			return nil, err
+		}
+		o.Root = filepath.Dir(path)
+	}
+	if o.SeedFile == "" {
+		o.SeedFile = filepath.Join(o.Root, "infra", "seed", "demo.json")
+	}
+	s := &Stack{log: slog.New(slog.NewTextHandler(o.Log, nil))}
+	ok := false
+	defer func() {
+		if !ok {
+			s.Close()
+		}
+	}()
+
+	emu, err := localaws.Start(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.emulator = emu
+	tpl, err := samtemplate.Load(filepath.Join(o.Root, samtemplate.FileName))
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := awsenv.Config()
+	if err != nil {
+		return nil, err
+	}
+	if s.Resources, err = localaws.Provision(ctx, cfg, tpl, o.Prefix); err != nil {
+		return nil, err
+	}
+	if err := localaws.VerifySender(ctx, cfg, Sender); err != nil {
+		return nil, err
+	}
+	key, err := jwt.LoadOrCreateKey(filepath.Join(o.Root, ".local", "jwt.pem"))
+	if err != nil {
+		return nil, err
+	}
+	s.signer = jwt.NewSigner(key, jwt.KeyID(&key.PublicKey))
+
+	l, err := net.Listen("tcp", o.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("devstack: %w", err)
+	}
+	s.URL = "http://" + l.Addr().String()
+	s.verifier = &jwt.Verifier{Issuer: s.URL + "/", Audience: Audience, Keys: s.signer.PublicKeys(), Now: time.Now, Leeway: time.Minute}
+
+	tokenKey, err := localTokenKey(filepath.Join(o.Root, ".local", "token.key"))
+	if err != nil {
+		return nil, err
+	}
+	sqsClient := sqs.NewFromConfig(cfg)
+	s.Service = &actions.Service{
+		Store: dynamo.New(dynamodb.NewFromConfig(cfg), s.Resources.TableName("Table"), dynamo.DefaultTiming),
+		Queue: &queue.SQS{Client: sqsClient, URLs: map[string]string{
+			actions.TeardownQueue: s.Resources.QueueURL("TeardownQueue"), actions.EmailQueue: s.Resources.QueueURL("EmailQueue")}},
+		Mailer:        &mail.SES{Client: ses.NewFromConfig(cfg), From: Sender},
+		BaseURL:       s.URL,
+		Log:           s.log,
+		Now:           time.Now,
+		NewID:         actions.NewID,
+		TokenKey:      tokenKey,
+		InvitationTTL: actions.DefaultInvitationTTL,
+	}
+
+	if o.SeedFile != "-" {
+		f, err := os.Open(o.SeedFile)
+		if err != nil {
+			return nil, err
+		}
+		data, err := seed.Parse(f)
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+		if err := seed.Load(ctx, s.Service.Store, data, time.Now()); err != nil {
+			return nil, err
+		}
+		s.People = data.People()
+	}
+
+	handler, err := s.routes(tpl)
+	if err != nil {
+		return nil, err
+	}
+	run, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	s.server = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := s.server.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("local API stopped", "error", err.Error())
+		}
+	}()
+	if err := s.startWorkers(run, tpl, sqsClient); err != nil {
+		return nil, err
+	}
+	state, _ := json.MarshalIndent(State{URL: s.URL, Endpoint: emu.Endpoint, Region: cfg.Region,
+		Table: s.Resources.TableName("Table"), Issuer: s.URL + "/"}, "", "  ")
+	if err := os.WriteFile(filepath.Join(o.Root, ".local", "dev.json"), state, 0o600); err != nil {
+		return nil, err
+	}
+	ok = true
+	return s, nil
+}
+
+// startWorkers starts a poller per SQS event of the template's functions, and the cleanup on the
+// template's schedule.
+func (s *Stack) startWorkers(ctx context.Context, tpl *samtemplate.Template, client *sqs.Client) error {
+	handlers := map[string]func(context.Context, actions.Job) error{
+		"TeardownWorkerFunction": s.Service.Teardown,
+		"EmailWorkerFunction":    s.Service.Deliver,
+	}
+	retry := 5 * time.Second
+	for _, f := range tpl.Functions {
+		for _, feed := range f.Queues {
+			do, ok := handlers[f.LogicalID]
+			if !ok {
+				return fmt.Errorf("devstack: no worker for %s", f.LogicalID)
+			}
+			p := &worker.Poller{SQS: client, QueueURL: s.Resources.QueueURL(feed.Queue), QueueARN: s.Resources.QueueARN(feed.Queue),
+				BatchSize: int32(feed.BatchSize), Handler: worker.Handler(s.log, do), Wait: 1, RetryAfter: &retry}
+			s.wg.Add(1)
+			go func() { defer s.wg.Done(); p.Run(ctx) }()
+		}
+		for _, expr := range f.Schedules {
+			every, err := rate(expr)
+			if err != nil {
+				return err
+			}
+			s.cleanup = every
+			s.wg.Add(1)
+			go func() {
+				defer s.wg.Done()
+				t := time.NewTicker(every)
+				defer t.Stop()
+				for {
+					select {
+					case <-ctx.Done():
+						return
+					case <-t.C:
+						s.RunCleanup(ctx)
+					}
+				}
+			}()
+		}
+	}
+	return nil
+}
+
+// rate reads an EventBridge rate expression, "rate(5 minutes)"; a parameter reference (the
+// template's !Ref CleanupSchedule) runs at the template's default, every 5 minutes.
+func rate(expr string) (time.Duration, error) {
+	if !strings.HasPrefix(expr, "rate(") {
+		return 5 * time.Minute, nil
+	}
+	var n int
+	var unit string
+	if _, err := fmt.Sscanf(strings.TrimSuffix(strings.TrimPrefix(expr, "rate("), ")"), "%d %s", &n, &unit); err != nil || n <= 0 {
+		return 0, fmt.Errorf("devstack: schedule %q is not rate(N unit)", expr)
+	}
+	switch strings.TrimSuffix(unit, "s") {
+	case "minute":
+		return time.Duration(n) * time.Minute, nil
+	case "hour":
+		return time.Duration(n) * time.Hour, nil
+	case "day":
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	return 0, fmt.Errorf("devstack: schedule %q has an unknown unit", expr)
+}
+
+// RunCleanup runs the cleanup once, as the schedule does, and logs what it did.
+func (s *Stack) RunCleanup(ctx context.Context) actions.CleanupReport {
+	rep, err := s.Service.Cleanup(ctx)
+	attrs := []any{"read", rep.Read, "invitationsExpired", rep.InvitationsDead, "reminders", rep.RemindersSent,
+		"agreementsEnded", rep.AgreementsEnded, "teardownsRedriven", rep.TeardownsRedrive, "resent", rep.MessagesResent}
+	if err != nil {
+		attrs = append(attrs, "error", err.Error())
+	}
+	s.log.Info("cleanup", attrs...)
+	return rep
+}
+
+// Token returns a bearer token for a user, valid for 12 hours, as the identity provider would
+// issue.
+func (s *Stack) Token(sub string) (string, error) {
+	return Mint(s.signer, s.URL+"/", sub)
+}
+
+// Mint signs a local token for sub.
+func Mint(signer *jwt.Signer, issuer, sub string) (string, error) {
+	now := time.Now()
+	return signer.Sign(jwt.Claims{Subject: sub, Issuer: issuer, Audience: []string{Audience}, IssuedAt: now, ExpiresAt: now.Add(12 * time.Hour)})
+}
+
+// Close stops the API, the workers and the emulator it started.
+func (s *Stack) Close() {
+	if s.server != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		s.server.Shutdown(ctx)
+		cancel()
+	}
+	if s.cancel != nil {
+		s.cancel()
+	}
+	s.wg.Wait()
+	if s.emulator != nil {
+		s.emulator.Stop()
+	}
+}
+
+// localTokenKey returns the local invitation-token key, creating it on first use.
+func localTokenKey(path string) ([]byte, error) {
+	if b, err := os.ReadFile(path); err == nil && len(b) >= 32 {
+		return b, nil
+	}
+	b := []byte(actions.NewID() + actions.NewID())
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, err
+	}
+	return b, os.WriteFile(path, b, 0o600)
+}

@@ -1,0 +1,338 @@
+package devstack
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/spiris/collab/infra/localaws"
+	"github.com/spiris/collab/infra/samtemplate"
+	"github.com/spiris/collab/internal/httpapi"
+	"github.com/spiris/collab/internal/jwt"
+)
+
+// cookie holds the local login's token for the browser pages (the API itself takes bearer tokens
+// only, as API Gateway does).
+const cookie = "local_token"
+
+var pathParam = regexp.MustCompile(`\{(\w+)\}`)
+
+// routes serves every route template.yaml declares, through the same handlers as the Lambdas,
+// and the local-only pages under /_local and /invitations/{token}/answer.
+func (s *Stack) routes(tpl *samtemplate.Template) (http.Handler, error) {
+	mux := http.NewServeMux()
+	for _, f := range tpl.Functions {
+		for _, r := range f.Routes {
+			rt, ok := httpapi.RouteOf(strings.TrimSuffix(f.LogicalID, "Function"))
+			if !ok {
+				return nil, fmt.Errorf("devstack: template.yaml routes %s %s to %s, which the code does not serve", r.Method, r.Path, f.LogicalID)
+			}
+			mux.Handle(r.Method+" "+r.Path, s.api(r, httpapi.Handle(s.Service, rt)))
+		}
+	}
+	mux.HandleFunc("GET /{$}", s.home)
+	mux.HandleFunc("GET /_local/mail", s.mailbox)
+	mux.HandleFunc("GET /_local/mail/{n}", s.mailMessage)
+	mux.HandleFunc("GET /_local/login", s.loginPage)
+	mux.HandleFunc("POST /_local/login", s.login)
+	mux.HandleFunc("POST /_local/cleanup", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, s.RunCleanup(r.Context()))
+	})
+	mux.HandleFunc("GET /.well-known/jwks.json", func(w http.ResponseWriter, r *http.Request) {
+		b, _ := s.signer.JWKS()
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(b)
+	})
+	mux.HandleFunc("GET /invitations/{token}/answer", s.answerPage)
+	mux.HandleFunc("POST /invitations/{token}/answer", s.answer)
+	return mux, nil
+}
+
+// api turns an HTTP request into the API Gateway v2 event the route's Lambda gets, after the
+// checks API Gateway's authorizers make.
+func (s *Stack) api(r samtemplate.Route, h httpapi.Handler) http.Handler {
+	names := pathParam.FindAllStringSubmatch(r.Path, -1)
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		e, err := event(req, r.Method+" "+r.Path)
+		if err != nil {
+			writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"message": "Request Entity Too Large"})
+			return
+		}
+		for _, n := range names {
+			e.PathParameters[n[1]] = req.PathValue(n[1])
+		}
+		switch r.Authorizer {
+		case "NONE":
+		case "AWS_IAM":
+			// Locally, any SigV4-signed request passes as the integration it names; in AWS the
+			// IAM authorizer verifies the signature.
+			auth := req.Header.Get("Authorization")
+			if !strings.HasPrefix(auth, "AWS4-HMAC-SHA256 ") {
+				writeJSON(w, http.StatusForbidden, map[string]string{"message": "Forbidden"})
+				return
+			}
+			e.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+				IAM: &events.APIGatewayV2HTTPRequestContextAuthorizerIAMDescription{UserARN: "arn:aws:iam::000000000000:user/local-integration"}}
+		default:
+			token, ok := jwt.BearerToken(req.Header.Get("Authorization"))
+			claims, err := s.verifier.Verify(token)
+			if !ok || err != nil {
+				writeJSON(w, http.StatusUnauthorized, map[string]string{"message": "Unauthorized"})
+				return
+			}
+			e.RequestContext.Authorizer = jwtAuthorizer(claims)
+		}
+		resp, _ := h(req.Context(), e)
+		writeResponse(w, resp)
+	})
+}
+
+func jwtAuthorizer(c jwt.Claims) *events.APIGatewayV2HTTPRequestContextAuthorizerDescription {
+	return &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{
+		Claims: map[string]string{"sub": c.Subject, "iss": c.Issuer, "aud": strings.Join(c.Audience, ","),
+			"exp": strconv.FormatInt(c.ExpiresAt.Unix(), 10)}}}
+}
+
+// event builds the payload-format-2.0 event of a request: lower-case header names, repeated
+// headers and query values joined by commas, a binary body in base64.
+func event(req *http.Request, routeKey string) (events.APIGatewayV2HTTPRequest, error) {
+	body, err := io.ReadAll(io.LimitReader(req.Body, 1<<20+1))
+	if err != nil || len(body) > 1<<20 {
+		return events.APIGatewayV2HTTPRequest{}, fmt.Errorf("body too large")
+	}
+	e := events.APIGatewayV2HTTPRequest{
+		Version: "2.0", RouteKey: routeKey, RawPath: req.URL.Path, RawQueryString: req.URL.RawQuery,
+		Headers: map[string]string{}, PathParameters: map[string]string{},
+		RequestContext: events.APIGatewayV2HTTPRequestContext{
+			RouteKey: routeKey, Stage: "$default", RequestID: strconv.FormatInt(time.Now().UnixNano(), 36),
+			DomainName: req.Host, TimeEpoch: time.Now().UnixMilli(),
+			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: req.Method, Path: req.URL.Path,
+				Protocol: req.Proto, SourceIP: strings.Split(req.RemoteAddr, ":")[0], UserAgent: req.UserAgent()},
+		},
+	}
+	for k, v := range req.Header {
+		e.Headers[strings.ToLower(k)] = strings.Join(v, ",")
+	}
+	if q := req.URL.Query(); len(q) > 0 {
+		e.QueryStringParameters = map[string]string{}
+		for k, v := range q {
+			e.QueryStringParameters[k] = strings.Join(v, ",")
+		}
+	}
+	if utf8.Valid(body) {
+		e.Body = string(body)
+	} else {
+		e.Body, e.IsBase64Encoded = base64.StdEncoding.EncodeToString(body), true
+	}
+	return e, nil
+}
+
+func writeResponse(w http.ResponseWriter, resp events.APIGatewayV2HTTPResponse) {
+	for k, v := range resp.Headers {
+		w.Header().Set(k, v)
+	}
+	for _, c := range resp.Cookies {
+		w.Header().Add("Set-Cookie", c)
+	}
+	body := []byte(resp.Body)
+	if resp.IsBase64Encoded {
+		body, _ = base64.StdEncoding.DecodeString(resp.Body)
+	}
+	w.WriteHeader(resp.StatusCode)
+	w.Write(body)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+var pages = template.Must(template.New("").Parse(`
+{{define "head"}}<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.}} – local</title><style>
+body{font-family:system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a;line-height:1.5}
+table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.4rem;border-bottom:1px solid #ccc;vertical-align:top}
+button{font-size:1rem;padding:.5rem 1rem;border:2px solid #0b4f8a;border-radius:.3rem;background:#0b4f8a;color:#fff;cursor:pointer}
+a{color:#0b4f8a}.note{background:#fdf6ec;border-left:4px solid #8a4b0b;padding:.5rem 1rem}
+</style></head><body><main>{{end}}
+{{define "foot"}}<p><a href="/">Local runner</a> · <a href="/_local/mail">Mailbox</a> · <a href="/_local/login">Sign in</a></p></main></body></html>{{end}}
+
+{{define "home"}}{{template "head" "Collaboration service"}}<h1>Collaboration service (local)</h1>
+<p>API at <code>{{.URL}}</code>; routes as in template.yaml. Get a token with <code>make token SUB=&lt;user id&gt;</code>.</p>
+<ul><li><a href="/_local/mail">Mailbox</a>: e-mails sent through the emulator's SES</li><li><a href="/_local/login">Sign in</a> as a seeded user (for the invitation pages)</li></ul>
+{{template "foot"}}{{end}}
+
+{{define "mailbox"}}{{template "head" "Mailbox"}}<h1>Mailbox</h1>
+{{if not .}}<p>No e-mail sent yet.</p>{{else}}<table><thead><tr><th scope="col">Subject</th><th scope="col">To</th><th scope="col">From</th></tr></thead><tbody>
+{{range .}}<tr><td><a href="/_local/mail/{{.N}}" class="mail">{{.Subject}}</a></td><td>{{range .To}}{{.}} {{end}}</td><td>{{.From}}</td></tr>
+{{end}}</tbody></table>{{end}}{{template "foot"}}{{end}}
+
+{{define "login"}}{{template "head" "Sign in"}}<h1>Sign in (local)</h1>
+<p class="note">Locally, pick a seeded user. In AWS, the identity provider's hosted login does this.</p>
+<table><thead><tr><th scope="col">User</th><th scope="col">Role</th><th scope="col"></th></tr></thead><tbody>
+{{range .People}}<tr><td>{{.Name}}<br><small>{{.Email}} · id <code>{{.UserID}}</code></small></td><td>{{.Role}}<br><small>{{.Org}}</small></td>
+<td><form method="post" action="/_local/login"><input type="hidden" name="next" value="{{$.Next}}"><input type="hidden" name="user" value="{{.UserID}}">
+<button type="submit" id="login-{{.UserID}}" aria-label="Sign in as {{.Name}}">Sign in</button></form></td></tr>
+{{end}}</tbody></table>{{template "foot"}}{{end}}
+
+{{define "answer"}}{{template "head" "Answer the invitation"}}<h1>{{if eq .Answer "decline"}}Decline{{else}}Approve{{end}} the collaboration</h1>
+<p>Signed in as <strong id="signed-in">{{.User}}</strong>. <a href="/_local/login?next={{.Self}}">Sign in as someone else</a></p>
+<form method="post"><input type="hidden" name="answer" value="{{.Answer}}">
+<button type="submit" id="confirm">{{if eq .Answer "decline"}}Decline{{else}}Approve{{end}}</button></form>{{template "foot"}}{{end}}
+
+{{define "answered"}}{{template "head" "Answer"}}<h1>{{if .OK}}Done{{else}}Not done{{end}}</h1>
+{{if .OK}}<p id="result">The collaboration is now <strong id="status">{{.Status}}</strong>.</p>
+{{else}}<p id="result" class="note">{{.Message}}</p><p>{{.Fix}}</p>{{end}}{{template "foot"}}{{end}}
+`))
+
+func render(w http.ResponseWriter, status int, name string, data any) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	pages.ExecuteTemplate(w, name, data)
+}
+
+func (s *Stack) home(w http.ResponseWriter, r *http.Request) {
+	render(w, http.StatusOK, "home", s)
+}
+
+type listedMail struct {
+	N int `json:"n"`
+	localaws.SentEmail
+}
+
+// sentMail returns the e-mails the emulator's SES accepted, newest first, numbered from the oldest.
+func sentMail(r *http.Request) ([]listedMail, error) {
+	all, err := localaws.SentEmails(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	out := make([]listedMail, len(all))
+	for i, m := range all {
+		out[len(all)-1-i] = listedMail{N: i, SentEmail: m}
+	}
+	return out, nil
+}
+
+func (s *Stack) mailbox(w http.ResponseWriter, r *http.Request) {
+	mails, err := sentMail(r)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	if strings.Contains(r.Header.Get("Accept"), "application/json") {
+		writeJSON(w, http.StatusOK, map[string]any{"items": mails})
+		return
+	}
+	render(w, http.StatusOK, "mailbox", mails)
+}
+
+// mailMessage shows one e-mail's HTML as a mail client would, links and all.
+func (s *Stack) mailMessage(w http.ResponseWriter, r *http.Request) {
+	mails, err := sentMail(r)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	n, _ := strconv.Atoi(r.PathValue("n"))
+	i := slices.IndexFunc(mails, func(m listedMail) bool { return m.N == n })
+	if i < 0 {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	io.WriteString(w, mails[i].Body)
+}
+
+// next keeps a redirect on this site.
+func next(v string) string {
+	if !strings.HasPrefix(v, "/") || strings.HasPrefix(v, "//") {
+		return "/"
+	}
+	return v
+}
+
+func (s *Stack) loginPage(w http.ResponseWriter, r *http.Request) {
+	render(w, http.StatusOK, "login", map[string]any{"People": s.People, "Next": next(r.URL.Query().Get("next"))})
+}
+
+func (s *Stack) login(w http.ResponseWriter, r *http.Request) {
+	user := r.FormValue("user")
+	if user == "" {
+		http.Error(w, "pick a user", http.StatusBadRequest)
+		return
+	}
+	token, err := s.Token(user)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: cookie, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	http.Redirect(w, r, next(r.FormValue("next")), http.StatusSeeOther)
+}
+
+// signedIn returns the claims of the browser's local login, if it has a valid one.
+func (s *Stack) signedIn(r *http.Request) (jwt.Claims, bool) {
+	c, err := r.Cookie(cookie)
+	if err != nil {
+		return jwt.Claims{}, false
+	}
+	claims, err := s.verifier.Verify(c.Value)
+	return claims, err == nil
+}
+
+// answerPage is where the invitation page's buttons lead: sign in first, then confirm.
+func (s *Stack) answerPage(w http.ResponseWriter, r *http.Request) {
+	claims, ok := s.signedIn(r)
+	if !ok {
+		http.Redirect(w, r, "/_local/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		return
+	}
+	answer := "accept"
+	if r.URL.Query().Get("answer") == "decline" {
+		answer = "decline"
+	}
+	render(w, http.StatusOK, "answer", map[string]any{"User": claims.Subject, "Answer": answer, "Self": r.URL.RequestURI()})
+}
+
+// answer accepts or declines through the API's own handler, as the signed-in user.
+func (s *Stack) answer(w http.ResponseWriter, r *http.Request) {
+	claims, ok := s.signedIn(r)
+	if !ok {
+		http.Redirect(w, r, "/_local/login?next="+url.QueryEscape(r.URL.Path), http.StatusSeeOther)
+		return
+	}
+	function := "Accept"
+	if r.FormValue("answer") == "decline" {
+		function = "Decline"
+	}
+	rt, _ := httpapi.RouteOf(function)
+	path := "/invitations/" + r.PathValue("token") + "/" + strings.ToLower(function)
+	e := events.APIGatewayV2HTTPRequest{Version: "2.0", RouteKey: rt.Method + " " + rt.Path, RawPath: path,
+		Headers: map[string]string{"content-type": "application/json"}, PathParameters: map[string]string{"token": r.PathValue("token")},
+		RequestContext: events.APIGatewayV2HTTPRequestContext{Authorizer: jwtAuthorizer(claims),
+			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: rt.Method, Path: path}}}
+	resp, _ := httpapi.Handle(s.Service, rt)(r.Context(), e)
+	var body struct {
+		Status string `json:"status"`
+		Error  struct {
+			Message string `json:"message"`
+			Fix     string `json:"fix"`
+		} `json:"error"`
+	}
+	json.Unmarshal([]byte(resp.Body), &body)
+	render(w, resp.StatusCode, "answered", map[string]any{"OK": resp.StatusCode == http.StatusOK, "Status": body.Status,
+		"Message": body.Error.Message, "Fix": body.Error.Fix})
+}
