@@ -14,12 +14,22 @@ BUILD_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
 fn_dir = functions/$(shell echo '$(1)' | sed -E 's/Function$$//; s/([a-z0-9])([A-Z])/\1-\2/g' | tr 'A-Z' 'a-z')
 FUNCTIONS := $(shell sed -n -E 's/^  ([A-Za-z]+Function):$$/\1/p' template.yaml)
 
-.PHONY: test lint build dev seed token cleanup
+.PHONY: test browser lint build dev seed token cleanup
 
-## test: vet and run every test, each package against its own emulator.
-test:
+# apt-get needs root; sudo when we are not.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+## test: vet and run every test, each package against its own emulator; the browser test's
+## screenshots (and other test artifacts) stay under test-output/.
+test: browser
 	go vet ./...
-	go test -count=1 ./...
+	@mkdir -p test-output
+	go test -count=1 -timeout 20m -artifacts -outputdir=$(CURDIR)/test-output ./...
+
+## browser: install Debian's Chromium for the browser test when it is missing.
+browser:
+	@command -v chromium >/dev/null || { echo "Installing chromium (Debian package) for the browser test…"; \
+		$(SUDO) apt-get install -y chromium >/dev/null || { $(SUDO) apt-get update >/dev/null && $(SUDO) apt-get install -y chromium; }; }
 
 ## lint: formatting, vet and the SAM template.
 lint:

@@ -49,6 +49,7 @@ type Options struct {
 	Prefix   string    // resource name prefix; default "dev"
 	Root     string    // repository root (template.yaml, .local/); default found from the working directory
 	SeedFile string    // seed data; default infra/seed/demo.json; "-" for none
+	StateDir string    // keys and dev.json; default <Root>/.local
 	Log      io.Writer // default os.Stderr
 }
 
@@ -96,6 +97,9 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 		}
 		o.Root = filepath.Dir(path)
 	}
+	if o.StateDir == "" {
+		o.StateDir = filepath.Join(o.Root, ".local")
+	}
 	if o.SeedFile == "" {
 		o.SeedFile = filepath.Join(o.Root, "infra", "seed", "demo.json")
 	}
@@ -126,7 +130,7 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 	if err := localaws.VerifySender(ctx, cfg, Sender); err != nil {
 		return nil, err
 	}
-	key, err := jwt.LoadOrCreateKey(filepath.Join(o.Root, ".local", "jwt.pem"))
+	key, err := jwt.LoadOrCreateKey(filepath.Join(o.StateDir, "jwt.pem"))
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +143,7 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 	s.URL = "http://" + l.Addr().String()
 	s.verifier = &jwt.Verifier{Issuer: s.URL + "/", Audience: Audience, Keys: s.signer.PublicKeys(), Now: time.Now, Leeway: time.Minute}
 
-	tokenKey, err := localTokenKey(filepath.Join(o.Root, ".local", "token.key"))
+	tokenKey, err := localTokenKey(filepath.Join(o.StateDir, "token.key"))
 	if err != nil {
 		return nil, err
 	}
@@ -192,7 +196,7 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 	}
 	state, _ := json.MarshalIndent(State{URL: s.URL, Endpoint: emu.Endpoint, Region: cfg.Region,
 		Table: s.Resources.TableName("Table"), Issuer: s.URL + "/"}, "", "  ")
-	if err := os.WriteFile(filepath.Join(o.Root, ".local", "dev.json"), state, 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(o.StateDir, "dev.json"), state, 0o600); err != nil {
 		return nil, err
 	}
 	ok = true

@@ -35,6 +35,11 @@ func startSerializer(target string) (*serializer, string, error) {
 		return nil, "", err
 	}
 	s := &serializer{proxy: httputil.NewSingleHostReverseProxy(u), listener: l}
+	s.proxy.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) {
+		if r.Context().Err() == nil { // a cancelled request (a stopped long poll) needs no answer
+			http.Error(w, err.Error(), http.StatusBadGateway)
+		}
+	}
 	s.server = &http.Server{Handler: s}
 	go s.server.Serve(l)
 	return s, "http://" + l.Addr().String(), nil

@@ -39,8 +39,8 @@ type Service struct {
 	// "{token}" in it: the My Spiris web client in AWS; empty means this API's own
 	// /invitations/{token}/answer, which only the local runner serves.
 	AnswerURL string
-	Now     func() time.Time
-	NewID   func() string
+	Now       func() time.Time
+	NewID     func() string
 	// TokenKey derives invitation tokens (collab.InvitationToken); it is a secret.
 	TokenKey []byte
 	// InvitationTTL is how long an invitation link stays valid.
