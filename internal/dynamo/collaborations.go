@@ -2,7 +2,6 @@ package dynamo
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"time"
 
@@ -188,36 +187,29 @@ func (s *Store) CollaborationWithHistory(ctx context.Context, id string) (collab
 	var history []collab.Transition
 	found := false
 	k := collaborationKey(id)
-	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
+	err := s.queryEach(ctx, "query collaboration "+id, &dynamodb.QueryInput{
 		TableName:                 &s.table,
 		KeyConditionExpression:    aws.String("PK = :pk"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: k.pk}},
 		ConsistentRead:            aws.Bool(true),
+	}, func(item map[string]types.AttributeValue) error {
+		if keyOf(item).sk == k.sk {
+			var it collaborationItem
+			err := decode("query collaboration", item, &it)
+			rec, found = it.record(), true
+			return err
+		}
+		var h historyItem
+		err := decode("query collaboration", item, &h)
+		history = append(history, collab.Transition{
+			At:    parseTS(h.At),
+			Actor: collab.Actor{Kind: collab.ActorKind(h.ActorKind), UserID: h.ActorID, OrgID: h.ActorOrg},
+			From:  collab.Status(h.From), To: collab.Status(h.To), Reason: h.Reason,
+		})
+		return err
 	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return rec, nil, fmt.Errorf("query collaboration %s: %w", id, err)
-		}
-		for _, item := range page.Items {
-			if keyOf(item).sk == k.sk {
-				var it collaborationItem
-				if err := decode("query collaboration", item, &it); err != nil {
-					return rec, nil, err
-				}
-				rec, found = it.record(), true
-				continue
-			}
-			var h historyItem
-			if err := decode("query collaboration", item, &h); err != nil {
-				return rec, nil, err
-			}
-			history = append(history, collab.Transition{
-				At:    parseTS(h.At),
-				Actor: collab.Actor{Kind: collab.ActorKind(h.ActorKind), UserID: h.ActorID, OrgID: h.ActorOrg},
-				From:  collab.Status(h.From), To: collab.Status(h.To), Reason: h.Reason,
-			})
-		}
+	if err != nil {
+		return rec, nil, err
 	}
 	if !found {
 		return rec, nil, errCollaborationNotFound

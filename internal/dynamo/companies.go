@@ -151,47 +151,45 @@ var errCompanyNotFound = collab.Errorf(collab.ENOTFOUND, "company_not_found", "c
 func (s *Store) Company(ctx context.Context, id string) (CompanyView, error) {
 	v := CompanyView{Subscriptions: map[collab.Solution]collab.Subscription{}, Facts: map[collab.Solution]collab.SolutionFacts{}}
 	found := false
-	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
+	err := s.queryEach(ctx, "query company "+id, &dynamodb.QueryInput{
 		TableName:                 &s.table,
 		KeyConditionExpression:    aws.String("PK = :pk"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: companyPartition(id)}},
 		ConsistentRead:            aws.Bool(true),
+	}, func(item map[string]types.AttributeValue) error {
+		sk := keyOf(item).sk
+		switch {
+		case sk == "COMPANY":
+			var it companyItem
+			err := decode("query company", item, &it)
+			v.Company, found = it.company(), true
+			return err
+		case strings.HasPrefix(sk, "USER#"):
+			var it userItem
+			err := decode("query company", item, &it)
+			v.Users = append(v.Users, it.user())
+			return err
+		case strings.HasPrefix(sk, "SUB#"):
+			var it subscriptionItem
+			err := decode("query company", item, &it)
+			v.Subscriptions[collab.Solution(it.Solution)] = it.subscription()
+			return err
+		case strings.HasPrefix(sk, "ACCESS#"):
+			var it grantItem
+			err := decode("query company", item, &it)
+			v.Grants = append(v.Grants, collab.Grant{CompanyID: it.CompanyID, Solution: collab.Solution(it.Solution),
+				UserID: it.UserID, Mode: collab.AccessMode(it.Mode), Via: it.Via})
+			return err
+		case strings.HasPrefix(sk, "FACTS#"):
+			var it factsItem
+			err := decode("query company", item, &it)
+			v.Facts[collab.Solution(it.Solution)] = it.facts()
+			return err
+		}
+		return nil
 	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return v, fmt.Errorf("query company %s: %w", id, err)
-		}
-		for _, item := range page.Items {
-			sk := keyOf(item).sk
-			var err error
-			switch {
-			case sk == "COMPANY":
-				var it companyItem
-				err = decode("query company", item, &it)
-				v.Company, found = it.company(), true
-			case strings.HasPrefix(sk, "USER#"):
-				var it userItem
-				err = decode("query company", item, &it)
-				v.Users = append(v.Users, it.user())
-			case strings.HasPrefix(sk, "SUB#"):
-				var it subscriptionItem
-				err = decode("query company", item, &it)
-				v.Subscriptions[collab.Solution(it.Solution)] = it.subscription()
-			case strings.HasPrefix(sk, "ACCESS#"):
-				var it grantItem
-				err = decode("query company", item, &it)
-				v.Grants = append(v.Grants, collab.Grant{CompanyID: it.CompanyID, Solution: collab.Solution(it.Solution),
-					UserID: it.UserID, Mode: collab.AccessMode(it.Mode), Via: it.Via})
-			case strings.HasPrefix(sk, "FACTS#"):
-				var it factsItem
-				err = decode("query company", item, &it)
-				v.Facts[collab.Solution(it.Solution)] = it.facts()
-			}
-			if err != nil {
-				return v, err
-			}
-		}
+	if err != nil {
+		return v, err
 	}
 	if !found {
 		return v, errCompanyNotFound

@@ -2,7 +2,6 @@ package dynamo
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -157,48 +156,32 @@ func (s *Store) OfficeItems(ctx context.Context, r OfficeRefs) (OfficeFacts, err
 // Employees returns every employee of an office.
 func (s *Store) Employees(ctx context.Context, office string) ([]collab.Employee, error) {
 	var out []collab.Employee
-	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
+	err := s.queryEach(ctx, "query employees of "+office, &dynamodb.QueryInput{
 		TableName:              &s.table,
 		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :sk)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":pk": &types.AttributeValueMemberS{Value: officePartition(office)},
 			":sk": &types.AttributeValueMemberS{Value: "EMPLOYEE#"},
 		},
+	}, func(item map[string]types.AttributeValue) error {
+		var it employeeItem
+		err := decode("query employees", item, &it)
+		out = append(out, it.employee())
+		return err
 	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("query employees of %s: %w", office, err)
-		}
-		for _, item := range page.Items {
-			var it employeeItem
-			if err := decode("query employees", item, &it); err != nil {
-				return nil, err
-			}
-			out = append(out, it.employee())
-		}
-	}
-	return out, nil
+	return out, err
 }
 
 // CustomerTasks returns the tasks of one customer of an office, from GSI2 (used to decide
 // whether an employee works for the customer).
 func (s *Store) CustomerTasks(ctx context.Context, office, customerNo string) ([]collab.Task, error) {
 	var out []collab.Task
-	p := dynamodb.NewQueryPaginator(s.db, query{index: indexCustomer, pkAttr: "GSI2PK",
-		pk: customerPartition(office, customerNo), skAttr: "GSI2SK", skPrefix: "TASK#"}.input(s.table))
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("query tasks of customer %s: %w", customerNo, err)
-		}
-		for _, item := range page.Items {
-			var it taskItem
-			if err := decode("query tasks", item, &it); err != nil {
-				return nil, err
-			}
-			out = append(out, it.task())
-		}
-	}
-	return out, nil
+	in := query{index: indexCustomer, pkAttr: "GSI2PK", pk: customerPartition(office, customerNo), skAttr: "GSI2SK", skPrefix: "TASK#"}.input(s.table)
+	err := s.queryEach(ctx, "query tasks of customer "+customerNo, in, func(item map[string]types.AttributeValue) error {
+		var it taskItem
+		err := decode("query tasks", item, &it)
+		out = append(out, it.task())
+		return err
+	})
+	return out, err
 }

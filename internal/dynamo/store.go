@@ -173,3 +173,20 @@ func parseTS(s string) time.Time {
 	t, _ := time.Parse(time.RFC3339Nano, s)
 	return t
 }
+
+// queryEach runs a query to its last page and calls each for every item, in order.
+func (s *Store) queryEach(ctx context.Context, op string, in *dynamodb.QueryInput, each func(map[string]types.AttributeValue) error) error {
+	p := dynamodb.NewQueryPaginator(s.db, in)
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("%s: %w", op, err)
+		}
+		for _, item := range page.Items {
+			if err := each(item); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
