@@ -1,9 +1,9 @@
 package httpapi
 
 import (
-	"bytes"
 	_ "embed"
-	"html/template"
+	"fmt"
+	"html"
 	"net/http"
 	"strings"
 
@@ -18,10 +18,11 @@ func showInvitation(s *actions.Service, r *request) (int, any, error) {
 	return http.StatusOK, v, err
 }
 
+// invitationHTML is the page's skeleton; invitationPage fills its {placeholders}, escaping every
+// value. (No html/template: see internal/mail for why templates that reflect cost binary size.)
+//
 //go:embed invitation.html
 var invitationHTML string
-
-var invitationTemplate = template.Must(template.New("invitation").Parse(invitationHTML))
 
 // pageText is the invitation page's wording in one language.
 type pageText struct {
@@ -93,18 +94,45 @@ func invitationPage(s *actions.Service, r *request) events.APIGatewayV2HTTPRespo
 	if s.AnswerURL != "" {
 		answer = strings.ReplaceAll(s.AnswerURL, "{token}", r.param("token"))
 	}
-	var buf bytes.Buffer
-	err = invitationTemplate.Execute(&buf, map[string]any{
-		"T": pageTexts[lang], "V": v, "Dead": dead, "Path": r.event.RawPath, "Other": other,
-		"Expires": v.ExpiresAt.Format("2006-01-02"), "Answer": answer,
-	})
-	if err != nil {
-		return rawJSON(http.StatusInternalServerError, `{"error":{"code":"internal_error","message":"page rendering failed","fix":"try again later"}}`)
+	t, e := pageTexts[lang], html.EscapeString
+	var b strings.Builder
+	if dead != "" {
+		b.WriteString(`  <p class="notice" role="status" id="state">` + e(dead) + "</p>\n  <p>" + e(t.DeadFix) + "</p>\n")
+	} else {
+		row := func(label, id, value string) {
+			b.WriteString("    <dt>" + e(label) + `</dt><dd id="` + id + `">` + value + "</dd>\n")
+		}
+		b.WriteString(`  <p id="who"><strong>` + e(v.OfficeName) + "</strong> " + e(t.Invites) + " <strong>" + e(v.CompanyName) + "</strong>.</p>\n  <dl>\n")
+		row(t.Solution, "solution", e(v.SolutionName))
+		invoice := t.InvoiceCustomer
+		if v.InvoiceRecipient == "office" {
+			invoice = t.InvoiceOffice
+		}
+		row(t.Invoice, "invoice", e(invoice))
+		if v.StartPeriod != "" {
+			row(t.Start, "start", e(v.StartPeriod))
+		}
+		if v.AgreementMonths > 0 {
+			row(t.Agreement, "agreement", fmt.Sprintf("%d %s", v.AgreementMonths, e(t.Months)))
+		}
+		day := v.ExpiresAt.Format("2006-01-02")
+		row(t.Expires, "expires", `<time datetime="`+day+`">`+day+"</time>")
+		b.WriteString("  </dl>\n")
+		if v.NewCompany {
+			b.WriteString("  <p>" + e(t.NewCompanyNote) + "</p>\n")
+		}
+		b.WriteString("  <p>" + e(t.SignInNote) + "</p>\n" +
+			`  <form class="actions" method="get" action="` + e(answer) + `">` + "\n" +
+			`    <input type="hidden" name="lang" value="` + t.Lang + `">` + "\n" +
+			`    <button class="primary" type="submit" name="answer" value="accept" id="approve">` + e(t.Approve) + "</button>\n" +
+			`    <button class="secondary" type="submit" name="answer" value="decline" id="decline">` + e(t.Decline) + "</button>\n  </form>\n")
 	}
+	page := strings.NewReplacer("{lang}", t.Lang, "{title}", e(t.Title), "{content}", b.String(),
+		"{switchHref}", e(r.event.RawPath+"?lang="+string(other)), "{other}", string(other), "{switchText}", e(t.Switch)).Replace(invitationHTML)
 	return events.APIGatewayV2HTTPResponse{
 		StatusCode: status,
 		Headers: map[string]string{"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
 			"Referrer-Policy": "no-referrer", "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"},
-		Body: buf.String(),
+		Body: page,
 	}
 }

@@ -23,8 +23,11 @@ func TestEveryKindRendersInBothLanguages(t *testing.T) {
 				if m.Subject == "" || !strings.Contains(m.Text, "Anna") || !strings.Contains(m.HTML, `lang="`+lang+`"`) {
 					t.Fatalf("rendered %+v", m)
 				}
-				if strings.Contains(m.HTML, "Kund <AB>") {
+				if strings.Contains(m.HTML, "Kund <AB>") || !strings.Contains(m.HTML, "Kund &lt;AB&gt;") {
 					t.Error("HTML does not escape data")
+				}
+				if strings.ContainsAny(m.Subject+m.Text+m.HTML, "{}") {
+					t.Errorf("a placeholder was left unfilled:\n%s\n%s", m.Text, m.HTML)
 				}
 				wantsLink := kind == "invitation" || kind == "login_instructions"
 				if got := strings.Contains(m.Text, d.Link) && strings.Contains(m.HTML, `href="`+d.Link+`"`); got != wantsLink {
