@@ -159,6 +159,9 @@ func (s *Service) syncGrants(ctx context.Context, ch *change, before, after coll
 		if r.TaskID != after.ID {
 			continue
 		}
+		// The grants are right only while the collaboration is as read (active): a teardown
+		// that ends it meanwhile makes the commit fail rather than leave access behind.
+		ch.tx.RequireCollaboration(r)
 		for _, u := range before.Assignees {
 			if !after.Assigned(u) {
 				ch.tx.DeleteGrant(collab.Grant{CompanyID: r.CompanyID, Solution: r.Solution, UserID: u, Via: r.ID})

@@ -216,3 +216,10 @@ func (s *Store) CollaborationWithHistory(ctx context.Context, id string) (collab
 	}
 	return rec, history, nil
 }
+
+// RequireCollaboration makes the transaction depend on a collaboration being still at the version
+// it was read at (and so in the status read), or the commit fails with collab.ErrConflict.
+func (t *Tx) RequireCollaboration(r collab.CollaborationRecord) {
+	t.check(collaborationKey(r.ID), "Version = :v", nil,
+		map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: strconv.Itoa(r.Version)}}, collab.ErrConflict)
+}

@@ -86,8 +86,10 @@ func idempotent(s *actions.Service, rt Route, r *request, key string) events.API
 	}
 	r.ctx = actions.WithIdempotency(r.ctx, dynamo.Response{Scope: scope, Key: key, RequestHash: hash})
 	status, v, err := rt.handle(s, r)
-	if err == dynamo.ErrDuplicateRequest {
-		if resp, ok, err := replay(); err == nil && ok {
+	if err != nil {
+		// A concurrent request with the same key may have committed between our look and our
+		// work (our action then fails on the state it left): its stored response is the answer.
+		if resp, ok, rerr := replay(); rerr == nil && ok {
 			return resp
 		}
 	}
