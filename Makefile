@@ -14,7 +14,7 @@ BUILD_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
 fn_dir = functions/$(shell echo '$(1)' | sed -E 's/Function$$//; s/([a-z0-9])([A-Z])/\1-\2/g' | tr 'A-Z' 'a-z')
 FUNCTIONS := $(shell sed -n -E 's/^  ([A-Za-z]+Function):$$/\1/p' template.yaml)
 
-.PHONY: test browser lint build dev seed token cleanup
+.PHONY: test browser lint build dev seed token cleanup bench fuzz
 
 # apt-get needs root; sudo when we are not.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -64,3 +64,25 @@ token:
 ## cleanup: run the local stack's cleanup now.
 cleanup:
 	@go run ./infra/cmd/dev cleanup
+
+## bench: measure cold starts, sizes, AWS round trips, cleanup scaling, worker throughput and
+## memory against moto, and write docs/performance.md, with the figures as JSON under test-output/
+## (about 15 min; one section: go run ./bench/cmd/bench -sections size -out -).
+bench:
+	@mkdir -p test-output
+	go run ./bench/cmd/bench -out docs/performance.md -json test-output/bench.json
+
+## fuzz [FUZZTIME=30s]: run every fuzz target (found with go test -list) for FUZZTIME each, one
+## after another; new failing inputs land in the package's testdata/fuzz/<target>/.
+FUZZTIME ?= 30s
+fuzz:
+	@list="$$(go test -list '^Fuzz' ./...)" || { echo "$$list"; exit 1; }; \
+	targets="$$(echo "$$list" | awk '/^Fuzz/ { names = names " " $$1; next } \
+		/^ok/ { if (names != "") print $$2 names; names = "" }')"; \
+	test -n "$$targets" || { echo "no fuzz targets found"; exit 1; }; \
+	echo "$$targets" | while read -r pkg names; do \
+		for name in $$names; do \
+			echo "== $$name ($$pkg, $(FUZZTIME))"; \
+			go test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+		done; \
+	done
