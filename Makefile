@@ -67,7 +67,8 @@ cleanup:
 
 ## bench: measure cold starts, sizes, AWS round trips, cleanup scaling, worker throughput and
 ## memory against moto, and write docs/performance.md, with the figures as JSON under test-output/
-## (about 15 min; one section: go run ./bench/cmd/bench -sections size -out -).
+## (25 min on a shared 2-core machine, most of it the memory section: -invocations shortens it;
+## one section: go run ./bench/cmd/bench -sections size -out -).
 bench:
 	@mkdir -p test-output
 	go run ./bench/cmd/bench -out docs/performance.md -json test-output/bench.json
