@@ -5,7 +5,6 @@
 package coldstart
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -14,11 +13,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
 	"github.com/spiris/collab/bench/runtimeapi"
+	"github.com/spiris/collab/infra/localaws"
 )
 
 // Process is one bootstrap process with its own Runtime API.
@@ -29,7 +28,7 @@ type Process struct {
 	exited  chan struct{}
 	ctx     context.Context // ends when the process exits
 	cancel  context.CancelFunc
-	out     *tail
+	out     *localaws.Tail
 }
 
 // Launch starts the bootstrap bin with env (plus AWS_LAMBDA_RUNTIME_API) and returns at once.
@@ -38,7 +37,7 @@ func Launch(bin string, env []string) (*Process, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Process{api: api, exited: make(chan struct{}), out: &tail{max: 8 << 10}}
+	p := &Process{api: api, exited: make(chan struct{}), out: &localaws.Tail{Max: 8 << 10}}
 	p.cmd = exec.Command(bin)
 	p.cmd.Env = append(slices.Clip(env), "AWS_LAMBDA_RUNTIME_API="+api.Addr())
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
@@ -188,29 +187,6 @@ func Median(ds []time.Duration) time.Duration {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
-// tail keeps the last max bytes written to it.
-type tail struct {
-	mu  sync.Mutex
-	max int
-	buf []byte
-}
-
-func (t *tail) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.buf = append(t.buf, p...)
-	if over := len(t.buf) - t.max; over > 0 {
-		t.buf = append(t.buf[:0], t.buf[over:]...)
-	}
-	return len(p), nil
-}
-
-func (t *tail) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return string(bytes.TrimSpace(t.buf))
-}
-
 // InitCost is one package's initialisation, as GODEBUG=inittrace=1 reports it.
 type InitCost struct {
 	Package string
@@ -226,7 +202,7 @@ func InitTrace(ctx context.Context, bin string, env []string) ([]InitCost, time.
 	if err != nil {
 		return nil, 0, err
 	}
-	p.out.max = 1 << 20
+	p.out.Max = 1 << 20
 	select {
 	case <-p.api.FirstNext():
 	case <-p.exited:

@@ -49,7 +49,7 @@ type Emulator struct {
 	cmd    *exec.Cmd     // nil when the emulator was already running
 	front  *serializer   // serializes DynamoDB requests to moto
 	exited chan struct{} // closed once the child has been reaped
-	out    *tail         // last lines moto printed, for error messages
+	out    *Tail         // last lines moto printed, for error messages
 	stop   sync.Once
 }
 
@@ -129,7 +129,7 @@ func startMoto(ctx context.Context, bin string) (*Emulator, error) {
 	}
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
-	out := &tail{max: 4 << 10}
+	out := &Tail{Max: 4 << 10}
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = sysProcAttr()
 	e := &Emulator{Endpoint: "http://" + addr, cmd: cmd, exited: make(chan struct{}), out: out}
@@ -192,25 +192,27 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-// tail is an io.Writer that keeps the last max bytes written to it: moto logs every request, and
-// only the last lines matter when it fails to start.
-type tail struct {
+// Tail is an io.Writer that keeps the last Max bytes written to it: moto (or any child process)
+// logs a lot, and only the last lines matter when it fails.
+type Tail struct {
+	Max int
 	mu  sync.Mutex
-	max int
 	buf []byte
 }
 
-func (t *tail) Write(p []byte) (int, error) {
+// Write keeps the end of what was written.
+func (t *Tail) Write(p []byte) (int, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.buf = append(t.buf, p...)
-	if over := len(t.buf) - t.max; over > 0 {
+	if over := len(t.buf) - t.Max; over > 0 {
 		t.buf = append(t.buf[:0], t.buf[over:]...)
 	}
 	return len(p), nil
 }
 
-func (t *tail) String() string {
+// String returns what is kept, trimmed.
+func (t *Tail) String() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return string(bytes.TrimSpace(t.buf))
