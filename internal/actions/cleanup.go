@@ -95,7 +95,7 @@ func (s *Service) Cleanup(ctx context.Context) (CleanupReport, error) {
 // backoff is how long to wait before the n-th re-send: the stuck period doubled each time, at
 // most a day.
 func (s *Service) backoff(n int) time.Duration {
-	return min(dynamo.DefaultTiming.StuckAfter<<min(n, 7), 24*time.Hour)
+	return min(s.Store.Timing().StuckAfter<<min(n, 7), 24*time.Hour)
 }
 
 func (s *Service) expireInvitation(ctx context.Context, c *collab.Collaboration, now time.Time) error {

@@ -3,6 +3,7 @@ package actions
 import (
 	"context"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/spiris/collab/internal/collab"
@@ -213,7 +214,7 @@ func sortedSolutions(m map[collab.Solution]collab.Subscription) []collab.Solutio
 			out = append(out, id)
 		}
 	}
-	sortSolutions(out)
+	slices.Sort(out)
 	return out
 }
 

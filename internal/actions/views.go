@@ -1,7 +1,6 @@
 package actions
 
 import (
-	"slices"
 	"time"
 
 	"github.com/spiris/collab/internal/collab"
@@ -95,10 +94,6 @@ type EndCheckView struct {
 	CanEnd   bool             `json:"canEnd"`
 	Outcome  collab.Outcome   `json:"outcome"`
 	Blockers []collab.Blocker `json:"blockers"`
-}
-
-func sortSolutions(ids []collab.Solution) {
-	slices.Sort(ids)
 }
 
 // EmployeeView is an office employee.

@@ -132,6 +132,15 @@ type historyItem struct {
 	Reason    string
 }
 
+// newHistoryItem is the i-th history entry written with the collaboration at r's version; the
+// sort key orders entries by time.
+func newHistoryItem(r collab.CollaborationRecord, i int, h collab.Transition) historyItem {
+	k := historyPrefix(r.ID)
+	return historyItem{PK: k.pk, SK: k.sk + ts(h.At) + "#" + strconv.Itoa(r.Version) + "." + strconv.Itoa(i), Type: "history",
+		At: ts(h.At), ActorKind: string(h.Actor.Kind), ActorID: h.Actor.UserID, ActorOrg: h.Actor.OrgID,
+		From: string(h.From), To: string(h.To), Reason: h.Reason}
+}
+
 var errCollaborationExists = collab.Errorf(collab.ECONFLICT, "collaboration_exists",
 	"open the existing collaboration, or end or withdraw it first",
 	"this customer already has an open collaboration with the office for the solution")
@@ -151,12 +160,7 @@ func (t *Tx) PutCollaboration(c *collab.Collaboration) {
 		}{open.pk, open.sk, "open", r.ID}, errCollaborationExists)
 	}
 	for i, h := range c.NewTransitions() {
-		k := historyPrefix(r.ID)
-		t.putOnce(historyItem{
-			PK: k.pk, SK: k.sk + ts(h.At) + "#" + strconv.Itoa(r.Version) + "." + strconv.Itoa(i), Type: "history",
-			At: ts(h.At), ActorKind: string(h.Actor.Kind), ActorID: h.Actor.UserID, ActorOrg: h.Actor.OrgID,
-			From: string(h.From), To: string(h.To), Reason: h.Reason,
-		}, collab.ErrConflict)
+		t.putOnce(newHistoryItem(r, i, h), collab.ErrConflict)
 		if h.To.Final() && !h.From.Final() {
 			t.delete(open, "", nil, nil)
 		}
@@ -223,3 +227,6 @@ func (t *Tx) RequireCollaboration(r collab.CollaborationRecord) {
 	t.check(collaborationKey(r.ID), "Version = :v", nil,
 		map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: strconv.Itoa(r.Version)}}, collab.ErrConflict)
 }
+
+// Timing returns when the store considers time-driven work due.
+func (s *Store) Timing() Timing { return s.timing }

@@ -3,7 +3,6 @@ package dynamo
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -41,10 +40,7 @@ func (s *Store) Import(ctx context.Context, cs []*collab.Collaboration) error {
 			}
 		}
 		for i, h := range c.NewTransitions() {
-			k := historyPrefix(r.ID)
-			if err := add(historyItem{PK: k.pk, SK: k.sk + ts(h.At) + "#" + strconv.Itoa(r.Version) + "." + strconv.Itoa(i),
-				Type: "history", At: ts(h.At), ActorKind: string(h.Actor.Kind), ActorID: h.Actor.UserID, ActorOrg: h.Actor.OrgID,
-				From: string(h.From), To: string(h.To), Reason: h.Reason}); err != nil {
+			if err := add(newHistoryItem(r, i, h)); err != nil {
 				return err
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -153,7 +154,7 @@ func (r *request) limit() (int, error) {
 	if s == "" {
 		return 0, nil
 	}
-	n, err := atoi(s)
+	n, err := strconv.Atoi(s)
 	if err != nil || n < 1 || n > 100 {
 		return 0, errLimit
 	}

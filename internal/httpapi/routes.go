@@ -6,7 +6,6 @@ package httpapi
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/spiris/collab/internal/actions"
 )
@@ -194,8 +193,6 @@ func RouteOf(function string) (Route, bool) {
 	}
 	return Route{}, false
 }
-
-func atoi(s string) (int, error) { return strconv.Atoi(s) }
 
 // Lambda returns the handler of the named function's route, for its main. It panics at cold start
 // when no route has that name, so a miswired function fails its deploy's first invocation loudly.
