@@ -209,7 +209,7 @@ func (e *Env) Token(collaborationID string) (string, error) {
 	if nonce == "" {
 		return "", fmt.Errorf("world: no invitation queued for %s", collaborationID)
 	}
-	return collab.InvitationToken(TokenKey, nonce), nil
+	return collab.InvitationToken(TokenKey, collaborationID, nonce), nil
 }
 
 // Active activates a collaboration for customer 1001 (company Co) and has its administrator

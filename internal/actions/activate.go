@@ -2,6 +2,7 @@ package actions
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
 
@@ -52,43 +53,58 @@ var (
 // contact_required, field_required, email_invalid, language_invalid; ECONFLICT
 // task_customer_mismatch, collaboration_exists, company_exists.
 func (s *Service) Activate(ctx context.Context, caller Caller, officeID string, in ActivateInput) (ActivationView, error) {
-	var view ActivationView
 	if caller.UserID == "" {
-		return view, errUnauthenticated
+		return ActivationView{}, errUnauthenticated
 	}
 	if in.TaskID == "" {
-		return view, errTaskRequired
+		return ActivationView{}, errTaskRequired
 	}
 	if err := checkIDs("officeId", officeID, "customerNo", in.CustomerNo, "taskId", in.TaskID); err != nil {
-		return view, err
+		return ActivationView{}, err
 	}
 	if _, err := collab.Rules(collab.Solution(in.Solution)); err != nil {
-		return view, err
+		return ActivationView{}, err
 	}
 	start, err := collab.ParsePeriod("startPeriod", in.StartPeriod)
 	if err != nil {
-		return view, err
+		return ActivationView{}, err
 	}
 	f, err := s.officeEmployee(ctx, caller, dynamo.OfficeRefs{OfficeID: officeID, CustomerNo: in.CustomerNo, TaskID: in.TaskID})
 	if err != nil {
-		return view, err
+		return ActivationView{}, err
 	}
 	if f.Customer.No == "" {
-		return view, errCustomerNotFound
+		return ActivationView{}, errCustomerNotFound
 	}
 	if f.Task.ID == "" {
-		return view, errTaskNotFound
+		return ActivationView{}, errTaskNotFound
 	}
 	if f.Employee.Role != collab.OfficeAdministrator && !f.Task.Assigned(caller.UserID) {
-		return view, errNotOnTask
+		return ActivationView{}, errNotOnTask
 	}
+	view, err := s.activate(ctx, caller, in, start, f, false)
+	if errors.Is(err, dynamo.ErrAssumption) {
+		view, err = s.activate(ctx, caller, in, start, f, true)
+	}
+	return view, err
+}
+
+// activate writes an activation from the office's items in f. With read false it does not read
+// the company but assumes, and the commit fails with dynamo.ErrAssumption where that is wrong: a
+// customer not linked to a company, whose contact details are given, is not a company here yet;
+// a linked company has the solution. With read true it reads what it needs to choose.
+func (s *Service) activate(ctx context.Context, caller Caller, in ActivateInput, start collab.Period, f dynamo.OfficeFacts, read bool) (ActivationView, error) {
+	var view ActivationView
 	now := s.Now()
+	officeID := f.Employee.OfficeID
 	by := actorOf(collab.OfficeEmployee, caller.UserID, officeID)
 	id := s.NewID()
 	ch := s.change()
+	solution := collab.Solution(in.Solution)
 
 	customer := f.Customer
-	if customer.CompanyID == "" && customer.OrgNo != "" {
+	if customer.CompanyID == "" && customer.OrgNo != "" && (read || in.Contact == nil) {
+		var err error
 		if customer.CompanyID, err = s.Store.CompanyByOrgNo(ctx, customer.OrgNo); err != nil {
 			return view, err
 		}
@@ -99,7 +115,8 @@ func (s *Service) Activate(ctx context.Context, caller Caller, officeID string, 
 
 	var scenario collab.Scenario
 	var email string
-	if customer.CompanyID == "" {
+	switch {
+	case customer.CompanyID == "":
 		if in.Contact == nil {
 			return view, errContactRequired
 		}
@@ -117,29 +134,32 @@ func (s *Service) Activate(ctx context.Context, caller Caller, officeID string, 
 		}
 		ch.tx.PutCompany(company)
 		ch.tx.PutUser(admin)
-		ch.tx.PutSubscription(collab.Open(nil, company.ID, collab.Solution(in.Solution), id, now))
+		ch.tx.PutSubscription(collab.Open(nil, company.ID, solution, id, now))
 		customer.CompanyID = company.ID
 		ch.tx.PutCustomer(customer)
-	} else {
+	case !read:
+		scenario, email = collab.ExistingSolution, EmailInvitation
+		ch.tx.AssumeLiveSubscription(customer.CompanyID, solution)
+	default:
 		company, err := s.Store.Company(ctx, customer.CompanyID)
 		if err != nil {
 			return view, err
 		}
 		scenario, email = collab.ExistingSolution, EmailInvitation
-		sub, has := company.Subscriptions[collab.Solution(in.Solution)]
+		sub, has := company.Subscriptions[solution]
 		if !has || !sub.Live() {
 			scenario = collab.NewSolution
 			var existing *collab.Subscription
 			if has {
 				existing = &sub
 			}
-			ch.tx.PutSubscription(collab.Open(existing, customer.CompanyID, collab.Solution(in.Solution), id, now))
+			ch.tx.PutSubscription(collab.Open(existing, customer.CompanyID, solution, id, now))
 		}
 	}
 
 	c, err := collab.Activate(collab.ActivationInput{
-		ID: id, OfficeID: officeID, Customer: customer, CompanyID: customer.CompanyID, Task: f.Task,
-		Solution: collab.Solution(in.Solution), InvoiceRecipient: collab.InvoiceRecipient(in.InvoiceRecipient),
+		ID: id, OfficeID: officeID, OfficeName: f.Office.Name, Customer: customer, CompanyID: customer.CompanyID,
+		Task: f.Task, Solution: solution, InvoiceRecipient: collab.InvoiceRecipient(in.InvoiceRecipient),
 		StartPeriod: start, AgreementMonths: in.AgreementMonths, Scenario: scenario,
 	}, by, now)
 	if err != nil {
@@ -157,5 +177,9 @@ func (s *Service) Activate(ctx context.Context, caller Caller, officeID string, 
 	r.Version++
 	view = ActivationView{Collaboration: collaborationView(r, nil), Scenario: scenario,
 		InvitationExpiresAt: inv.ExpiresAt}
-	return view, s.commit(ctx, ch, http.StatusCreated, view)
+	err = s.commit(ctx, ch, http.StatusCreated, view)
+	if !read && scenario == collab.NewCompany && collab.ErrorCode(err) == "company_exists" {
+		return view, dynamo.ErrAssumption // the organisation number is a company's after all
+	}
+	return view, err
 }

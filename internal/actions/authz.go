@@ -48,13 +48,14 @@ func (s *Service) officeEmployee(ctx context.Context, caller Caller, refs dynamo
 	return f, nil
 }
 
-// worksFor checks that an office employee may act for one of the office's customers: as office
-// administrator, or while assigned to a task of that customer. It returns EFORBIDDEN not_on_task.
-func (s *Service) worksFor(ctx context.Context, e collab.Employee, customerNo string) error {
-	if e.Role == collab.OfficeAdministrator {
+// worksFor checks that an office employee may act for a collaboration's customer: as office
+// administrator, or while assigned to a task of that customer (the collaboration's own task
+// needs no read). It returns EFORBIDDEN not_on_task.
+func (s *Service) worksFor(ctx context.Context, e collab.Employee, r collab.CollaborationRecord) error {
+	if e.Role == collab.OfficeAdministrator || r.OnTask(e.UserID) {
 		return nil
 	}
-	tasks, err := s.Store.CustomerTasks(ctx, e.OfficeID, customerNo)
+	tasks, err := s.Store.CustomerTasks(ctx, e.OfficeID, r.CustomerNo)
 	if err != nil {
 		return err
 	}
@@ -78,40 +79,42 @@ const (
 
 // collaborationActor decides who the caller is for collaboration r and whether that party may do
 // what need says. A user of the company is checked first, then an employee of the office working
-// for the customer. company is the company's partition when the action already read it, else nil.
+// for the customer; both are read in one round trip. company is the company's partition when the
+// action already read it, else nil.
 func (s *Service) collaborationActor(ctx context.Context, caller Caller, r collab.CollaborationRecord, need side, company *dynamo.CompanyView) (collab.Actor, error) {
 	if caller.UserID == "" {
 		return collab.Actor{}, errUnauthenticated
 	}
-	if need != officeSide {
-		var u collab.User
-		var ok bool
-		if company != nil {
-			u, ok = company.User(caller.UserID)
-		} else {
-			var err error
-			if u, ok, err = s.Store.CompanyUser(ctx, r.CompanyID, caller.UserID); err != nil {
-				return collab.Actor{}, err
-			}
-		}
-		if ok {
-			if need != anySide && u.Role != collab.Administrator {
-				return collab.Actor{}, errNotAdministrator
-			}
-			return actorOf(collab.CustomerUser, caller.UserID, r.CompanyID), nil
-		}
-		if need == customerSide {
-			return collab.Actor{}, errNotCompanyUser
-		}
+	companyID, officeID := r.CompanyID, r.OfficeID
+	if need == officeSide || company != nil {
+		companyID = ""
 	}
-	f, err := s.officeEmployee(ctx, caller, dynamo.OfficeRefs{OfficeID: r.OfficeID})
+	if need == customerSide {
+		officeID = ""
+	}
+	p, err := s.Store.PartiesOf(ctx, companyID, officeID, caller.UserID)
 	if err != nil {
-		if err == errNotEmployee && need != officeSide {
-			return collab.Actor{}, errNotCompanyUser
-		}
 		return collab.Actor{}, err
 	}
-	if err := s.worksFor(ctx, f.Employee, r.CustomerNo); err != nil {
+	u := p.User
+	if company != nil {
+		u, _ = company.User(caller.UserID)
+	}
+	if need != officeSide && u.ID != "" {
+		if need != anySide && u.Role != collab.Administrator {
+			return collab.Actor{}, errNotAdministrator
+		}
+		return actorOf(collab.CustomerUser, caller.UserID, r.CompanyID), nil
+	}
+	switch {
+	case need == customerSide:
+		return collab.Actor{}, errNotCompanyUser
+	case p.Employee.UserID == "" && need == officeSide:
+		return collab.Actor{}, errNotEmployee
+	case p.Employee.UserID == "":
+		return collab.Actor{}, errNotCompanyUser
+	}
+	if err := s.worksFor(ctx, p.Employee, r); err != nil {
 		return collab.Actor{}, err
 	}
 	return actorOf(collab.OfficeEmployee, caller.UserID, r.OfficeID), nil

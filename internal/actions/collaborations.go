@@ -2,6 +2,7 @@ package actions
 
 import (
 	"context"
+	"errors"
 	"net/http"
 
 	"github.com/spiris/collab/internal/collab"
@@ -78,17 +79,62 @@ type EndInput struct {
 // not_company_user, administrator_required, not_on_task; ENOTFOUND collaboration_not_found;
 // EINVALID outcome_invalid; ECONFLICT collaboration_not_active, outcome_not_allowed,
 // main_contact_missing, payroll_handover_incomplete, expenses_not_submitted, concurrent_update.
+//
+// It reads only the collaboration and commits on conditions in place of the other reads: the
+// caller is an employee of the office on the collaboration's task, or else an administrator of
+// the company; the company has a main contact and the solution's facts do not block. When one of
+// them fails, endChecked reads everything and decides again, saying exactly what stands in the way.
 func (s *Service) End(ctx context.Context, caller Caller, id string, in EndInput) (CollaborationView, error) {
-	c, company, by, o, err := s.ending(ctx, caller, id, in.Outcome)
+	if caller.UserID == "" {
+		return CollaborationView{}, errUnauthenticated
+	}
+	if err := checkID("id", id); err != nil {
+		return CollaborationView{}, err
+	}
+	o, err := collab.ParseOutcome(in.Outcome)
+	if err != nil {
+		return CollaborationView{}, err
+	}
+	c, err := s.Store.Collaboration(ctx, id)
+	if err != nil {
+		return CollaborationView{}, err
+	}
+	r := c.Record()
+	ch := s.change()
+	by := actorOf(collab.CustomerUser, caller.UserID, r.CompanyID)
+	if r.OnTask(caller.UserID) {
+		by = actorOf(collab.OfficeEmployee, caller.UserID, r.OfficeID)
+		ch.tx.AssumeEmployee(r.OfficeID, caller.UserID)
+	} else {
+		ch.tx.AssumeAdministrator(r.CompanyID, caller.UserID)
+	}
+	if !c.EndIfCompanyReady(by, o, s.Now()) {
+		return s.endChecked(ctx, caller, id, o)
+	}
+	ch.tx.RequireEndable(r.CompanyID, r.Solution)
+	v, err := s.ended(ctx, ch, c)
+	if errors.Is(err, dynamo.ErrAssumption) {
+		return s.endChecked(ctx, caller, id, o)
+	}
+	return v, err
+}
+
+// endChecked is End having read the company and who the caller is.
+func (s *Service) endChecked(ctx context.Context, caller Caller, id string, o collab.Outcome) (CollaborationView, error) {
+	c, company, by, _, err := s.ending(ctx, caller, id, string(o))
 	if err != nil {
 		return CollaborationView{}, err
 	}
 	if err := c.End(by, o, company.Company, company.Facts[c.Record().Solution], s.Now()); err != nil {
 		return CollaborationView{}, err
 	}
-	ch := s.change()
+	return s.ended(ctx, s.change(), c)
+}
+
+// ended commits a collaboration moved to ending with its teardown job, answering 202.
+func (s *Service) ended(ctx context.Context, ch *change, c *collab.Collaboration) (CollaborationView, error) {
 	ch.tx.PutCollaboration(c)
-	s.enqueue(ch, Job{Kind: TeardownQueue, CollaborationID: id})
+	s.enqueue(ch, Job{Kind: TeardownQueue, CollaborationID: c.ID()})
 	r := c.Record()
 	r.Version++
 	v := collaborationView(r, nil)

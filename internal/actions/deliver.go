@@ -44,7 +44,7 @@ func (s *Service) Deliver(ctx context.Context, j Job) error {
 	data := mail.Data{Solution: collab.Solutions[r.Solution].Name, Expires: day(r.InvitationExpiry),
 		AgreementEnds: day(r.AgreementEndsAt)}
 	if j.Nonce != "" {
-		token := collab.InvitationToken(s.TokenKey, j.Nonce)
+		token := collab.InvitationToken(s.TokenKey, r.ID, j.Nonce)
 		if r.Status != collab.Pending || r.InvitationHash != collab.HashToken(token) {
 			s.Log.InfoContext(ctx, "invitation e-mail dropped: the invitation was answered or replaced", "job", j.ID)
 			return s.Store.Consumed(ctx, j.ID)

@@ -2,6 +2,7 @@ package actions
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
 
@@ -25,19 +26,14 @@ type InvitationView struct {
 	NewCompany       bool            `json:"newCompany"`
 }
 
-// loadInvitation finds the invitation of a link token and its collaboration. It returns ENOTFOUND
-// invitation_not_found.
+// loadInvitation reads the invitation of a link token and the collaboration it names, in one
+// round trip. It returns ENOTFOUND invitation_not_found.
 func (s *Service) loadInvitation(ctx context.Context, token string) (collab.Invitation, *collab.Collaboration, error) {
-	hash, err := collab.ParseToken(token)
+	id, hash, err := collab.ParseToken(token)
 	if err != nil {
 		return collab.Invitation{}, nil, err
 	}
-	inv, err := s.Store.Invitation(ctx, hash)
-	if err != nil {
-		return inv, nil, err
-	}
-	c, err := s.Store.Collaboration(ctx, inv.CollaborationID)
-	return inv, c, err
+	return s.Store.Answering(ctx, id, hash)
 }
 
 // ShowInvitation describes the invitation of a link token; no sign-in is needed. For a dead link
@@ -49,15 +45,18 @@ func (s *Service) ShowInvitation(ctx context.Context, token string) (InvitationV
 		return InvitationView{}, err
 	}
 	r := c.Record()
-	f, err := s.Store.OfficeItems(ctx, dynamo.OfficeRefs{OfficeID: r.OfficeID})
-	if err != nil {
-		return InvitationView{}, err
+	if r.OfficeName == "" { // written before the names were kept on the collaboration
+		f, err := s.Store.OfficeItems(ctx, dynamo.OfficeRefs{OfficeID: r.OfficeID})
+		if err != nil {
+			return InvitationView{}, err
+		}
+		company, err := s.Store.CompanyRecord(ctx, r.CompanyID)
+		if err != nil {
+			return InvitationView{}, err
+		}
+		r.OfficeName, r.CompanyName = f.Office.Name, company.Name
 	}
-	company, err := s.Store.CompanyRecord(ctx, r.CompanyID)
-	if err != nil {
-		return InvitationView{}, err
-	}
-	v := InvitationView{State: "live", CollaborationID: r.ID, OfficeName: f.Office.Name, CompanyName: company.Name,
+	v := InvitationView{State: "live", CollaborationID: r.ID, OfficeName: r.OfficeName, CompanyName: r.CompanyName,
 		Solution: r.Solution, SolutionName: collab.Solutions[r.Solution].Name, InvoiceRecipient: string(r.InvoiceRecipient),
 		StartPeriod: r.StartPeriod.String(), AgreementMonths: r.AgreementMonths, ExpiresAt: inv.ExpiresAt,
 		NewCompany: r.Scenario == collab.NewCompany}
@@ -91,44 +90,51 @@ func (s *Service) answer(ctx context.Context, caller Caller, token string) (coll
 
 // Accept answers an invitation yes: the collaboration and the subscription become active, the
 // office employees on the task get full access, and the company's administrators are told.
+// It reads the invitation and the collaboration, and commits on the condition that the caller is
+// an administrator of the company; only when that fails does it read who the caller is, to say so.
 // It returns EUNAUTHORIZED unauthenticated; ENOTFOUND invitation_not_found; EGONE
 // invitation_used, invitation_revoked, invitation_expired; EFORBIDDEN not_company_user,
 // administrator_required; ECONFLICT collaboration_not_pending, concurrent_update.
 func (s *Service) Accept(ctx context.Context, caller Caller, token string) (CollaborationView, error) {
-	inv, c, company, by, err := s.answer(ctx, caller, token)
+	if caller.UserID == "" {
+		return CollaborationView{}, errUnauthenticated
+	}
+	inv, c, err := s.loadInvitation(ctx, token)
 	if err != nil {
 		return CollaborationView{}, err
 	}
 	now := s.Now()
 	r := c.Record()
-	var task collab.Task
-	if r.TaskID != "" {
-		f, err := s.Store.OfficeItems(ctx, dynamo.OfficeRefs{OfficeID: r.OfficeID, TaskID: r.TaskID})
-		if err != nil {
-			return CollaborationView{}, err
-		}
-		task = f.Task
-	}
 	if err := inv.Use(now); err != nil {
 		return CollaborationView{}, err
 	}
-	if err := c.Accept(by, now); err != nil {
+	if err := c.Accept(actorOf(collab.CustomerUser, caller.UserID, r.CompanyID), now); err != nil {
 		return CollaborationView{}, err
 	}
 	ch := s.change()
+	ch.tx.AssumeAdministrator(r.CompanyID, caller.UserID)
 	ch.tx.PutInvitation(inv)
 	ch.tx.PutCollaboration(c)
-	sub, ok := company.Subscriptions[r.Solution]
-	if !ok {
-		sub = collab.Subscription{CompanyID: r.CompanyID, Solution: r.Solution}
-	}
-	sub.Activate(c.Record(), now)
-	ch.tx.PutSubscription(sub)
-	for _, u := range task.Assignees {
+	ch.tx.ActivateSubscription(c.Record(), now)
+	for _, u := range r.Assignees {
 		ch.tx.PutGrant(collab.Grant{CompanyID: r.CompanyID, Solution: r.Solution, UserID: u, Mode: collab.FullAccess, Via: r.ID})
 	}
 	s.enqueue(ch, Job{Kind: EmailQueue, CollaborationID: r.ID, Email: EmailAccessGranted})
-	return s.saved(ctx, ch, c)
+	v, err := s.saved(ctx, ch, c)
+	if errors.Is(err, dynamo.ErrAssumption) {
+		return v, s.refusal(ctx, caller, r, customerSide)
+	}
+	return v, err
+}
+
+// refusal says why a commit that assumed the caller may act for side on r was refused: the
+// authorization error, or ECONFLICT concurrent_update when the caller has the right after all
+// (it changed meanwhile, or another assumption failed) and may simply retry.
+func (s *Service) refusal(ctx context.Context, caller Caller, r collab.CollaborationRecord, need side) error {
+	if _, err := s.collaborationActor(ctx, caller, r, need, nil); err != nil {
+		return err
+	}
+	return collab.ErrConflict
 }
 
 // Decline answers an invitation no: the collaboration is declined and a subscription its

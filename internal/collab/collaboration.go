@@ -1,6 +1,7 @@
 package collab
 
 import (
+	"slices"
 	"strings"
 	"time"
 )
@@ -77,12 +78,19 @@ type Collaboration struct {
 // CollaborationRecord is the stored form of a collaboration: storage reads and writes it, and
 // readers see it through Collaboration.Record. Version counts writes, for optimistic locking.
 type CollaborationRecord struct {
-	ID               string
-	OfficeID         string
-	CustomerNo       string
-	CompanyID        string
-	Solution         Solution
-	TaskID           string // empty for a collaboration imported without a task
+	ID         string
+	OfficeID   string
+	CustomerNo string
+	CompanyID  string
+	Solution   Solution
+	TaskID     string // empty for a collaboration imported without a task
+	// Assignees are the employees on the task, kept in step with it (FollowTask), so accepting
+	// and authorizing need not read the task.
+	Assignees []string
+	// OfficeName and CompanyName are the names the office knew at activation, for the
+	// invitation page; empty for an imported collaboration.
+	OfficeName       string
+	CompanyName      string
 	Status           Status
 	Scenario         Scenario
 	InvoiceRecipient InvoiceRecipient
@@ -105,6 +113,7 @@ type CollaborationRecord struct {
 type ActivationInput struct {
 	ID               string
 	OfficeID         string
+	OfficeName       string
 	Customer         Customer
 	CompanyID        string
 	Task             Task
@@ -141,6 +150,9 @@ func Activate(in ActivationInput, by Actor, now time.Time) (*Collaboration, erro
 		CompanyID:        in.CompanyID,
 		Solution:         in.Solution,
 		TaskID:           in.Task.ID,
+		Assignees:        in.Task.Assignees,
+		OfficeName:       in.OfficeName,
+		CompanyName:      in.Customer.Name,
 		Scenario:         in.Scenario,
 		InvoiceRecipient: in.InvoiceRecipient,
 		StartPeriod:      in.StartPeriod,
@@ -274,6 +286,17 @@ func (c *Collaboration) Expire(now time.Time) error {
 // each with its fix; none means End would succeed. company is the customer company and facts what
 // the solution last reported about it.
 func (c *Collaboration) EndBlockers(outcome Outcome, company Company, facts SolutionFacts) []Blocker {
+	bs := c.ownEndBlockers(outcome)
+	if company.MainContact == "" {
+		bs = append(bs, Blocker{Code: "main_contact_missing",
+			Message: "the company has no main contact",
+			Fix:     "set an administrator of the company as main contact (create the user first if needed)"})
+	}
+	return append(bs, c.Rules().Blockers(facts)...)
+}
+
+// ownEndBlockers are the rules of ending that the collaboration alone decides.
+func (c *Collaboration) ownEndBlockers(outcome Outcome) []Blocker {
 	var bs []Blocker
 	if c.rec.Status != Active {
 		bs = append(bs, Blocker{Code: "collaboration_not_active",
@@ -285,16 +308,6 @@ func (c *Collaboration) EndBlockers(outcome Outcome, company Company, facts Solu
 		bs = append(bs, Blocker{Code: "outcome_not_allowed",
 			Message: rules.Name + " cannot end with outcome " + string(outcome),
 			Fix:     "choose one of: " + outcomeList(rules.Outcomes)})
-	}
-	if company.MainContact == "" {
-		bs = append(bs, Blocker{Code: "main_contact_missing",
-			Message: "the company has no main contact",
-			Fix:     "set an administrator of the company as main contact (create the user first if needed)"})
-	}
-	for _, p := range rules.Preconditions {
-		if b := p.Check(facts); b != nil {
-			bs = append(bs, *b)
-		}
 	}
 	return bs
 }
@@ -318,6 +331,20 @@ func (c *Collaboration) End(by Actor, outcome Outcome, company Company, facts So
 	c.rec.Outcome = outcome
 	c.move(Ending, by, now, "ended with outcome "+string(outcome))
 	return nil
+}
+
+// EndIfCompanyReady is End for a caller that has not read the company: when the collaboration's own
+// rules allow (it is active, the outcome is allowed) it moves to ending and reports true, and the
+// company's rules (a main contact, the solution's preconditions) become the commit's to require
+// (dynamo Tx.RequireEndable). When it reports false nothing changed, and End with the company
+// says why.
+func (c *Collaboration) EndIfCompanyReady(by Actor, outcome Outcome, now time.Time) bool {
+	if len(c.ownEndBlockers(outcome)) > 0 {
+		return false
+	}
+	c.rec.Outcome = outcome
+	c.move(Ending, by, now, "ended with outcome "+string(outcome))
+	return true
 }
 
 // ExpireAgreement starts ending an active collaboration whose agreement period has run out, with
@@ -376,12 +403,25 @@ func (c *Collaboration) Link(task Task, by Actor, now time.Time) error {
 		return Errorf(ECONFLICT, "task_customer_mismatch", "choose a task connected to this customer",
 			"task %s belongs to customer %s, not %s", task.ID, task.CustomerNo, c.rec.CustomerNo)
 	}
-	c.rec.TaskID = task.ID
+	c.rec.TaskID, c.rec.Assignees = task.ID, task.Assignees
 	c.history = append(c.history, Transition{At: now, Actor: by, From: c.rec.Status, To: c.rec.Status,
 		Reason: "linked to task " + task.ID})
 	c.rec.UpdatedAt = now
 	return nil
 }
+
+// FollowTask takes the task's assignees when the collaboration is on that task and not final, and
+// reports whether they changed (then the collaboration must be written).
+func (c *Collaboration) FollowTask(task Task) bool {
+	if c.rec.TaskID != task.ID || c.rec.Status.Final() || slices.Equal(c.rec.Assignees, task.Assignees) {
+		return false
+	}
+	c.rec.Assignees = task.Assignees
+	return true
+}
+
+// OnTask reports whether the user works on the collaboration's task.
+func (r CollaborationRecord) OnTask(userID string) bool { return slices.Contains(r.Assignees, userID) }
 
 // Renew extends an active collaboration's agreement period by months (3 or 12). It returns
 // ECONFLICT collaboration_not_active or agreement_period_not_applicable, or EINVALID

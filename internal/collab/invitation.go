@@ -6,22 +6,27 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"strings"
 	"time"
 )
 
-// TokenBytes is the size of an invitation token: 256 bits.
+// TokenBytes is the size of an invitation token's secret: 256 bits.
 const TokenBytes = 32
 
-// tokenLen is the length of a token in the link: unpadded base64url of TokenBytes.
-var tokenLen = base64.RawURLEncoding.EncodedLen(TokenBytes)
+// secretLen is the length of a token's secret in the link: unpadded base64url of TokenBytes.
+var secretLen = base64.RawURLEncoding.EncodedLen(TokenBytes)
+
+// tokenSeparator ends the collaboration id in a token; ids never contain it.
+const tokenSeparator = "~"
 
 // Invitation is the single-use, expiring link a customer answers a pending collaboration with.
 //
-// The token in the link is HMAC-SHA256(key, Nonce): 256 bits no one can guess without the key,
-// which lives in configuration, not in the table. The table stores the nonce (so the e-mail
-// worker can rebuild the link after the request that created it has returned) and the token's
-// hash (to find the invitation when the link is opened); neither lets a reader of the table or
-// the queue forge a link.
+// The token in the link is the collaboration's id, '~', and a secret: HMAC-SHA256(key, id and
+// Nonce), 256 bits no one can guess without the key, which lives in configuration, not in the
+// table. The id lets the service read the collaboration and the invitation in one round trip; it
+// grants nothing by itself. The table stores the nonce (so the e-mail worker can rebuild the link
+// after the request that created it has returned) and the whole token's hash (to find the
+// invitation when the link is opened); neither lets a reader of the table or the queue forge a link.
 type Invitation struct {
 	TokenHash       string
 	Nonce           string
@@ -39,7 +44,7 @@ func NewInvitation(key []byte, collaborationID string, now time.Time, ttl time.D
 	b := make([]byte, TokenBytes)
 	rand.Read(b) // never returns an error; crashes the program if the system's source fails
 	nonce := base64.RawURLEncoding.EncodeToString(b)
-	token := InvitationToken(key, nonce)
+	token := InvitationToken(key, collaborationID, nonce)
 	return token, Invitation{
 		TokenHash:       HashToken(token),
 		Nonce:           nonce,
@@ -49,35 +54,43 @@ func NewInvitation(key []byte, collaborationID string, now time.Time, ttl time.D
 	}
 }
 
-// InvitationToken returns the token of the invitation with the nonce: HMAC-SHA256(key, nonce).
-func InvitationToken(key []byte, nonce string) string {
+// InvitationToken returns the token of collaboration id's invitation with the nonce.
+func InvitationToken(key []byte, collaborationID, nonce string) string {
 	mac := hmac.New(sha256.New, key)
-	mac.Write([]byte(nonce))
-	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+	mac.Write([]byte(collaborationID + tokenSeparator + nonce))
+	return collaborationID + tokenSeparator + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
 }
 
-// HashToken returns the stored form of a token: hex SHA-256. A token has 256 bits of entropy, so
-// a fast unsalted hash is enough to make the stored value useless for finding the token.
+// HashToken returns the stored form of a token: hex SHA-256. A token's secret has 256 bits of
+// entropy, so a fast unsalted hash is enough to make the stored value useless for finding it.
 func HashToken(token string) string {
 	sum := sha256.Sum256([]byte(token))
 	return hex.EncodeToString(sum[:])
 }
 
-// ParseToken checks that s has the shape of a token and returns its hash. It returns ENOTFOUND
-// invitation_not_found otherwise: a malformed token is as unknown as a wrong one.
-func ParseToken(s string) (string, error) {
-	if len(s) != tokenLen {
-		return "", errUnknownInvitation
+// ParseToken checks that s has the shape of a token and returns the collaboration id it names
+// and its hash. It returns ENOTFOUND invitation_not_found otherwise: a malformed token is as
+// unknown as a wrong one.
+func ParseToken(s string) (collaborationID, hash string, err error) {
+	id, secret, ok := strings.Cut(s, tokenSeparator)
+	if !ok || len(secret) != secretLen || !tokenChars(secret, false) || len(id) == 0 || len(id) > 64 || !tokenChars(id, true) {
+		return "", "", errUnknownInvitation
 	}
-	for _, c := range []byte(s) { // DecodeString alone would skip \r and \n
-		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			return "", errUnknownInvitation
+	if _, err := base64.RawURLEncoding.DecodeString(secret); err != nil {
+		return "", "", errUnknownInvitation
+	}
+	return id, HashToken(s), nil
+}
+
+// tokenChars reports whether s has only base64url characters, and '.' when dot is true (ids may
+// have it). DecodeString alone would skip \r and \n.
+func tokenChars(s string, dot bool) bool {
+	for _, c := range []byte(s) {
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || dot && c == '.') {
+			return false
 		}
 	}
-	if _, err := base64.RawURLEncoding.DecodeString(s); err != nil {
-		return "", errUnknownInvitation
-	}
-	return HashToken(s), nil
+	return true
 }
 
 var errUnknownInvitation = Errorf(ENOTFOUND, "invitation_not_found",

@@ -1,6 +1,7 @@
 package collab_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -51,15 +52,18 @@ func TestInvitationToken(t *testing.T) {
 	now := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
 	key := []byte("test key of at least 32 bytes....")
 	token, inv := collab.NewInvitation(key, "c-1", now, 30*24*time.Hour)
-	if got := collab.InvitationToken(key, inv.Nonce); got != token {
+	if got := collab.InvitationToken(key, "c-1", inv.Nonce); got != token {
 		t.Fatalf("token rebuilt from the nonce = %q, want %q", got, token)
 	}
-	if got := collab.InvitationToken([]byte("another key"), inv.Nonce); got == token {
+	if got := collab.InvitationToken([]byte("another key"), "c-1", inv.Nonce); got == token {
 		t.Fatal("another key rebuilds the same token")
 	}
-	hash, err := collab.ParseToken(token)
-	if err != nil || hash != inv.TokenHash {
-		t.Fatalf("ParseToken(own token) = %q, %v; want stored hash", hash, err)
+	if got := collab.InvitationToken(key, "c-2", inv.Nonce); got[len("c-2~"):] == token[len("c-1~"):] {
+		t.Fatal("another collaboration's token has the same secret")
+	}
+	id, hash, err := collab.ParseToken(token)
+	if err != nil || id != "c-1" || hash != inv.TokenHash {
+		t.Fatalf("ParseToken(own token) = %q, %q, %v; want c-1 and the stored hash", id, hash, err)
 	}
 	if hash == token || len(hash) != 64 {
 		t.Fatalf("stored hash %q looks like the token", hash)
@@ -68,8 +72,10 @@ func TestInvitationToken(t *testing.T) {
 	if other == token {
 		t.Fatal("two invitations share a token")
 	}
-	for _, bad := range []string{"", "abc", token + "A", token[:42] + "*"} {
-		if _, err := collab.ParseToken(bad); collab.ErrorCode(err) != "invitation_not_found" {
+	secret := token[len("c-1~"):]
+	for _, bad := range []string{"", "abc", token + "A", token[:len(token)-1] + "*", secret, "~" + secret,
+		"c-1~~" + secret, "c 1~" + secret, strings.Repeat("c", 65) + "~" + secret, "c-1\n~" + secret} {
+		if _, _, err := collab.ParseToken(bad); collab.ErrorCode(err) != "invitation_not_found" {
 			t.Errorf("ParseToken(%q): %v", bad, err)
 		}
 	}

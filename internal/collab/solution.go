@@ -67,6 +67,18 @@ func (r SolutionRules) Allows(o Outcome) bool {
 	return false
 }
 
+// Blockers returns what the solution's preconditions say against ending, given the facts; it
+// depends on the facts alone, so it can be stored with them.
+func (r SolutionRules) Blockers(f SolutionFacts) []Blocker {
+	var bs []Blocker
+	for _, p := range r.Preconditions {
+		if b := p.Check(f); b != nil {
+			bs = append(bs, *b)
+		}
+	}
+	return bs
+}
+
 // Precondition is a rule a solution's integration reports facts for; Check returns a blocker
 // when the facts say the collaboration cannot end yet.
 type Precondition struct {

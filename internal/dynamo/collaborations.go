@@ -36,7 +36,10 @@ type collaborationItem struct {
 	CustomerNo       string
 	CompanyID        string
 	Solution         string
-	TaskID           string `dynamodbav:",omitempty"`
+	TaskID           string   `dynamodbav:",omitempty"`
+	Assignees        []string `dynamodbav:",omitempty"`
+	OfficeName       string   `dynamodbav:",omitempty"`
+	CompanyName      string   `dynamodbav:",omitempty"`
 	Status           string
 	Scenario         string
 	InvoiceRecipient string
@@ -66,7 +69,8 @@ func (s *Store) collaborationItem(r collab.CollaborationRecord) collaborationIte
 		GSI4PK: companyPartition(r.CompanyID), GSI4SK: "COLLAB#" + order,
 
 		ID: r.ID, OfficeID: r.OfficeID, CustomerNo: r.CustomerNo, CompanyID: r.CompanyID,
-		Solution: string(r.Solution), TaskID: r.TaskID, Status: string(r.Status),
+		Solution: string(r.Solution), TaskID: r.TaskID, Assignees: r.Assignees,
+		OfficeName: r.OfficeName, CompanyName: r.CompanyName, Status: string(r.Status),
 		Scenario: string(r.Scenario), InvoiceRecipient: string(r.InvoiceRecipient),
 		StartPeriod: r.StartPeriod.String(), AgreementMonths: r.AgreementMonths,
 		AgreementEndsAt: ts(r.AgreementEndsAt), ReminderSentAt: ts(r.ReminderSentAt),
@@ -110,7 +114,8 @@ func (it collaborationItem) record() collab.CollaborationRecord {
 	return collab.CollaborationRecord{
 		StepsDone: steps, Redrives: it.Redrives,
 		ID: it.ID, OfficeID: it.OfficeID, CustomerNo: it.CustomerNo, CompanyID: it.CompanyID,
-		Solution: collab.Solution(it.Solution), TaskID: it.TaskID, Status: collab.Status(it.Status),
+		Solution: collab.Solution(it.Solution), TaskID: it.TaskID, Assignees: it.Assignees,
+		OfficeName: it.OfficeName, CompanyName: it.CompanyName, Status: collab.Status(it.Status),
 		Scenario: collab.Scenario(it.Scenario), InvoiceRecipient: collab.InvoiceRecipient(it.InvoiceRecipient),
 		StartPeriod: start, AgreementMonths: it.AgreementMonths,
 		AgreementEndsAt: parseTS(it.AgreementEndsAt), ReminderSentAt: parseTS(it.ReminderSentAt),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -73,6 +74,9 @@ type factsItem struct {
 	UnsubmittedReports           int      `dynamodbav:",omitempty"`
 	UsersWithUnsubmittedExpenses []string `dynamodbav:",omitempty"`
 	ReportedAt                   string   `dynamodbav:",omitempty"`
+	// Clear says the solution's preconditions do not block ending on these facts (computed when
+	// they are reported, so ending can require it without reading them).
+	Clear bool
 }
 
 type orgNoItem struct {
@@ -197,6 +201,44 @@ func (s *Store) Company(ctx context.Context, id string) (CompanyView, error) {
 	return v, nil
 }
 
+// Parties is who a user is to one company and one office.
+type Parties struct {
+	User     collab.User // zero when the user is not a user of the company
+	Employee collab.Employee
+}
+
+// PartiesOf reads the user's user item in the company and employee item in the office in one
+// round trip; an empty company or office is not read.
+func (s *Store) PartiesOf(ctx context.Context, company, office, user string) (Parties, error) {
+	var p Parties
+	var keys []key
+	if company != "" {
+		keys = append(keys, userKey(company, user))
+	}
+	if office != "" {
+		keys = append(keys, employeeKey(office, user))
+	}
+	found, err := s.getMany(ctx, "get parties", keys)
+	if err != nil {
+		return p, err
+	}
+	if item, ok := found[userKey(company, user)]; ok && company != "" {
+		var it userItem
+		if err := decode("get user", item, &it); err != nil {
+			return p, err
+		}
+		p.User = it.user()
+	}
+	if item, ok := found[employeeKey(office, user)]; ok && office != "" {
+		var it employeeItem
+		if err := decode("get employee", item, &it); err != nil {
+			return p, err
+		}
+		p.Employee = it.employee()
+	}
+	return p, nil
+}
+
 // CompanyUser returns one user of a company, and whether there is one.
 func (s *Store) CompanyUser(ctx context.Context, company, user string) (collab.User, bool, error) {
 	var it userItem
@@ -247,6 +289,71 @@ func (t *Tx) RequireAdministrator(company, user string) {
 		errNotAdministratorAnyMore)
 }
 
+// AssumeAdministrator makes the transaction depend on the user being an administrator of the
+// company, or the commit fails with ErrAssumption.
+func (t *Tx) AssumeAdministrator(company, user string) {
+	t.check(userKey(company, user), "#role = :admin", map[string]string{"#role": "Role"},
+		map[string]types.AttributeValue{":admin": &types.AttributeValueMemberS{Value: string(collab.Administrator)}},
+		ErrAssumption)
+}
+
+// AssumeLiveSubscription makes the transaction depend on the company's subscription to the
+// solution being live (active or pending), or the commit fails with ErrAssumption.
+func (t *Tx) AssumeLiveSubscription(company string, solution collab.Solution) {
+	t.check(subscriptionKey(company, string(solution)), "#status IN (:active, :pending)", map[string]string{"#status": "Status"},
+		map[string]types.AttributeValue{
+			":active":  &types.AttributeValueMemberS{Value: string(collab.SubscriptionActive)},
+			":pending": &types.AttributeValueMemberS{Value: string(collab.SubscriptionPending)},
+		}, ErrAssumption)
+}
+
+// RequireEndable makes the transaction depend on the company's side of ending a collaboration in
+// the solution (collab.EndIfCompanyReady): the company has a main contact, and the solution's
+// last reported facts do not block, or the commit fails with ErrAssumption.
+func (t *Tx) RequireEndable(company string, solution collab.Solution) {
+	t.check(companyKey(company), "attribute_exists(MainContact)", nil, nil, ErrAssumption)
+	rules := collab.Solutions[solution]
+	if len(rules.Preconditions) == 0 {
+		return
+	}
+	cond := "Clear = :true"
+	if len(rules.Blockers(collab.SolutionFacts{})) == 0 {
+		cond = "attribute_not_exists(PK) OR " + cond // nothing reported does not block
+	}
+	t.check(factsKey(company, string(solution)), cond, nil,
+		map[string]types.AttributeValue{":true": &types.AttributeValueMemberBOOL{Value: true}}, ErrAssumption)
+}
+
+// ActivateSubscription makes the company's subscription to collaboration r's solution active as
+// collab.Subscription.Activate does, without reading it: it writes exactly the fields Activate
+// sets, creating the subscription if it is missing, and moves its version on.
+func (t *Tx) ActivateSubscription(r collab.CollaborationRecord, now time.Time) {
+	var sub collab.Subscription
+	sub.Activate(r, now)
+	set := []string{"#type = :type", "CompanyID = :company", "Solution = :solution", "#status = :status",
+		"InvoiceRecipient = :recipient", "UpdatedAt = :now", "Version = if_not_exists(Version, :zero) + :one"}
+	remove := []string{"RestoreTo"}
+	values := map[string]types.AttributeValue{
+		":type":      &types.AttributeValueMemberS{Value: "subscription"},
+		":company":   &types.AttributeValueMemberS{Value: r.CompanyID},
+		":solution":  &types.AttributeValueMemberS{Value: string(r.Solution)},
+		":status":    &types.AttributeValueMemberS{Value: string(sub.Status)},
+		":recipient": &types.AttributeValueMemberS{Value: string(sub.InvoiceRecipient)},
+		":now":       &types.AttributeValueMemberS{Value: ts(now)},
+		":zero":      &types.AttributeValueMemberN{Value: "0"},
+		":one":       &types.AttributeValueMemberN{Value: "1"},
+	}
+	if sub.PayingOfficeID != "" {
+		set = append(set, "PayingOfficeID = :office")
+		values[":office"] = &types.AttributeValueMemberS{Value: sub.PayingOfficeID}
+	} else {
+		remove = append(remove, "PayingOfficeID")
+	}
+	t.update(subscriptionKey(r.CompanyID, string(r.Solution)),
+		"SET "+strings.Join(set, ", ")+" REMOVE "+strings.Join(remove, ", "),
+		map[string]string{"#type": "Type", "#status": "Status"}, values)
+}
+
 // PutSubscription writes a new or changed subscription under its version.
 func (t *Tx) PutSubscription(s collab.Subscription) {
 	t.put(toSubscriptionItem(s), s.Version, collab.ErrConflict)
@@ -277,7 +384,7 @@ func (t *Tx) PutFacts(company string, solution collab.Solution, f collab.Solutio
 	t.putAlways(factsItem{PK: k.pk, SK: k.sk, Type: "facts", Solution: string(solution),
 		CustomerIsPayrollUser: f.CustomerIsPayrollUser, LastSyncAt: ts(f.LastSyncAt), LastChangeAt: ts(f.LastChangeAt),
 		UnsubmittedReports: f.UnsubmittedReports, UsersWithUnsubmittedExpenses: f.UsersWithUnsubmittedExpenses,
-		ReportedAt: ts(f.ReportedAt)})
+		ReportedAt: ts(f.ReportedAt), Clear: len(collab.Solutions[solution].Blockers(f)) == 0})
 }
 
 // CompanyRecord returns just the company item, without the rest of its partition. It returns

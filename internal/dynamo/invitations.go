@@ -44,6 +44,33 @@ var errInvitationNotFound = collab.Errorf(collab.ENOTFOUND, "invitation_not_foun
 	"check that the whole link was copied, or ask the accounting office to resend the invitation",
 	"there is no such invitation")
 
+// Answering reads an invitation link's invitation (by its token's hash) and the collaboration
+// the token names, in one round trip. It returns ENOTFOUND invitation_not_found unless both exist
+// and the invitation is that collaboration's.
+func (s *Store) Answering(ctx context.Context, collaborationID, hash string) (collab.Invitation, *collab.Collaboration, error) {
+	found, err := s.getMany(ctx, "get invitation and collaboration", []key{invitationKey(hash), collaborationKey(collaborationID)})
+	if err != nil {
+		return collab.Invitation{}, nil, err
+	}
+	invItem, ok1 := found[invitationKey(hash)]
+	collabItem, ok2 := found[collaborationKey(collaborationID)]
+	if !ok1 || !ok2 {
+		return collab.Invitation{}, nil, errInvitationNotFound
+	}
+	var inv invitationItem
+	var c collaborationItem
+	if err := decode("get invitation", invItem, &inv); err != nil {
+		return collab.Invitation{}, nil, err
+	}
+	if err := decode("get collaboration", collabItem, &c); err != nil {
+		return collab.Invitation{}, nil, err
+	}
+	if inv.CollaborationID != collaborationID {
+		return collab.Invitation{}, nil, errInvitationNotFound
+	}
+	return inv.invitation(), collab.RestoreCollaboration(c.record()), nil
+}
+
 // Invitation returns the invitation whose token hashes to hash. It returns ENOTFOUND
 // invitation_not_found.
 func (s *Store) Invitation(ctx context.Context, hash string) (collab.Invitation, error) {

@@ -92,6 +92,12 @@ func (t *Tx) PutTask(task collab.Task) {
 		OfficeID: task.OfficeID, ID: task.ID, CustomerNo: task.CustomerNo, Name: task.Name, Assignees: task.Assignees})
 }
 
+// AssumeEmployee makes the transaction depend on the user being an employee of the office, or
+// the commit fails with ErrAssumption.
+func (t *Tx) AssumeEmployee(office, user string) {
+	t.check(employeeKey(office, user), "attribute_exists(PK)", nil, nil, ErrAssumption)
+}
+
 // OfficeRefs names items of one office to read together in one BatchGetItem; empty names are
 // skipped.
 type OfficeRefs struct {

@@ -232,7 +232,7 @@ func TestInvitationByTokenHash(t *testing.T) {
 	if err := tx.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
-	hash, _ := collab.ParseToken(token)
+	_, hash, _ := collab.ParseToken(token)
 	got, err := s.Invitation(ctx, hash)
 	if err != nil || got.CollaborationID != "c-1" || !got.ExpiresAt.Equal(inv.ExpiresAt) || got.Version != 1 {
 		t.Fatalf("invitation %+v %v", got, err)

@@ -16,6 +16,11 @@ import (
 // maxTxItems is DynamoDB's limit of items in one TransactWriteItems.
 const maxTxItems = 100
 
+// ErrAssumption is what Commit returns when a condition written in place of a read did not hold
+// (the Assume* methods, and the ones that say they use it): nothing was written, and the caller
+// reads what it assumed to decide again, and to say exactly what stands in the way.
+var ErrAssumption = errors.New("dynamo: a condition assumed instead of read did not hold")
+
 // Tx collects writes that succeed or fail together in one TransactWriteItems. Each write carries
 // its condition and the error to return when that condition fails.
 type Tx struct {
@@ -90,6 +95,16 @@ func (t *Tx) delete(k key, cond string, values map[string]types.AttributeValue, 
 		d.ExpressionAttributeValues = values
 	}
 	t.add(types.TransactWriteItem{Delete: d}, onFail)
+}
+
+// update changes the item at k by the update expression (creating it when it does not exist).
+func (t *Tx) update(k key, expr string, names map[string]string, values map[string]types.AttributeValue) {
+	t.add(types.TransactWriteItem{Update: &types.Update{
+		TableName: &t.s.table, Key: k.av(),
+		UpdateExpression:          aws.String(expr),
+		ExpressionAttributeNames:  names,
+		ExpressionAttributeValues: values,
+	}}, nil)
 }
 
 // check makes the transaction depend on cond holding for the item at k, without writing it.

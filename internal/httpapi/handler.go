@@ -78,22 +78,15 @@ func idempotent(s *actions.Service, rt Route, r *request, key string) events.API
 		resp.Headers["Idempotent-Replayed"] = "true"
 		return resp, true, nil
 	}
-	if resp, ok, err := replay(); err != nil || ok {
-		if err != nil {
-			return errorResponse(s, r.ctx, rt, err)
-		}
-		return resp
-	}
+	// The stored response is looked up only when the action fails, which is how a retry ends: the
+	// first request's changes make the domain refuse it, or its stored response makes the commit
+	// fail. A first request thus costs no extra round trip.
 	r.ctx = actions.WithIdempotency(r.ctx, dynamo.Response{Scope: scope, Key: key, RequestHash: hash})
 	status, v, err := rt.handle(s, r)
 	if err != nil {
-		// A concurrent request with the same key may have committed between our look and our
-		// work (our action then fails on the state it left): its stored response is the answer.
 		if resp, ok, rerr := replay(); rerr == nil && ok {
 			return resp
 		}
-	}
-	if err != nil {
 		return errorResponse(s, r.ctx, rt, err)
 	}
 	return jsonResponse(status, v)

@@ -331,7 +331,7 @@ func (h *harness) token(t *testing.T, collaborationID string) string {
 	if nonce == "" {
 		t.Fatalf("no invitation e-mail queued for %s", collaborationID)
 	}
-	return collab.InvitationToken(tokenKey, nonce)
+	return collab.InvitationToken(tokenKey, collaborationID, nonce)
 }
 
 // active activates a collaboration and has the company's administrator accept it.
