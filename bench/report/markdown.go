@@ -524,21 +524,22 @@ func roundTrips(b *strings.Builder, r *Report) {
 
 // roundTripCauses explains the calls the actions make, from the code (internal/actions).
 const roundTripCauses = "Where the calls come from (internal/actions, internal/dynamo): office-side actions read the office, " +
-	"the caller's employee record, the customer and the task in one BatchGetItem (`OfficeItems`); an employee who is not " +
-	"the office administrator costs one more Query of the customer's tasks (`worksFor`), and a caller checked as a " +
-	"company user first costs a GetItem of that user before falling back to the office check (`collaborationActor`). " +
-	"Activate reads the company partition (Query) to choose the scenario, plus a GetItem of the organisation-number " +
-	"guard when the customer has no company. Accept and Decline read the invitation and the collaboration with two " +
-	"GetItems (`loadInvitation`) before the company Query; Accept also reads the task (BatchGetItem) to grant access. " +
-	"End reads the collaboration (GetItem) and the company (Query) before its transaction. ShowInvitation, a public " +
-	"read, makes four reads and no query: the invitation and the collaboration (GetItem each), the office " +
-	"(BatchGetItem) and the company record (GetItem). GetCollaboration by an office employee first looks the caller up " +
-	"as a company user (a GetItem that misses), then reads the office items and the customer's tasks before the " +
-	"history Query. An Idempotency-Key adds one " +
-	"GetItem (`SavedResponse`) before the work. Every state change is one TransactWriteItems and every job one " +
-	"SendMessage after it (the outbox). Reaching ≤ 2 round trips for Activate, Accept and End would need the reads " +
-	"merged, e.g. the collaboration and company items fetched in one BatchGetItem by key, or the invitation item " +
-	"carrying what Accept needs; that is a change of production code, left to the owners."
+	"the caller's employee record, the customer and the task in one BatchGetItem (`OfficeItems`). Actions on a " +
+	"collaboration read who the caller is to its company and office in one BatchGetItem (`PartiesOf`); an employee " +
+	"who is neither the office administrator nor on the collaboration's task (the collaboration keeps its task's " +
+	"assignees) costs one more Query of the customer's tasks (`worksFor`). The invitation link names its " +
+	"collaboration, so the invitation and the collaboration are one BatchGetItem (`Answering`), and the collaboration " +
+	"keeps the office's and customer's names, so ShowInvitation reads nothing else. Activate, Accept and End read only " +
+	"what the request names and commit on conditions for the rest (the caller's role, the company's main contact and " +
+	"facts, the subscription being live: docs/data-model.md, \"Conditions instead of reads\"); when a condition " +
+	"fails, nothing is written and the action reads what it assumed and decides again. Activate for a company that " +
+	"exists assumes it has the solution: when it lacks it (the Activate row that misses), the first commit fails and " +
+	"Activate reads the company partition (Query) and commits again, 4 calls; a company that has the solution costs 2. " +
+	"Either guess costs 2 calls in one scenario and 4 in the other, because the company's subscription is not under a " +
+	"key the request names. EndCheck reads the collaboration (GetItem), then the company item, the solution's facts " +
+	"and the caller's parties (BatchGetItem). An Idempotency-Key costs no call on success: the stored response is " +
+	"looked up only when the action fails. Every state change is one TransactWriteItems and every job one " +
+	"SendMessage after it (the outbox)."
 
 func cleanup(b *strings.Builder, r *Report) {
 	if len(r.Cleanup) == 0 && r.CleanupNote == "" {

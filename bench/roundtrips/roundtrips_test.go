@@ -38,7 +38,7 @@ func scenario(t testing.TB, name string) roundtrips.Scenario {
 }
 
 func TestActivationIsCountedCallByCall(t *testing.T) {
-	r, err := roundtrips.Measure(ctx, newEnv(t), scenario(t, "Activate (existing company, new solution)"))
+	r, err := roundtrips.Measure(ctx, newEnv(t), scenario(t, "Activate (new company)"))
 	if err != nil {
 		t.Fatal(err)
 	}

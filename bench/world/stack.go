@@ -23,7 +23,7 @@ import (
 	"github.com/spiris/collab/internal/actions"
 	"github.com/spiris/collab/internal/awsenv"
 	"github.com/spiris/collab/internal/dynamo"
-	"github.com/spiris/collab/internal/mail"
+	"github.com/spiris/collab/internal/mail/sesmail"
 	"github.com/spiris/collab/internal/queue"
 )
 
@@ -146,7 +146,7 @@ func NewEnv(ctx context.Context, res *localaws.Resources, log *slog.Logger) (*En
 	e.Svc = &actions.Service{
 		Store:         e.Store,
 		Queue:         e.Sent,
-		Mailer:        &mail.SES{Client: ses.NewFromConfig(counted), From: e.Sender},
+		Mailer:        &sesmail.Mailer{Client: ses.NewFromConfig(counted), From: e.Sender},
 		BaseURL:       "https://collab.test",
 		Log:           log,
 		Now:           e.Clock.Now,

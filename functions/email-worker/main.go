@@ -4,12 +4,18 @@ package main
 
 import (
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ses"
 
+	"github.com/spiris/collab/internal/actions"
 	"github.com/spiris/collab/internal/config"
+	"github.com/spiris/collab/internal/mail/sesmail"
 	"github.com/spiris/collab/internal/worker"
 )
 
 func main() {
-	svc := config.MustLoad()
+	svc := config.MustLoadMailing(func(cfg aws.Config, sender string) actions.Mailer {
+		return &sesmail.Mailer{Client: ses.NewFromConfig(cfg), From: sender}
+	})
 	lambda.Start(worker.Handler(svc.Log, svc.Deliver))
 }

@@ -32,7 +32,7 @@ import (
 	"github.com/spiris/collab/internal/awsenv"
 	"github.com/spiris/collab/internal/dynamo"
 	"github.com/spiris/collab/internal/jwt"
-	"github.com/spiris/collab/internal/mail"
+	"github.com/spiris/collab/internal/mail/sesmail"
 	"github.com/spiris/collab/internal/queue"
 	"github.com/spiris/collab/internal/worker"
 )
@@ -152,7 +152,7 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 		Store: dynamo.New(dynamodb.NewFromConfig(cfg), s.Resources.TableName("Table"), dynamo.DefaultTiming),
 		Queue: &queue.SQS{Client: sqsClient, URLs: map[string]string{
 			actions.TeardownQueue: s.Resources.QueueURL("TeardownQueue"), actions.EmailQueue: s.Resources.QueueURL("EmailQueue")}},
-		Mailer:        &mail.SES{Client: ses.NewFromConfig(cfg), From: Sender},
+		Mailer:        &sesmail.Mailer{Client: ses.NewFromConfig(cfg), From: Sender},
 		BaseURL:       s.URL,
 		Log:           s.log,
 		Now:           time.Now,

@@ -79,29 +79,30 @@ const (
 
 // collaborationActor decides who the caller is for collaboration r and whether that party may do
 // what need says. A user of the company is checked first, then an employee of the office working
-// for the customer; both are read in one round trip. company is the company's partition when the
-// action already read it, else nil.
-func (s *Service) collaborationActor(ctx context.Context, caller Caller, r collab.CollaborationRecord, need side, company *dynamo.CompanyView) (collab.Actor, error) {
+// for the customer. known is the caller's parties when the action already read them; otherwise
+// both are read in one round trip.
+func (s *Service) collaborationActor(ctx context.Context, caller Caller, r collab.CollaborationRecord, need side, known *dynamo.Parties) (collab.Actor, error) {
 	if caller.UserID == "" {
 		return collab.Actor{}, errUnauthenticated
 	}
-	companyID, officeID := r.CompanyID, r.OfficeID
-	if need == officeSide || company != nil {
-		companyID = ""
+	var p dynamo.Parties
+	if known != nil {
+		p = *known
+	} else {
+		companyID, officeID := r.CompanyID, r.OfficeID
+		if need == officeSide {
+			companyID = ""
+		}
+		if need == customerSide {
+			officeID = ""
+		}
+		var err error
+		if p, err = s.Store.PartiesOf(ctx, companyID, officeID, caller.UserID); err != nil {
+			return collab.Actor{}, err
+		}
 	}
-	if need == customerSide {
-		officeID = ""
-	}
-	p, err := s.Store.PartiesOf(ctx, companyID, officeID, caller.UserID)
-	if err != nil {
-		return collab.Actor{}, err
-	}
-	u := p.User
-	if company != nil {
-		u, _ = company.User(caller.UserID)
-	}
-	if need != officeSide && u.ID != "" {
-		if need != anySide && u.Role != collab.Administrator {
+	if need != officeSide && p.User.ID != "" {
+		if need != anySide && p.User.Role != collab.Administrator {
 			return collab.Actor{}, errNotAdministrator
 		}
 		return actorOf(collab.CustomerUser, caller.UserID, r.CompanyID), nil

@@ -29,28 +29,29 @@ func (s *Service) Collaboration(ctx context.Context, caller Caller, id string) (
 	return collaborationView(r, history), nil
 }
 
-// ending loads a collaboration, its company and the caller's right to end it.
-func (s *Service) ending(ctx context.Context, caller Caller, id, outcome string) (*collab.Collaboration, dynamo.CompanyView, collab.Actor, collab.Outcome, error) {
-	var company dynamo.CompanyView
+// ending loads a collaboration, what its company and solution say about ending it, and the
+// caller's right to end it, in two round trips.
+func (s *Service) ending(ctx context.Context, caller Caller, id, outcome string) (*collab.Collaboration, dynamo.EndFacts, collab.Actor, collab.Outcome, error) {
+	var facts dynamo.EndFacts
 	if caller.UserID == "" {
-		return nil, company, collab.Actor{}, "", errUnauthenticated
+		return nil, facts, collab.Actor{}, "", errUnauthenticated
 	}
 	if err := checkID("id", id); err != nil {
-		return nil, company, collab.Actor{}, "", err
+		return nil, facts, collab.Actor{}, "", err
 	}
 	o, err := collab.ParseOutcome(outcome)
 	if err != nil {
-		return nil, company, collab.Actor{}, "", err
+		return nil, facts, collab.Actor{}, "", err
 	}
 	c, err := s.Store.Collaboration(ctx, id)
 	if err != nil {
-		return nil, company, collab.Actor{}, "", err
+		return nil, facts, collab.Actor{}, "", err
 	}
-	if company, err = s.Store.Company(ctx, c.Record().CompanyID); err != nil {
-		return nil, company, collab.Actor{}, "", err
+	if facts, err = s.Store.EndFactsOf(ctx, c.Record(), caller.UserID); err != nil {
+		return nil, facts, collab.Actor{}, "", err
 	}
-	by, err := s.collaborationActor(ctx, caller, c.Record(), endingSide, &company)
-	return c, company, by, o, err
+	by, err := s.collaborationActor(ctx, caller, c.Record(), endingSide, &facts.Parties)
+	return c, facts, by, o, err
 }
 
 // EndCheck lists everything that would stop the caller from ending the collaboration with the
@@ -61,7 +62,7 @@ func (s *Service) EndCheck(ctx context.Context, caller Caller, id, outcome strin
 	if err != nil {
 		return EndCheckView{}, err
 	}
-	bs := c.EndBlockers(o, company.Company, company.Facts[c.Record().Solution])
+	bs := c.EndBlockers(o, company.Company, company.Facts)
 	if bs == nil {
 		bs = []collab.Blocker{}
 	}
@@ -125,7 +126,7 @@ func (s *Service) endChecked(ctx context.Context, caller Caller, id string, o co
 	if err != nil {
 		return CollaborationView{}, err
 	}
-	if err := c.End(by, o, company.Company, company.Facts[c.Record().Solution], s.Now()); err != nil {
+	if err := c.End(by, o, company.Company, company.Facts, s.Now()); err != nil {
 		return CollaborationView{}, err
 	}
 	return s.ended(ctx, s.change(), c)

@@ -84,7 +84,8 @@ func (s *Service) answer(ctx context.Context, caller Caller, token string) (coll
 	if view, err = s.Store.Company(ctx, c.Record().CompanyID); err != nil {
 		return inv, nil, view, collab.Actor{}, err
 	}
-	by, err := s.collaborationActor(ctx, caller, c.Record(), customerSide, &view)
+	u, _ := view.User(caller.UserID)
+	by, err := s.collaborationActor(ctx, caller, c.Record(), customerSide, &dynamo.Parties{User: u})
 	return inv, c, view, by, err
 }
 

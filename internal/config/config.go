@@ -10,14 +10,13 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/ses"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/spiris/collab/internal/actions"
 	"github.com/spiris/collab/internal/awsenv"
 	"github.com/spiris/collab/internal/dynamo"
-	"github.com/spiris/collab/internal/mail"
 	"github.com/spiris/collab/internal/queue"
 )
 
@@ -67,7 +66,9 @@ func FromEnv() (Settings, error) {
 	return s, nil
 }
 
-// Service builds the actions service from settings, with clients from the environment.
+// Service builds the actions service from settings, with clients from the environment. It has
+// no Mailer: only the e-mail worker sends e-mail (MustLoadMailing), so the other functions do
+// not initialize the SES client package at cold start.
 func Service(s Settings) (*actions.Service, error) {
 	cfg, err := awsenv.Config()
 	if err != nil {
@@ -77,7 +78,6 @@ func Service(s Settings) (*actions.Service, error) {
 		Store: dynamo.New(dynamodb.NewFromConfig(cfg), s.Table, s.Timing),
 		Queue: &queue.SQS{Client: sqs.NewFromConfig(cfg), URLs: map[string]string{
 			actions.TeardownQueue: s.TeardownQueueURL, actions.EmailQueue: s.EmailQueueURL}},
-		Mailer:        &mail.SES{Client: ses.NewFromConfig(cfg), From: s.Sender},
 		BaseURL:       s.BaseURL,
 		AnswerURL:     os.Getenv("ANSWER_URL"),
 		Log:           slog.New(slog.NewJSONHandler(os.Stdout, nil)),
@@ -99,4 +99,16 @@ func MustLoad() *actions.Service {
 		}
 	}
 	panic(err)
+}
+
+// MustLoadMailing is MustLoad for the e-mail worker: the service sends through the Mailer that
+// newMailer builds from the AWS configuration and SENDER_EMAIL.
+func MustLoadMailing(newMailer func(cfg aws.Config, sender string) actions.Mailer) *actions.Service {
+	svc := MustLoad()
+	cfg, err := awsenv.Config()
+	if err != nil {
+		panic(err)
+	}
+	svc.Mailer = newMailer(cfg, os.Getenv("SENDER_EMAIL"))
+	return svc
 }

@@ -239,6 +239,46 @@ func (s *Store) PartiesOf(ctx context.Context, company, office, user string) (Pa
 	return p, nil
 }
 
+// EndFacts is what deciding whether a collaboration may end reads besides it: its company, what
+// its solution last reported, and who the caller is to the company and the office.
+type EndFacts struct {
+	Company collab.Company
+	Facts   collab.SolutionFacts
+	Parties
+}
+
+// EndFactsOf reads collaboration r's EndFacts for the user in one round trip. It returns
+// ENOTFOUND company_not_found.
+func (s *Store) EndFactsOf(ctx context.Context, r collab.CollaborationRecord, user string) (EndFacts, error) {
+	var f EndFacts
+	keys := []key{companyKey(r.CompanyID), factsKey(r.CompanyID, string(r.Solution)),
+		userKey(r.CompanyID, user), employeeKey(r.OfficeID, user)}
+	found, err := s.getMany(ctx, "get end facts", keys)
+	if err != nil {
+		return f, err
+	}
+	item, ok := found[keys[0]]
+	if !ok {
+		return f, errCompanyNotFound
+	}
+	var co companyItem
+	var facts factsItem
+	var u userItem
+	var e employeeItem
+	for _, d := range []struct {
+		k   key
+		out any
+	}{{keys[0], &co}, {keys[1], &facts}, {keys[2], &u}, {keys[3], &e}} {
+		if item, ok = found[d.k]; ok {
+			if err := decode("get end facts", item, d.out); err != nil {
+				return f, err
+			}
+		}
+	}
+	f.Company, f.Facts, f.User, f.Employee = co.company(), facts.facts(), u.user(), e.employee()
+	return f, nil
+}
+
 // CompanyUser returns one user of a company, and whether there is one.
 func (s *Store) CompanyUser(ctx context.Context, company, user string) (collab.User, bool, error) {
 	var it userItem

@@ -273,6 +273,26 @@ func TestAuthorizationFollowsCurrentData(t *testing.T) {
 		expect(t, h.call(t, user(w.ox), "GET", "/collaborations/"+id+"/end-check?outcome=continue", ""), 200, "")
 	})
 
+	t.Run("task_changed_while_pending_decides_who_the_accept_grants", func(t *testing.T) {
+		// The collaboration keeps its task's assignees; a task change moves them (and the
+		// collaboration's version), so the accept grants the task's current employees.
+		h := newHarness(t)
+		w := h.world(t)
+		r := h.activate(t, w, "1001", "scanner", "")
+		expect(t, r, 201, "")
+		id := r.str("collaboration.id")
+		expect(t, h.call(t, user(w.oa), "PUT", "/offices/"+w.office+"/tasks/"+w.task["1001"],
+			`{"customerNo":"1001","name":"Löpande","assignees":["`+w.ox+`"]}`), 200, "")
+		expect(t, h.call(t, user(w.ca), "POST", "/invitations/"+h.token(t, id)+"/accept", ""), 200, "")
+		access := h.call(t, user(w.ca), "GET", "/companies/"+w.co+"/access", "")
+		expect(t, access, 200, "")
+		if !strings.Contains(access.Raw, `"userId":"`+w.ox+`","solution":"scanner"`) || strings.Contains(access.Raw, `"userId":"`+w.oe+`","solution":"scanner"`) {
+			t.Fatalf("access after the task moved from %s to %s while pending: %s", w.oe, w.ox, access.Raw)
+		}
+		expect(t, h.call(t, user(w.oe), "POST", "/collaborations/"+id+"/end", `{"outcome":"continue"}`), 403, "not_on_task")
+		expect(t, h.call(t, user(w.ox), "GET", "/collaborations/"+id, ""), 200, "")
+	})
+
 	t.Run("employee_removed_from_the_task_loses_the_customer_at_once", func(t *testing.T) {
 		h := newHarness(t)
 		w := h.world(t)

@@ -54,6 +54,22 @@ func TestActivationScenarios(t *testing.T) {
 		}
 	})
 
+	t.Run("contact_details_for_a_company_that_exists_are_not_used", func(t *testing.T) {
+		// Activate assumes a customer not linked yet, with contact details, is a new company; the
+		// organisation number proves it wrong, and it reads and links instead of creating one.
+		h := newHarness(t)
+		w := h.world(t)
+		r := h.activate(t, w, "1002", "scanner", `,"contact":{"name":"Tea","email":"tea@two.test"}`)
+		expect(t, r, 201, "")
+		if r.str("scenario") != "new_solution" || r.str("collaboration.companyId") != w.co2 {
+			t.Fatalf("activation %s", r.Raw)
+		}
+		users := h.call(t, user(w.ca2), "GET", "/companies/"+w.co2+"/users", "")
+		if strings.Contains(users.Raw, "tea@two.test") {
+			t.Fatalf("the contact became a user of the existing company: %s", users.Raw)
+		}
+	})
+
 	t.Run("new_company_needs_contact_details", func(t *testing.T) {
 		expect(t, h.activate(t, w, "1003", "scanner", ""), 422, "contact_required")
 		expect(t, h.activate(t, w, "1003", "scanner", `,"contact":{"name":"Tea","email":"not-an-address"}`), 422, "email_invalid")

@@ -26,7 +26,7 @@ import (
 	"github.com/spiris/collab/internal/collab"
 	"github.com/spiris/collab/internal/dynamo"
 	"github.com/spiris/collab/internal/httpapi"
-	"github.com/spiris/collab/internal/mail"
+	"github.com/spiris/collab/internal/mail/sesmail"
 	"github.com/spiris/collab/internal/queue"
 	"github.com/spiris/collab/internal/worker"
 )
@@ -70,7 +70,7 @@ func newHarness(t *testing.T) *harness {
 		Store: h.store,
 		Queue: &queue.SQS{Client: h.sqs, URLs: map[string]string{
 			actions.TeardownQueue: res.QueueURL("TeardownQueue"), actions.EmailQueue: res.QueueURL("EmailQueue")}},
-		Mailer:        &mail.SES{Client: ses.NewFromConfig(cfg), From: h.sender},
+		Mailer:        &sesmail.Mailer{Client: ses.NewFromConfig(cfg), From: h.sender},
 		BaseURL:       "https://collab.test",
 		Log:           slog.New(slog.NewTextHandler(testWriter{t}, nil)),
 		Now:           h.clock,

@@ -34,7 +34,7 @@ import (
 	"github.com/spiris/collab/internal/collab"
 	"github.com/spiris/collab/internal/dynamo"
 	"github.com/spiris/collab/internal/httpapi"
-	"github.com/spiris/collab/internal/mail"
+	"github.com/spiris/collab/internal/mail/sesmail"
 	"github.com/spiris/collab/internal/queue"
 	"github.com/spiris/collab/internal/worker"
 )
@@ -433,7 +433,7 @@ func TestSESThrottlingPartWayThroughAnEndedEmailSendsEachRecipientOnce(t *testin
 		t.Fatal(err)
 	}
 	faults := &sesFaults{inner: awsHTTPClient(), pass: 1, armed: true} // the administrator's goes out, the employee's is throttled
-	h.svc.Mailer = &mail.SES{Client: ses.NewFromConfig(h.cfg, func(o *ses.Options) { o.HTTPClient = faults }), From: h.sender}
+	h.svc.Mailer = &sesmail.Mailer{Client: ses.NewFromConfig(h.cfg, func(o *ses.Options) { o.HTTPClient = faults }), From: h.sender}
 	if _, err := h.poller("EmailQueue").Once(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -20,7 +20,7 @@ import (
 	"github.com/spiris/collab/internal/actions"
 	"github.com/spiris/collab/internal/collab"
 	"github.com/spiris/collab/internal/dynamo"
-	"github.com/spiris/collab/internal/mail"
+	"github.com/spiris/collab/internal/mail/sesmail"
 	"github.com/spiris/collab/internal/queue"
 )
 
@@ -408,7 +408,7 @@ func TestThrottledSESIsRetriedAndSendsOnce(t *testing.T) {
 	h := newHarness(t)
 	w := h.world(t)
 	throttle := &throttledSES{inner: awsHTTPClient(), n: 100} // more than the SDK's own retries
-	h.svc.Mailer = &mail.SES{Client: ses.NewFromConfig(h.cfg, func(o *ses.Options) { o.HTTPClient = throttle }), From: h.sender}
+	h.svc.Mailer = &sesmail.Mailer{Client: ses.NewFromConfig(h.cfg, func(o *ses.Options) { o.HTTPClient = throttle }), From: h.sender}
 	h.activate(t, w, "1001", "scanner", "")
 	email := h.poller("EmailQueue")
 	if _, err := email.Once(ctx); err != nil {
@@ -429,7 +429,7 @@ func TestThrottledSESIsRetriedAndSendsOnce(t *testing.T) {
 func TestPermanentRejectionIsRecordedNotRetried(t *testing.T) {
 	h := newHarness(t)
 	w := h.world(t)
-	h.svc.Mailer = &mail.SES{Client: ses.NewFromConfig(h.cfg), From: "unverified+" + h.res.Prefix + "@collab.test"}
+	h.svc.Mailer = &sesmail.Mailer{Client: ses.NewFromConfig(h.cfg), From: "unverified+" + h.res.Prefix + "@collab.test"}
 	h.activate(t, w, "1001", "scanner", "")
 	h.drain(t)
 	depth, err := h.sqs.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(h.res.QueueURL("EmailQueue")),

@@ -10,13 +10,19 @@ package mail
 import (
 	"embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html"
 	"strings"
+	"sync"
 )
 
 //go:embed templates
 var files embed.FS
+
+// ErrRejected marks a send the mail service refused for good (bad address, unverified sender,
+// content): retrying cannot help, so the worker records it and moves on.
+var ErrRejected = errors.New("mail: rejected")
 
 // Data fills an e-mail's wording.
 type Data struct {
@@ -41,34 +47,40 @@ type wording struct {
 	Link       string   `json:"link"`
 }
 
-var (
-	messages   map[string]map[string]wording
-	textLayout string
-	htmlLayout string
-)
-
-func init() {
-	b, err := files.ReadFile("templates/messages.json")
-	if err == nil {
-		err = json.Unmarshal(b, &messages)
-	}
-	if err == nil {
-		var t, h []byte
-		t, err = files.ReadFile("templates/layout.txt.tmpl")
-		if err == nil {
-			h, err = files.ReadFile("templates/layout.html.tmpl")
-		}
-		textLayout, htmlLayout = string(t), string(h)
-	}
-	if err != nil {
-		panic("mail: templates: " + err.Error())
-	}
+// templates are the wording and layouts, read on first use rather than at start-up: decoding
+// them costs about a millisecond, which every function but the e-mail worker would pay in its
+// cold start for nothing.
+type templates struct {
+	messages         map[string]map[string]wording
+	text, htmlLayout string
 }
+
+var load = sync.OnceValues(func() (templates, error) {
+	var t templates
+	b, err := files.ReadFile("templates/messages.json")
+	if err != nil {
+		return t, err
+	}
+	if err := json.Unmarshal(b, &t.messages); err != nil {
+		return t, fmt.Errorf("mail: templates/messages.json: %w", err)
+	}
+	text, err := files.ReadFile("templates/layout.txt.tmpl")
+	if err != nil {
+		return t, err
+	}
+	page, err := files.ReadFile("templates/layout.html.tmpl")
+	if err != nil {
+		return t, err
+	}
+	t.text, t.htmlLayout = string(text), string(page)
+	return t, nil
+})
 
 // Kinds lists the e-mails there are wording for.
 func Kinds() []string {
-	out := make([]string, 0, len(messages))
-	for k := range messages {
+	t, _ := load()
+	out := make([]string, 0, len(t.messages))
+	for k := range t.messages {
 		out = append(out, k)
 	}
 	return out
@@ -78,10 +90,14 @@ var greetings = map[string][2]string{"sv": {"Hej", "Hälsningar, Spiris"}, "en":
 
 // Render writes the e-mail of a kind in a language ("sv" or "en"; anything else is Swedish).
 func Render(kind, lang string, d Data) (Rendered, error) {
+	t, err := load()
+	if err != nil {
+		return Rendered{}, err
+	}
 	if _, ok := greetings[lang]; !ok {
 		lang = "sv"
 	}
-	w, ok := messages[kind][lang]
+	w, ok := t.messages[kind][lang]
 	if !ok {
 		return Rendered{}, fmt.Errorf("mail: no %s wording for e-mail %q", lang, kind)
 	}
@@ -120,8 +136,8 @@ func Render(kind, lang string, d Data) (Rendered, error) {
 	return Rendered{
 		Subject: subject,
 		Text: strings.NewReplacer("{greeting}", greeting, "{paragraphs}", text.String(), "{link}", textLink,
-			"{signature}", greetings[lang][1]).Replace(textLayout),
+			"{signature}", greetings[lang][1]).Replace(t.text),
 		HTML: strings.NewReplacer("{lang}", lang, "{subject}", html.EscapeString(subject), "{greeting}", html.EscapeString(greeting),
-			"{paragraphs}", page.String(), "{link}", htmlLink, "{signature}", html.EscapeString(greetings[lang][1])).Replace(htmlLayout),
+			"{paragraphs}", page.String(), "{link}", htmlLink, "{signature}", html.EscapeString(greetings[lang][1])).Replace(t.htmlLayout),
 	}, nil
 }

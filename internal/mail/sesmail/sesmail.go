@@ -1,4 +1,7 @@
-package mail
+// Package sesmail sends the service's e-mails through Amazon SES. Only the e-mail worker (and the
+// local runner) import it, so the other functions do not initialize the SES client package at
+// cold start.
+package sesmail
 
 import (
 	"context"
@@ -9,22 +12,20 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ses"
 	"github.com/aws/aws-sdk-go-v2/service/ses/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/spiris/collab/internal/mail"
 )
 
-// ErrRejected marks a send SES refused for good (bad address, unverified sender, content):
-// retrying cannot help, so the worker records it and moves on.
-var ErrRejected = errors.New("mail: rejected")
-
-// SES sends e-mail through Amazon SES from one verified sender.
-type SES struct {
+// Mailer sends e-mail through Amazon SES from one verified sender.
+type Mailer struct {
 	Client *ses.Client
 	From   string
 }
 
-// Send sends one e-mail to one address. It returns an error wrapping ErrRejected for a permanent
+// Send sends one e-mail to one address. It returns an error wrapping mail.ErrRejected for a permanent
 // refusal; any other error (throttling, a transient failure the SDK's retries did not outlast)
 // is worth retrying.
-func (s *SES) Send(ctx context.Context, to string, m Rendered) error {
+func (s *Mailer) Send(ctx context.Context, to string, m mail.Rendered) error {
 	_, err := s.Client.SendEmail(ctx, &ses.SendEmailInput{
 		Source:      aws.String(s.From),
 		Destination: &types.Destination{ToAddresses: []string{to}},
@@ -43,7 +44,7 @@ func (s *SES) Send(ctx context.Context, to string, m Rendered) error {
 	if errors.As(err, &api) {
 		switch api.ErrorCode() {
 		case "MessageRejected", "MailFromDomainNotVerifiedException", "ConfigurationSetDoesNotExist", "InvalidParameterValue":
-			return fmt.Errorf("send e-mail: %w: %s", ErrRejected, api.ErrorCode())
+			return fmt.Errorf("send e-mail: %w: %s", mail.ErrRejected, api.ErrorCode())
 		}
 	}
 	return fmt.Errorf("send e-mail: %w", err)
