@@ -82,18 +82,30 @@ func (s *Service) Activate(ctx context.Context, caller Caller, officeID string, 
 	if f.Employee.Role != collab.OfficeAdministrator && !f.Task.Assigned(caller.UserID) {
 		return ActivationView{}, errNotOnTask
 	}
-	view, err := s.activate(ctx, caller, in, start, f, false)
+	view, err := s.activate(ctx, caller, in, start, f, false, nil)
 	if errors.Is(err, dynamo.ErrAssumption) {
-		view, err = s.activate(ctx, caller, in, start, f, true)
+		var seen *subscriptionSeen
+		if sub, exists, known := dynamo.SubscriptionFound(err); known {
+			seen = &subscriptionSeen{sub, exists}
+		}
+		view, err = s.activate(ctx, caller, in, start, f, true, seen)
 	}
 	return view, err
+}
+
+// subscriptionSeen is the company's subscription to the solution as a failed commit found it,
+// so the second attempt need not read it.
+type subscriptionSeen struct {
+	sub    collab.Subscription
+	exists bool
 }
 
 // activate writes an activation from the office's items in f. With read false it does not read
 // the company but assumes, and the commit fails with dynamo.ErrAssumption where that is wrong: a
 // customer not linked to a company, whose contact details are given, is not a company here yet;
-// a linked company has the solution. With read true it reads what it needs to choose.
-func (s *Service) activate(ctx context.Context, caller Caller, in ActivateInput, start collab.Period, f dynamo.OfficeFacts, read bool) (ActivationView, error) {
+// a linked company has the solution. With read true it reads what it needs to choose, except the
+// subscription when seen says what it is.
+func (s *Service) activate(ctx context.Context, caller Caller, in ActivateInput, start collab.Period, f dynamo.OfficeFacts, read bool, seen *subscriptionSeen) (ActivationView, error) {
 	var view ActivationView
 	now := s.Now()
 	officeID := f.Employee.OfficeID
@@ -141,12 +153,16 @@ func (s *Service) activate(ctx context.Context, caller Caller, in ActivateInput,
 		scenario, email = collab.ExistingSolution, EmailInvitation
 		ch.tx.AssumeLiveSubscription(customer.CompanyID, solution)
 	default:
-		company, err := s.Store.Company(ctx, customer.CompanyID)
-		if err != nil {
-			return view, err
+		if seen == nil {
+			company, err := s.Store.Company(ctx, customer.CompanyID)
+			if err != nil {
+				return view, err
+			}
+			sub, has := company.Subscriptions[solution]
+			seen = &subscriptionSeen{sub, has}
 		}
 		scenario, email = collab.ExistingSolution, EmailInvitation
-		sub, has := company.Subscriptions[solution]
+		sub, has := seen.sub, seen.exists
 		if !has || !sub.Live() {
 			scenario = collab.NewSolution
 			var existing *collab.Subscription

@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -338,13 +339,33 @@ func (t *Tx) AssumeAdministrator(company, user string) {
 }
 
 // AssumeLiveSubscription makes the transaction depend on the company's subscription to the
-// solution being live (active or pending), or the commit fails with ErrAssumption.
+// solution being live (active or pending), or the commit fails with ErrAssumption, from which
+// SubscriptionFound tells what the subscription was instead.
 func (t *Tx) AssumeLiveSubscription(company string, solution collab.Solution) {
 	t.check(subscriptionKey(company, string(solution)), "#status IN (:active, :pending)", map[string]string{"#status": "Status"},
 		map[string]types.AttributeValue{
 			":active":  &types.AttributeValueMemberS{Value: string(collab.SubscriptionActive)},
 			":pending": &types.AttributeValueMemberS{Value: string(collab.SubscriptionPending)},
 		}, ErrAssumption)
+	t.items[len(t.items)-1].ConditionCheck.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
+}
+
+// SubscriptionFound returns the subscription a commit found when it failed an
+// AssumeLiveSubscription (exists is false when there was none), and known false when err is not
+// such a failure.
+func SubscriptionFound(err error) (sub collab.Subscription, exists, known bool) {
+	var a *assumptionError
+	if !errors.As(err, &a) {
+		return sub, false, false
+	}
+	if a.item == nil {
+		return sub, false, true
+	}
+	var it subscriptionItem
+	if decode("subscription found", a.item, &it) != nil {
+		return sub, false, false
+	}
+	return it.subscription(), true, true
 }
 
 // RequireEndable makes the transaction depend on the company's side of ending a collaboration in

@@ -1,6 +1,7 @@
 package dynamo_test
 
 import (
+	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -361,5 +362,55 @@ func TestOutboxAndSavedResponses(t *testing.T) {
 	tx.SaveResponse(dynamo.Response{Scope: "s", Key: m.ID, At: t0})
 	if err := tx.Commit(ctx); err != dynamo.ErrDuplicateRequest {
 		t.Fatalf("second response for a key: %v", err)
+	}
+}
+
+func TestAssumptionsFailWithWhatTheyFound(t *testing.T) {
+	s := newStore(t)
+	company := id("co")
+	tx := s.Tx()
+	tx.PutSubscription(collab.Subscription{CompanyID: company, Solution: "scanner", Status: collab.SubscriptionActive})
+	tx.PutSubscription(collab.Subscription{CompanyID: company, Solution: "payroll", Status: collab.SubscriptionEnded, UpdatedAt: t0})
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	assume := func(solution collab.Solution) error {
+		tx := s.Tx()
+		tx.AssumeLiveSubscription(company, solution)
+		return tx.Commit(ctx)
+	}
+	if err := assume("scanner"); err != nil {
+		t.Fatalf("live subscription refused: %v", err)
+	}
+	err := assume("payroll")
+	sub, exists, known := dynamo.SubscriptionFound(err)
+	if !errors.Is(err, dynamo.ErrAssumption) || !known || !exists || sub.Status != collab.SubscriptionEnded || sub.Version != 1 || !sub.UpdatedAt.Equal(t0) {
+		t.Fatalf("ended subscription: %v, found %+v exists %v known %v", err, sub, exists, known)
+	}
+	err = assume("bookkeeping")
+	if _, exists, known := dynamo.SubscriptionFound(err); !errors.Is(err, dynamo.ErrAssumption) || !known || exists {
+		t.Fatalf("missing subscription: %v, exists %v known %v", err, exists, known)
+	}
+	if _, _, known := dynamo.SubscriptionFound(collab.ErrConflict); known {
+		t.Fatal("a conflict passed for a failed assumption")
+	}
+
+	// Conditions in place of reads: a user who is not an administrator, an employee who is not
+	// one, a company without a main contact fail as assumptions, and nothing is written.
+	office, user := id("office"), id("u")
+	for name, add := range map[string]func(*dynamo.Tx){
+		"administrator": func(tx *dynamo.Tx) { tx.AssumeAdministrator(company, user) },
+		"employee":      func(tx *dynamo.Tx) { tx.AssumeEmployee(office, user) },
+		"endable":       func(tx *dynamo.Tx) { tx.RequireEndable(company, "scanner") },
+	} {
+		tx := s.Tx()
+		add(tx)
+		tx.PutGrant(collab.Grant{CompanyID: company, Solution: "scanner", UserID: user, Mode: collab.FullAccess, Via: name})
+		if err := tx.Commit(ctx); !errors.Is(err, dynamo.ErrAssumption) {
+			t.Errorf("%s: %v, want ErrAssumption", name, err)
+		}
+	}
+	if v, _ := s.Company(ctx, company); len(v.Grants) != 0 {
+		t.Fatalf("failed assumptions wrote grants: %+v", v.Grants)
 	}
 }

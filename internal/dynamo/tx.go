@@ -21,6 +21,15 @@ const maxTxItems = 100
 // reads what it assumed to decide again, and to say exactly what stands in the way.
 var ErrAssumption = errors.New("dynamo: a condition assumed instead of read did not hold")
 
+// assumptionError is ErrAssumption with the item whose condition failed, as it was then, for an
+// assumption that asked for it (item is nil when there was no such item).
+type assumptionError struct {
+	item map[string]types.AttributeValue
+}
+
+func (e *assumptionError) Error() string { return ErrAssumption.Error() }
+func (e *assumptionError) Unwrap() error { return ErrAssumption }
+
 // Tx collects writes that succeed or fail together in one TransactWriteItems. Each write carries
 // its condition and the error to return when that condition fails.
 type Tx struct {
@@ -141,6 +150,10 @@ func (t *Tx) Commit(ctx context.Context) error {
 	for i, r := range canceled.CancellationReasons {
 		switch aws.ToString(r.Code) {
 		case "ConditionalCheckFailed":
+			if i < len(t.onFail) && t.onFail[i] == ErrAssumption && t.items[i].ConditionCheck != nil &&
+				t.items[i].ConditionCheck.ReturnValuesOnConditionCheckFailure == types.ReturnValuesOnConditionCheckFailureAllOld {
+				return &assumptionError{item: r.Item}
+			}
 			if i < len(t.onFail) && t.onFail[i] != nil {
 				return t.onFail[i]
 			}

@@ -144,6 +144,12 @@ func TestAcceptAndDeclineThroughTheLink(t *testing.T) {
 	}
 	expect(t, h.call(t, nobody, "GET", "/invitations/"+strings.Repeat("A", 43), ""), 404, "invitation_not_found")
 	expect(t, h.call(t, nobody, "GET", "/invitations/short", ""), 404, "invitation_not_found")
+	// The id in a token grants nothing: the secret of one collaboration's link under another's id.
+	other := h.activate(t, w, "1001", "scanner", "")
+	expect(t, other, 201, "")
+	secret := token[strings.Index(token, "~"):]
+	expect(t, h.call(t, nobody, "GET", "/invitations/"+other.str("collaboration.id")+secret, ""), 404, "invitation_not_found")
+	expect(t, h.call(t, user(w.ca), "POST", "/invitations/"+other.str("collaboration.id")+secret+"/accept", ""), 404, "invitation_not_found")
 
 	expect(t, h.call(t, nobody, "POST", "/invitations/"+token+"/accept", ""), 401, "unauthenticated")
 	expect(t, h.call(t, user(w.c2a), "POST", "/invitations/"+token+"/accept", ""), 403, "not_company_user")
