@@ -38,11 +38,7 @@ type Stack struct {
 
 // StartStack starts the emulator and reads template.yaml, found from dir upwards.
 func StartStack(ctx context.Context, dir string) (*Stack, error) {
-	path, err := samtemplate.Find(dir)
-	if err != nil {
-		return nil, fmt.Errorf("world: %w", err)
-	}
-	tpl, err := samtemplate.Load(path)
+	tpl, path, err := samtemplate.LoadFrom(dir)
 	if err != nil {
 		return nil, fmt.Errorf("world: %w", err)
 	}

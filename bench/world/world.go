@@ -6,11 +6,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
-
-	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/spiris/collab/internal/actions"
 	"github.com/spiris/collab/internal/collab"
@@ -122,47 +119,11 @@ func User(id string) actions.Caller { return actions.Caller{UserID: id} }
 // Integration is a solution integration signing with its IAM role.
 var Integration = actions.Caller{Service: "arn:aws:iam::123456789012:role/payroll-integration"}
 
-// Event builds the API Gateway HTTP API event of a request, as the route's Lambda receives it.
-// headers are name, value pairs.
-func Event(as actions.Caller, method, target, body string, headers ...string) (httpapi.Route, events.APIGatewayV2HTTPRequest, error) {
-	u, err := url.Parse(target)
-	if err != nil {
-		return httpapi.Route{}, events.APIGatewayV2HTTPRequest{}, err
-	}
-	rt, params, ok := httpapi.Match(method, u.Path)
-	if !ok {
-		return rt, events.APIGatewayV2HTTPRequest{}, fmt.Errorf("world: no route for %s %s", method, u.Path)
-	}
-	e := events.APIGatewayV2HTTPRequest{
-		Version: "2.0", RouteKey: method + " " + rt.Path, RawPath: u.Path, RawQueryString: u.RawQuery,
-		Headers: map[string]string{"content-type": "application/json"}, PathParameters: params, Body: body,
-		RequestContext: events.APIGatewayV2HTTPRequestContext{HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: u.Path}},
-	}
-	if q := u.Query(); len(q) > 0 {
-		e.QueryStringParameters = map[string]string{}
-		for k, v := range q {
-			e.QueryStringParameters[k] = strings.Join(v, ",")
-		}
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		e.Headers[strings.ToLower(headers[i])] = headers[i+1]
-	}
-	switch {
-	case as.UserID != "":
-		e.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
-			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: map[string]string{"sub": as.UserID}}}
-	case as.Service != "":
-		e.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
-			IAM: &events.APIGatewayV2HTTPRequestContextAuthorizerIAMDescription{UserARN: as.Service}}
-	}
-	return rt, e, nil
-}
-
 // Call sends one request through its route's Lambda handler.
 func (e *Env) Call(ctx context.Context, as actions.Caller, method, target, body string, headers ...string) (Response, error) {
-	rt, ev, err := Event(as, method, target, body, headers...)
+	rt, ev, err := httpapi.Event(as, method, target, body, headers...)
 	if err != nil {
-		return Response{}, err
+		return Response{}, fmt.Errorf("world: %w", err)
 	}
 	out, err := httpapi.Handle(e.Svc, rt)(ctx, ev)
 	if err != nil {

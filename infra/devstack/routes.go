@@ -19,6 +19,7 @@ import (
 
 	"github.com/spiris/collab/infra/localaws"
 	"github.com/spiris/collab/infra/samtemplate"
+	"github.com/spiris/collab/internal/actions"
 	"github.com/spiris/collab/internal/httpapi"
 	"github.com/spiris/collab/internal/jwt"
 )
@@ -318,12 +319,13 @@ func (s *Stack) answer(w http.ResponseWriter, r *http.Request) {
 	if r.FormValue("answer") == "decline" {
 		function = "Decline"
 	}
-	rt, _ := httpapi.RouteOf(function)
-	path := "/invitations/" + r.PathValue("token") + "/" + strings.ToLower(function)
-	e := events.APIGatewayV2HTTPRequest{Version: "2.0", RouteKey: rt.Method + " " + rt.Path, RawPath: path,
-		Headers: map[string]string{"content-type": "application/json"}, PathParameters: map[string]string{"token": r.PathValue("token")},
-		RequestContext: events.APIGatewayV2HTTPRequestContext{Authorizer: jwtAuthorizer(claims),
-			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: rt.Method, Path: path}}}
+	rt, e, err := httpapi.Event(actions.Caller{UserID: claims.Subject}, "POST",
+		"/invitations/"+url.PathEscape(r.PathValue("token"))+"/"+strings.ToLower(function), "")
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	e.RequestContext.Authorizer = jwtAuthorizer(claims)
 	resp, _ := httpapi.Handle(s.Service, rt)(r.Context(), e)
 	var body struct {
 		Status string `json:"status"`

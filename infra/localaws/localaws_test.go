@@ -34,11 +34,7 @@ func config(t *testing.T) aws.Config {
 
 func template(t *testing.T) *samtemplate.Template {
 	t.Helper()
-	path, err := samtemplate.Find(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tpl, err := samtemplate.Load(path)
+	tpl, _, err := samtemplate.LoadFrom(".")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -63,11 +63,7 @@ func provisionTemplate(ctx context.Context) (*Resources, error) {
 	if err != nil {
 		return nil, fmt.Errorf("localaws.Main: %w", err)
 	}
-	path, err := samtemplate.Find(".")
-	if err != nil {
-		return nil, fmt.Errorf("localaws.Main: %w", err)
-	}
-	tpl, err := samtemplate.Load(path)
+	tpl, _, err := samtemplate.LoadFrom(".")
 	if err != nil {
 		return nil, fmt.Errorf("localaws.Main: %w", err)
 	}

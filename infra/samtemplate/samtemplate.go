@@ -147,6 +147,17 @@ func Load(path string) (*Template, error) {
 	return t, nil
 }
 
+// LoadFrom finds template.yaml from the directory start upwards (Find) and loads it, returning
+// it with its path.
+func LoadFrom(start string) (*Template, string, error) {
+	path, err := Find(start)
+	if err != nil {
+		return nil, "", err
+	}
+	t, err := Load(path)
+	return t, path, err
+}
+
 // Parse reads the tables and queues of a template. Resources of other types are skipped. It
 // fails when a queue's dead-letter target is not a queue of the same template.
 func Parse(data []byte) (*Template, error) {

@@ -13,11 +13,7 @@ import (
 // load reads the repository's real template.yaml.
 func load(t *testing.T) *samtemplate.Template {
 	t.Helper()
-	path, err := samtemplate.Find(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tpl, err := samtemplate.Load(path)
+	tpl, _, err := samtemplate.LoadFrom(".")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -126,7 +126,6 @@ func (s *Service) activate(ctx context.Context, caller Caller, in ActivateInput,
 	}
 
 	var scenario collab.Scenario
-	var email string
 	switch {
 	case customer.CompanyID == "":
 		if in.Contact == nil {
@@ -136,7 +135,7 @@ func (s *Service) activate(ctx context.Context, caller Caller, in ActivateInput,
 		if err != nil {
 			return view, err
 		}
-		scenario, email = collab.NewCompany, EmailLoginInstructions
+		scenario = collab.NewCompany
 		company := collab.Company{ID: s.NewID(), Name: customer.Name, OrgNo: customer.OrgNo, CreatedAt: now}
 		admin := collab.User{CompanyID: company.ID, ID: s.NewID(), Name: in.Contact.Name, Email: in.Contact.Email,
 			Language: lang, Role: collab.Administrator, CreatedAt: now}
@@ -150,7 +149,7 @@ func (s *Service) activate(ctx context.Context, caller Caller, in ActivateInput,
 		customer.CompanyID = company.ID
 		ch.tx.PutCustomer(customer)
 	case !read:
-		scenario, email = collab.ExistingSolution, EmailInvitation
+		scenario = collab.ExistingSolution
 		ch.tx.AssumeLiveSubscription(customer.CompanyID, solution)
 	default:
 		if seen == nil {
@@ -161,7 +160,7 @@ func (s *Service) activate(ctx context.Context, caller Caller, in ActivateInput,
 			sub, has := company.Subscriptions[solution]
 			seen = &subscriptionSeen{sub, has}
 		}
-		scenario, email = collab.ExistingSolution, EmailInvitation
+		scenario = collab.ExistingSolution
 		sub, has := seen.sub, seen.exists
 		if !has || !sub.Live() {
 			scenario = collab.NewSolution
@@ -187,7 +186,7 @@ func (s *Service) activate(ctx context.Context, caller Caller, in ActivateInput,
 	}
 	ch.tx.PutCollaboration(c)
 	ch.tx.PutInvitation(inv)
-	s.enqueue(ch, Job{Kind: EmailQueue, CollaborationID: id, Email: email, Nonce: inv.Nonce})
+	s.enqueue(ch, Job{Kind: EmailQueue, CollaborationID: id, Email: invitationEmail(scenario), Nonce: inv.Nonce})
 
 	r := c.Record()
 	r.Version++

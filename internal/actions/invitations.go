@@ -45,17 +45,6 @@ func (s *Service) ShowInvitation(ctx context.Context, token string) (InvitationV
 		return InvitationView{}, err
 	}
 	r := c.Record()
-	if r.OfficeName == "" { // written before the names were kept on the collaboration
-		f, err := s.Store.OfficeItems(ctx, dynamo.OfficeRefs{OfficeID: r.OfficeID})
-		if err != nil {
-			return InvitationView{}, err
-		}
-		company, err := s.Store.CompanyRecord(ctx, r.CompanyID)
-		if err != nil {
-			return InvitationView{}, err
-		}
-		r.OfficeName, r.CompanyName = f.Office.Name, company.Name
-	}
 	v := InvitationView{State: "live", CollaborationID: r.ID, OfficeName: r.OfficeName, CompanyName: r.CompanyName,
 		Solution: r.Solution, SolutionName: collab.Solutions[r.Solution].Name, InvoiceRecipient: string(r.InvoiceRecipient),
 		StartPeriod: r.StartPeriod.String(), AgreementMonths: r.AgreementMonths, ExpiresAt: inv.ExpiresAt,
@@ -193,13 +182,8 @@ func (s *Service) Resend(ctx context.Context, caller Caller, id string) (Collabo
 	now := s.Now()
 	r := c.Record()
 	ch := s.change()
-	if r.InvitationHash != "" {
-		old, err := s.Store.Invitation(ctx, r.InvitationHash)
-		if err != nil {
-			return CollaborationView{}, err
-		}
-		old.Revoke(now)
-		ch.tx.PutInvitation(old)
+	if err := s.revokeInvitation(ctx, ch, r, now); err != nil {
+		return CollaborationView{}, err
 	}
 	_, inv := collab.NewInvitation(s.TokenKey, r.ID, now, s.InvitationTTL)
 	if err := c.Invite(inv); err != nil {
@@ -207,11 +191,7 @@ func (s *Service) Resend(ctx context.Context, caller Caller, id string) (Collabo
 	}
 	ch.tx.PutInvitation(inv)
 	ch.tx.PutCollaboration(c)
-	email := EmailInvitation
-	if r.Scenario == collab.NewCompany {
-		email = EmailLoginInstructions
-	}
-	s.enqueue(ch, Job{Kind: EmailQueue, CollaborationID: r.ID, Email: email, Nonce: inv.Nonce})
+	s.enqueue(ch, Job{Kind: EmailQueue, CollaborationID: r.ID, Email: invitationEmail(r.Scenario), Nonce: inv.Nonce})
 	return s.saved(ctx, ch, c)
 }
 
@@ -232,17 +212,35 @@ func (s *Service) Withdraw(ctx context.Context, caller Caller, id string) (Colla
 		return CollaborationView{}, err
 	}
 	ch := s.change()
-	if r.InvitationHash != "" {
-		inv, err := s.Store.Invitation(ctx, r.InvitationHash)
-		if err != nil {
-			return CollaborationView{}, err
-		}
-		inv.Revoke(now)
-		ch.tx.PutInvitation(inv)
+	if err := s.revokeInvitation(ctx, ch, r, now); err != nil {
+		return CollaborationView{}, err
 	}
 	ch.tx.PutCollaboration(c)
 	s.rollBackSubscription(ch, r, company, now)
 	return s.saved(ctx, ch, c)
+}
+
+// revokeInvitation adds to ch the revocation of r's live invitation, if it has one.
+func (s *Service) revokeInvitation(ctx context.Context, ch *change, r collab.CollaborationRecord, now time.Time) error {
+	if r.InvitationHash == "" {
+		return nil
+	}
+	inv, err := s.Store.Invitation(ctx, r.InvitationHash)
+	if err != nil {
+		return err
+	}
+	inv.Revoke(now)
+	ch.tx.PutInvitation(inv)
+	return nil
+}
+
+// invitationEmail is the e-mail that carries the invitation of a collaboration activated in the
+// scenario: a new company's administrator first gets login instructions.
+func invitationEmail(sc collab.Scenario) string {
+	if sc == collab.NewCompany {
+		return EmailLoginInstructions
+	}
+	return EmailInvitation
 }
 
 // officeCollaboration loads a collaboration and checks the caller acts for its office.

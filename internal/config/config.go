@@ -66,14 +66,10 @@ func FromEnv() (Settings, error) {
 	return s, nil
 }
 
-// Service builds the actions service from settings, with clients from the environment. It has
-// no Mailer: only the e-mail worker sends e-mail (MustLoadMailing), so the other functions do
-// not initialize the SES client package at cold start.
-func Service(s Settings) (*actions.Service, error) {
-	cfg, err := awsenv.Config()
-	if err != nil {
-		return nil, err
-	}
+// Service builds the actions service from settings and the AWS configuration. It has no Mailer:
+// only the e-mail worker sends e-mail (MustLoadMailing), so the other functions do not
+// initialize the SES client package at cold start.
+func Service(s Settings, cfg aws.Config) *actions.Service {
 	return &actions.Service{
 		Store: dynamo.New(dynamodb.NewFromConfig(cfg), s.Table, s.Timing),
 		Queue: &queue.SQS{Client: sqs.NewFromConfig(cfg), URLs: map[string]string{
@@ -85,30 +81,31 @@ func Service(s Settings) (*actions.Service, error) {
 		NewID:         actions.NewID,
 		TokenKey:      s.TokenKey,
 		InvitationTTL: s.InvitationTTL,
-	}, nil
+	}
 }
 
 // MustLoad reads the environment and builds the service, panicking at cold start if the
 // function is misconfigured (Lambda reports the failed init; no request is served wrongly).
-func MustLoad() *actions.Service {
-	s, err := FromEnv()
-	if err == nil {
-		var svc *actions.Service
-		if svc, err = Service(s); err == nil {
-			return svc
-		}
-	}
-	panic(err)
-}
+func MustLoad() *actions.Service { return mustLoad(nil) }
 
 // MustLoadMailing is MustLoad for the e-mail worker: the service sends through the Mailer that
-// newMailer builds from the AWS configuration and SENDER_EMAIL.
+// newMailer builds from the AWS configuration and the sender (SENDER_EMAIL).
 func MustLoadMailing(newMailer func(cfg aws.Config, sender string) actions.Mailer) *actions.Service {
-	svc := MustLoad()
+	return mustLoad(newMailer)
+}
+
+func mustLoad(newMailer func(aws.Config, string) actions.Mailer) *actions.Service {
+	s, err := FromEnv()
+	if err != nil {
+		panic(err)
+	}
 	cfg, err := awsenv.Config()
 	if err != nil {
 		panic(err)
 	}
-	svc.Mailer = newMailer(cfg, os.Getenv("SENDER_EMAIL"))
+	svc := Service(s, cfg)
+	if newMailer != nil {
+		svc.Mailer = newMailer(cfg, s.Sender)
+	}
 	return svc
 }

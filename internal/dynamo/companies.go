@@ -211,33 +211,17 @@ type Parties struct {
 // PartiesOf reads the user's user item in the company and employee item in the office in one
 // round trip; an empty company or office is not read.
 func (s *Store) PartiesOf(ctx context.Context, company, office, user string) (Parties, error) {
-	var p Parties
-	var keys []key
+	var u userItem
+	var e employeeItem
+	into := map[key]any{}
 	if company != "" {
-		keys = append(keys, userKey(company, user))
+		into[userKey(company, user)] = &u
 	}
 	if office != "" {
-		keys = append(keys, employeeKey(office, user))
+		into[employeeKey(office, user)] = &e
 	}
-	found, err := s.getMany(ctx, "get parties", keys)
-	if err != nil {
-		return p, err
-	}
-	if item, ok := found[userKey(company, user)]; ok && company != "" {
-		var it userItem
-		if err := decode("get user", item, &it); err != nil {
-			return p, err
-		}
-		p.User = it.user()
-	}
-	if item, ok := found[employeeKey(office, user)]; ok && office != "" {
-		var it employeeItem
-		if err := decode("get employee", item, &it); err != nil {
-			return p, err
-		}
-		p.Employee = it.employee()
-	}
-	return p, nil
+	err := s.getInto(ctx, "get parties", into)
+	return Parties{User: u.user(), Employee: e.employee()}, err
 }
 
 // EndFacts is what deciding whether a collaboration may end reads besides it: its company, what
@@ -251,33 +235,21 @@ type EndFacts struct {
 // EndFactsOf reads collaboration r's EndFacts for the user in one round trip. It returns
 // ENOTFOUND company_not_found.
 func (s *Store) EndFactsOf(ctx context.Context, r collab.CollaborationRecord, user string) (EndFacts, error) {
-	var f EndFacts
-	keys := []key{companyKey(r.CompanyID), factsKey(r.CompanyID, string(r.Solution)),
-		userKey(r.CompanyID, user), employeeKey(r.OfficeID, user)}
-	found, err := s.getMany(ctx, "get end facts", keys)
-	if err != nil {
-		return f, err
-	}
-	item, ok := found[keys[0]]
-	if !ok {
-		return f, errCompanyNotFound
-	}
 	var co companyItem
 	var facts factsItem
 	var u userItem
 	var e employeeItem
-	for _, d := range []struct {
-		k   key
-		out any
-	}{{keys[0], &co}, {keys[1], &facts}, {keys[2], &u}, {keys[3], &e}} {
-		if item, ok = found[d.k]; ok {
-			if err := decode("get end facts", item, d.out); err != nil {
-				return f, err
-			}
-		}
+	err := s.getInto(ctx, "get end facts", map[key]any{
+		companyKey(r.CompanyID): &co, factsKey(r.CompanyID, string(r.Solution)): &facts,
+		userKey(r.CompanyID, user): &u, employeeKey(r.OfficeID, user): &e,
+	})
+	if err != nil {
+		return EndFacts{}, err
 	}
-	f.Company, f.Facts, f.User, f.Employee = co.company(), facts.facts(), u.user(), e.employee()
-	return f, nil
+	if co.ID == "" {
+		return EndFacts{}, errCompanyNotFound
+	}
+	return EndFacts{Company: co.company(), Facts: facts.facts(), Parties: Parties{User: u.user(), Employee: e.employee()}}, nil
 }
 
 // CompanyUser returns one user of a company, and whether there is one.

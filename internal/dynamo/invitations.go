@@ -48,24 +48,14 @@ var errInvitationNotFound = collab.Errorf(collab.ENOTFOUND, "invitation_not_foun
 // the token names, in one round trip. It returns ENOTFOUND invitation_not_found unless both exist
 // and the invitation is that collaboration's.
 func (s *Store) Answering(ctx context.Context, collaborationID, hash string) (collab.Invitation, *collab.Collaboration, error) {
-	found, err := s.getMany(ctx, "get invitation and collaboration", []key{invitationKey(hash), collaborationKey(collaborationID)})
+	var inv invitationItem
+	var c collaborationItem
+	err := s.getInto(ctx, "get invitation and collaboration", map[key]any{
+		invitationKey(hash): &inv, collaborationKey(collaborationID): &c})
 	if err != nil {
 		return collab.Invitation{}, nil, err
 	}
-	invItem, ok1 := found[invitationKey(hash)]
-	collabItem, ok2 := found[collaborationKey(collaborationID)]
-	if !ok1 || !ok2 {
-		return collab.Invitation{}, nil, errInvitationNotFound
-	}
-	var inv invitationItem
-	var c collaborationItem
-	if err := decode("get invitation", invItem, &inv); err != nil {
-		return collab.Invitation{}, nil, err
-	}
-	if err := decode("get collaboration", collabItem, &c); err != nil {
-		return collab.Invitation{}, nil, err
-	}
-	if inv.CollaborationID != collaborationID {
+	if c.ID == "" || inv.CollaborationID != collaborationID { // missing, or another collaboration's
 		return collab.Invitation{}, nil, errInvitationNotFound
 	}
 	return inv.invitation(), collab.RestoreCollaboration(c.record()), nil

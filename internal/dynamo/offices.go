@@ -2,7 +2,6 @@ package dynamo
 
 import (
 	"context"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -117,46 +116,22 @@ type OfficeFacts struct {
 
 // OfficeItems reads the office, an employee, a customer and a task in one round trip.
 func (s *Store) OfficeItems(ctx context.Context, r OfficeRefs) (OfficeFacts, error) {
-	var f OfficeFacts
-	keys := []key{officeKey(r.OfficeID)}
+	var o officeItem
+	var e employeeItem
+	var c customerItem
+	var t taskItem
+	into := map[key]any{officeKey(r.OfficeID): &o}
 	if r.EmployeeID != "" {
-		keys = append(keys, employeeKey(r.OfficeID, r.EmployeeID))
+		into[employeeKey(r.OfficeID, r.EmployeeID)] = &e
 	}
 	if r.CustomerNo != "" {
-		keys = append(keys, customerKey(r.OfficeID, r.CustomerNo))
+		into[customerKey(r.OfficeID, r.CustomerNo)] = &c
 	}
 	if r.TaskID != "" {
-		keys = append(keys, taskKey(r.OfficeID, r.TaskID))
+		into[taskKey(r.OfficeID, r.TaskID)] = &t
 	}
-	found, err := s.getMany(ctx, "get office items", keys)
-	if err != nil {
-		return f, err
-	}
-	for k, item := range found {
-		var err error
-		switch {
-		case k.sk == "OFFICE":
-			var it officeItem
-			err = decode("get office", item, &it)
-			f.Office = collab.Office{ID: it.ID, Name: it.Name}
-		case strings.HasPrefix(k.sk, "EMPLOYEE#"):
-			var it employeeItem
-			err = decode("get employee", item, &it)
-			f.Employee = it.employee()
-		case strings.HasPrefix(k.sk, "CUSTOMER#"):
-			var it customerItem
-			err = decode("get customer", item, &it)
-			f.Customer = it.customer()
-		case strings.HasPrefix(k.sk, "TASK#"):
-			var it taskItem
-			err = decode("get task", item, &it)
-			f.Task = it.task()
-		}
-		if err != nil {
-			return f, err
-		}
-	}
-	return f, nil
+	err := s.getInto(ctx, "get office items", into)
+	return OfficeFacts{Office: collab.Office{ID: o.ID, Name: o.Name}, Employee: e.employee(), Customer: c.customer(), Task: t.task()}, err
 }
 
 // Employees returns every employee of an office.

@@ -20,11 +20,7 @@ func ids(rs []collab.CollaborationRecord) []string {
 }
 
 func TestTemplateDefinesWhatTheStoreQueries(t *testing.T) {
-	path, err := samtemplate.Find(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tpl, err := samtemplate.Load(path)
+	tpl, _, err := samtemplate.LoadFrom(".")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -133,6 +133,25 @@ func (s *Store) getMany(ctx context.Context, op string, keys []key) (map[key]map
 	return found, nil
 }
 
+// getInto reads the items keyed in into with one BatchGetItem (getMany) and decodes each one found
+// into its value; a missing item leaves its value as it was.
+func (s *Store) getInto(ctx context.Context, op string, into map[key]any) error {
+	keys := make([]key, 0, len(into))
+	for k := range into {
+		keys = append(keys, k)
+	}
+	found, err := s.getMany(ctx, op, keys)
+	if err != nil {
+		return err
+	}
+	for k, item := range found {
+		if err := decode(op, item, into[k]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func keyOf(item map[string]types.AttributeValue) key {
 	var k key
 	if v, ok := item[attrPK].(*types.AttributeValueMemberS); ok {

@@ -5,15 +5,14 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"log/slog"
-	"net/url"
 	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -141,54 +140,41 @@ var (
 
 func user(id string) who { return who{UserID: id} }
 
-// call sends one request through the route's Lambda handler, as API Gateway would deliver it.
+// call sends one request through the route's Lambda handler, as API Gateway would deliver it,
+// and fails the test on a 5xx answer.
 func (h *harness) call(t *testing.T, as who, method, target, body string, headers ...string) response {
 	t.Helper()
-	u, err := url.Parse(target)
+	r, err := send(t, h.svc, as, method, target, body, headers...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rt, params, ok := httpapi.Match(method, u.Path)
-	if !ok {
-		t.Fatalf("no route for %s %s", method, u.Path)
+	if r.Status >= 500 {
+		t.Errorf("%s %s answered %d: %s", method, target, r.Status, r.Raw)
 	}
-	e := events.APIGatewayV2HTTPRequest{
-		Version: "2.0", RouteKey: method + " " + rt.Path, RawPath: u.Path, RawQueryString: u.RawQuery,
-		Headers: map[string]string{"content-type": "application/json"}, PathParameters: params, Body: body,
-		RequestContext: events.APIGatewayV2HTTPRequestContext{HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: u.Path}},
-	}
-	if q := u.Query(); len(q) > 0 {
-		e.QueryStringParameters = map[string]string{}
-		for k, v := range q {
-			e.QueryStringParameters[k] = strings.Join(v, ",")
-		}
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		e.Headers[strings.ToLower(headers[i])] = headers[i+1]
-	}
-	switch {
-	case as.UserID != "":
-		e.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
-			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: map[string]string{"sub": as.UserID}}}
-	case as.Service != "":
-		e.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
-			IAM: &events.APIGatewayV2HTTPRequestContextAuthorizerIAMDescription{UserARN: as.Service}}
-	}
-	out, err := httpapi.Handle(h.svc, rt)(ctx, e)
+	return r
+}
+
+// send runs one request through its route's handler on svc and checks the answer against the
+// OpenAPI document. It returns an error when the request cannot be built or the handler fails
+// or answers JSON that does not decode.
+func send(t *testing.T, svc *actions.Service, as who, method, target, body string, headers ...string) (response, error) {
+	t.Helper()
+	rt, e, err := httpapi.Event(as, method, target, body, headers...)
 	if err != nil {
-		t.Fatalf("%s %s: handler returned error %v", method, target, err)
+		return response{}, err
+	}
+	out, err := httpapi.Handle(svc, rt)(ctx, e)
+	if err != nil {
+		return response{}, fmt.Errorf("%s %s: handler returned error %v", method, target, err)
 	}
 	r := response{Status: out.StatusCode, Headers: out.Headers, Raw: out.Body}
 	if strings.HasPrefix(out.Headers["Content-Type"], "application/json") {
 		if err := json.Unmarshal([]byte(out.Body), &r.JSON); err != nil {
-			t.Fatalf("%s %s: response is not JSON: %v\n%s", method, target, err, out.Body)
+			return r, fmt.Errorf("%s %s: response is not JSON: %v\n%s", method, target, err, out.Body)
 		}
 	}
-	if r.Status >= 500 {
-		t.Errorf("%s %s answered %d: %s", method, target, r.Status, out.Body)
-	}
 	validateResponse(t, method, rt.Path, r.Status, out.Headers["Content-Type"], out.Body)
-	return r
+	return r, nil
 }
 
 // expect fails the test unless the response has the status (and, for errors, the code).

@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"slices"
 	"sort"
 	"strconv"
@@ -33,7 +32,6 @@ import (
 	"github.com/spiris/collab/internal/actions"
 	"github.com/spiris/collab/internal/collab"
 	"github.com/spiris/collab/internal/dynamo"
-	"github.com/spiris/collab/internal/httpapi"
 	"github.com/spiris/collab/internal/mail/sesmail"
 	"github.com/spiris/collab/internal/queue"
 	"github.com/spiris/collab/internal/worker"
@@ -719,42 +717,14 @@ func TestTaskChangeRacingATeardownLeavesNoAccess(t *testing.T) {
 // --- helpers
 
 // callVia sends one request through the route's handler on svc, as h.call does on h.svc, but
-// leaves a 5xx answer to the test: some tests expect one.
+// leaves a 5xx answer to the test (some tests expect one) and reports errors without stopping
+// (it runs in goroutines).
 func callVia(t *testing.T, svc *actions.Service, as who, method, target, body string, headers ...string) response {
 	t.Helper()
-	u, err := url.Parse(target)
+	r, err := send(t, svc, as, method, target, body, headers...)
 	if err != nil {
 		t.Error(err)
-		return response{}
 	}
-	rt, params, ok := httpapi.Match(method, u.Path)
-	if !ok {
-		t.Errorf("no route for %s %s", method, u.Path)
-		return response{}
-	}
-	e := events.APIGatewayV2HTTPRequest{
-		Version: "2.0", RouteKey: method + " " + rt.Path, RawPath: u.Path, RawQueryString: u.RawQuery,
-		Headers: map[string]string{"content-type": "application/json"}, PathParameters: params, Body: body,
-		RequestContext: events.APIGatewayV2HTTPRequestContext{HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: u.Path}},
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		e.Headers[strings.ToLower(headers[i])] = headers[i+1]
-	}
-	if as.UserID != "" {
-		e.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
-			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: map[string]string{"sub": as.UserID}}}
-	}
-	out, err := httpapi.Handle(svc, rt)(ctx, e)
-	if err != nil {
-		t.Errorf("%s %s: handler returned error %v", method, target, err)
-	}
-	r := response{Status: out.StatusCode, Headers: out.Headers, Raw: out.Body}
-	if strings.HasPrefix(out.Headers["Content-Type"], "application/json") {
-		if err := json.Unmarshal([]byte(out.Body), &r.JSON); err != nil {
-			t.Errorf("%s %s: response is not JSON: %v\n%s", method, target, err, out.Body)
-		}
-	}
-	validateResponse(t, method, rt.Path, r.Status, out.Headers["Content-Type"], out.Body)
 	return r
 }
 

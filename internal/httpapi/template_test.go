@@ -17,11 +17,7 @@ import (
 
 func loadTemplate(t *testing.T) (*samtemplate.Template, string) {
 	t.Helper()
-	path, err := samtemplate.Find(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tpl, err := samtemplate.Load(path)
+	tpl, path, err := samtemplate.LoadFrom(".")
 	if err != nil {
 		t.Fatal(err)
 	}
