@@ -245,9 +245,12 @@ func coldStarts(b *strings.Builder, r *Report) {
 	if okB {
 		p("The usual way (b), which does nothing but build the SDK configuration and clients, is itself %.2f× the floor; "+
 			"the functions' init is %.2f–%.2f× (b)'s: building the configuration from the environment (internal/awsenv) "+
-			"instead of `config.LoadDefaultConfig` buys a little, and what is left above the floor is the SDK clients' "+
-			"own package initialisation (below), which no function that uses DynamoDB avoids. Functions over the target "+
-			"are over by a few hundredths, within the run-to-run spread of medians on a shared 2-core machine.",
+			"instead of `config.LoadDefaultConfig` buys a little, and what is left above the floor is mostly the SDK "+
+			"clients' own package initialisation (below). The DynamoDB, SQS and DynamoDB Streams clients are pinned to "+
+			"their last releases before schema-based serialization (docs/dependencies.md): later releases build generated "+
+			"`schemas` packages at every start, 4–6 ms more here, and the last run with them (this page at commit 96f2cde) "+
+			"had 13 of 25 functions at 1.51–1.59× the floor. Identical binaries differ by up to 2 ms between medians on "+
+			"this shared 2-core machine, so ratios within a tenth of the target are noise, not a ranking.",
 			ratio(usual.ToNext(), floor.ToNext()), minRatio(fns, usual, true), maxRatio(fns, usual, true))
 	}
 	if len(r.Inits) > 0 {
@@ -273,11 +276,10 @@ func coldStarts(b *strings.Builder, r *Report) {
 			"package init come the kernel mapping the executable and the Go runtime starting; after the last, `main` " +
 			"(for hello: only `lambda.Start` connecting to the Runtime API). Compare the functions' package inits with " +
 			"(a)'s and (b)'s: the difference from the floor is mostly the AWS SDK's own package initialisation (the " +
-			"generated `schemas` and endpoint tables of the DynamoDB and SQS clients, named above), which (b) pays as well; " +
-			"this project's packages add about 0.2 ms (the e-mail wording is decoded on first use, and only the e-mail " +
-			"worker links the SES client). Most of what remains is fixed by the SDK version: `dynamodb/schemas` alone is " +
-			"3–5 ms, about a quarter of the floor, so how far a function lands above 1.5× moves with the floor's own " +
-			"run-to-run spread on a shared machine.")
+			"endpoint tables of the DynamoDB and SQS clients, named above), which (b) pays as well; this project's " +
+			"packages add about 0.2 ms (the e-mail wording is decoded on first use, and only the e-mail worker links the " +
+			"SES client). (b) links `config`, whose SSO, STS and sign-in clients bring their `schemas` packages; the " +
+			"functions link none (`make lint` checks it).")
 		p("")
 	}
 	p("Time to the first response adds the handler's AWS calls, which hello and (b) do not make; it is compared with " +
@@ -383,7 +385,7 @@ func sizes(b *strings.Builder, r *Report) {
 			"(`go build -ldflags=-dumpdep`), so the linker drops the SDK operations the service never calls: its symbol "+
 			"table holds %d client operation methods, %d of them never called (%s KB, e.g. `%s`), against %s KB of "+
 			"operation code the service uses. What "+
-			"remains above (b) (%s MB) is in the table: the DynamoDB client's operations and their schemas, attributevalue, "+
+			"remains above (b) (%s MB) is in the table: the DynamoDB client's operations and serializers, attributevalue, "+
 			"this project's own code, and the larger `.gopclntab` that comes with more code; the standard library's HTTP "+
 			"and TLS stack is the same in both. Nothing large is left to take out.",
 			o.Kept, o.Unused, kb(o.UnusedBytes), o.ExampleUnused, kb(o.UsedBytes), mb(w.Stripped-usualBytes))
@@ -536,10 +538,12 @@ const roundTripCauses = "Where the calls come from (internal/actions, internal/d
 	"what the request names and commit on conditions for the rest (the caller's role, the company's main contact and " +
 	"facts, the subscription being live: docs/data-model.md, \"Conditions instead of reads\"); when a condition " +
 	"fails, nothing is written and the action reads what it assumed and decides again. Activate for a company that " +
-	"exists assumes it has the solution: when it lacks it (the Activate row that misses), the first commit fails, " +
-	"returning the subscription as it found it (ReturnValuesOnConditionCheckFailure), and Activate commits again, " +
-	"3 calls; a company that has the solution costs 2. Either guess costs 2 calls in one scenario and 3 in the other, " +
-	"because the company's subscription is not under a key the request names. EndCheck reads the collaboration (GetItem), then the company item, the solution's facts " +
+	"exists needs the company's subscription to the solution, which is not under a key the office's items name: " +
+	"Practice management sends the customer's `companyId` (from the customer view), so the subscription is read in " +
+	"the same BatchGetItem and the commit checks it as read, 2 calls whether or not the company has the solution. " +
+	"Without `companyId` (the row without a target) Activate assumes the company has the solution; when it lacks " +
+	"it, the first commit fails, returning the subscription as it found it (ReturnValuesOnConditionCheckFailure), " +
+	"and Activate commits again: 3 calls. EndCheck reads the collaboration (GetItem), then the company item, the solution's facts " +
 	"and the caller's parties (BatchGetItem). An Idempotency-Key costs no call on success: the stored response is " +
 	"looked up only when the action fails. Every state change is one TransactWriteItems and every job one " +
 	"SendMessage after it (the outbox)."

@@ -164,6 +164,19 @@ func routes() []route {
 			return e.Active(ctx, w, solution, extra)
 		}
 	}
+	// activate is Practice management activating for customer 1001, company Co, which has
+	// bookkeeping; withCompany sends the companyId the office's customer view shows.
+	activate := func(solution string, withCompany bool) setup {
+		return func(ctx context.Context, e *world.Env, w world.World) (func(context.Context) (int, error), error) {
+			company := ""
+			if withCompany {
+				company = `,"companyId":"` + w.Co + `"`
+			}
+			return request(e, 201, world.User(w.OE), "POST", "/offices/"+w.Office+"/collaborations",
+				`{"customerNo":"1001"`+company+`,"solution":"`+solution+`","taskId":"`+w.Task["1001"]+
+					`","invoiceRecipient":"office","startPeriod":"2027-04"}`, key(w)...), nil
+		}
+	}
 	pending := func(ctx context.Context, e *world.Env, w world.World) (string, string, error) {
 		id, err := e.Activate(ctx, w, "1001", "scanner", "")
 		if err != nil {
@@ -187,10 +200,10 @@ func routes() []route {
 			return request(e, 200, world.User(w.OA), "PUT", "/offices/"+w.Office+"/tasks/"+w.Task["1001"],
 				`{"customerNo":"1001","name":"Löpande","assignees":["`+w.OE+`","`+w.OA+`"]}`), nil
 		}),
-		r("Activate", " (existing company, new solution)", true, func(ctx context.Context, e *world.Env, w world.World) (func(context.Context) (int, error), error) {
-			return request(e, 201, world.User(w.OE), "POST", "/offices/"+w.Office+"/collaborations",
-				`{"customerNo":"1001","solution":"scanner","taskId":"`+w.Task["1001"]+`","invoiceRecipient":"office","startPeriod":"2027-04"}`, key(w)...), nil
-		}),
+		r("Activate", " (existing company, new solution)", true, activate("scanner", true)),
+		r("Activate", " (existing company, existing solution)", true, activate("bookkeeping", true)),
+		// A client that does not send the customer's companyId: no target, for comparison.
+		r("Activate", " (existing company, new solution, no companyId)", false, activate("scanner", false)),
 		r("Activate", " (new company)", true, func(ctx context.Context, e *world.Env, w world.World) (func(context.Context) (int, error), error) {
 			return request(e, 201, world.User(w.OE), "POST", "/offices/"+w.Office+"/collaborations",
 				`{"customerNo":"1003","solution":"scanner","taskId":"`+w.Task["1003"]+`","invoiceRecipient":"office","startPeriod":"2027-04",`+

@@ -66,6 +66,23 @@ func TestActivationIsCountedCallByCall(t *testing.T) {
 	}
 }
 
+// TestActivateMeetsItsTarget: as Practice management calls it (with the customer's companyId),
+// activation for a company that lacks the solution and for one that has it each stays within
+// 2 DynamoDB calls and 1 SQS send.
+func TestActivateMeetsItsTarget(t *testing.T) {
+	e := newEnv(t)
+	for _, name := range []string{"Activate (existing company, new solution)", "Activate (existing company, existing solution)"} {
+		s := scenario(t, name)
+		r, err := roundtrips.Measure(ctx, e, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Target == nil || !r.Met() {
+			t.Errorf("%s: %v, target %+v", name, r.Counts.Calls, s.Target)
+		}
+	}
+}
+
 func TestReadRouteCountsOnlyItsOwnCalls(t *testing.T) {
 	// The setup activates and accepts; only the GET may be counted.
 	r, err := roundtrips.Measure(ctx, newEnv(t), scenario(t, "GetCollaboration (company user)"))

@@ -13,6 +13,7 @@ import (
 // ActivateInput is what an office employee chooses when activating a collaboration.
 type ActivateInput struct {
 	CustomerNo       string   `json:"customerNo"`
+	CompanyID        string   `json:"companyId"`
 	Solution         string   `json:"solution"`
 	TaskID           string   `json:"taskId"`
 	InvoiceRecipient string   `json:"invoiceRecipient"`
@@ -47,6 +48,10 @@ var (
 // created with the contact as administrator and main contact). Everything is written in one
 // transaction with the invitation and the e-mail job.
 //
+// CompanyID is optional: the customer's company as the office's customer view shows it. It lets
+// the company's subscription be read with the office's items; when it is not the customer's
+// company (any more), it is not used and the activation finds the company itself.
+//
 // It returns EUNAUTHORIZED unauthenticated; EFORBIDDEN not_office_employee, not_on_task;
 // ENOTFOUND customer_not_found, task_not_found; EINVALID id_invalid, task_required,
 // solution_unknown, period_invalid, invoice_recipient_invalid, agreement_period_*,
@@ -69,7 +74,14 @@ func (s *Service) Activate(ctx context.Context, caller Caller, officeID string, 
 	if err != nil {
 		return ActivationView{}, err
 	}
-	f, err := s.officeEmployee(ctx, caller, dynamo.OfficeRefs{OfficeID: officeID, CustomerNo: in.CustomerNo, TaskID: in.TaskID})
+	refs := dynamo.OfficeRefs{OfficeID: officeID, CustomerNo: in.CustomerNo, TaskID: in.TaskID}
+	if in.CompanyID != "" {
+		if err := checkID("companyId", in.CompanyID); err != nil {
+			return ActivationView{}, err
+		}
+		refs.CompanyID, refs.Solution = in.CompanyID, collab.Solution(in.Solution)
+	}
+	f, err := s.officeEmployee(ctx, caller, refs)
 	if err != nil {
 		return ActivationView{}, err
 	}
@@ -82,9 +94,13 @@ func (s *Service) Activate(ctx context.Context, caller Caller, officeID string, 
 	if f.Employee.Role != collab.OfficeAdministrator && !f.Task.Assigned(caller.UserID) {
 		return ActivationView{}, errNotOnTask
 	}
-	view, err := s.activate(ctx, caller, in, start, f, false, nil)
+	var seen *subscriptionSeen
+	if in.CompanyID != "" && in.CompanyID == f.Customer.CompanyID {
+		seen = &subscriptionSeen{f.Subscription, f.Subscription.CompanyID != ""}
+	}
+	view, err := s.activate(ctx, caller, in, start, f, false, seen)
 	if errors.Is(err, dynamo.ErrAssumption) {
-		var seen *subscriptionSeen
+		seen = nil
 		if sub, exists, known := dynamo.SubscriptionFound(err); known {
 			seen = &subscriptionSeen{sub, exists}
 		}
@@ -93,18 +109,20 @@ func (s *Service) Activate(ctx context.Context, caller Caller, officeID string, 
 	return view, err
 }
 
-// subscriptionSeen is the company's subscription to the solution as a failed commit found it,
-// so the second attempt need not read it.
+// subscriptionSeen is the company's subscription to the solution as it was read with the
+// office's items or as a failed commit found it, so the commit need not read it.
 type subscriptionSeen struct {
 	sub    collab.Subscription
 	exists bool
 }
 
-// activate writes an activation from the office's items in f. With read false it does not read
-// the company but assumes, and the commit fails with dynamo.ErrAssumption where that is wrong: a
-// customer not linked to a company, whose contact details are given, is not a company here yet;
-// a linked company has the solution. With read true it reads what it needs to choose, except the
-// subscription when seen says what it is.
+// activate writes an activation from the office's items in f and the company's subscription as
+// seen says it is (nil: not known). With read false it does not read the company but assumes,
+// and the commit fails with dynamo.ErrAssumption where that is wrong: a customer not linked to a
+// company, whose contact details are given, is not a company here yet; a linked company whose
+// subscription is not known has the solution. With read true it reads what it needs to choose.
+// A subscription that was seen is written or checked at what it was seen as, so a change since
+// fails the commit with ECONFLICT.
 func (s *Service) activate(ctx context.Context, caller Caller, in ActivateInput, start collab.Period, f dynamo.OfficeFacts, read bool, seen *subscriptionSeen) (ActivationView, error) {
 	var view ActivationView
 	now := s.Now()
@@ -148,7 +166,7 @@ func (s *Service) activate(ctx context.Context, caller Caller, in ActivateInput,
 		ch.tx.PutSubscription(collab.Open(nil, company.ID, solution, id, now))
 		customer.CompanyID = company.ID
 		ch.tx.PutCustomer(customer)
-	case !read:
+	case !read && seen == nil:
 		scenario = collab.ExistingSolution
 		ch.tx.AssumeLiveSubscription(customer.CompanyID, solution)
 	default:
@@ -169,6 +187,8 @@ func (s *Service) activate(ctx context.Context, caller Caller, in ActivateInput,
 				existing = &sub
 			}
 			ch.tx.PutSubscription(collab.Open(existing, customer.CompanyID, solution, id, now))
+		} else {
+			ch.tx.RequireLiveSubscription(customer.CompanyID, solution)
 		}
 	}
 

@@ -314,12 +314,22 @@ func (t *Tx) AssumeAdministrator(company, user string) {
 // solution being live (active or pending), or the commit fails with ErrAssumption, from which
 // SubscriptionFound tells what the subscription was instead.
 func (t *Tx) AssumeLiveSubscription(company string, solution collab.Solution) {
+	t.liveSubscription(company, solution, ErrAssumption)
+	t.items[len(t.items)-1].ConditionCheck.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
+}
+
+// RequireLiveSubscription makes the transaction depend on the company's subscription to the
+// solution still being live, as it was read, or the commit fails with ECONFLICT.
+func (t *Tx) RequireLiveSubscription(company string, solution collab.Solution) {
+	t.liveSubscription(company, solution, collab.ErrConflict)
+}
+
+func (t *Tx) liveSubscription(company string, solution collab.Solution, onFail error) {
 	t.check(subscriptionKey(company, string(solution)), "#status IN (:active, :pending)", map[string]string{"#status": "Status"},
 		map[string]types.AttributeValue{
 			":active":  &types.AttributeValueMemberS{Value: string(collab.SubscriptionActive)},
 			":pending": &types.AttributeValueMemberS{Value: string(collab.SubscriptionPending)},
-		}, ErrAssumption)
-	t.items[len(t.items)-1].ConditionCheck.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
+		}, onFail)
 }
 
 // SubscriptionFound returns the subscription a commit found when it failed an

@@ -98,28 +98,34 @@ func (t *Tx) AssumeEmployee(office, user string) {
 }
 
 // OfficeRefs names items of one office to read together in one BatchGetItem; empty names are
-// skipped.
+// skipped. CompanyID and Solution, when both are set, add that company's subscription to the
+// solution (activation reads it with the office's items when the client names the company).
 type OfficeRefs struct {
 	OfficeID   string
 	EmployeeID string
 	CustomerNo string
 	TaskID     string
+	CompanyID  string
+	Solution   collab.Solution
 }
 
-// OfficeFacts is what OfficeItems found; a zero value (empty id) means not found.
+// OfficeFacts is what OfficeItems found; a zero value (empty id) means not found, or not asked.
 type OfficeFacts struct {
-	Office   collab.Office
-	Employee collab.Employee
-	Customer collab.Customer
-	Task     collab.Task
+	Office       collab.Office
+	Employee     collab.Employee
+	Customer     collab.Customer
+	Task         collab.Task
+	Subscription collab.Subscription
 }
 
-// OfficeItems reads the office, an employee, a customer and a task in one round trip.
+// OfficeItems reads the office, an employee, a customer, a task and a company's subscription in
+// one round trip.
 func (s *Store) OfficeItems(ctx context.Context, r OfficeRefs) (OfficeFacts, error) {
 	var o officeItem
 	var e employeeItem
 	var c customerItem
 	var t taskItem
+	var sub subscriptionItem
 	into := map[key]any{officeKey(r.OfficeID): &o}
 	if r.EmployeeID != "" {
 		into[employeeKey(r.OfficeID, r.EmployeeID)] = &e
@@ -130,8 +136,12 @@ func (s *Store) OfficeItems(ctx context.Context, r OfficeRefs) (OfficeFacts, err
 	if r.TaskID != "" {
 		into[taskKey(r.OfficeID, r.TaskID)] = &t
 	}
+	if r.CompanyID != "" && r.Solution != "" {
+		into[subscriptionKey(r.CompanyID, string(r.Solution))] = &sub
+	}
 	err := s.getInto(ctx, "get office items", into)
-	return OfficeFacts{Office: collab.Office{ID: o.ID, Name: o.Name}, Employee: e.employee(), Customer: c.customer(), Task: t.task()}, err
+	return OfficeFacts{Office: collab.Office{ID: o.ID, Name: o.Name}, Employee: e.employee(), Customer: c.customer(), Task: t.task(),
+		Subscription: sub.subscription()}, err
 }
 
 // Employees returns every employee of an office.

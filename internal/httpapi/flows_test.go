@@ -2,6 +2,8 @@ package httpapi_test
 
 import (
 	"fmt"
+	"maps"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -122,6 +124,120 @@ func TestActivationScenarios(t *testing.T) {
 			t.Fatalf("pending scanner collaborations: %d (%s)", n, r.Raw)
 		}
 	})
+}
+
+// TestActivationWithTheCustomersCompany: a client that names the customer's company (companyId,
+// as the customer view shows it) gets the scenario current data gives, in one BatchGetItem and
+// one transaction whether or not the company has the solution; a companyId that is not the
+// customer's is not used, and a subscription that changes between the read and the commit fails
+// the commit.
+func TestActivationWithTheCustomersCompany(t *testing.T) {
+	h := newHarness(t)
+	w := h.world(t)
+	tap := h.tapDynamo()
+	calls := func() map[string]int {
+		tap.mu.Lock()
+		defer tap.mu.Unlock()
+		return maps.Clone(tap.calls)
+	}
+	twoCalls := func(t *testing.T, before map[string]int) {
+		t.Helper()
+		after := calls()
+		if after["BatchGetItem"]-before["BatchGetItem"] != 1 || after["TransactWriteItems"]-before["TransactWriteItems"] != 1 ||
+			total(after)-total(before) != 2 {
+			t.Errorf("DynamoDB calls went from %v to %v, want one BatchGetItem and one TransactWriteItems", before, after)
+		}
+	}
+
+	t.Run("company_lacking_the_solution", func(t *testing.T) {
+		before := calls()
+		r := h.activate(t, w, "1001", "scanner", `,"companyId":"`+w.co+`"`)
+		expect(t, r, 201, "")
+		if r.str("scenario") != "new_solution" || r.str("collaboration.companyId") != w.co {
+			t.Fatalf("activation %s", r.Raw)
+		}
+		twoCalls(t, before)
+		v, _ := h.store.Company(ctx, w.co)
+		if s := v.Subscriptions["scanner"]; s.Status != collab.SubscriptionPending || s.CreatedBy != r.str("collaboration.id") {
+			t.Fatalf("subscription %+v", s)
+		}
+	})
+
+	t.Run("company_having_the_solution", func(t *testing.T) {
+		before := calls()
+		r := h.activate(t, w, "1001", "bookkeeping", `,"companyId":"`+w.co+`"`)
+		expect(t, r, 201, "")
+		if r.str("scenario") != "existing_solution" {
+			t.Fatalf("activation %s", r.Raw)
+		}
+		twoCalls(t, before)
+		v, _ := h.store.Company(ctx, w.co)
+		if s := v.Subscriptions["bookkeeping"]; s.Status != collab.SubscriptionActive || s.CreatedBy != "" {
+			t.Fatalf("existing subscription changed: %+v", s)
+		}
+	})
+
+	t.Run("another_company_is_not_used", func(t *testing.T) {
+		// Customer 1002 is not linked yet; its organisation number is co2's. Naming co (whose
+		// subscriptions differ) changes neither the link nor the scenario.
+		r := h.activate(t, w, "1002", "bookkeeping", `,"companyId":"`+w.co+`"`)
+		expect(t, r, 201, "")
+		if r.str("scenario") != "new_solution" || r.str("collaboration.companyId") != w.co2 {
+			t.Fatalf("activation %s", r.Raw)
+		}
+		v, _ := h.store.Company(ctx, w.co)
+		if s := v.Subscriptions["bookkeeping"]; s.Status != collab.SubscriptionActive || s.CreatedBy != "" {
+			t.Fatalf("the named company's subscription changed: %+v", s)
+		}
+	})
+
+	t.Run("invalid_company_id_refused", func(t *testing.T) {
+		expect(t, h.activate(t, w, "1001", "payroll", `,"companyId":"no spaces"`), 422, "id_invalid")
+	})
+
+	t.Run("subscription_ended_between_read_and_commit", func(t *testing.T) {
+		// The company has payroll when the activation reads it; it ends before the commit.
+		sub := collab.Subscription{CompanyID: w.co, Solution: "payroll", Status: collab.SubscriptionActive, InvoiceRecipient: collab.InvoiceCustomer}
+		tx := h.store.Tx()
+		tx.PutSubscription(sub)
+		if err := tx.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var once sync.Once
+		tap.setFault(func(op, _ string) (*http.Response, error) {
+			if op != "TransactWriteItems" {
+				return nil, nil
+			}
+			once.Do(func() {
+				ended := sub
+				ended.Status, ended.Version = collab.SubscriptionReadOnly, 1
+				tx := h.store.Tx()
+				tx.PutSubscription(ended)
+				if err := tx.Commit(ctx); err != nil {
+					t.Error(err)
+				}
+			})
+			return nil, nil
+		})
+		defer tap.setFault(nil)
+		r := h.activate(t, w, "1001", "payroll", `,"companyId":"`+w.co+`"`)
+		expect(t, r, 409, "concurrent_update")
+		v, _ := h.store.Company(ctx, w.co)
+		if s := v.Subscriptions["payroll"]; s.Status != collab.SubscriptionReadOnly || s.CreatedBy != "" {
+			t.Errorf("subscription after a refused activation: %+v", s)
+		}
+		r = h.call(t, user(w.oe), "GET", "/offices/"+w.office+"/collaborations?customerNo=1001&solution=payroll", "")
+		if n := len(r.JSON["items"].([]any)); n != 0 {
+			t.Fatalf("a refused activation left %d collaborations: %s", n, r.Raw)
+		}
+	})
+}
+
+func total(calls map[string]int) (n int) {
+	for _, c := range calls {
+		n += c
+	}
+	return n
 }
 
 func TestAcceptAndDeclineThroughTheLink(t *testing.T) {
