@@ -543,7 +543,10 @@ const roundTripCauses = "Where the calls come from (internal/actions, internal/d
 	"the same BatchGetItem and the commit checks it as read, 2 calls whether or not the company has the solution. " +
 	"Without `companyId` (the row without a target) Activate assumes the company has the solution; when it lacks " +
 	"it, the first commit fails, returning the subscription as it found it (ReturnValuesOnConditionCheckFailure), " +
-	"and Activate commits again: 3 calls. EndCheck reads the collaboration (GetItem), then the company item, the solution's facts " +
+	"and Activate commits again: 3 calls. A customer is linked to its company by the customer sync (PutCustomer " +
+	"reads the organisation number's `ORGNO#` item in its one BatchGetItem) or by its first activation; a customer " +
+	"synced before its company existed is found by organisation number (one GetItem) at its first activation, which " +
+	"links it: 3 or 4 calls once (the untargeted row). EndCheck reads the collaboration (GetItem), then the company item, the solution's facts " +
 	"and the caller's parties (BatchGetItem). An Idempotency-Key costs no call on success: the stored response is " +
 	"looked up only when the action fails. Every state change is one TransactWriteItems and every job one " +
 	"SendMessage after it (the outbox)."

@@ -204,6 +204,12 @@ func routes() []route {
 		r("Activate", " (existing company, existing solution)", true, activate("bookkeeping", true)),
 		// A client that does not send the customer's companyId: no target, for comparison.
 		r("Activate", " (existing company, new solution, no companyId)", false, activate("scanner", false)),
+		// Customer 1002 was synced before its company existed, so it is not linked: Activate finds
+		// the company by organisation number (once; it links the customer). No target.
+		r("Activate", " (customer not linked yet, company found by organisation number)", false, func(ctx context.Context, e *world.Env, w world.World) (func(context.Context) (int, error), error) {
+			return request(e, 201, world.User(w.OE), "POST", "/offices/"+w.Office+"/collaborations",
+				`{"customerNo":"1002","solution":"scanner","taskId":"`+w.Task["1002"]+`","invoiceRecipient":"office","startPeriod":"2027-04"}`, key(w)...), nil
+		}),
 		r("Activate", " (new company)", true, func(ctx context.Context, e *world.Env, w world.World) (func(context.Context) (int, error), error) {
 			return request(e, 201, world.User(w.OE), "POST", "/offices/"+w.Office+"/collaborations",
 				`{"customerNo":"1003","solution":"scanner","taskId":"`+w.Task["1003"]+`","invoiceRecipient":"office","startPeriod":"2027-04",`+

@@ -98,13 +98,13 @@ func (s *Service) Activate(ctx context.Context, caller Caller, officeID string, 
 	if in.CompanyID != "" && in.CompanyID == f.Customer.CompanyID {
 		seen = &subscriptionSeen{f.Subscription, f.Subscription.CompanyID != ""}
 	}
-	view, err := s.activate(ctx, caller, in, start, f, false, seen)
+	view, err := s.activate(ctx, caller, in, start, &f, false, seen)
 	if errors.Is(err, dynamo.ErrAssumption) {
 		seen = nil
 		if sub, exists, known := dynamo.SubscriptionFound(err); known {
 			seen = &subscriptionSeen{sub, exists}
 		}
-		view, err = s.activate(ctx, caller, in, start, f, true, seen)
+		view, err = s.activate(ctx, caller, in, start, &f, true, seen)
 	}
 	return view, err
 }
@@ -116,14 +116,15 @@ type subscriptionSeen struct {
 	exists bool
 }
 
-// activate writes an activation from the office's items in f and the company's subscription as
+// activate writes an activation from the office's items in f (where it keeps the company it
+// finds by organisation number, for a second attempt) and the company's subscription as
 // seen says it is (nil: not known). With read false it does not read the company but assumes,
 // and the commit fails with dynamo.ErrAssumption where that is wrong: a customer not linked to a
 // company, whose contact details are given, is not a company here yet; a linked company whose
 // subscription is not known has the solution. With read true it reads what it needs to choose.
 // A subscription that was seen is written or checked at what it was seen as, so a change since
 // fails the commit with ECONFLICT.
-func (s *Service) activate(ctx context.Context, caller Caller, in ActivateInput, start collab.Period, f dynamo.OfficeFacts, read bool, seen *subscriptionSeen) (ActivationView, error) {
+func (s *Service) activate(ctx context.Context, caller Caller, in ActivateInput, start collab.Period, f *dynamo.OfficeFacts, read bool, seen *subscriptionSeen) (ActivationView, error) {
 	var view ActivationView
 	now := s.Now()
 	officeID := f.Employee.OfficeID
@@ -134,10 +135,13 @@ func (s *Service) activate(ctx context.Context, caller Caller, in ActivateInput,
 
 	customer := f.Customer
 	if customer.CompanyID == "" && customer.OrgNo != "" && (read || in.Contact == nil) {
-		var err error
-		if customer.CompanyID, err = s.Store.CompanyByOrgNo(ctx, customer.OrgNo); err != nil {
-			return view, err
+		if f.OrgNoOf == "" { // not looked up by a first attempt
+			var err error
+			if f.OrgNoOf, err = s.Store.CompanyByOrgNo(ctx, customer.OrgNo); err != nil {
+				return view, err
+			}
 		}
+		customer.CompanyID = f.OrgNoOf
 		if customer.CompanyID != "" {
 			ch.tx.PutCustomer(customer) // remember the link
 		}

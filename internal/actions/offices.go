@@ -68,8 +68,10 @@ type CustomerInput struct {
 	OrgNo string `json:"orgNo"`
 }
 
-// PutCustomer creates or updates a customer of the office, keeping the link to its company.
-// It returns the errors of officeAdmin and EINVALID id_invalid, field_required.
+// PutCustomer creates or updates a customer of the office, keeping the link to its company; a
+// customer not linked yet is linked to the company with its organisation number, if there is
+// one, so the customer view names the company activation can be told about (ActivateInput's
+// CompanyID). It returns the errors of officeAdmin and EINVALID id_invalid, field_required.
 func (s *Service) PutCustomer(ctx context.Context, caller Caller, officeID, customerNo string, in CustomerInput) (CustomerView, error) {
 	if caller.UserID == "" {
 		return CustomerView{}, errUnauthenticated
@@ -77,7 +79,11 @@ func (s *Service) PutCustomer(ctx context.Context, caller Caller, officeID, cust
 	if err := checkID("customerNo", customerNo); err != nil {
 		return CustomerView{}, err
 	}
-	f, err := s.officeAdmin(ctx, caller, dynamo.OfficeRefs{OfficeID: officeID, CustomerNo: customerNo})
+	refs := dynamo.OfficeRefs{OfficeID: officeID, CustomerNo: customerNo}
+	if checkID("orgNo", in.OrgNo) == nil {
+		refs.OrgNo = in.OrgNo
+	}
+	f, err := s.officeAdmin(ctx, caller, refs)
 	if err != nil {
 		return CustomerView{}, err
 	}
@@ -90,6 +96,9 @@ func (s *Service) PutCustomer(ctx context.Context, caller Caller, officeID, cust
 		}
 	}
 	c := collab.Customer{OfficeID: officeID, No: customerNo, Name: in.Name, OrgNo: in.OrgNo, CompanyID: f.Customer.CompanyID}
+	if c.CompanyID == "" {
+		c.CompanyID = f.OrgNoOf
+	}
 	ch := s.change()
 	ch.tx.PutCustomer(c)
 	v := CustomerView{OfficeID: officeID, CustomerNo: customerNo, Name: c.Name, OrgNo: c.OrgNo, CompanyID: c.CompanyID}

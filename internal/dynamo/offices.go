@@ -99,7 +99,8 @@ func (t *Tx) AssumeEmployee(office, user string) {
 
 // OfficeRefs names items of one office to read together in one BatchGetItem; empty names are
 // skipped. CompanyID and Solution, when both are set, add that company's subscription to the
-// solution (activation reads it with the office's items when the client names the company).
+// solution (activation reads it with the office's items when the client names the company);
+// OrgNo adds which company has that organisation number (a customer sync links by it).
 type OfficeRefs struct {
 	OfficeID   string
 	EmployeeID string
@@ -107,6 +108,7 @@ type OfficeRefs struct {
 	TaskID     string
 	CompanyID  string
 	Solution   collab.Solution
+	OrgNo      string
 }
 
 // OfficeFacts is what OfficeItems found; a zero value (empty id) means not found, or not asked.
@@ -116,16 +118,18 @@ type OfficeFacts struct {
 	Customer     collab.Customer
 	Task         collab.Task
 	Subscription collab.Subscription
+	OrgNoOf      string // the id of the company with OrgNo
 }
 
-// OfficeItems reads the office, an employee, a customer, a task and a company's subscription in
-// one round trip.
+// OfficeItems reads the office, an employee, a customer, a task, a company's subscription and an
+// organisation number's company in one round trip.
 func (s *Store) OfficeItems(ctx context.Context, r OfficeRefs) (OfficeFacts, error) {
 	var o officeItem
 	var e employeeItem
 	var c customerItem
 	var t taskItem
 	var sub subscriptionItem
+	var org orgNoItem
 	into := map[key]any{officeKey(r.OfficeID): &o}
 	if r.EmployeeID != "" {
 		into[employeeKey(r.OfficeID, r.EmployeeID)] = &e
@@ -139,9 +143,12 @@ func (s *Store) OfficeItems(ctx context.Context, r OfficeRefs) (OfficeFacts, err
 	if r.CompanyID != "" && r.Solution != "" {
 		into[subscriptionKey(r.CompanyID, string(r.Solution))] = &sub
 	}
+	if r.OrgNo != "" {
+		into[orgNoKey(r.OrgNo)] = &org
+	}
 	err := s.getInto(ctx, "get office items", into)
 	return OfficeFacts{Office: collab.Office{ID: o.ID, Name: o.Name}, Employee: e.employee(), Customer: c.customer(), Task: t.task(),
-		Subscription: sub.subscription()}, err
+		Subscription: sub.subscription(), OrgNoOf: org.CompanyID}, err
 }
 
 // Employees returns every employee of an office.

@@ -2,7 +2,6 @@ package httpapi_test
 
 import (
 	"fmt"
-	"maps"
 	"net/http"
 	"strings"
 	"sync"
@@ -135,14 +134,9 @@ func TestActivationWithTheCustomersCompany(t *testing.T) {
 	h := newHarness(t)
 	w := h.world(t)
 	tap := h.tapDynamo()
-	calls := func() map[string]int {
-		tap.mu.Lock()
-		defer tap.mu.Unlock()
-		return maps.Clone(tap.calls)
-	}
 	twoCalls := func(t *testing.T, before map[string]int) {
 		t.Helper()
-		after := calls()
+		after := tap.snapshot()
 		if after["BatchGetItem"]-before["BatchGetItem"] != 1 || after["TransactWriteItems"]-before["TransactWriteItems"] != 1 ||
 			total(after)-total(before) != 2 {
 			t.Errorf("DynamoDB calls went from %v to %v, want one BatchGetItem and one TransactWriteItems", before, after)
@@ -150,7 +144,7 @@ func TestActivationWithTheCustomersCompany(t *testing.T) {
 	}
 
 	t.Run("company_lacking_the_solution", func(t *testing.T) {
-		before := calls()
+		before := tap.snapshot()
 		r := h.activate(t, w, "1001", "scanner", `,"companyId":"`+w.co+`"`)
 		expect(t, r, 201, "")
 		if r.str("scenario") != "new_solution" || r.str("collaboration.companyId") != w.co {
@@ -164,7 +158,7 @@ func TestActivationWithTheCustomersCompany(t *testing.T) {
 	})
 
 	t.Run("company_having_the_solution", func(t *testing.T) {
-		before := calls()
+		before := tap.snapshot()
 		r := h.activate(t, w, "1001", "bookkeeping", `,"companyId":"`+w.co+`"`)
 		expect(t, r, 201, "")
 		if r.str("scenario") != "existing_solution" {
@@ -231,6 +225,48 @@ func TestActivationWithTheCustomersCompany(t *testing.T) {
 			t.Fatalf("a refused activation left %d collaborations: %s", n, r.Raw)
 		}
 	})
+}
+
+// TestCustomerSyncLinksByOrganisationNumber: Practice management's customer sync links a customer
+// not linked yet to the company with its organisation number, in the sync's one BatchGetItem, so
+// the customer view names the company and the activation that follows costs two calls; a link
+// is kept through later syncs, and an organisation number of no company links nothing.
+func TestCustomerSyncLinksByOrganisationNumber(t *testing.T) {
+	h := newHarness(t)
+	w := h.world(t)
+	tap := h.tapDynamo()
+	office := "/offices/" + w.office + "/customers/"
+
+	before := tap.count("BatchGetItem") + tap.count("GetItem") + tap.count("Query")
+	r := h.call(t, user(w.oa), "PUT", office+"1002", `{"name":"Två AB","orgNo":"`+w.orgNo2+`"}`)
+	expect(t, r, 200, "")
+	if r.str("companyId") != w.co2 {
+		t.Fatalf("sync of a customer whose organisation number is co2's: %s", r.Raw)
+	}
+	if reads := tap.count("BatchGetItem") + tap.count("GetItem") + tap.count("Query") - before; reads != 1 {
+		t.Errorf("the sync read %d times, want 1 BatchGetItem", reads)
+	}
+
+	before = total(tap.snapshot())
+	a := h.activate(t, w, "1002", "scanner", `,"companyId":"`+r.str("companyId")+`"`)
+	expect(t, a, 201, "")
+	if a.str("scenario") != "new_solution" || a.str("collaboration.companyId") != w.co2 {
+		t.Fatalf("activation %s", a.Raw)
+	}
+	if n := total(tap.snapshot()) - before; n != 2 {
+		t.Errorf("activation after the sync made %d DynamoDB calls, want 2", n)
+	}
+
+	r = h.call(t, user(w.oa), "PUT", office+"1001", `{"name":"Ett AB","orgNo":"`+w.orgNo2+`"}`)
+	expect(t, r, 200, "")
+	if r.str("companyId") != w.co {
+		t.Errorf("a re-sync with another organisation number moved the link: %s", r.Raw)
+	}
+	r = h.call(t, user(w.oa), "PUT", office+"1004", `{"name":"Fyra AB","orgNo":"`+rid("org")+`"}`)
+	expect(t, r, 200, "")
+	if r.str("companyId") != "" {
+		t.Errorf("an organisation number of no company linked: %s", r.Raw)
+	}
 }
 
 func total(calls map[string]int) (n int) {

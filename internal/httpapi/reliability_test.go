@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"slices"
 	"sort"
@@ -991,6 +992,13 @@ func (d *dynamoTap) setFault(f func(op, body string) (*http.Response, error)) {
 	d.mu.Lock()
 	d.fault = f
 	d.mu.Unlock()
+}
+
+// snapshot returns the calls counted so far, by operation.
+func (d *dynamoTap) snapshot() map[string]int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return maps.Clone(d.calls)
 }
 
 func (d *dynamoTap) count(op string) int {
