@@ -100,7 +100,7 @@ func (s *Service) PutCustomer(ctx context.Context, caller Caller, officeID, cust
 		c.CompanyID = f.OrgNoOf
 	}
 	ch := s.change()
-	ch.tx.PutCustomer(c)
+	ch.tx.SyncCustomer(c)
 	v := CustomerView{OfficeID: officeID, CustomerNo: customerNo, Name: c.Name, OrgNo: c.OrgNo, CompanyID: c.CompanyID}
 	return v, s.commit(ctx, ch, http.StatusOK, v)
 }

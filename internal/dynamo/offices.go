@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"context"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -81,6 +82,32 @@ func (t *Tx) PutCustomer(c collab.Customer) {
 	k := customerKey(c.OfficeID, c.No)
 	t.putAlways(customerItem{PK: k.pk, SK: k.sk, Type: "customer", OfficeID: c.OfficeID, No: c.No,
 		Name: c.Name, OrgNo: c.OrgNo, CompanyID: c.CompanyID})
+}
+
+// SyncCustomer writes an office's customer as Practice management sends it (upsert) without
+// ever dropping or moving its company link: the link is set only when the item has none, so a
+// sync racing an activation that links the customer keeps the activation's link.
+func (t *Tx) SyncCustomer(c collab.Customer) {
+	set := []string{"#type = :type", "OfficeID = :office", "#no = :no", "#name = :name"}
+	remove := ""
+	values := map[string]types.AttributeValue{
+		":type":   &types.AttributeValueMemberS{Value: "customer"},
+		":office": &types.AttributeValueMemberS{Value: c.OfficeID},
+		":no":     &types.AttributeValueMemberS{Value: c.No},
+		":name":   &types.AttributeValueMemberS{Value: c.Name},
+	}
+	if c.OrgNo != "" {
+		set = append(set, "OrgNo = :org")
+		values[":org"] = &types.AttributeValueMemberS{Value: c.OrgNo}
+	} else {
+		remove = " REMOVE OrgNo"
+	}
+	if c.CompanyID != "" {
+		set = append(set, "CompanyID = if_not_exists(CompanyID, :company)")
+		values[":company"] = &types.AttributeValueMemberS{Value: c.CompanyID}
+	}
+	t.update(customerKey(c.OfficeID, c.No), "SET "+strings.Join(set, ", ")+remove,
+		map[string]string{"#type": "Type", "#no": "No", "#name": "Name"}, values)
 }
 
 // PutTask writes a task (upsert), indexed under its customer in GSI2.

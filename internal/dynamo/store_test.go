@@ -236,3 +236,47 @@ func TestTransactionFailsAsAWhole(t *testing.T) {
 		t.Fatalf("activation after the first was withdrawn: %v", err)
 	}
 }
+
+// TestCustomerSyncKeepsTheCompanyLink: a sync writes the customer's name and organisation number
+// as sent but never drops or moves its company link, so a sync that read the customer before an
+// activation linked it cannot undo that link.
+func TestCustomerSyncKeepsTheCompanyLink(t *testing.T) {
+	s := newStore(t)
+	office := id("office")
+	read := func() collab.Customer {
+		t.Helper()
+		f, err := s.OfficeItems(ctx, dynamo.OfficeRefs{OfficeID: office, CustomerNo: "1001"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f.Customer
+	}
+	sync := func(c collab.Customer) {
+		t.Helper()
+		c.OfficeID, c.No = office, "1001"
+		tx := s.Tx()
+		tx.SyncCustomer(c)
+		if err := tx.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	sync(collab.Customer{Name: "Ett AB", OrgNo: "556000-1001"})
+	if c := read(); c.Name != "Ett AB" || c.OrgNo != "556000-1001" || c.CompanyID != "" {
+		t.Fatalf("new customer %+v", c)
+	}
+	// An activation links it; a sync that read it before the link writes no link.
+	tx := s.Tx()
+	tx.PutCustomer(collab.Customer{OfficeID: office, No: "1001", Name: "Ett AB", OrgNo: "556000-1001", CompanyID: "co-1"})
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sync(collab.Customer{Name: "Ett AB (renamed)"})
+	if c := read(); c.Name != "Ett AB (renamed)" || c.OrgNo != "" || c.CompanyID != "co-1" {
+		t.Fatalf("after a sync without a link: %+v", c)
+	}
+	sync(collab.Customer{Name: "Ett AB", CompanyID: "co-2"})
+	if c := read(); c.CompanyID != "co-1" {
+		t.Fatalf("a sync moved the link to %q", c.CompanyID)
+	}
+}
