@@ -26,9 +26,9 @@ var Kinds = []string{dynamo.DueInvitationExpiry, dynamo.DueAgreementReminder, dy
 
 // Table is a seeded table.
 type Table struct {
-	Store *dynamo.Store
+	Store *dynamo.Store `json:"-"`
 	// DB is a client for the table that the measurement does not count (to mark work done).
-	DB   *dynamodb.Client
+	DB   *dynamodb.Client `json:"-"`
 	Name string
 	Now  time.Time // the cleanup's clock
 	// Collaborations and Due are how many collaborations were seeded and how many are due.

@@ -26,8 +26,6 @@ type Process struct {
 	cmd     *exec.Cmd
 	started time.Time
 	exited  chan struct{}
-	ctx     context.Context // ends when the process exits
-	cancel  context.CancelFunc
 	out     *localaws.Tail
 }
 
@@ -42,7 +40,6 @@ func Launch(bin string, env []string) (*Process, error) {
 	p.cmd.Env = append(slices.Clip(env), "AWS_LAMBDA_RUNTIME_API="+api.Addr())
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.started = time.Now()
 	if err := p.cmd.Start(); err != nil {
 		api.Close()
@@ -50,7 +47,6 @@ func Launch(bin string, env []string) (*Process, error) {
 	}
 	go func() {
 		p.cmd.Wait()
-		p.cancel()
 		close(p.exited)
 	}()
 	return p, nil
@@ -113,9 +109,6 @@ func (p *Process) Memory() (peak, current int64, err error) {
 	}
 	return peak, current, nil
 }
-
-// Output is the last lines the function printed.
-func (p *Process) Output() string { return p.out.String() }
 
 // Stop kills the process, waits for it and closes its Runtime API.
 func (p *Process) Stop() {

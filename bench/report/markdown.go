@@ -251,7 +251,7 @@ func coldStarts(b *strings.Builder, r *Report) {
 			"`schemas` packages at every start, 4–6 ms more here, and the last run with them (this page at commit 96f2cde) "+
 			"had 13 of 25 functions at 1.51–1.59× the floor. Identical binaries differ by up to 2 ms between medians on "+
 			"this shared 2-core machine, so ratios within a tenth of the target are noise, not a ranking.",
-			ratio(usual.ToNext(), floor.ToNext()), minRatio(fns, usual, true), maxRatio(fns, usual, true))
+			ratio(usual.ToNext(), floor.ToNext()), minRatio(fns, usual), maxRatio(fns, usual))
 	}
 	if len(r.Inits) > 0 {
 		p("")
@@ -294,10 +294,10 @@ func archOf(r *Report) string {
 	return "amd64"
 }
 
-func minRatio(list []ColdStart, ref ColdStart, next bool) float64 {
+func minRatio(list []ColdStart, ref ColdStart) float64 {
 	m := 0.0
 	for i, c := range list {
-		x := ratio(pick(c, next), pick(ref, next))
+		x := ratio(c.ToNext(), ref.ToNext())
 		if i == 0 || x < m {
 			m = x
 		}
@@ -305,19 +305,12 @@ func minRatio(list []ColdStart, ref ColdStart, next bool) float64 {
 	return m
 }
 
-func maxRatio(list []ColdStart, ref ColdStart, next bool) float64 {
+func maxRatio(list []ColdStart, ref ColdStart) float64 {
 	m := 0.0
 	for _, c := range list {
-		m = max(m, ratio(pick(c, next), pick(ref, next)))
+		m = max(m, ratio(c.ToNext(), ref.ToNext()))
 	}
 	return m
-}
-
-func pick(c ColdStart, next bool) time.Duration {
-	if next {
-		return c.ToNext()
-	}
-	return c.ToResponse()
 }
 
 func oneLine(s string) string {

@@ -104,9 +104,6 @@ func (s *Server) FirstNextAt() time.Time {
 	return s.firstNext
 }
 
-// InitFailed returns a channel closed when the function posts /runtime/init/error.
-func (s *Server) InitFailed() <-chan struct{} { return s.initFail }
-
 // InitError is the payload of the function's /runtime/init/error, if it posted one.
 func (s *Server) InitError() []byte {
 	s.mu.Lock()

@@ -9,10 +9,10 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/ses"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -46,16 +46,7 @@ func StartStack(ctx context.Context, dir string) (*Stack, error) {
 	if err != nil {
 		return nil, fmt.Errorf("world: %w", err)
 	}
-	return &Stack{Emulator: emu, Template: tpl, Root: dirOf(path)}, nil
-}
-
-func dirOf(path string) string {
-	for i := len(path) - 1; i >= 0; i-- {
-		if path[i] == '/' {
-			return path[:i]
-		}
-	}
-	return "."
+	return &Stack{Emulator: emu, Template: tpl, Root: filepath.Dir(path)}, nil
 }
 
 // Provision creates a fresh copy of the template's tables and queues: moto's queries and
@@ -177,6 +168,3 @@ func (r *Recorder) Jobs() []dynamo.Message {
 
 // Discard is a logger that drops everything (the benchmarks' expected refusals are not news).
 var Discard = slog.New(slog.DiscardHandler)
-
-// QueueURL is a shorthand for the URL of a template queue.
-func (e *Env) QueueURL(logicalID string) *string { return aws.String(e.Res.QueueURL(logicalID)) }

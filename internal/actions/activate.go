@@ -143,7 +143,7 @@ func (s *Service) activate(ctx context.Context, caller Caller, in ActivateInput,
 		}
 		customer.CompanyID = f.OrgNoOf
 		if customer.CompanyID != "" {
-			ch.tx.PutCustomer(customer) // remember the link
+			ch.tx.LinkCustomer(customer) // remember the link
 		}
 	}
 
@@ -169,7 +169,7 @@ func (s *Service) activate(ctx context.Context, caller Caller, in ActivateInput,
 		ch.tx.PutUser(admin)
 		ch.tx.PutSubscription(collab.Open(nil, company.ID, solution, id, now))
 		customer.CompanyID = company.ID
-		ch.tx.PutCustomer(customer)
+		ch.tx.LinkCustomer(customer)
 	case !read && seen == nil:
 		scenario = collab.ExistingSolution
 		ch.tx.AssumeLiveSubscription(customer.CompanyID, solution)

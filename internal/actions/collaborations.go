@@ -47,11 +47,19 @@ func (s *Service) ending(ctx context.Context, caller Caller, id, outcome string)
 	if err != nil {
 		return nil, facts, collab.Actor{}, "", err
 	}
-	if facts, err = s.Store.EndFactsOf(ctx, c.Record(), caller.UserID); err != nil {
-		return nil, facts, collab.Actor{}, "", err
-	}
-	by, err := s.collaborationActor(ctx, caller, c.Record(), endingSide, &facts.Parties)
+	facts, by, err := s.endFacts(ctx, caller, c.Record())
 	return c, facts, by, o, err
+}
+
+// endFacts reads the company's side of ending r and who the caller is to it, in one BatchGetItem
+// (and a task query for an employee not on r's task).
+func (s *Service) endFacts(ctx context.Context, caller Caller, r collab.CollaborationRecord) (dynamo.EndFacts, collab.Actor, error) {
+	facts, err := s.Store.EndFactsOf(ctx, r, caller.UserID)
+	if err != nil {
+		return facts, collab.Actor{}, err
+	}
+	by, err := s.collaborationActor(ctx, caller, r, endingSide, &facts.Parties)
+	return facts, by, err
 }
 
 // EndCheck lists everything that would stop the caller from ending the collaboration with the
@@ -110,19 +118,20 @@ func (s *Service) End(ctx context.Context, caller Caller, id string, in EndInput
 		ch.tx.AssumeAdministrator(r.CompanyID, caller.UserID)
 	}
 	if !c.EndIfCompanyReady(by, o, s.Now()) {
-		return s.endChecked(ctx, caller, id, o)
+		return s.endChecked(ctx, caller, collab.RestoreCollaboration(r), o)
 	}
 	ch.tx.RequireEndable(r.CompanyID, r.Solution)
 	v, err := s.ended(ctx, ch, c)
 	if errors.Is(err, dynamo.ErrAssumption) {
-		return s.endChecked(ctx, caller, id, o)
+		return s.endChecked(ctx, caller, collab.RestoreCollaboration(r), o)
 	}
 	return v, err
 }
 
-// endChecked is End having read the company and who the caller is.
-func (s *Service) endChecked(ctx context.Context, caller Caller, id string, o collab.Outcome) (CollaborationView, error) {
-	c, company, by, _, err := s.ending(ctx, caller, id, string(o))
+// endChecked is End of collaboration c, as it was read, having read the company and who the
+// caller is; a change to c since fails the commit on its version.
+func (s *Service) endChecked(ctx context.Context, caller Caller, c *collab.Collaboration, o collab.Outcome) (CollaborationView, error) {
+	company, by, err := s.endFacts(ctx, caller, c.Record())
 	if err != nil {
 		return CollaborationView{}, err
 	}

@@ -76,8 +76,8 @@ func (t *Tx) PutEmployee(e collab.Employee) {
 		Name: e.Name, Email: e.Email, Language: string(e.Language), Role: string(e.Role)})
 }
 
-// PutCustomer writes an office's customer as given (upsert); the caller passes the company link
-// it read, so a sync from Practice management does not drop it.
+// PutCustomer writes an office's customer as given, link included (upsert), for seeding; the
+// service writes customers with SyncCustomer and LinkCustomer, which never drop a link.
 func (t *Tx) PutCustomer(c collab.Customer) {
 	k := customerKey(c.OfficeID, c.No)
 	t.putAlways(customerItem{PK: k.pk, SK: k.sk, Type: "customer", OfficeID: c.OfficeID, No: c.No,
@@ -108,6 +108,15 @@ func (t *Tx) SyncCustomer(c collab.Customer) {
 	}
 	t.update(customerKey(c.OfficeID, c.No), "SET "+strings.Join(set, ", ")+remove,
 		map[string]string{"#type": "Type", "#no": "No", "#name": "Name"}, values)
+}
+
+// LinkCustomer links an office's existing customer to its company, changing nothing else of it
+// (a sync may have renamed it since it was read). A customer linked to another company
+// meanwhile fails the commit with ECONFLICT.
+func (t *Tx) LinkCustomer(c collab.Customer) {
+	t.updateIf(customerKey(c.OfficeID, c.No), "SET CompanyID = :company",
+		"attribute_exists(PK) AND (attribute_not_exists(CompanyID) OR CompanyID = :company)", nil,
+		map[string]types.AttributeValue{":company": &types.AttributeValueMemberS{Value: c.CompanyID}}, collab.ErrConflict)
 }
 
 // PutTask writes a task (upsert), indexed under its customer in GSI2.

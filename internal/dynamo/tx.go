@@ -108,12 +108,21 @@ func (t *Tx) delete(k key, cond string, values map[string]types.AttributeValue, 
 
 // update changes the item at k by the update expression (creating it when it does not exist).
 func (t *Tx) update(k key, expr string, names map[string]string, values map[string]types.AttributeValue) {
-	t.add(types.TransactWriteItem{Update: &types.Update{
+	t.updateIf(k, expr, "", names, values, nil)
+}
+
+// updateIf is update when cond, if not empty, holds for the item at k.
+func (t *Tx) updateIf(k key, expr, cond string, names map[string]string, values map[string]types.AttributeValue, onFail error) {
+	u := &types.Update{
 		TableName: &t.s.table, Key: k.av(),
 		UpdateExpression:          aws.String(expr),
 		ExpressionAttributeNames:  names,
 		ExpressionAttributeValues: values,
-	}}, nil)
+	}
+	if cond != "" {
+		u.ConditionExpression = aws.String(cond)
+	}
+	t.add(types.TransactWriteItem{Update: u}, onFail)
 }
 
 // check makes the transaction depend on cond holding for the item at k, without writing it.

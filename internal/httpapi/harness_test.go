@@ -279,9 +279,16 @@ func (h *harness) activate(t *testing.T, w world, customerNo, solution string, e
 // Messages for other collaborations are left for their own tests.
 func (h *harness) jobs(t *testing.T, queueID, collaborationID string) []actions.Job {
 	t.Helper()
+	return h.receiveJobs(t, queueID, 5, func(j actions.Job) bool { return j.CollaborationID == collaborationID })
+}
+
+// receiveJobs receives a queue's jobs in up to rounds receives, until it is empty: those take
+// wants are deleted from the queue and returned, the others are made visible again at once.
+func (h *harness) receiveJobs(t *testing.T, queueID string, rounds int, take func(actions.Job) bool) []actions.Job {
+	t.Helper()
 	var out []actions.Job
 	url := h.res.QueueURL(queueID)
-	for range 5 {
+	for range rounds {
 		got, err := h.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MaxNumberOfMessages: 10, WaitTimeSeconds: 0})
 		if err != nil {
 			t.Fatal(err)
@@ -292,9 +299,9 @@ func (h *harness) jobs(t *testing.T, queueID, collaborationID string) []actions.
 		for _, m := range got.Messages {
 			var j actions.Job
 			if err := json.Unmarshal([]byte(aws.ToString(m.Body)), &j); err != nil {
-				t.Fatalf("job is not JSON: %v", err)
+				t.Fatalf("job on %s is not JSON: %v", queueID, err)
 			}
-			if j.CollaborationID != collaborationID {
+			if !take(j) {
 				h.sqs.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: aws.String(url), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0})
 				continue
 			}

@@ -55,19 +55,9 @@ func TestFiftyConcurrentEndsTearDownOnce(t *testing.T) {
 	const n = 50
 	callers := []who{user(w.oe), user(w.oa), user(w.ca)}
 	outcomes := []string{"continue", "end_subscription"}
-	got := make([]response, n)
-	var wg sync.WaitGroup
-	gate := make(chan struct{})
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-gate
-			got[i] = h.call(t, callers[i%len(callers)], "POST", "/collaborations/"+cid+"/end", `{"outcome":"`+outcomes[i%2]+`"}`)
-		}()
-	}
-	close(gate)
-	wg.Wait()
+	got := concurrently(n, func(i int) response {
+		return h.call(t, callers[i%len(callers)], "POST", "/collaborations/"+cid+"/end", `{"outcome":"`+outcomes[i%2]+`"}`)
+	})
 
 	var accepted []response
 	codes := map[string]int{}
@@ -102,7 +92,7 @@ func TestFiftyConcurrentEndsTearDownOnce(t *testing.T) {
 		t.Fatalf("history has %v, want one transition to ending and one to ended", got)
 	}
 	ended := mailsBySubject(h.mails(t), subjectEnded)
-	if want := map[string]int{w.ca + "@customer.test": 1, "oe@office.test": 1}; !mapsEqual(ended, want) {
+	if want := map[string]int{w.ca + "@customer.test": 1, "oe@office.test": 1}; !maps.Equal(ended, want) {
 		t.Fatalf("ended e-mails by recipient %v, want %v", ended, want)
 	}
 }
@@ -116,19 +106,9 @@ func TestTwentyConcurrentAcceptsActivateOnce(t *testing.T) {
 	token := h.token(t, cid)
 
 	const n = 20
-	got := make([]response, n)
-	var wg sync.WaitGroup
-	gate := make(chan struct{})
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-gate
-			got[i] = h.call(t, user(w.ca2), "POST", "/invitations/"+token+"/accept", "")
-		}()
-	}
-	close(gate)
-	wg.Wait()
+	got := concurrently(n, func(int) response {
+		return h.call(t, user(w.ca2), "POST", "/invitations/"+token+"/accept", "")
+	})
 
 	ok := 0
 	codes := map[string]int{}
@@ -165,7 +145,7 @@ func TestTwentyConcurrentAcceptsActivateOnce(t *testing.T) {
 		t.Fatalf("e-mail jobs %+v, want one access-granted", emails)
 	}
 	deliverAll(t, worker.Handler(h.svc.Log, h.svc.Deliver), emails, 10)
-	if got := mailsBySubject(h.mails(t), subjectAccessGranted); !mapsEqual(got, map[string]int{w.ca2 + "@customer.test": 1}) {
+	if got := mailsBySubject(h.mails(t), subjectAccessGranted); !maps.Equal(got, map[string]int{w.ca2 + "@customer.test": 1}) {
 		t.Fatalf("access-granted e-mails by recipient %v, want one to the administrator", got)
 	}
 }
@@ -415,9 +395,7 @@ func (f *sesFaults) Do(r *http.Request) (*http.Response, error) {
 	}
 	f.mu.Unlock()
 	if fail {
-		body := `<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Maximum sending rate exceeded.</Message></Error><RequestId>x</RequestId></ErrorResponse>`
-		return &http.Response{StatusCode: 400, Status: "400 Bad Request", Header: http.Header{"Content-Type": {"text/xml"}},
-			Body: io.NopCloser(strings.NewReader(body)), Request: r}, nil
+		return sesThrottling(r), nil
 	}
 	return f.inner.Do(r)
 }
@@ -436,14 +414,14 @@ func TestSESThrottlingPartWayThroughAnEndedEmailSendsEachRecipientOnce(t *testin
 	if _, err := h.poller("EmailQueue").Once(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if got := mailsBySubject(h.mails(t), subjectEnded); !mapsEqual(got, map[string]int{w.ca + "@customer.test": 1}) {
+	if got := mailsBySubject(h.mails(t), subjectEnded); !maps.Equal(got, map[string]int{w.ca + "@customer.test": 1}) {
 		t.Fatalf("while throttled, ended e-mails went to %v, want only the first recipient", got)
 	}
 	faults.mu.Lock()
 	faults.armed = false
 	faults.mu.Unlock()
 	h.drain(t) // the failed job comes back
-	if got, want := mailsBySubject(h.mails(t), subjectEnded), map[string]int{w.ca + "@customer.test": 1, "oe@office.test": 1}; !mapsEqual(got, want) {
+	if got, want := mailsBySubject(h.mails(t), subjectEnded), map[string]int{w.ca + "@customer.test": 1, "oe@office.test": 1}; !maps.Equal(got, want) {
 		t.Fatalf("ended e-mails by recipient %v, want %v", got, want)
 	}
 }
@@ -590,7 +568,7 @@ func TestStuckTeardownIsRedrivenWithBackoff(t *testing.T) {
 	if got := h.call(t, user(w.oa), "GET", "/collaborations/"+cid, ""); got.str("status") != "ended" || got.str("teardownError") != "" {
 		t.Fatalf("after the re-drive %s", got.Raw)
 	}
-	if got, want := mailsBySubject(h.mails(t), subjectEnded), map[string]int{w.ca + "@customer.test": 1, "oe@office.test": 1}; !mapsEqual(got, want) {
+	if got, want := mailsBySubject(h.mails(t), subjectEnded), map[string]int{w.ca + "@customer.test": 1, "oe@office.test": 1}; !maps.Equal(got, want) {
 		t.Fatalf("ended e-mails by recipient %v, want %v", got, want)
 	}
 }
@@ -771,26 +749,12 @@ func (h *harness) jobsOf(t *testing.T, queueID string, ids map[collab.Solution]s
 	for _, id := range ids {
 		mine[id] = true
 	}
-	var out []actions.Job
-	url := h.res.QueueURL(queueID)
-	for range 10 {
-		got, err := h.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MaxNumberOfMessages: 10})
-		if err != nil {
-			t.Fatal(err)
+	return h.receiveJobs(t, queueID, 10, func(j actions.Job) bool {
+		if !mine[j.CollaborationID] {
+			t.Fatalf("unexpected job on %s: %+v", queueID, j)
 		}
-		if len(got.Messages) == 0 {
-			break
-		}
-		for _, m := range got.Messages {
-			var j actions.Job
-			if err := json.Unmarshal([]byte(aws.ToString(m.Body)), &j); err != nil || !mine[j.CollaborationID] {
-				t.Fatalf("unexpected message on %s: %s", queueID, aws.ToString(m.Body))
-			}
-			out = append(out, j)
-			h.sqs.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(url), ReceiptHandle: m.ReceiptHandle})
-		}
-	}
-	return out
+		return true
+	})
 }
 
 func reversed(jobs []actions.Job) []actions.Job {
@@ -847,16 +811,22 @@ func mailsBySubject(mails []localaws.SentEmail, prefix string) map[string]int {
 	return n
 }
 
-func mapsEqual(a, b map[string]int) bool {
-	if len(a) != len(b) {
-		return false
+// concurrently makes n calls released at the same moment and returns their responses in order.
+func concurrently(n int, call func(i int) response) []response {
+	got := make([]response, n)
+	var wg sync.WaitGroup
+	gate := make(chan struct{})
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-gate
+			got[i] = call(i)
+		}()
 	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
+	close(gate)
+	wg.Wait()
+	return got
 }
 
 // outboxFor counts the unconsumed outbox messages of a queue (for one collaboration, or all

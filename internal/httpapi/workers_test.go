@@ -385,11 +385,16 @@ func (f *throttledSES) Do(r *http.Request) (*http.Response, error) {
 	}
 	f.mu.Unlock()
 	if fail {
-		body := `<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Maximum sending rate exceeded.</Message></Error><RequestId>x</RequestId></ErrorResponse>`
-		return &http.Response{StatusCode: 400, Status: "400 Bad Request", Header: http.Header{"Content-Type": {"text/xml"}},
-			Body: io.NopCloser(strings.NewReader(body)), Request: r}, nil
+		return sesThrottling(r), nil
 	}
 	return f.inner.Do(r)
+}
+
+// sesThrottling is SES's answer to a request over the sending rate.
+func sesThrottling(r *http.Request) *http.Response {
+	body := `<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Maximum sending rate exceeded.</Message></Error><RequestId>x</RequestId></ErrorResponse>`
+	return &http.Response{StatusCode: 400, Status: "400 Bad Request", Header: http.Header{"Content-Type": {"text/xml"}},
+		Body: io.NopCloser(strings.NewReader(body)), Request: r}
 }
 
 // isSendEmail reports whether an SES query-protocol request is SendEmail, leaving its body for
