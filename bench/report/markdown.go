@@ -539,12 +539,13 @@ const roundTripCauses = "Where the calls come from (internal/actions, internal/d
 	"and Activate commits again: 3 calls. A customer is linked to its company by the customer sync (PutCustomer " +
 	"reads the organisation number's `ORGNO#` item in its one BatchGetItem) or by its first activation; a customer " +
 	"synced before its company existed is found by organisation number (one GetItem) at its first activation, which " +
-	"links it: 3 or 4 calls once (the untargeted row). End guesses who the caller is from the collaboration " +
-	"alone: an employee on its task, or else an administrator of the company. Other callers (an office " +
-	"administrator, an employee on another task of the customer) fail that guess and cost the failed commit, " +
-	"a read of their parties and the company, and the commit: 4 calls (the End row that misses), 5 with the task " +
-	"query; the caller's office and company role are under keys only the collaboration names, so no guess covers " +
-	"every caller. EndCheck reads the collaboration (GetItem), then the company item, the solution's facts " +
+	"links it: 3 or 4 calls once (the untargeted row). End reads the collaboration and the caller's " +
+	"memberships (one item per user: their role in each office and company, and which tasks of each customer they " +
+	"are on, kept in step by the writes of employees, users and tasks) in one BatchGetItem, and commits on " +
+	"conditions on the employee, user or task item the memberships point to, so every party that may end (a company " +
+	"administrator, an employee on the task, an office administrator, an employee on another task of the customer) " +
+	"takes 2 calls; memberships that say more than those items cost the failed commit and a full read, never a " +
+	"wrong answer. EndCheck reads the collaboration (GetItem), then the company item, the solution's facts " +
 	"and the caller's parties (BatchGetItem). An Idempotency-Key costs no call on success: the stored response is " +
 	"looked up only when the action fails. Every state change is one TransactWriteItems and every job one " +
 	"SendMessage after it (the outbox)."

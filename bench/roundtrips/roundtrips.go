@@ -310,10 +310,13 @@ func routes() []route {
 			id, err := active("bookkeeping", "")(ctx, e, w)
 			return request(e, 202, world.User(w.OE), "POST", "/collaborations/"+id+"/end", `{"outcome":"continue"}`, key(w)...), err
 		}),
-		// The office administrator is on no task: End's guess (a company administrator) fails first.
 		r("End", " (office administrator, not on the task)", true, func(ctx context.Context, e *world.Env, w world.World) (func(context.Context) (int, error), error) {
 			id, err := active("bookkeeping", "")(ctx, e, w)
 			return request(e, 202, world.User(w.OA), "POST", "/collaborations/"+id+"/end", `{"outcome":"continue"}`, key(w)...), err
+		}),
+		r("End", " (office employee on another task of the customer)", true, func(ctx context.Context, e *world.Env, w world.World) (func(context.Context) (int, error), error) {
+			id, err := active("bookkeeping", "")(ctx, e, w)
+			return request(e, 202, world.User(w.OT), "POST", "/collaborations/"+id+"/end", `{"outcome":"continue"}`, key(w)...), err
 		}),
 	}
 }

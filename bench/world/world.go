@@ -20,12 +20,13 @@ import (
 //   - customer 1002 is company Co2, found by organisation number only;
 //   - customer 1003 is not a company yet.
 //
-// Office employees: OA the administrator, OE on the task of every customer.
+// Office employees: OA the administrator, OE on the task of every customer, OT on a second task
+// of customer 1001 only.
 type World struct {
 	Office          string
 	Co, Co2         string
 	Task            map[string]string // customer number → task id
-	OA, OE          string
+	OA, OE, OT      string
 	CA, CA2, CU     string
 	Co2Admin, OrgNo string
 	// IdempotencyKey, when set, is sent with the requests that honour one.
@@ -42,12 +43,14 @@ func ID(prefix string) string {
 // Seed writes a new world into the store.
 func (e *Env) Seed(ctx context.Context) (World, error) {
 	w := World{Office: ID("office"), Co: ID("co"), Co2: ID("co"), Task: map[string]string{},
-		OA: ID("oa"), OE: ID("oe"), CA: ID("ca"), CA2: ID("ca2"), CU: ID("cu"), Co2Admin: ID("ca"), OrgNo: ID("org")}
+		OA: ID("oa"), OE: ID("oe"), OT: ID("ot"), CA: ID("ca"), CA2: ID("ca2"), CU: ID("cu"), Co2Admin: ID("ca"), OrgNo: ID("org")}
 	now := e.Clock.Now()
 	tx := e.Store.Tx()
 	tx.PutOffice(collab.Office{ID: w.Office, Name: "Byrå Ett"})
 	tx.PutEmployee(collab.Employee{OfficeID: w.Office, UserID: w.OA, Name: "Olle Admin", Email: "oa@office.test", Language: collab.Swedish, Role: collab.OfficeAdministrator})
 	tx.PutEmployee(collab.Employee{OfficeID: w.Office, UserID: w.OE, Name: "Eva Employee", Email: "oe@office.test", Language: collab.Swedish, Role: collab.OfficeStaff})
+	tx.PutEmployee(collab.Employee{OfficeID: w.Office, UserID: w.OT, Name: "Tore Payroll", Email: "ot@office.test", Language: collab.Swedish, Role: collab.OfficeStaff})
+	tx.PutTask(collab.Task{OfficeID: w.Office, ID: ID("task"), CustomerNo: "1001", Name: "Lön", Assignees: []string{w.OT}})
 	for no, c := range map[string]collab.Customer{
 		"1001": {Name: "Ett AB", CompanyID: w.Co},
 		"1002": {Name: "Två AB", OrgNo: w.OrgNo},

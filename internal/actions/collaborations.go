@@ -89,10 +89,11 @@ type EndInput struct {
 // EINVALID outcome_invalid; ECONFLICT collaboration_not_active, outcome_not_allowed,
 // main_contact_missing, payroll_handover_incomplete, expenses_not_submitted, concurrent_update.
 //
-// It reads only the collaboration and commits on conditions in place of the other reads: the
-// caller is an employee of the office on the collaboration's task, or else an administrator of
-// the company; the company has a main contact and the solution's facts do not block. When one of
-// them fails, endChecked reads everything and decides again, saying exactly what stands in the way.
+// It reads only the collaboration and the caller's memberships, and commits on conditions in
+// place of the other reads: the caller is who the memberships say (assumeEnder), the company has
+// a main contact and the solution's facts do not block. When one of them fails, or the
+// memberships do not make the caller a party, endChecked reads everything and decides again,
+// saying exactly what stands in the way.
 func (s *Service) End(ctx context.Context, caller Caller, id string, in EndInput) (CollaborationView, error) {
 	if caller.UserID == "" {
 		return CollaborationView{}, errUnauthenticated
@@ -104,20 +105,14 @@ func (s *Service) End(ctx context.Context, caller Caller, id string, in EndInput
 	if err != nil {
 		return CollaborationView{}, err
 	}
-	c, err := s.Store.Collaboration(ctx, id)
+	c, m, err := s.Store.CollaborationFor(ctx, id, caller.UserID)
 	if err != nil {
 		return CollaborationView{}, err
 	}
 	r := c.Record()
 	ch := s.change()
-	by := actorOf(collab.CustomerUser, caller.UserID, r.CompanyID)
-	if r.OnTask(caller.UserID) {
-		by = actorOf(collab.OfficeEmployee, caller.UserID, r.OfficeID)
-		ch.tx.AssumeEmployee(r.OfficeID, caller.UserID)
-	} else {
-		ch.tx.AssumeAdministrator(r.CompanyID, caller.UserID)
-	}
-	if !c.EndIfCompanyReady(by, o, s.Now()) {
+	by, ok := assumeEnder(ch.tx, r, m, caller.UserID)
+	if !ok || !c.EndIfCompanyReady(by, o, s.Now()) {
 		return s.endChecked(ctx, caller, collab.RestoreCollaboration(r), o)
 	}
 	ch.tx.RequireEndable(r.CompanyID, r.Solution)
@@ -126,6 +121,30 @@ func (s *Service) End(ctx context.Context, caller Caller, id string, in EndInput
 		return s.endChecked(ctx, caller, collab.RestoreCollaboration(r), o)
 	}
 	return v, err
+}
+
+// assumeEnder adds to tx the conditions under which the user, as their memberships m describe
+// them, may end collaboration r, and returns who they then are; ok is false when m makes them
+// no party that may. The order is collaborationActor's: a user of the company first.
+func assumeEnder(tx *dynamo.Tx, r collab.CollaborationRecord, m dynamo.Memberships, user string) (by collab.Actor, ok bool) {
+	officeRole, employee := m.Office(r.OfficeID)
+	if role, _ := m.Company(r.CompanyID); role == collab.Administrator {
+		tx.AssumeAdministrator(r.CompanyID, user)
+		return actorOf(collab.CustomerUser, user, r.CompanyID), true
+	}
+	switch task := m.TaskOf(r.OfficeID, r.CustomerNo); {
+	case r.OnTask(user):
+		// The collaboration's assignees are its task's, kept in step by PutTask.
+		tx.AssumeEmployee(r.OfficeID, user)
+	case employee && officeRole == collab.OfficeAdministrator:
+		tx.AssumeOfficeAdministrator(r.OfficeID, user)
+	case employee && task != "":
+		tx.AssumeEmployee(r.OfficeID, user)
+		tx.AssumeAssigned(r.OfficeID, task, r.CustomerNo, user)
+	default:
+		return collab.Actor{}, false
+	}
+	return actorOf(collab.OfficeEmployee, user, r.OfficeID), true
 }
 
 // endChecked is End of collaboration c, as it was read, having read the company and who the

@@ -145,7 +145,7 @@ func (s *Service) PutTask(ctx context.Context, caller Caller, officeID, taskID s
 	assignees := slices.Compact(slices.Sorted(slices.Values(in.Assignees)))
 	t := collab.Task{OfficeID: officeID, ID: taskID, CustomerNo: in.CustomerNo, Name: in.Name, Assignees: assignees}
 	ch := s.change()
-	ch.tx.PutTask(t)
+	ch.tx.ReplaceTask(f.Task, t)
 	if err := s.syncGrants(ctx, ch, f.Task, t); err != nil {
 		return TaskView{}, err
 	}

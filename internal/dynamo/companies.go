@@ -281,9 +281,10 @@ func (t *Tx) PutCompany(c collab.Company) {
 
 var errUserExists = collab.Errorf(collab.ECONFLICT, "user_exists", "change the existing user instead", "the user is already a user of this company")
 
-// PutUser writes a new or changed company user under its version; a new one must not exist yet
-// (ECONFLICT user_exists).
+// PutUser writes a new or changed company user under its version, and their role in their
+// memberships; a new one must not exist yet (ECONFLICT user_exists).
 func (t *Tx) PutUser(u collab.User) {
+	t.memberships(u.ID).set[companyAttr(u.CompanyID)] = string(u.Role)
 	onFail := collab.ErrConflict
 	if u.Version == 0 {
 		onFail = errUserExists

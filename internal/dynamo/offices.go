@@ -69,8 +69,9 @@ func (t *Tx) PutOffice(o collab.Office) {
 	t.putAlways(officeItem{PK: k.pk, SK: k.sk, Type: "office", ID: o.ID, Name: o.Name})
 }
 
-// PutEmployee writes an office employee (upsert).
+// PutEmployee writes an office employee (upsert), and their role in their memberships.
 func (t *Tx) PutEmployee(e collab.Employee) {
+	t.memberships(e.UserID).set[officeAttr(e.OfficeID)] = string(e.Role)
 	k := employeeKey(e.OfficeID, e.UserID)
 	t.putAlways(employeeItem{PK: k.pk, SK: k.sk, Type: "employee", OfficeID: e.OfficeID, UserID: e.UserID,
 		Name: e.Name, Email: e.Email, Language: string(e.Language), Role: string(e.Role)})
@@ -119,8 +120,14 @@ func (t *Tx) LinkCustomer(c collab.Customer) {
 		map[string]types.AttributeValue{":company": &types.AttributeValueMemberS{Value: c.CompanyID}}, collab.ErrConflict)
 }
 
-// PutTask writes a task (upsert), indexed under its customer in GSI2.
-func (t *Tx) PutTask(task collab.Task) {
+// PutTask writes a task (upsert) as ReplaceTask does, for a task not stored before.
+func (t *Tx) PutTask(task collab.Task) { t.ReplaceTask(collab.Task{}, task) }
+
+// ReplaceTask writes task (upsert), indexed under its customer in GSI2, where before was stored
+// (zero when there was none), and records in the memberships of the employees it adds, drops or
+// moves to another customer which of the customer's tasks they are on.
+func (t *Tx) ReplaceTask(before, task collab.Task) {
+	t.followTask(before, task)
 	k := taskKey(task.OfficeID, task.ID)
 	t.putAlways(taskItem{PK: k.pk, SK: k.sk, Type: "task",
 		GSI2PK: customerPartition(task.OfficeID, task.CustomerNo), GSI2SK: "TASK#" + task.ID,

@@ -397,6 +397,8 @@ func TestAssumptionsFailWithWhatTheyFound(t *testing.T) {
 	for name, add := range map[string]func(*dynamo.Tx){
 		"administrator": func(tx *dynamo.Tx) { tx.AssumeAdministrator(company, user) },
 		"employee":      func(tx *dynamo.Tx) { tx.AssumeEmployee(office, user) },
+		"office_admin":  func(tx *dynamo.Tx) { tx.AssumeOfficeAdministrator(office, user) },
+		"assigned":      func(tx *dynamo.Tx) { tx.AssumeAssigned(office, "task-1", "1001", user) },
 		"endable":       func(tx *dynamo.Tx) { tx.RequireEndable(company, "scanner") },
 	} {
 		tx := s.Tx()
@@ -408,5 +410,89 @@ func TestAssumptionsFailWithWhatTheyFound(t *testing.T) {
 	}
 	if v, _ := s.Company(ctx, company); len(v.Grants) != 0 {
 		t.Fatalf("failed assumptions wrote grants: %+v", v.Grants)
+	}
+}
+
+// TestMembershipsFollowEmployeesUsersAndTasks: the writes of employees, company users and tasks
+// keep each user's memberships in step in their own transactions, so a collaboration read with
+// its caller's memberships tells who the caller is to its office and company.
+func TestMembershipsFollowEmployeesUsersAndTasks(t *testing.T) {
+	s := newStore(t)
+	w := newWorld(t, s)
+	c := w.activate(t, s, "scanner", 0, t0)
+	membershipsOf := func(user string) dynamo.Memberships {
+		t.Helper()
+		got, m, err := s.CollaborationFor(ctx, c.ID(), user)
+		if err != nil || got.ID() != c.ID() {
+			t.Fatalf("collaboration for %s: %v", user, err)
+		}
+		return m
+	}
+	commit := func(add func(tx *dynamo.Tx)) {
+		t.Helper()
+		tx := s.Tx()
+		add(tx)
+		if err := tx.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	m := membershipsOf("emp-1")
+	if role, ok := m.Office(w.office); !ok || role != collab.OfficeStaff {
+		t.Errorf("emp-1 in the office: %q %v", role, ok)
+	}
+	if got := m.TaskOf(w.office, "1001"); got != w.task.ID {
+		t.Errorf("emp-1's task of 1001: %q, want %q", got, w.task.ID)
+	}
+	if role, ok := membershipsOf("adm-1").Company(w.company); !ok || role != collab.Administrator {
+		t.Errorf("adm-1 in the company: %q %v", role, ok)
+	}
+	if _, ok := membershipsOf("nobody").Office(w.office); ok {
+		t.Error("a stranger is an employee")
+	}
+
+	// A second task of the customer, then the first changed to other assignees: emp-1 is on the
+	// second only, emp-2 on the first.
+	second := collab.Task{OfficeID: w.office, ID: id("task"), CustomerNo: "1001", Name: "Lön", Assignees: []string{"emp-1"}}
+	commit(func(tx *dynamo.Tx) {
+		tx.PutEmployee(collab.Employee{OfficeID: w.office, UserID: "emp-1", Name: "Eva", Email: "eva@example.test", Role: collab.OfficeAdministrator})
+		tx.PutTask(second)
+	})
+	changed := w.task
+	changed.Assignees = []string{"emp-2"}
+	commit(func(tx *dynamo.Tx) { tx.ReplaceTask(w.task, changed) })
+	m = membershipsOf("emp-1")
+	if got := m.TaskOf(w.office, "1001"); got != second.ID {
+		t.Errorf("emp-1's task of 1001 after leaving the first: %q, want %q", got, second.ID)
+	}
+	if role, _ := m.Office(w.office); role != collab.OfficeAdministrator {
+		t.Errorf("emp-1's role after the change: %q", role)
+	}
+	if got := membershipsOf("emp-2").TaskOf(w.office, "1001"); got != changed.ID {
+		t.Errorf("emp-2's task of 1001: %q", got)
+	}
+
+	// The second task moves to another customer: emp-1 is on no task of 1001 any more.
+	moved := second
+	moved.CustomerNo = "1002"
+	commit(func(tx *dynamo.Tx) { tx.ReplaceTask(second, moved) })
+	m = membershipsOf("emp-1")
+	if got := m.TaskOf(w.office, "1001"); got != "" {
+		t.Errorf("emp-1 still on %q of 1001 after the task moved", got)
+	}
+	if got := m.TaskOf(w.office, "1002"); got != second.ID {
+		t.Errorf("emp-1's task of 1002: %q", got)
+	}
+
+	// A user demoted in the company.
+	v, err := s.Company(ctx, w.company)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := v.User("adm-1")
+	u.Role = collab.RegularUser
+	commit(func(tx *dynamo.Tx) { tx.PutUser(u) })
+	if role, _ := membershipsOf("adm-1").Company(w.company); role != collab.RegularUser {
+		t.Errorf("adm-1 after the demotion: %q", role)
 	}
 }

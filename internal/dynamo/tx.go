@@ -37,6 +37,9 @@ type Tx struct {
 	items  []types.TransactWriteItem
 	onFail []error
 	err    error
+	// members collects changes to users' memberships items, written as one update per user
+	// when the transaction commits.
+	members map[string]*membershipChange
 }
 
 // Tx starts an empty transaction.
@@ -142,6 +145,7 @@ func (t *Tx) Commit(ctx context.Context) error {
 	if t.err != nil {
 		return fmt.Errorf("commit: %w", t.err)
 	}
+	t.flushMemberships()
 	if len(t.items) == 0 {
 		return nil
 	}

@@ -8,6 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
 	"github.com/spiris/collab/internal/actions"
 	"github.com/spiris/collab/internal/collab"
 )
@@ -224,6 +228,111 @@ func TestActivationWithTheCustomersCompany(t *testing.T) {
 		if n := len(r.JSON["items"].([]any)); n != 0 {
 			t.Fatalf("a refused activation left %d collaborations: %s", n, r.Raw)
 		}
+	})
+}
+
+// TestEveryPartyEndsInTwoCalls: whoever may end a collaboration ends it with one BatchGetItem
+// (the collaboration and the caller's memberships) and one transaction; memberships that say
+// more than the caller is cost reads, never a wrong answer.
+func TestEveryPartyEndsInTwoCalls(t *testing.T) {
+	h := newHarness(t)
+	tap := h.tapDynamo()
+	end := func(t *testing.T, caller string, id string) response {
+		t.Helper()
+		return h.call(t, user(caller), "POST", "/collaborations/"+id+"/end", `{"outcome":"continue"}`)
+	}
+	// onOtherTask puts ox on a second task of customer 1001, through the API.
+	onOtherTask := func(t *testing.T, w world) string {
+		t.Helper()
+		task := rid("task")
+		expect(t, h.call(t, user(w.oa), "PUT", "/offices/"+w.office+"/tasks/"+task,
+			`{"customerNo":"1001","name":"Lön","assignees":["`+w.ox+`"]}`), 200, "")
+		return task
+	}
+
+	for _, c := range []struct {
+		name   string
+		caller func(t *testing.T, w world) string
+		kind   collab.ActorKind
+	}{
+		{"company_administrator", func(t *testing.T, w world) string { return w.ca }, collab.CustomerUser},
+		{"office_employee_on_the_task", func(t *testing.T, w world) string { return w.oe }, collab.OfficeEmployee},
+		{"office_administrator_not_on_the_task", func(t *testing.T, w world) string { return w.oa }, collab.OfficeEmployee},
+		{"employee_on_another_task_of_the_customer", func(t *testing.T, w world) string { onOtherTask(t, w); return w.ox }, collab.OfficeEmployee},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			w := h.world(t)
+			id := h.active(t, w, "1001", "scanner", "")
+			caller := c.caller(t, w)
+			before := tap.snapshot()
+			r := end(t, caller, id)
+			expect(t, r, 202, "")
+			after := tap.snapshot()
+			if after["BatchGetItem"]-before["BatchGetItem"] != 1 || after["TransactWriteItems"]-before["TransactWriteItems"] != 1 ||
+				total(after)-total(before) != 2 {
+				t.Errorf("DynamoDB calls went from %v to %v, want one BatchGetItem and one TransactWriteItems", before, after)
+			}
+			_, history, err := h.store.CollaborationWithHistory(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if last := history[len(history)-1]; last.To != collab.Ending || last.Actor.Kind != c.kind || last.Actor.UserID != caller {
+				t.Errorf("ended by %+v, want %s %s", last, c.kind, caller)
+			}
+		})
+	}
+
+	// Memberships written around the service, saying more than the employee, user and task
+	// items do: the commit's conditions fail and End decides on those items.
+	db := dynamodb.NewFromConfig(h.cfg)
+	claim := func(t *testing.T, userID, expr string, values map[string]types.AttributeValue, names map[string]string) {
+		t.Helper()
+		_, err := db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: aws.String(h.res.TableName("Table")),
+			Key: map[string]types.AttributeValue{
+				"PK": &types.AttributeValueMemberS{Value: "USER#" + userID}, "SK": &types.AttributeValueMemberS{Value: "MEMBERSHIPS"}},
+			UpdateExpression: aws.String(expr), ExpressionAttributeNames: names, ExpressionAttributeValues: values,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	stillActive := func(t *testing.T, id string) {
+		t.Helper()
+		if c, err := h.store.Collaboration(ctx, id); err != nil || c.Record().Status != collab.Active {
+			t.Errorf("after a refused end: %v %+v", err, c)
+		}
+	}
+
+	t.Run("memberships_claiming_office_administrator", func(t *testing.T) {
+		w := h.world(t)
+		id := h.active(t, w, "1001", "scanner", "")
+		claim(t, w.ox, "SET #o = :admin", map[string]types.AttributeValue{":admin": &types.AttributeValueMemberS{Value: "administrator"}},
+			map[string]string{"#o": "OFFICE#" + w.office})
+		expect(t, end(t, w.ox, id), 403, "not_on_task")
+		stillActive(t, id)
+	})
+
+	t.Run("memberships_claiming_a_task_of_another_customer", func(t *testing.T) {
+		w := h.world(t)
+		id := h.active(t, w, "1001", "scanner", "")
+		// ox is on customer 1002's task; the memberships file it under 1001.
+		expect(t, h.call(t, user(w.oa), "PUT", "/offices/"+w.office+"/tasks/"+w.task["1002"],
+			`{"customerNo":"1002","name":"Löpande","assignees":["`+w.ox+`"]}`), 200, "")
+		claim(t, w.ox, "ADD #t :task", map[string]types.AttributeValue{":task": &types.AttributeValueMemberSS{Value: []string{w.task["1002"]}}},
+			map[string]string{"#t": "TASKS#" + w.office + "#1001"})
+		expect(t, end(t, w.ox, id), 403, "not_on_task")
+		stillActive(t, id)
+	})
+
+	t.Run("employee_taken_off_the_other_task", func(t *testing.T) {
+		w := h.world(t)
+		id := h.active(t, w, "1001", "scanner", "")
+		task := onOtherTask(t, w)
+		expect(t, h.call(t, user(w.oa), "PUT", "/offices/"+w.office+"/tasks/"+task,
+			`{"customerNo":"1001","name":"Lön","assignees":[]}`), 200, "")
+		expect(t, end(t, w.ox, id), 403, "not_on_task")
+		stillActive(t, id)
 	})
 }
 
