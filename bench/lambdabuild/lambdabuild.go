@@ -84,6 +84,11 @@ func (o Options) Flags(out string) []string {
 	if o.Symbols {
 		ldflags = ""
 	}
+	return buildArgs(ldflags, out)
+}
+
+// buildArgs are the Makefile's go build arguments with the linker flags given.
+func buildArgs(ldflags, out string) []string {
 	return []string{"build", "-tags", "lambda.norpc", "-trimpath", "-ldflags", ldflags, "-o", out}
 }
 
@@ -109,7 +114,7 @@ func Build(ctx context.Context, root, pkg, out string, o Options) error {
 // package reflect that it marks <ReflectMethod>: code that may call methods by name through
 // reflection, which makes the linker keep every exported method of every reachable type.
 func ReflectMethodCallers(ctx context.Context, root, pkg string, o Options) ([]string, error) {
-	cmd := exec.CommandContext(ctx, "go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-dumpdep", "-o", os.DevNull, pkg)
+	cmd := exec.CommandContext(ctx, "go", append(buildArgs("-dumpdep", os.DevNull), pkg)...)
 	cmd.Dir, cmd.Env = root, o.Env()
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out

@@ -13,7 +13,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/ses"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
@@ -22,9 +21,9 @@ import (
 	"github.com/spiris/collab/infra/samtemplate"
 	"github.com/spiris/collab/internal/actions"
 	"github.com/spiris/collab/internal/awsenv"
+	"github.com/spiris/collab/internal/config"
 	"github.com/spiris/collab/internal/dynamo"
 	"github.com/spiris/collab/internal/mail/sesmail"
-	"github.com/spiris/collab/internal/queue"
 )
 
 // Stack is the emulator (moto on loopback, started by infra/localaws, or the one
@@ -99,8 +98,9 @@ func (c *Clock) Advance(d time.Duration) {
 // Start is where every Env's clock starts: a fixed day, so activations may start in 2027-04.
 var Start = time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC)
 
-// Env is the actions service on one provisioned copy of the resources, built as
-// internal/config builds it but on clients that report every call to Counter.
+// Env is the actions service on one provisioned copy of the resources, built by internal/config
+// as the functions build it, on clients that report every call to Counter, with a clock the
+// benchmark moves and a queue that remembers what it sent.
 type Env struct {
 	Res     *localaws.Resources
 	Svc     *actions.Service
@@ -127,20 +127,15 @@ func NewEnv(ctx context.Context, res *localaws.Resources, log *slog.Logger) (*En
 	}
 	counted := cfg.Copy()
 	counted.APIOptions = append(counted.APIOptions, e.Counter.Register)
-	e.Store = dynamo.New(dynamodb.NewFromConfig(counted), res.TableName("Table"), dynamo.DefaultTiming)
-	e.Sent = &Recorder{Queue: &queue.SQS{Client: sqs.NewFromConfig(counted), URLs: map[string]string{
-		actions.TeardownQueue: res.QueueURL("TeardownQueue"), actions.EmailQueue: res.QueueURL("EmailQueue")}}}
-	e.Svc = &actions.Service{
-		Store:         e.Store,
-		Queue:         e.Sent,
-		Mailer:        &sesmail.Mailer{Client: ses.NewFromConfig(counted), From: e.Sender},
-		BaseURL:       "https://collab.test",
-		Log:           log,
-		Now:           e.Clock.Now,
-		NewID:         actions.NewID,
-		TokenKey:      TokenKey,
-		InvitationTTL: actions.DefaultInvitationTTL,
-	}
+	e.Svc = config.Service(config.Settings{
+		Table: res.TableName("Table"), TeardownQueueURL: res.QueueURL("TeardownQueue"), EmailQueueURL: res.QueueURL("EmailQueue"),
+		TokenKey: TokenKey, InvitationTTL: actions.DefaultInvitationTTL, Sender: e.Sender, BaseURL: "https://collab.test",
+		Timing: dynamo.DefaultTiming,
+	}, counted)
+	e.Store = e.Svc.Store
+	e.Sent = &Recorder{Queue: e.Svc.Queue}
+	e.Svc.Queue, e.Svc.Log, e.Svc.Now = e.Sent, log, e.Clock.Now
+	e.Svc.Mailer = &sesmail.Mailer{Client: ses.NewFromConfig(counted), From: e.Sender}
 	return e, nil
 }
 

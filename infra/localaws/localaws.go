@@ -47,15 +47,17 @@ type Emulator struct {
 	Endpoint string
 
 	cmd    *exec.Cmd     // nil when the emulator was already running
-	front  *serializer   // serializes DynamoDB requests to moto
+	front  *front        // serializes DynamoDB requests to moto and sends SES to mail
+	mail   *Emulator     // a moto of its own for SES (see front)
 	exited chan struct{} // closed once the child has been reaped
 	out    *Tail         // last lines moto printed, for error messages
 	stop   sync.Once
 }
 
 // Start returns the emulator to use. When AWS_ENDPOINT_URL is set, it uses that endpoint and
-// starts nothing. Otherwise it runs moto_server on a free loopback port, waits until it answers
-// HTTP, and sets AWS_ENDPOINT_URL to it. In both cases it sets AWS_REGION, AWS_ACCESS_KEY_ID and
+// starts nothing. Otherwise it runs two moto_servers on free loopback ports, one for SES and one
+// for everything else, waits until they answer HTTP, and sets AWS_ENDPOINT_URL to a front on
+// loopback that sends each request to its moto (see front). In both cases it sets AWS_REGION, AWS_ACCESS_KEY_ID and
 // AWS_SECRET_ACCESS_KEY to test values when they are not set, so awsenv.Config() works.
 //
 // The moto process is in its own process group, which Stop kills. On Linux the kernel also kills
@@ -78,22 +80,41 @@ func Start(ctx context.Context) (*Emulator, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, startTimeout)
 	defer cancel()
-	// Another process can take the free port between our probe and moto's bind; moto then exits
-	// at once, and a new port is tried.
+	var mail *Emulator
+	var mailErr error
+	mailStarted := make(chan struct{})
+	go func() {
+		mail, mailErr = startMotoRetrying(ctx, bin)
+		close(mailStarted)
+	}()
+	e, err := startMotoRetrying(ctx, bin)
+	<-mailStarted
+	if err != nil || mailErr != nil {
+		for _, m := range []*Emulator{e, mail} {
+			if m != nil {
+				m.Stop()
+			}
+		}
+		return nil, fmt.Errorf("localaws.Start: %w", errors.Join(err, mailErr))
+	}
+	front, endpoint, err := startFront(e.Endpoint, mail.Endpoint)
+	if err != nil {
+		e.Stop()
+		mail.Stop()
+		return nil, fmt.Errorf("localaws.Start: %w", err)
+	}
+	e.front, e.mail, e.Endpoint = front, mail, endpoint
+	os.Setenv("AWS_ENDPOINT_URL", e.Endpoint)
+	return e, nil
+}
+
+// startMotoRetrying starts moto_server on a free port. Another process can take the port between
+// our probe and moto's bind; moto then exits at once, and a new port is tried.
+func startMotoRetrying(ctx context.Context, bin string) (*Emulator, error) {
 	for attempt := 1; ; attempt++ {
 		e, err := startMoto(ctx, bin)
-		if err == nil {
-			front, endpoint, err := startSerializer(e.Endpoint)
-			if err != nil {
-				e.Stop()
-				return nil, fmt.Errorf("localaws.Start: %w", err)
-			}
-			e.front, e.Endpoint = front, endpoint
-			os.Setenv("AWS_ENDPOINT_URL", e.Endpoint)
-			return e, nil
-		}
-		if !errors.Is(err, errExited) || attempt == 3 {
-			return nil, fmt.Errorf("localaws.Start: %w", err)
+		if err == nil || !errors.Is(err, errExited) || attempt == 3 {
+			return e, err
 		}
 	}
 }
@@ -110,6 +131,9 @@ func (e *Emulator) Stop() error {
 	var err error
 	e.stop.Do(func() {
 		e.front.close()
+		if e.mail != nil {
+			err = e.mail.Stop()
+		}
 		killGroup(e.cmd.Process)
 		select {
 		case <-e.exited:

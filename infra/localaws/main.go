@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"flag"
 	"fmt"
 	"os"
 	"testing"
@@ -26,7 +27,14 @@ const setupTimeout = 2 * time.Minute
 // a table, stores the result in *out, runs the tests and stops the emulator, whatever the tests'
 // outcome. Against an external emulator it deletes what it provisioned instead. It returns the
 // exit code for os.Exit: the tests' code, or 1 when setup fails.
+//
+// A run that only lists tests or only fuzzes (go test -list, or -run '^$' with -fuzz, and the
+// fuzz workers it starts) gets no emulator and *out stays nil: the fuzz targets of this project
+// call no AWS service.
 func Main(m *testing.M, out **Resources) int {
+	if listsOrFuzzesOnly() {
+		return m.Run()
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
 	defer cancel()
 	emu, err := Start(ctx)
@@ -98,4 +106,16 @@ func ForTest(t testing.TB) *Resources {
 		}
 	})
 	return res
+}
+
+func listsOrFuzzesOnly() bool {
+	flag.Parse()
+	value := func(name string) string {
+		if f := flag.Lookup(name); f != nil {
+			return f.Value.String()
+		}
+		return ""
+	}
+	return value("test.list") != "" || value("test.fuzzworker") == "true" ||
+		value("test.fuzz") != "" && value("test.run") == "^$"
 }

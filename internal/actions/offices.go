@@ -158,37 +158,34 @@ func (s *Service) PutTask(ctx context.Context, caller Caller, officeID, taskID s
 
 // syncGrants adds to ch what moving a task from before to after implies for the customer's open
 // collaborations on that task: each takes the new assignees (collab.FollowTask), and the active
-// ones' grants follow. A customer has at most one open collaboration per solution with the
-// office, so one page per status holds them all.
+// ones' grants follow.
 func (s *Service) syncGrants(ctx context.Context, ch *change, before, after collab.Task) error {
-	for _, status := range []collab.Status{collab.Pending, collab.Active} {
-		page, err := s.Store.OfficeCollaborations(ctx, after.OfficeID, dynamo.Filter{CustomerNo: after.CustomerNo, Status: status, Limit: 100})
-		if err != nil {
-			return err
+	open, err := s.Store.PendingOrActive(ctx, after.OfficeID, after.CustomerNo)
+	if err != nil {
+		return err
+	}
+	for _, r := range open {
+		if r.TaskID != after.ID {
+			continue
 		}
-		for _, r := range page.Items {
-			if r.TaskID != after.ID {
-				continue
+		// The collaboration is written, or required, at the version read: a teardown or an
+		// accept meanwhile makes the commit fail rather than leave access behind or miss it.
+		if c := collab.RestoreCollaboration(r); c.FollowTask(after) {
+			ch.tx.PutCollaboration(c)
+		} else {
+			ch.tx.RequireCollaboration(r)
+		}
+		if r.Status != collab.Active {
+			continue
+		}
+		for _, u := range before.Assignees {
+			if !after.Assigned(u) {
+				ch.tx.DeleteGrant(collab.Grant{CompanyID: r.CompanyID, Solution: r.Solution, UserID: u, Via: r.ID})
 			}
-			// The collaboration is written, or required, at the version read: a teardown or an
-			// accept meanwhile makes the commit fail rather than leave access behind or miss it.
-			if c := collab.RestoreCollaboration(r); c.FollowTask(after) {
-				ch.tx.PutCollaboration(c)
-			} else {
-				ch.tx.RequireCollaboration(r)
-			}
-			if r.Status != collab.Active {
-				continue
-			}
-			for _, u := range before.Assignees {
-				if !after.Assigned(u) {
-					ch.tx.DeleteGrant(collab.Grant{CompanyID: r.CompanyID, Solution: r.Solution, UserID: u, Via: r.ID})
-				}
-			}
-			for _, u := range after.Assignees {
-				if !before.Assigned(u) {
-					ch.tx.PutGrant(collab.Grant{CompanyID: r.CompanyID, Solution: r.Solution, UserID: u, Mode: collab.FullAccess, Via: r.ID})
-				}
+		}
+		for _, u := range after.Assignees {
+			if !before.Assigned(u) {
+				ch.tx.PutGrant(collab.Grant{CompanyID: r.CompanyID, Solution: r.Solution, UserID: u, Mode: collab.FullAccess, Via: r.ID})
 			}
 		}
 	}

@@ -298,25 +298,20 @@ var errNotAdministratorAnyMore = collab.Errorf(collab.ECONFLICT, "user_not_admin
 // RequireAdministrator makes the transaction depend on the user still being an administrator of
 // the company, or the commit fails with ECONFLICT user_not_administrator.
 func (t *Tx) RequireAdministrator(company, user string) {
-	t.check(userKey(company, user), "#role = :admin", map[string]string{"#role": "Role"},
-		map[string]types.AttributeValue{":admin": &types.AttributeValueMemberS{Value: string(collab.Administrator)}},
-		errNotAdministratorAnyMore)
+	t.checkRole(userKey(company, user), string(collab.Administrator), errNotAdministratorAnyMore)
 }
 
 // AssumeAdministrator makes the transaction depend on the user being an administrator of the
 // company, or the commit fails with ErrAssumption.
 func (t *Tx) AssumeAdministrator(company, user string) {
-	t.check(userKey(company, user), "#role = :admin", map[string]string{"#role": "Role"},
-		map[string]types.AttributeValue{":admin": &types.AttributeValueMemberS{Value: string(collab.Administrator)}},
-		ErrAssumption)
+	t.checkRole(userKey(company, user), string(collab.Administrator), ErrAssumption)
 }
 
 // AssumeLiveSubscription makes the transaction depend on the company's subscription to the
 // solution being live (active or pending), or the commit fails with ErrAssumption, from which
 // SubscriptionFound tells what the subscription was instead.
 func (t *Tx) AssumeLiveSubscription(company string, solution collab.Solution) {
-	t.liveSubscription(company, solution, ErrAssumption)
-	t.items[len(t.items)-1].ConditionCheck.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
+	t.liveSubscription(company, solution, ErrAssumption).ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
 }
 
 // RequireLiveSubscription makes the transaction depend on the company's subscription to the
@@ -325,8 +320,8 @@ func (t *Tx) RequireLiveSubscription(company string, solution collab.Solution) {
 	t.liveSubscription(company, solution, collab.ErrConflict)
 }
 
-func (t *Tx) liveSubscription(company string, solution collab.Solution, onFail error) {
-	t.check(subscriptionKey(company, string(solution)), "#status IN (:active, :pending)", map[string]string{"#status": "Status"},
+func (t *Tx) liveSubscription(company string, solution collab.Solution, onFail error) *types.ConditionCheck {
+	return t.check(subscriptionKey(company, string(solution)), "#status IN (:active, :pending)", map[string]string{"#status": "Status"},
 		map[string]types.AttributeValue{
 			":active":  &types.AttributeValueMemberS{Value: string(collab.SubscriptionActive)},
 			":pending": &types.AttributeValueMemberS{Value: string(collab.SubscriptionPending)},

@@ -164,9 +164,7 @@ func stringSet(ss []string) types.AttributeValue {
 // AssumeOfficeAdministrator makes the transaction depend on the user being an administrator of
 // the office, or the commit fails with ErrAssumption.
 func (t *Tx) AssumeOfficeAdministrator(office, user string) {
-	t.check(employeeKey(office, user), "#role = :admin", map[string]string{"#role": "Role"},
-		map[string]types.AttributeValue{":admin": &types.AttributeValueMemberS{Value: string(collab.OfficeAdministrator)}},
-		ErrAssumption)
+	t.checkRole(employeeKey(office, user), string(collab.OfficeAdministrator), ErrAssumption)
 }
 
 // AssumeAssigned makes the transaction depend on the user being on the office's task of the

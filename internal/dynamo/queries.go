@@ -64,6 +64,21 @@ func (s *Store) OfficeCollaborations(ctx context.Context, office string, f Filte
 	return s.collaborationPage(ctx, q, f.Limit, f.Cursor)
 }
 
+// PendingOrActive returns a customer's pending and active collaborations with the office, newest
+// first, in one query of the customer's partition of GSI2 filtered on the status. A customer has
+// at most one open collaboration per solution with an office (the OPEN# guard), so one page of
+// maxLimit holds them all.
+func (s *Store) PendingOrActive(ctx context.Context, office, customerNo string) ([]collab.CollaborationRecord, error) {
+	page, err := s.collaborationPage(ctx, query{index: indexCustomer, pkAttr: "GSI2PK", pk: customerPartition(office, customerNo),
+		skAttr: "GSI2SK", skPrefix: "COLLAB#", filter: "#status IN (:pending, :active)",
+		names: map[string]string{"#status": "Status"},
+		values: map[string]types.AttributeValue{
+			":pending": &types.AttributeValueMemberS{Value: string(collab.Pending)},
+			":active":  &types.AttributeValueMemberS{Value: string(collab.Active)},
+		}}, maxLimit, "")
+	return page.Items, err
+}
+
 // CompanyCollaborations returns a page of a company's collaborations (all offices, all
 // solutions), newest first, from GSI4.
 func (s *Store) CompanyCollaborations(ctx context.Context, company string, limit int, cursor string) (Page, error) {

@@ -128,14 +128,23 @@ func (t *Tx) updateIf(k key, expr, cond string, names map[string]string, values 
 	t.add(types.TransactWriteItem{Update: u}, onFail)
 }
 
-// check makes the transaction depend on cond holding for the item at k, without writing it.
-func (t *Tx) check(k key, cond string, names map[string]string, values map[string]types.AttributeValue, onFail error) {
-	t.add(types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+// check makes the transaction depend on cond holding for the item at k, without writing it. It
+// returns the check, for a caller that wants the item back when it fails.
+func (t *Tx) check(k key, cond string, names map[string]string, values map[string]types.AttributeValue, onFail error) *types.ConditionCheck {
+	c := &types.ConditionCheck{
 		TableName: &t.s.table, Key: k.av(),
 		ConditionExpression:       aws.String(cond),
 		ExpressionAttributeNames:  names,
 		ExpressionAttributeValues: values,
-	}}, onFail)
+	}
+	t.add(types.TransactWriteItem{ConditionCheck: c}, onFail)
+	return c
+}
+
+// checkRole makes the transaction depend on the item at k (a user or an employee) having the role.
+func (t *Tx) checkRole(k key, role string, onFail error) {
+	t.check(k, "#role = :role", map[string]string{"#role": "Role"},
+		map[string]types.AttributeValue{":role": &types.AttributeValueMemberS{Value: role}}, onFail)
 }
 
 // Commit writes everything or nothing. When a condition fails it returns the error attached to

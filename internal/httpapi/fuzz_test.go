@@ -20,8 +20,8 @@ import (
 // is anonymous, and each route decodes its body before its action looks at the caller, so a
 // request ends at the decoder's error, at a check the action makes before it reads anything, or
 // at the action's 401. The Service has no Store and no Queue: a request that reached either would
-// panic on the nil field and be answered 500, which fails the target. (The package's TestMain
-// still starts moto once in every fuzz worker process; the targets never call it.)
+// panic on the nil field and be answered 500, which fails the target. (localaws.Main starts no
+// emulator for a run that only fuzzes.)
 //
 // Properties, for every body: no 5xx and no panic; every answer is the one error shape; the answer
 // is the one a strict decoder calls for: 413 over MaxBody; 400 malformed_json or 422

@@ -139,7 +139,7 @@ func run(ctx context.Context, cfg settings) (*report.Report, error) {
 		if r.Machine.Emulator == "" {
 			r.Machine.Emulator = emulatorName(stack)
 		}
-		b.stack, b.env = stack, nil
+		b.stack = stack
 		err = b.section(ctx, s)
 		if serr := stack.Stop(); serr != nil {
 			logf("stop the emulator: %v", serr)

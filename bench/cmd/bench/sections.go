@@ -38,13 +38,12 @@ type bench struct {
 	r     *report.Report
 
 	local []binary // built for this machine, references first
-	env   []string // the functions' environment (coldstart and memory share one table)
 }
 
-// binary is a bootstrap with what to invoke it with.
+// binary is a bootstrap built from package pkg, with what to invoke it with.
 type binary struct {
-	name, kind, path string
-	event            []byte
+	name, kind, pkg, path string
+	event                 []byte
 }
 
 func (b *bench) section(ctx context.Context, name string) error {
@@ -75,14 +74,14 @@ func (b *bench) buildAll(ctx context.Context, goarch, dir string, symbols bool) 
 	}
 	var bins []binary
 	for _, r := range references {
-		bins = append(bins, binary{name: r.name, kind: "reference", path: r.pkg, event: []byte(`{}`)})
+		bins = append(bins, binary{name: r.name, kind: "reference", pkg: r.pkg, event: []byte(`{}`)})
 	}
 	for _, f := range fns {
 		ev, err := os.ReadFile(filepath.Join(b.stack.Root, f.Event()))
 		if err != nil {
 			return nil, fmt.Errorf("sample event of %s: %w", f.Name, err)
 		}
-		bins = append(bins, binary{name: f.Name, kind: string(kinds[f.Name]), path: f.Package(), event: ev})
+		bins = append(bins, binary{name: f.Name, kind: string(kinds[f.Name]), pkg: f.Package(), event: ev})
 	}
 	opts := lambdabuild.Options{GOARCH: goarch, Symbols: symbols}
 	sem := make(chan struct{}, max(runtime.NumCPU(), 1))
@@ -95,7 +94,7 @@ func (b *bench) buildAll(ctx context.Context, goarch, dir string, symbols bool) 
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			errs[i] = lambdabuild.Build(ctx, b.stack.Root, bins[i].path, out, opts)
+			errs[i] = lambdabuild.Build(ctx, b.stack.Root, bins[i].pkg, out, opts)
 			bins[i].path = out
 		}()
 	}
@@ -103,16 +102,10 @@ func (b *bench) buildAll(ctx context.Context, goarch, dir string, symbols bool) 
 	return bins, errors.Join(errs...)
 }
 
-// prepareLocal builds the bootstraps for this machine and provisions the table they run on,
-// seeded with the data the sample events name; once for coldstart and memory.
-func (b *bench) prepareLocal(ctx context.Context) error {
-	if b.local != nil && b.env != nil {
-		return nil
-	}
+// localBootstraps builds the bootstraps for this machine, once for coldstart and memory.
+func (b *bench) localBootstraps(ctx context.Context) error {
 	if b.local != nil {
-		var err error
-		b.env, err = b.sampleEnv(ctx)
-		return err
+		return nil
 	}
 	dir := filepath.Join(b.tmp, "local")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -121,9 +114,6 @@ func (b *bench) prepareLocal(ctx context.Context) error {
 	logf("building the bootstraps for linux/%s …", runtime.GOARCH)
 	bins, err := b.buildAll(ctx, runtime.GOARCH, dir, false)
 	if err != nil {
-		return err
-	}
-	if b.env, err = b.sampleEnv(ctx); err != nil {
 		return err
 	}
 	b.local = bins
@@ -171,7 +161,11 @@ func functionEnv(res *localaws.Resources, sender, home string) []string {
 }
 
 func (b *bench) coldStarts(ctx context.Context) error {
-	if err := b.prepareLocal(ctx); err != nil {
+	if err := b.localBootstraps(ctx); err != nil {
+		return err
+	}
+	env, err := b.sampleEnv(ctx)
+	if err != nil {
 		return err
 	}
 	results := make([]report.ColdStart, len(b.local))
@@ -183,7 +177,7 @@ func (b *bench) coldStarts(ctx context.Context) error {
 			if results[i].Err != "" {
 				continue
 			}
-			s, err := coldstart.Start(ctx, bin.path, b.env, bin.event)
+			s, err := coldstart.Start(ctx, bin.path, env, bin.event)
 			if err != nil {
 				results[i].Err = err.Error()
 				continue
@@ -198,7 +192,7 @@ func (b *bench) coldStarts(ctx context.Context) error {
 	b.r.ColdStarts = results
 	for _, bin := range b.local {
 		if bin.kind == "reference" || bin.name == "activate" || bin.name == "email-worker" || bin.name == "teardown-worker" {
-			b.r.Inits = append(b.r.Inits, initProfile(ctx, bin, b.env))
+			b.r.Inits = append(b.r.Inits, initProfile(ctx, bin, env))
 		}
 	}
 	return nil
@@ -260,7 +254,7 @@ func answer(body []byte, errType string) string {
 }
 
 func (b *bench) memory(ctx context.Context) error {
-	if err := b.prepareLocal(ctx); err != nil {
+	if err := b.localBootstraps(ctx); err != nil {
 		return err
 	}
 	for _, bin := range b.local {
@@ -292,8 +286,8 @@ func (b *bench) sizes(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	largest, smallest := binary{}, report.Size{}
-	var largestSize int64
+	largest, smallest := binary{}, binary{}
+	var largestSize, smallestSize int64
 	for _, bin := range bins {
 		st, err := os.Stat(bin.path)
 		if err != nil {
@@ -303,47 +297,36 @@ func (b *bench) sizes(ctx context.Context) error {
 		if bin.kind != "reference" && st.Size() > largestSize {
 			largest, largestSize = bin, st.Size()
 		}
-		if bin.kind != "reference" && (smallest.Bytes == 0 || st.Size() < smallest.Bytes) {
-			smallest = report.Size{Name: bin.name, Bytes: st.Size()}
+		if bin.kind != "reference" && (smallestSize == 0 || st.Size() < smallestSize) {
+			smallest, smallestSize = bin, st.Size()
 		}
 	}
-	return b.sizeWhy(ctx, largest, largestSize, smallest)
+	return b.sizeWhy(ctx, largest, largestSize, smallest, smallestSize)
 }
 
-// sizeWhy rebuilds the largest function and the usual reference with symbols and explains them.
-func (b *bench) sizeWhy(ctx context.Context, fn binary, stripped int64, contrast report.Size) error {
-	fns, _, err := lambdabuild.Functions(b.stack.Root)
-	if err != nil {
-		return err
-	}
-	pkg, contrastPkg := "", ""
-	for _, f := range fns {
-		if f.Name == fn.name {
-			pkg = f.Package()
-		}
-		if f.Name == contrast.Name {
-			contrastPkg = f.Package()
-		}
-	}
+// sizeWhy rebuilds the largest function and the usual reference with symbols and explains them,
+// with the smallest function for contrast.
+func (b *bench) sizeWhy(ctx context.Context, fn binary, stripped int64, contrast binary, contrastSize int64) error {
 	opts := lambdabuild.Options{GOARCH: "arm64", Symbols: true}
 	withSyms, usualSyms := filepath.Join(b.tmp, "fn-symbols"), filepath.Join(b.tmp, "usual-symbols")
-	if err := lambdabuild.Build(ctx, b.stack.Root, pkg, withSyms, opts); err != nil {
+	if err := lambdabuild.Build(ctx, b.stack.Root, fn.pkg, withSyms, opts); err != nil {
 		return err
 	}
 	if err := lambdabuild.Build(ctx, b.stack.Root, "./bench/ref/usual", usualSyms, opts); err != nil {
 		return err
 	}
-	why := &report.SizeWhy{Function: fn.name, Stripped: stripped, Contrast: contrast}
+	why := &report.SizeWhy{Function: fn.name, Stripped: stripped, Contrast: report.Size{Name: contrast.name, Bytes: contrastSize}}
+	var err error
 	if why.Breakdown, err = binsize.Explain(withSyms); err != nil {
 		return err
 	}
 	if why.Usual, err = binsize.Explain(usualSyms); err != nil {
 		return err
 	}
-	if why.ReflectMethod, err = lambdabuild.ReflectMethodCallers(ctx, b.stack.Root, pkg, opts); err != nil {
+	if why.ReflectMethod, err = lambdabuild.ReflectMethodCallers(ctx, b.stack.Root, fn.pkg, opts); err != nil {
 		return err
 	}
-	if why.ContrastReflectMethod, err = lambdabuild.ReflectMethodCallers(ctx, b.stack.Root, contrastPkg, opts); err != nil {
+	if why.ContrastReflectMethod, err = lambdabuild.ReflectMethodCallers(ctx, b.stack.Root, contrast.pkg, opts); err != nil {
 		return err
 	}
 	const sdk = "github.com/aws/aws-sdk-go-v2/service/"
