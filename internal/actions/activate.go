@@ -209,6 +209,7 @@ func (s *Service) activate(ctx context.Context, caller Caller, in ActivateInput,
 		return view, err
 	}
 	ch.tx.PutCollaboration(c)
+	ch.tx.JoinTask(f.Task)
 	ch.tx.PutInvitation(inv)
 	s.enqueue(ch, Job{Kind: EmailQueue, CollaborationID: id, Email: invitationEmail(scenario), Nonce: inv.Nonce})
 

@@ -175,8 +175,9 @@ type LinkInput struct {
 	TaskID string `json:"taskId"`
 }
 
-// Link connects a collaboration imported without a task to a task of its customer. The caller
-// must be an office administrator or work on that task. It returns the office-side
+// Link connects a collaboration without a task (imported, or its task moved to another customer)
+// to a task of its customer; an active one gives the task's employees access. The caller must be
+// an office administrator or work on that task. It returns the office-side
 // authorization errors; ENOTFOUND task_not_found; ECONFLICT collaboration_already_linked,
 // collaboration_final, task_customer_mismatch.
 func (s *Service) Link(ctx context.Context, caller Caller, id string, in LinkInput) (CollaborationView, error) {
@@ -205,6 +206,8 @@ func (s *Service) Link(ctx context.Context, caller Caller, id string, in LinkInp
 	}
 	ch := s.change()
 	ch.tx.PutCollaboration(c)
+	ch.tx.JoinTask(f.Task)
+	regrant(ch, c.Record(), nil, c.Record().Assignees)
 	return s.saved(ctx, ch, c)
 }
 

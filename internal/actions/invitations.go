@@ -106,9 +106,7 @@ func (s *Service) Accept(ctx context.Context, caller Caller, token string) (Coll
 	ch.tx.PutInvitation(inv)
 	ch.tx.PutCollaboration(c)
 	ch.tx.ActivateSubscription(c.Record(), now)
-	for _, u := range r.Assignees {
-		ch.tx.PutGrant(collab.Grant{CompanyID: r.CompanyID, Solution: r.Solution, UserID: u, Mode: collab.FullAccess, Via: r.ID})
-	}
+	regrant(ch, c.Record(), nil, c.Record().Assignees)
 	s.enqueue(ch, Job{Kind: EmailQueue, CollaborationID: r.ID, Email: EmailAccessGranted})
 	v, err := s.saved(ctx, ch, c)
 	if errors.Is(err, dynamo.ErrAssumption) {

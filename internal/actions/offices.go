@@ -114,7 +114,9 @@ type TaskInput struct {
 
 // PutTask creates or updates a task of the office for one of its customers. Access follows the
 // task: in the same transaction, employees removed from it lose the access its active
-// collaborations gave them and employees added get it. It returns the errors of officeAdmin;
+// collaborations gave them and employees added get it; a task moved to another customer leaves
+// the old customer's collaborations without a task (and its employees without their access)
+// until the office links them to another task. It returns the errors of officeAdmin;
 // ENOTFOUND customer_not_found; EINVALID id_invalid, field_required; ECONFLICT
 // concurrent_update.
 func (s *Service) PutTask(ctx context.Context, caller Caller, officeID, taskID string, in TaskInput) (TaskView, error) {
@@ -146,7 +148,7 @@ func (s *Service) PutTask(ctx context.Context, caller Caller, officeID, taskID s
 	t := collab.Task{OfficeID: officeID, ID: taskID, CustomerNo: in.CustomerNo, Name: in.Name, Assignees: assignees}
 	ch := s.change()
 	ch.tx.ReplaceTask(f.Task, t)
-	if err := s.syncGrants(ctx, ch, f.Task, t); err != nil {
+	if err := s.syncGrants(ctx, ch, actorOf(collab.OfficeEmployee, caller.UserID, officeID), f.Task, t); err != nil {
 		return TaskView{}, err
 	}
 	v := TaskView{OfficeID: officeID, TaskID: taskID, CustomerNo: t.CustomerNo, Name: t.Name, Assignees: assignees}
@@ -156,38 +158,52 @@ func (s *Service) PutTask(ctx context.Context, caller Caller, officeID, taskID s
 	return v, s.commit(ctx, ch, http.StatusOK, v)
 }
 
-// syncGrants adds to ch what moving a task from before to after implies for the customer's open
-// collaborations on that task: each takes the new assignees (collab.FollowTask), and the active
-// ones' grants follow.
-func (s *Service) syncGrants(ctx context.Context, ch *change, before, after collab.Task) error {
-	open, err := s.Store.PendingOrActive(ctx, after.OfficeID, after.CustomerNo)
-	if err != nil {
-		return err
+// syncGrants adds to ch what changing a task from before to after implies for the open
+// collaborations on it: those of its customer take its new assignees, those of the customer it
+// was moved from leave it (collab.FollowTask), and the active ones' grants follow.
+func (s *Service) syncGrants(ctx context.Context, ch *change, by collab.Actor, before, after collab.Task) error {
+	customers := []string{after.CustomerNo}
+	if before.CustomerNo != "" && before.CustomerNo != after.CustomerNo {
+		customers = append(customers, before.CustomerNo)
 	}
-	for _, r := range open {
-		if r.TaskID != after.ID {
-			continue
+	now := s.Now()
+	for _, no := range customers {
+		open, err := s.Store.PendingOrActive(ctx, after.OfficeID, no)
+		if err != nil {
+			return err
 		}
-		// The collaboration is written, or required, at the version read: a teardown or an
-		// accept meanwhile makes the commit fail rather than leave access behind or miss it.
-		if c := collab.RestoreCollaboration(r); c.FollowTask(after) {
-			ch.tx.PutCollaboration(c)
-		} else {
-			ch.tx.RequireCollaboration(r)
-		}
-		if r.Status != collab.Active {
-			continue
-		}
-		for _, u := range before.Assignees {
-			if !after.Assigned(u) {
-				ch.tx.DeleteGrant(collab.Grant{CompanyID: r.CompanyID, Solution: r.Solution, UserID: u, Via: r.ID})
+		for _, r := range open {
+			if r.TaskID != after.ID {
+				continue
 			}
-		}
-		for _, u := range after.Assignees {
-			if !before.Assigned(u) {
-				ch.tx.PutGrant(collab.Grant{CompanyID: r.CompanyID, Solution: r.Solution, UserID: u, Mode: collab.FullAccess, Via: r.ID})
+			// The collaboration is written, or required, at the version read: a teardown or an
+			// accept meanwhile makes the commit fail rather than leave access behind or miss it.
+			c := collab.RestoreCollaboration(r)
+			if c.FollowTask(after, by, now) {
+				ch.tx.PutCollaboration(c)
+			} else {
+				ch.tx.RequireCollaboration(r)
 			}
+			regrant(ch, r, r.Assignees, c.Record().Assignees)
 		}
 	}
 	return nil
+}
+
+// regrant adds to ch the grants that follow an active collaboration's assignees changing from
+// before to after: employees no longer on it lose the access it gave them, new ones get it.
+func regrant(ch *change, r collab.CollaborationRecord, before, after []string) {
+	if r.Status != collab.Active {
+		return
+	}
+	for _, u := range before {
+		if !slices.Contains(after, u) {
+			ch.tx.DeleteGrant(collab.Grant{CompanyID: r.CompanyID, Solution: r.Solution, UserID: u, Via: r.ID})
+		}
+	}
+	for _, u := range after {
+		if !slices.Contains(before, u) {
+			ch.tx.PutGrant(collab.Grant{CompanyID: r.CompanyID, Solution: r.Solution, UserID: u, Mode: collab.FullAccess, Via: r.ID})
+		}
+	}
 }

@@ -83,7 +83,7 @@ type CollaborationRecord struct {
 	CustomerNo string
 	CompanyID  string
 	Solution   Solution
-	TaskID     string // empty for a collaboration imported without a task
+	TaskID     string // empty for a collaboration imported without a task, or whose task moved to another customer
 	// Assignees are the employees on the task, kept in step with it (FollowTask), so accepting
 	// and authorizing need not read the task.
 	Assignees []string
@@ -410,10 +410,22 @@ func (c *Collaboration) Link(task Task, by Actor, now time.Time) error {
 	return nil
 }
 
-// FollowTask takes the task's assignees when the collaboration is on that task and not final, and
-// reports whether they changed (then the collaboration must be written).
-func (c *Collaboration) FollowTask(task Task) bool {
-	if c.rec.TaskID != task.ID || c.rec.Status.Final() || slices.Equal(c.rec.Assignees, task.Assignees) {
+// FollowTask keeps a collaboration that is on task and not final in step with it: it takes the
+// task's assignees, or, when the task now belongs to another customer, leaves the task (no task,
+// no assignees) so the office links it to a task of its own customer again. It reports whether
+// the collaboration changed (then it must be written).
+func (c *Collaboration) FollowTask(task Task, by Actor, now time.Time) bool {
+	if c.rec.TaskID != task.ID || c.rec.Status.Final() {
+		return false
+	}
+	if task.CustomerNo != c.rec.CustomerNo {
+		c.rec.TaskID, c.rec.Assignees = "", nil
+		c.history = append(c.history, Transition{At: now, Actor: by, From: c.rec.Status, To: c.rec.Status,
+			Reason: "task " + task.ID + " moved to another customer; link a task of this customer"})
+		c.rec.UpdatedAt = now
+		return true
+	}
+	if slices.Equal(c.rec.Assignees, task.Assignees) {
 		return false
 	}
 	c.rec.Assignees = task.Assignees

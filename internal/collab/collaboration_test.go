@@ -2,6 +2,7 @@ package collab_test
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -212,6 +213,41 @@ func TestActivate(t *testing.T) {
 			}
 			if !r.AgreementEndsAt.Equal(wantEnd) {
 				t.Errorf("agreement ends %v, want %v", r.AgreementEndsAt, wantEnd)
+			}
+		})
+	}
+}
+
+func TestFollowTask(t *testing.T) {
+	moved := collab.Task{ID: "task-1", CustomerNo: "2002", Assignees: []string{"emp-2"}}
+	for _, tc := range []struct {
+		name          string
+		status        collab.Status
+		task          collab.Task
+		changed       bool
+		taskID        string
+		assignees     []string
+		newTransition bool
+	}{
+		{"takes_the_assignees", collab.Active, collab.Task{ID: "task-1", CustomerNo: "1001", Assignees: []string{"emp-2"}}, true, "task-1", []string{"emp-2"}, false},
+		{"same_assignees", collab.Active, collab.Task{ID: "task-1", CustomerNo: "1001"}, false, "task-1", nil, false},
+		{"another_task", collab.Active, collab.Task{ID: "task-2", CustomerNo: "1001", Assignees: []string{"emp-2"}}, false, "task-1", nil, false},
+		{"task_moved_to_another_customer", collab.Active, moved, true, "", nil, true},
+		{"pending_task_moved", collab.Pending, moved, true, "", nil, true},
+		{"final", collab.Ended, moved, false, "task-1", nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := at(tc.status, "bookkeeping")
+			changed := c.FollowTask(tc.task, office, t0)
+			r := c.Record()
+			if changed != tc.changed || r.TaskID != tc.taskID || !slices.Equal(r.Assignees, tc.assignees) {
+				t.Fatalf("FollowTask(%+v) = %v, task %q, assignees %v; want %v, %q, %v", tc.task, changed, r.TaskID, r.Assignees, tc.changed, tc.taskID, tc.assignees)
+			}
+			if got := len(c.NewTransitions()) == 1; got != tc.newTransition {
+				t.Fatalf("history %+v: want a new transition %v", c.NewTransitions(), tc.newTransition)
+			}
+			if tc.newTransition && c.NewTransitions()[0].From != tc.status {
+				t.Fatalf("transition %+v: want the status kept", c.NewTransitions()[0])
 			}
 		})
 	}

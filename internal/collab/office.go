@@ -53,6 +53,9 @@ type Task struct {
 	CustomerNo string
 	Name       string
 	Assignees  []string
+	// Version is the stored task's version and Joins how many collaborations have taken its
+	// assignees; a change of the task commits only if neither moved since it was read.
+	Version, Joins int
 }
 
 // Assigned reports whether the user works on the task.

@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"context"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -48,6 +49,8 @@ type taskItem struct {
 	CustomerNo     string
 	Name           string
 	Assignees      []string `dynamodbav:",omitempty"`
+	Version        int
+	Joins          int
 }
 
 func (it employeeItem) employee() collab.Employee {
@@ -60,7 +63,8 @@ func (it customerItem) customer() collab.Customer {
 }
 
 func (it taskItem) task() collab.Task {
-	return collab.Task{OfficeID: it.OfficeID, ID: it.ID, CustomerNo: it.CustomerNo, Name: it.Name, Assignees: it.Assignees}
+	return collab.Task{OfficeID: it.OfficeID, ID: it.ID, CustomerNo: it.CustomerNo, Name: it.Name, Assignees: it.Assignees,
+		Version: it.Version, Joins: it.Joins}
 }
 
 // PutOffice writes an office (upsert: Practice management owns offices).
@@ -120,18 +124,45 @@ func (t *Tx) LinkCustomer(c collab.Customer) {
 		map[string]types.AttributeValue{":company": &types.AttributeValueMemberS{Value: c.CompanyID}}, collab.ErrConflict)
 }
 
-// PutTask writes a task (upsert) as ReplaceTask does, for a task not stored before.
-func (t *Tx) PutTask(task collab.Task) { t.ReplaceTask(collab.Task{}, task) }
+// PutTask writes a task whatever is stored, at version 1 (seeding; a change Practice management
+// sends goes through ReplaceTask), and records it in its employees' memberships.
+func (t *Tx) PutTask(task collab.Task) {
+	t.followTask(collab.Task{}, task)
+	item := newTaskItem(task)
+	item.Version = 1
+	t.putAlways(item)
+}
 
-// ReplaceTask writes task (upsert), indexed under its customer in GSI2, where before was stored
-// (zero when there was none), and records in the memberships of the employees it adds, drops or
-// moves to another customer which of the customer's tasks they are on.
+// ReplaceTask writes task, indexed under its customer in GSI2, where before was read (zero when
+// there was none), and records in the memberships of the employees it adds, drops or moves to
+// another customer which of the customer's tasks they are on. The commit fails with
+// collab.ErrConflict if the task changed since it was read, or a collaboration took its assignees
+// since (JoinTask): the caller decided what follows the change from collaborations it read before.
 func (t *Tx) ReplaceTask(before, task collab.Task) {
 	t.followTask(before, task)
+	item := newTaskItem(task)
+	item.Joins = before.Joins
+	t.putIf(item, before.Version, "Joins = :joins",
+		map[string]types.AttributeValue{":joins": &types.AttributeValueMemberN{Value: strconv.Itoa(before.Joins)}}, collab.ErrConflict)
+}
+
+// JoinTask makes the transaction depend on the task being at the version it was read at, for a
+// collaboration that takes its assignees (activation, link), and counts the join, so a
+// ReplaceTask that did not see this collaboration fails instead of leaving it the old assignees.
+// Collaborations joining one task at once do not conflict with each other.
+func (t *Tx) JoinTask(task collab.Task) {
+	t.updateIf(taskKey(task.OfficeID, task.ID), "ADD Joins :one", "Version = :v", nil,
+		map[string]types.AttributeValue{
+			":one": &types.AttributeValueMemberN{Value: "1"},
+			":v":   &types.AttributeValueMemberN{Value: strconv.Itoa(task.Version)},
+		}, collab.ErrConflict)
+}
+
+func newTaskItem(task collab.Task) taskItem {
 	k := taskKey(task.OfficeID, task.ID)
-	t.putAlways(taskItem{PK: k.pk, SK: k.sk, Type: "task",
+	return taskItem{PK: k.pk, SK: k.sk, Type: "task",
 		GSI2PK: customerPartition(task.OfficeID, task.CustomerNo), GSI2SK: "TASK#" + task.ID,
-		OfficeID: task.OfficeID, ID: task.ID, CustomerNo: task.CustomerNo, Name: task.Name, Assignees: task.Assignees})
+		OfficeID: task.OfficeID, ID: task.ID, CustomerNo: task.CustomerNo, Name: task.Name, Assignees: task.Assignees}
 }
 
 // AssumeEmployee makes the transaction depend on the user being an employee of the office, or

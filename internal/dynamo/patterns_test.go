@@ -433,6 +433,65 @@ func TestAssumptionsFailWithWhatTheyFound(t *testing.T) {
 // TestMembershipsFollowEmployeesUsersAndTasks: the writes of employees, company users and tasks
 // keep each user's memberships in step in their own transactions, so a collaboration read with
 // its caller's memberships tells who the caller is to its office and company.
+// TestTaskChangesCommitOnTheTaskAsRead: a task change decides what follows from the
+// collaborations it read, so it commits only if the task is as read and no collaboration took its
+// assignees since; collaborations taking them commit only on the task as read, and do not
+// conflict with each other.
+func TestTaskChangesCommitOnTheTaskAsRead(t *testing.T) {
+	s := newStore(t)
+	w := newWorld(t, s)
+	read := func() collab.Task {
+		t.Helper()
+		f, err := s.OfficeItems(ctx, dynamo.OfficeRefs{OfficeID: w.office, TaskID: w.task.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f.Task
+	}
+	commit := func(add func(tx *dynamo.Tx)) error {
+		tx := s.Tx()
+		add(tx)
+		return tx.Commit(ctx)
+	}
+	changed := func(from collab.Task, assignees ...string) collab.Task {
+		from.Assignees = assignees
+		return from
+	}
+
+	before := read()
+	for range 2 {
+		if err := commit(func(tx *dynamo.Tx) { tx.JoinTask(before) }); err != nil {
+			t.Fatalf("a join at the version read: %v", err)
+		}
+	}
+	if err := commit(func(tx *dynamo.Tx) { tx.ReplaceTask(before, changed(before, "emp-2")) }); !errors.Is(err, collab.ErrConflict) {
+		t.Fatalf("a change of a task joined since it was read: %v, want ErrConflict", err)
+	}
+	again := read()
+	if again.Joins != 2 || again.Version != before.Version || !slices.Equal(again.Assignees, before.Assignees) {
+		t.Fatalf("task after two joins and a refused change: %+v", again)
+	}
+	if err := commit(func(tx *dynamo.Tx) { tx.ReplaceTask(again, changed(again, "emp-2")) }); err != nil {
+		t.Fatalf("a change of the task as read: %v", err)
+	}
+	if err := commit(func(tx *dynamo.Tx) { tx.JoinTask(again) }); !errors.Is(err, collab.ErrConflict) {
+		t.Fatalf("a join of a task changed since it was read: %v, want ErrConflict", err)
+	}
+	if err := commit(func(tx *dynamo.Tx) { tx.ReplaceTask(again, changed(again, "emp-3")) }); !errors.Is(err, collab.ErrConflict) {
+		t.Fatalf("a second change from the same read: %v, want ErrConflict", err)
+	}
+	if got := read(); got.Version != again.Version+1 || got.Joins != 2 || !slices.Equal(got.Assignees, []string{"emp-2"}) {
+		t.Fatalf("task after one change: %+v", got)
+	}
+	other := collab.Task{OfficeID: w.office, ID: id("task"), CustomerNo: "1001", Name: "Ny"}
+	if err := commit(func(tx *dynamo.Tx) { tx.ReplaceTask(collab.Task{}, other) }); err != nil {
+		t.Fatalf("a new task: %v", err)
+	}
+	if err := commit(func(tx *dynamo.Tx) { tx.ReplaceTask(collab.Task{}, other) }); !errors.Is(err, collab.ErrConflict) {
+		t.Fatalf("a new task created twice from reads that found none: %v, want ErrConflict", err)
+	}
+}
+
 func TestMembershipsFollowEmployeesUsersAndTasks(t *testing.T) {
 	s := newStore(t)
 	w := newWorld(t, s)
@@ -475,6 +534,7 @@ func TestMembershipsFollowEmployeesUsersAndTasks(t *testing.T) {
 		tx.PutEmployee(collab.Employee{OfficeID: w.office, UserID: "emp-1", Name: "Eva", Email: "eva@example.test", Role: collab.OfficeAdministrator})
 		tx.PutTask(second)
 	})
+	second.Version = 1
 	changed := w.task
 	changed.Assignees = []string{"emp-2"}
 	commit(func(tx *dynamo.Tx) { tx.ReplaceTask(w.task, changed) })

@@ -73,6 +73,7 @@ func newWorld(t *testing.T, s *dynamo.Store) world {
 	if err := tx.Commit(ctx); err != nil {
 		t.Fatalf("seed world: %v", err)
 	}
+	w.task.Version = 1 // as stored
 	return w
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -56,7 +57,10 @@ func (t *Tx) add(item types.TransactWriteItem, onFail error) {
 // put writes v as a whole item. version is the version v was read at: 0 means the item must not
 // exist yet, otherwise its stored version must still be version. The item is written at
 // version+1.
-func (t *Tx) put(v any, version int, onFail error) {
+func (t *Tx) put(v any, version int, onFail error) { t.putIf(v, version, "", nil, onFail) }
+
+// putIf is put when cond, if not empty, holds as well for an item that exists.
+func (t *Tx) putIf(v any, version int, cond string, values map[string]types.AttributeValue, onFail error) {
 	item, err := attributevalue.MarshalMap(v)
 	if err != nil {
 		t.err = errors.Join(t.err, fmt.Errorf("encode %T: %w", v, err))
@@ -68,9 +72,14 @@ func (t *Tx) put(v any, version int, onFail error) {
 		p.ConditionExpression = aws.String("attribute_not_exists(PK)")
 	} else {
 		p.ConditionExpression = aws.String("Version = :v")
-		p.ExpressionAttributeValues = map[string]types.AttributeValue{
-			":v": &types.AttributeValueMemberN{Value: fmt.Sprint(version)},
+		if cond != "" {
+			p.ConditionExpression = aws.String("Version = :v AND " + cond)
 		}
+		p.ExpressionAttributeValues = maps.Clone(values)
+		if p.ExpressionAttributeValues == nil {
+			p.ExpressionAttributeValues = map[string]types.AttributeValue{}
+		}
+		p.ExpressionAttributeValues[":v"] = &types.AttributeValueMemberN{Value: fmt.Sprint(version)}
 	}
 	t.add(types.TransactWriteItem{Put: p}, onFail)
 }

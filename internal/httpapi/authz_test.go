@@ -320,6 +320,35 @@ func TestAuthorizationFollowsCurrentData(t *testing.T) {
 		expect(t, users, 403, "not_company_user")
 	})
 
+	t.Run("task_moved_to_another_customer_leaves_its_collaborations_until_linked_again", func(t *testing.T) {
+		// A task is connected to one customer: moved to another, it takes its employees away
+		// from the old customer's collaborations, which wait for the office to link them again.
+		h := newHarness(t)
+		w := h.world(t)
+		id := h.active(t, w, "1001", "scanner", "")
+		tasks := "/offices/" + w.office + "/tasks/"
+		expect(t, h.call(t, user(w.oa), "PUT", tasks+w.task["1001"], `{"customerNo":"1002","name":"Löpande","assignees":["`+w.oe+`"]}`), 200, "")
+		expect(t, h.call(t, user(w.oe), "GET", "/collaborations/"+id, ""), 403, "not_on_task")
+		expect(t, h.call(t, user(w.oe), "POST", "/collaborations/"+id+"/end", `{"outcome":"continue"}`), 403, "not_on_task")
+		if v, _ := h.store.Company(ctx, w.co); len(grantsVia(v, id)) != 0 {
+			t.Fatalf("the employees of a task moved to another customer kept the access the old customer's collaboration gave them: %+v", grantsVia(v, id))
+		}
+		c := h.call(t, user(w.oa), "GET", "/collaborations/"+id, "")
+		expect(t, c, 200, "")
+		if c.str("taskId") != "" || c.str("status") != "active" || !strings.Contains(c.Raw, "moved to another customer") {
+			t.Fatalf("collaboration whose task moved: %s", c.Raw)
+		}
+
+		other := rid("task")
+		expect(t, h.call(t, user(w.oa), "PUT", tasks+other, `{"customerNo":"1001","name":"Bokslut","assignees":["`+w.ox+`"]}`), 200, "")
+		expect(t, h.call(t, user(w.oa), "POST", "/collaborations/"+id+"/link", `{"taskId":"`+other+`"}`), 200, "")
+		access := h.call(t, user(w.ca), "GET", "/companies/"+w.co+"/access", "")
+		if !strings.Contains(access.Raw, `"userId":"`+w.ox+`","solution":"scanner"`) || strings.Contains(access.Raw, `"userId":"`+w.oe+`"`) {
+			t.Fatalf("access after linking the collaboration to a task of %s: %s", w.ox, access.Raw)
+		}
+		expect(t, h.call(t, user(w.ox), "GET", "/collaborations/"+id+"/end-check?outcome=continue", ""), 200, "")
+	})
+
 	t.Run("administrator_demoted_to_user_loses_the_right_at_once", func(t *testing.T) {
 		h := newHarness(t)
 		w := h.world(t)

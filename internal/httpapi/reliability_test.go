@@ -693,6 +693,59 @@ func TestTaskChangeRacingATeardownLeavesNoAccess(t *testing.T) {
 	}
 }
 
+// TestTaskChangeRacingAnActivationOrALinkKeepsThemInStep: PutTask moves the task's employees
+// into the open collaborations it reads. A collaboration that takes the task's employees between
+// that read and PutTask's commit (an activation, a link) must not keep the old ones: one of the
+// two commits is refused, and the retried change reaches the new collaboration.
+func TestTaskChangeRacingAnActivationOrALinkKeepsThemInStep(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		join func(t *testing.T, h *harness, w world) (id string)
+	}{
+		{"activation", func(t *testing.T, h *harness, w world) string {
+			r := h.activate(t, w, "1001", "scanner", "")
+			expect(t, r, 201, "")
+			return r.str("collaboration.id")
+		}},
+		{"link", func(t *testing.T, h *harness, w world) string {
+			id := importedCollaboration(t, h, w, "1001", "tax-annual")
+			expect(t, h.call(t, user(w.oa), "POST", "/collaborations/"+id+"/link", `{"taskId":"`+w.task["1001"]+`"}`), 200, "")
+			return id
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t)
+			w := h.world(t)
+			path := "/offices/" + w.office + "/tasks/" + w.task["1001"]
+			body := `{"customerNo":"1001","name":"Löpande","assignees":["` + w.ox + `"]}`
+
+			taskSvc := *h.svc // the PutTask request's Lambda instance: its commit waits
+			hold := &holdOnce{inner: awsHTTPClient(), held: make(chan struct{}), release: make(chan struct{}),
+				match: func(op, _ string) bool { return op == "TransactWriteItems" }}
+			taskSvc.Store = dynamo.New(dynamodb.NewFromConfig(h.cfg, func(o *dynamodb.Options) { o.HTTPClient = hold }), h.res.TableName("Table"), dynamo.DefaultTiming)
+			done := make(chan response, 1)
+			go func() { done <- callVia(t, &taskSvc, user(w.oa), "PUT", path, body) }()
+			<-hold.held // PutTask has read the customer's open collaborations and is about to commit
+
+			id := tc.join(t, h, w)
+			close(hold.release)
+			put := <-done
+			t.Logf("PutTask after the %s: %d %s", tc.name, put.Status, put.code())
+			if put.Status != 200 {
+				expect(t, put, 409, "concurrent_update")
+				expect(t, h.call(t, user(w.oa), "PUT", path, body), 200, "")
+			}
+			if got := h.call(t, user(w.oe), "GET", "/collaborations/"+id, ""); got.Status != 403 {
+				t.Fatalf("the task's former employee still acts on the collaboration (%d %s): PutTask read the customer's "+
+					"collaborations before the %s committed and moved its employees only into those, so the new collaboration "+
+					"kept the task's old employees; the %s must commit on the task as read and make PutTask's commit fail "+
+					"(dynamo.Tx.JoinTask)", got.Status, got.code(), tc.name, tc.name)
+			}
+			expect(t, h.call(t, user(w.ox), "GET", "/collaborations/"+id, ""), 200, "")
+		})
+	}
+}
+
 // --- helpers
 
 // callVia sends one request through the route's handler on svc, as h.call does on h.svc, but
