@@ -20,6 +20,7 @@ const (
 	EFORBIDDEN    = "forbidden"    // the caller is known but may not do this
 	EUNAUTHORIZED = "unauthorized" // the caller is not known
 	EGONE         = "gone"         // the thing existed and is dead for good (used or expired invitation)
+	EUNAVAILABLE  = "unavailable"  // over capacity for now: nothing changed, the same request later works
 	EINTERNAL     = "internal"     // a failure that is ours, not the caller's
 )
 
@@ -77,6 +78,14 @@ func ErrorCode(err error) string {
 		return e.Code
 	}
 	return "internal_error"
+}
+
+// ErrBusy is returned when storage stays throttled past its retries. Nothing was written.
+var ErrBusy = &Error{
+	Kind:    EUNAVAILABLE,
+	Code:    "service_busy",
+	Message: "the service is over its capacity right now; nothing was changed",
+	Fix:     "send the same request again in a moment (with the same Idempotency-Key, if it had one)",
 }
 
 // ErrConflict is returned by storage when a concurrent writer changed the item first; the caller

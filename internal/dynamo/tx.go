@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math/rand/v2"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -158,7 +160,9 @@ func (t *Tx) checkRole(k key, role string, onFail error) {
 
 // Commit writes everything or nothing. When a condition fails it returns the error attached to
 // that write (collab.ErrConflict when none was), and collab.ErrConflict when DynamoDB cancelled
-// the transaction for a conflicting concurrent transaction.
+// the transaction for a conflicting concurrent transaction. A transaction cancelled for
+// throttling, which the SDK does not retry, is sent again up to commitAttempts times in all
+// (nothing of it was written); then Commit returns collab.ErrBusy.
 func (t *Tx) Commit(ctx context.Context) error {
 	if t.err != nil {
 		return fmt.Errorf("commit: %w", t.err)
@@ -170,6 +174,35 @@ func (t *Tx) Commit(ctx context.Context) error {
 	if len(t.items) > maxTxItems {
 		return fmt.Errorf("commit: %d writes, more than DynamoDB's %d", len(t.items), maxTxItems)
 	}
+	for attempt := 1; ; attempt++ {
+		err := t.send(ctx)
+		if !errors.Is(err, errThrottled) {
+			return err
+		}
+		if attempt == commitAttempts {
+			return fmt.Errorf("commit: %w (%w)", collab.ErrBusy, err)
+		}
+		// Full jitter over a doubling ceiling, as the SDK backs off its own retries.
+		select {
+		case <-time.After(time.Duration(rand.Int64N(int64(commitBackoff << attempt)))):
+		case <-ctx.Done():
+			return fmt.Errorf("commit: %w", ctx.Err())
+		}
+	}
+}
+
+// commitAttempts and commitBackoff bound Commit's retries of a transaction cancelled for
+// throttling: 4 attempts, waiting up to 50, 100 and 200 ms between them.
+const (
+	commitAttempts = 4
+	commitBackoff  = 25 * time.Millisecond
+)
+
+// errThrottled marks a transaction DynamoDB cancelled for throttling.
+var errThrottled = errors.New("transaction cancelled for throttling")
+
+// send sends the transaction once and interprets its cancellation.
+func (t *Tx) send(ctx context.Context) error {
 	_, err := t.s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: t.items})
 	if err == nil {
 		return nil
@@ -178,6 +211,7 @@ func (t *Tx) Commit(ctx context.Context) error {
 	if !errors.As(err, &canceled) {
 		return fmt.Errorf("commit: %w", err)
 	}
+	throttled := false
 	for i, r := range canceled.CancellationReasons {
 		switch aws.ToString(r.Code) {
 		case "ConditionalCheckFailed":
@@ -191,7 +225,12 @@ func (t *Tx) Commit(ctx context.Context) error {
 			return collab.ErrConflict
 		case "TransactionConflict":
 			return collab.ErrConflict
+		case "ThrottlingError", "ProvisionedThroughputExceeded":
+			throttled = true
 		}
+	}
+	if throttled {
+		return fmt.Errorf("%w: %w", errThrottled, err)
 	}
 	return fmt.Errorf("commit: %w", err)
 }

@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 
 	"github.com/spiris/collab/internal/actions"
 	"github.com/spiris/collab/internal/collab"
@@ -111,6 +113,8 @@ func StatusOf(kind string) int {
 		return http.StatusGone
 	case collab.EINVALID:
 		return http.StatusUnprocessableEntity
+	case collab.EUNAVAILABLE:
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }
@@ -134,14 +138,26 @@ func errorResponse(s *actions.Service, ctx context.Context, rt Route, err error)
 	status := http.StatusInternalServerError
 	detail := ErrorDetail{Code: "internal_error", Message: "something went wrong on our side",
 		Fix: "try again later; if it keeps failing, contact support"}
-	if errors.As(err, &e) {
+	if !errors.As(err, &e) && throttled(err) {
+		e = collab.ErrBusy // DynamoDB kept throttling past the SDK's retries
+	}
+	if e != nil {
 		status = StatusOf(e.Kind)
 		detail = ErrorDetail{Code: e.Code, Message: e.Message, Fix: e.Fix, Field: e.Field, Blockers: e.Blockers}
 	}
 	if status >= 500 {
 		s.Log.ErrorContext(ctx, "request failed", "route", rt.Function, "error", err.Error())
 	}
-	return jsonResponse(status, ErrorBody{Error: detail})
+	resp := jsonResponse(status, ErrorBody{Error: detail})
+	if status == http.StatusServiceUnavailable {
+		resp.Headers["Retry-After"] = "1"
+	}
+	return resp
+}
+
+// throttled reports whether err is an AWS throttling error (the codes the SDK retries as such).
+func throttled(err error) bool {
+	return retry.IsErrorThrottles(retry.DefaultThrottles).IsErrorThrottle(err) == aws.TrueTernary
 }
 
 func jsonResponse(status int, v any) events.APIGatewayV2HTTPResponse {

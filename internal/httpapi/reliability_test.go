@@ -237,10 +237,11 @@ func TestDynamoDBThrottlingIsRetriedBySDK(t *testing.T) {
 }
 
 // TestThrottlingBeyondTheSDKRetriesWritesNothing: when DynamoDB keeps throttling past the SDK's
-// retries, or cancels the transaction for throttling (which the SDK does not retry), the request
-// answers 500 internal_error and nothing of it is written: no state change, no history, no job,
-// no stored Idempotency-Key response. So the client's retry with the same key does the work,
-// once.
+// retries, or keeps cancelling the transaction for throttling (which the SDK does not retry; the
+// store sends it again a few times), the request answers 503 service_busy with Retry-After and
+// nothing of it is written: no state change, no history, no job, no stored Idempotency-Key
+// response. So the client's retry with the same key does the work, once. A transaction cancelled
+// for throttling once is committed by the store's retry.
 func TestThrottlingBeyondTheSDKRetriesWritesNothing(t *testing.T) {
 	throttleAlways := func(op, _ string) (*http.Response, error) {
 		if op == "TransactWriteItems" {
@@ -267,7 +268,10 @@ func TestThrottlingBeyondTheSDKRetriesWritesNothing(t *testing.T) {
 		path, body, key := "/collaborations/"+cid+"/end", `{"outcome":"continue"}`, "end-"+cid
 
 		r := callVia(t, h.svc, user(w.oe), "POST", path, body, "Idempotency-Key", key)
-		expect(t, r, 500, "internal_error")
+		expect(t, r, 503, "service_busy")
+		if r.Headers["Retry-After"] == "" {
+			t.Errorf("503 without Retry-After: %v", r.Headers)
+		}
 		if n := tap.count("TransactWriteItems"); n < 2 {
 			t.Errorf("%d TransactWriteItems attempts: the SDK did not retry the throttled write", n)
 		}
@@ -314,7 +318,10 @@ func TestThrottlingBeyondTheSDKRetriesWritesNothing(t *testing.T) {
 		path, key := "/offices/"+w.office+"/collaborations", "activate-1003"
 
 		r := callVia(t, h.svc, user(w.oe), "POST", path, body, "Idempotency-Key", key)
-		expect(t, r, 500, "internal_error")
+		expect(t, r, 503, "service_busy")
+		if n := tap.count("TransactWriteItems"); n != 4 {
+			t.Errorf("%d TransactWriteItems attempts, want 4 (the store sends a transaction cancelled for throttling again 3 times)", n)
+		}
 		// Nothing of the company, its administrator, the customer link, the collaboration, its
 		// slot, the invitation or the e-mail job exists.
 		if id, _ := h.store.CompanyByOrgNo(ctx, customer.Customer.OrgNo); id != "" {
@@ -336,6 +343,29 @@ func TestThrottlingBeyondTheSDKRetriesWritesNothing(t *testing.T) {
 		expect(t, retry, 201, "") // the slot and the organisation number are free
 		if retry.str("scenario") != "new_company" || retry.Headers["Idempotent-Replayed"] != "" {
 			t.Fatalf("retry %v %s", retry.Headers, retry.Raw)
+		}
+	})
+
+	t.Run("transaction_cancelled_for_throttling_once_is_sent_again", func(t *testing.T) {
+		h := newHarness(t)
+		w := h.world(t)
+		tap := h.tapDynamo()
+		first := true
+		tap.setFault(func(op, body string) (*http.Response, error) {
+			if op == "TransactWriteItems" && first {
+				first = false
+				return cancelledForThrottling(op, body)
+			}
+			return nil, nil
+		})
+		r := h.activate(t, w, "1001", "scanner", `,"companyId":"`+w.co+`"`) // one commit when not throttled
+		expect(t, r, 201, "")
+		if n := tap.count("TransactWriteItems"); n != 2 {
+			t.Errorf("%d TransactWriteItems attempts, want 2 (cancelled for throttling, then committed)", n)
+		}
+		list := h.call(t, user(w.oe), "GET", "/offices/"+w.office+"/collaborations?customerNo=1001&solution=scanner", "")
+		if items, _ := list.JSON["items"].([]any); len(items) != 1 {
+			t.Fatalf("collaborations after the retried commit: %s", list.Raw)
 		}
 	})
 }
