@@ -77,11 +77,8 @@ func (t *Tx) putIf(v any, version int, cond string, values map[string]types.Attr
 		if cond != "" {
 			p.ConditionExpression = aws.String("Version = :v AND " + cond)
 		}
-		p.ExpressionAttributeValues = maps.Clone(values)
-		if p.ExpressionAttributeValues == nil {
-			p.ExpressionAttributeValues = map[string]types.AttributeValue{}
-		}
-		p.ExpressionAttributeValues[":v"] = &types.AttributeValueMemberN{Value: fmt.Sprint(version)}
+		p.ExpressionAttributeValues = map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: fmt.Sprint(version)}}
+		maps.Copy(p.ExpressionAttributeValues, values)
 	}
 	t.add(types.TransactWriteItem{Put: p}, onFail)
 }

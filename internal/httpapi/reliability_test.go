@@ -694,15 +694,8 @@ func TestTaskChangeRacingATeardownLeavesNoAccess(t *testing.T) {
 	cid := h.active(t, w, "1001", "scanner", "")
 	h.drain(t)
 
-	taskSvc := *h.svc // the PutTask request's Lambda instance: its commit waits
-	hold := &holdOnce{inner: awsHTTPClient(), held: make(chan struct{}), release: make(chan struct{}),
-		match: func(op, _ string) bool { return op == "TransactWriteItems" }}
-	taskSvc.Store = dynamo.New(dynamodb.NewFromConfig(h.cfg, func(o *dynamodb.Options) { o.HTTPClient = hold }), h.res.TableName("Table"), dynamo.DefaultTiming)
-	done := make(chan response, 1)
-	go func() {
-		done <- callVia(t, &taskSvc, user(w.oa), "PUT", "/offices/"+w.office+"/tasks/"+w.task["1001"],
-			`{"customerNo":"1001","name":"Löpande","assignees":["`+w.oe+`","`+w.ox+`"]}`)
-	}()
+	hold, done := h.putTaskHeldBeforeCommit(t, w, "/offices/"+w.office+"/tasks/"+w.task["1001"],
+		`{"customerNo":"1001","name":"Löpande","assignees":["`+w.oe+`","`+w.ox+`"]}`)
 	<-hold.held // PutTask has read the collaboration as active and is about to commit
 
 	expect(t, h.call(t, user(w.ca), "POST", "/collaborations/"+cid+"/end", `{"outcome":"continue"}`), 202, "")
@@ -749,12 +742,7 @@ func TestTaskChangeRacingAnActivationOrALinkKeepsThemInStep(t *testing.T) {
 			path := "/offices/" + w.office + "/tasks/" + w.task["1001"]
 			body := `{"customerNo":"1001","name":"Löpande","assignees":["` + w.ox + `"]}`
 
-			taskSvc := *h.svc // the PutTask request's Lambda instance: its commit waits
-			hold := &holdOnce{inner: awsHTTPClient(), held: make(chan struct{}), release: make(chan struct{}),
-				match: func(op, _ string) bool { return op == "TransactWriteItems" }}
-			taskSvc.Store = dynamo.New(dynamodb.NewFromConfig(h.cfg, func(o *dynamodb.Options) { o.HTTPClient = hold }), h.res.TableName("Table"), dynamo.DefaultTiming)
-			done := make(chan response, 1)
-			go func() { done <- callVia(t, &taskSvc, user(w.oa), "PUT", path, body) }()
+			hold, done := h.putTaskHeldBeforeCommit(t, w, path, body)
 			<-hold.held // PutTask has read the customer's open collaborations and is about to commit
 
 			id := tc.join(t, h, w)
@@ -777,6 +765,18 @@ func TestTaskChangeRacingAnActivationOrALinkKeepsThemInStep(t *testing.T) {
 }
 
 // --- helpers
+
+// putTaskHeldBeforeCommit sends a PutTask as the office administrator through a Lambda instance
+// of its own whose first commit waits until hold.release is closed; done gets the response.
+func (h *harness) putTaskHeldBeforeCommit(t *testing.T, w world, path, body string) (*holdOnce, <-chan response) {
+	taskSvc := *h.svc
+	hold := &holdOnce{inner: awsHTTPClient(), held: make(chan struct{}), release: make(chan struct{}),
+		match: func(op, _ string) bool { return op == "TransactWriteItems" }}
+	taskSvc.Store = dynamo.New(dynamodb.NewFromConfig(h.cfg, func(o *dynamodb.Options) { o.HTTPClient = hold }), h.res.TableName("Table"), dynamo.DefaultTiming)
+	done := make(chan response, 1)
+	go func() { done <- callVia(t, &taskSvc, user(w.oa), "PUT", path, body) }()
+	return hold, done
+}
 
 // callVia sends one request through the route's handler on svc, as h.call does on h.svc, but
 // leaves a 5xx answer to the test (some tests expect one) and reports errors without stopping
