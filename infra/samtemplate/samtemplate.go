@@ -1,12 +1,15 @@
 // Package samtemplate reads the DynamoDB tables and SQS queues declared in the SAM template, so
 // that template.yaml stays the one source of truth: the emulator bootstrap (infra/localaws)
-// provisions exactly what CloudFormation deploys.
+// provisions exactly what CloudFormation deploys, and the local runner (infra/devstack) serves the
+// functions' routes with the HTTP API's CORS configuration.
 //
 // Only what local provisioning needs is read. The template is parsed as a yaml.Node tree, so
 // CloudFormation short tags (!Ref, !GetAtt, !Sub) anywhere in the file do not break decoding. A
 // property that provisioning reads must be a literal, except a dead-letter target, which is
 // !GetAtt <Queue>.Arn; a value only known at deploy time there (a !Ref to a parameter, say) is an
-// error that names the resource and the property.
+// error that names the resource and the property. The one exception is an HTTP API's
+// CorsConfiguration, whose values may be a !Ref to a parameter: it takes the parameter's Default,
+// the value a deploy without overrides gets.
 package samtemplate
 
 import (
@@ -29,6 +32,24 @@ type Template struct {
 	Tables    []Table
 	Queues    []Queue
 	Functions []Function
+	HTTPAPIs  []HTTPAPI
+}
+
+// HTTPAPI is an AWS::Serverless::HttpApi.
+type HTTPAPI struct {
+	LogicalID string
+	CORS      *CORS // nil without a CorsConfiguration
+}
+
+// CORS is an HTTP API's CorsConfiguration: what API Gateway answers a preflight with, and adds to
+// the responses to an allowed origin.
+type CORS struct {
+	AllowOrigins     []string // "*" allows every origin
+	AllowMethods     []string
+	AllowHeaders     []string
+	ExposeHeaders    []string
+	AllowCredentials bool
+	MaxAge           int // seconds; 0 when not set
 }
 
 // Function is an AWS::Serverless::Function with the events that invoke it.
@@ -172,6 +193,7 @@ func Parse(data []byte) (*Template, error) {
 	if resources == nil || resources.Kind != yaml.MappingNode {
 		return nil, errors.New("parse: no Resources mapping")
 	}
+	params := parameters(lookup(doc.Content[0], "Parameters"))
 	t := &Template{}
 	for i := 0; i+1 < len(resources.Content); i += 2 {
 		id, res := resources.Content[i].Value, resources.Content[i+1]
@@ -201,6 +223,12 @@ func Parse(data []byte) (*Template, error) {
 				return nil, fmt.Errorf("parse resource %s: %w", id, err)
 			}
 			t.Queues = append(t.Queues, q)
+		case "AWS::Serverless::HttpApi":
+			a, err := parseHTTPAPI(id, &head.Properties, params)
+			if err != nil {
+				return nil, fmt.Errorf("parse resource %s: %w", id, err)
+			}
+			t.HTTPAPIs = append(t.HTTPAPIs, a)
 		}
 	}
 	for _, q := range t.Queues {
@@ -445,4 +473,155 @@ func parseFunction(id string, props *yaml.Node) (Function, error) {
 		}
 	}
 	return f, nil
+}
+
+// parameter is a template parameter, as far as resolving a !Ref to it needs.
+type parameter struct {
+	Type    string
+	Default *yaml.Node // nil without a Default
+}
+
+// parameters reads the template's Parameters section.
+func parameters(section *yaml.Node) map[string]parameter {
+	out := map[string]parameter{}
+	if section == nil || section.Kind != yaml.MappingNode {
+		return out
+	}
+	for i := 0; i+1 < len(section.Content); i += 2 {
+		p := parameter{Default: lookup(section.Content[i+1], "Default")}
+		if typ := lookup(section.Content[i+1], "Type"); typ != nil {
+			p.Type = typ.Value
+		}
+		out[section.Content[i].Value] = p
+	}
+	return out
+}
+
+// ref returns the parameter a !Ref node (or {Ref: X}) names, or ok false when n is no reference.
+// A reference to anything but a parameter with a Default is an error.
+func ref(n *yaml.Node, params map[string]parameter) (name string, p parameter, ok bool, err error) {
+	switch {
+	case n.Kind == yaml.ScalarNode && n.Tag == "!Ref":
+		name = n.Value
+	case n.Kind == yaml.MappingNode && len(n.Content) == 2 && n.Content[0].Value == "Ref":
+		name = n.Content[1].Value
+	default:
+		return "", parameter{}, false, nil
+	}
+	p, found := params[name]
+	if !found {
+		return name, p, true, fmt.Errorf("line %d: !Ref %s names no parameter of the template", n.Line, name)
+	}
+	if p.Default == nil || p.Default.Kind != yaml.ScalarNode {
+		return name, p, true, fmt.Errorf("line %d: parameter %s has no Default, so its value is known only at deploy time", n.Line, name)
+	}
+	return name, p, true, nil
+}
+
+// scalarValue reads a literal scalar or a !Ref to a parameter's Default.
+func scalarValue(n *yaml.Node, params map[string]parameter) (string, error) {
+	if _, p, ok, err := ref(n, params); ok {
+		if err != nil {
+			return "", err
+		}
+		return p.Default.Value, nil
+	}
+	if n.Kind != yaml.ScalarNode || !strings.HasPrefix(n.Tag, "!!") {
+		return "", fmt.Errorf("line %d: want a literal or a !Ref to a parameter, got %s", n.Line, n.Tag)
+	}
+	return n.Value, nil
+}
+
+// listValue reads a list of literals or parameter references, or a !Ref to a list parameter
+// (CommaDelimitedList, List<…>), whose Default is split at commas as CloudFormation does.
+func listValue(n *yaml.Node, params map[string]parameter) ([]string, error) {
+	if name, p, ok, err := ref(n, params); ok {
+		if err != nil {
+			return nil, err
+		}
+		if p.Type != "CommaDelimitedList" && !strings.HasPrefix(p.Type, "List<") {
+			return []string{p.Default.Value}, nil
+		}
+		var out []string
+		for _, v := range strings.Split(p.Default.Value, ",") {
+			if v = strings.TrimSpace(v); v != "" {
+				out = append(out, v)
+			}
+		}
+		if len(out) == 0 {
+			return nil, fmt.Errorf("line %d: parameter %s has an empty Default", n.Line, name)
+		}
+		return out, nil
+	}
+	if n.Kind == yaml.ScalarNode {
+		v, err := scalarValue(n, params)
+		return []string{v}, err
+	}
+	if n.Kind != yaml.SequenceNode {
+		return nil, fmt.Errorf("line %d: want a list", n.Line)
+	}
+	out := make([]string, 0, len(n.Content))
+	for _, item := range n.Content {
+		v, err := scalarValue(item, params)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// parseHTTPAPI reads an HTTP API's CorsConfiguration: a mapping, an origin as a string, or true
+// (every origin), as SAM accepts.
+func parseHTTPAPI(id string, props *yaml.Node, params map[string]parameter) (HTTPAPI, error) {
+	a := HTTPAPI{LogicalID: id}
+	n := lookup(props, "CorsConfiguration")
+	if n == nil {
+		return a, nil
+	}
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!bool" {
+		if n.Value == "true" {
+			a.CORS = &CORS{AllowOrigins: []string{"*"}}
+		}
+		return a, nil
+	}
+	if n.Kind != yaml.MappingNode {
+		v, err := scalarValue(n, params)
+		if err != nil {
+			return a, fmt.Errorf("CorsConfiguration: %w", err)
+		}
+		a.CORS = &CORS{AllowOrigins: []string{v}}
+		return a, nil
+	}
+	c := &CORS{}
+	lists := []struct {
+		key string
+		to  *[]string
+	}{{"AllowOrigins", &c.AllowOrigins}, {"AllowMethods", &c.AllowMethods}, {"AllowHeaders", &c.AllowHeaders}, {"ExposeHeaders", &c.ExposeHeaders}}
+	for _, l := range lists {
+		if v := lookup(n, l.key); v != nil {
+			var err error
+			if *l.to, err = listValue(v, params); err != nil {
+				return a, fmt.Errorf("CorsConfiguration.%s: %w", l.key, err)
+			}
+		}
+	}
+	if v := lookup(n, "AllowCredentials"); v != nil {
+		s, err := scalarValue(v, params)
+		if err != nil {
+			return a, fmt.Errorf("CorsConfiguration.AllowCredentials: %w", err)
+		}
+		c.AllowCredentials = s == "true"
+	}
+	if v := lookup(n, "MaxAge"); v != nil {
+		s, err := scalarValue(v, params)
+		if err == nil {
+			c.MaxAge, err = strconv.Atoi(s)
+		}
+		if err != nil {
+			return a, fmt.Errorf("CorsConfiguration.MaxAge: %w", err)
+		}
+	}
+	a.CORS = c
+	return a, nil
 }

@@ -230,3 +230,86 @@ func TestLoad_functions_and_their_routes(t *testing.T) {
 		t.Errorf("ReportFactsFunction authorizer %q, want AWS_IAM", got.Authorizer)
 	}
 }
+
+func TestLoad_http_api_cors(t *testing.T) {
+	tpl := load(t)
+	if got, want := len(tpl.HTTPAPIs), 1; got != want {
+		t.Fatalf("HTTP APIs: got %d, want %d", got, want)
+	}
+	c := tpl.HTTPAPIs[0].CORS
+	if c == nil {
+		t.Fatal("the HTTP API has no CORS configuration")
+	}
+	// The origins are the CorsOrigins parameter's default, not the text "CorsOrigins".
+	for _, o := range c.AllowOrigins {
+		if !strings.HasPrefix(o, "https://") {
+			t.Errorf("allowed origin %q is not an https origin", o)
+		}
+	}
+	if len(c.AllowOrigins) == 0 || len(c.AllowMethods) == 0 || len(c.AllowHeaders) == 0 || c.MaxAge <= 0 {
+		t.Errorf("CORS configuration %+v lacks origins, methods, headers or a max age", c)
+	}
+}
+
+func TestParse_http_api_cors(t *testing.T) {
+	const params = `
+Parameters:
+  Origins:
+    Type: CommaDelimitedList
+    Default: "https://a.example, https://b.example"
+  One:
+    Type: String
+    Default: https://c.example
+  Age:
+    Type: Number
+    Default: 300
+  Secret:
+    Type: String
+`
+	for _, tc := range []struct {
+		name, cors string
+		want       *samtemplate.CORS
+		wantErr    string
+	}{
+		{name: "origins_from_a_comma_delimited_list_parameter", cors: `
+        AllowOrigins: !Ref Origins
+        AllowMethods: [GET, POST]
+        AllowHeaders: [Authorization]
+        ExposeHeaders: [X-Replayed]
+        AllowCredentials: true
+        MaxAge: 600`,
+			want: &samtemplate.CORS{AllowOrigins: []string{"https://a.example", "https://b.example"}, AllowMethods: []string{"GET", "POST"},
+				AllowHeaders: []string{"Authorization"}, ExposeHeaders: []string{"X-Replayed"}, AllowCredentials: true, MaxAge: 600}},
+		{name: "list_items_and_max_age_from_parameters", cors: `
+        AllowOrigins: [!Ref One, "https://d.example"]
+        MaxAge: !Ref Age`,
+			want: &samtemplate.CORS{AllowOrigins: []string{"https://c.example", "https://d.example"}, MaxAge: 300}},
+		{name: "one_origin_as_a_string", cors: ` https://e.example`, want: &samtemplate.CORS{AllowOrigins: []string{"https://e.example"}}},
+		{name: "every_origin_as_true", cors: ` true`, want: &samtemplate.CORS{AllowOrigins: []string{"*"}}},
+		{name: "refused_for_a_parameter_without_default", cors: "\n        AllowOrigins: !Ref Secret", wantErr: "no Default"},
+		{name: "refused_for_an_unknown_parameter", cors: "\n        AllowOrigins: !Ref Nope", wantErr: "names no parameter"},
+		{name: "refused_for_a_condition", cors: "\n        AllowOrigins: !If [Prod, [a], [b]]", wantErr: "AllowOrigins"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := params + `
+Resources:
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      CorsConfiguration:` + tc.cors + "\n"
+			tpl, err := samtemplate.Parse([]byte(src))
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("got error %v, want one mentioning %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := tpl.HTTPAPIs; len(got) != 1 || got[0].LogicalID != "Api" || !reflect.DeepEqual(got[0].CORS, tc.want) {
+				t.Errorf("\n got %+v\nwant %+v", got, tc.want)
+			}
+		})
+	}
+}
