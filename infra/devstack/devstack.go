@@ -1,7 +1,8 @@
 // Package devstack runs the whole service on one machine: an AWS emulator (moto, or the one
 // AWS_ENDPOINT_URL names), the table and queues of template.yaml, demo data, the HTTP API on the
 // routes template.yaml declares (calling the same handlers as the Lambdas, with API Gateway v2
-// events, validating JWTs like the HTTP API's authorizer), the queue workers polling like event
+// events, validating JWTs like the HTTP API's authorizer, answering CORS as its CorsConfiguration
+// says, JSON for unmatched routes, one log line per request), the queue workers polling like event
 // source mappings, and the cleanup on its schedule. `make dev` runs it; the browser test starts it
 // in-process.
 package devstack
@@ -51,7 +52,13 @@ type Options struct {
 	SeedFile string    // seed data; default infra/seed/demo.json; "-" for none
 	StateDir string    // keys and dev.json; default <Root>/.local
 	Log      io.Writer // default os.Stderr
+	// CorsOrigins are origins allowed besides the template's CorsOrigins and the runner's own
+	// (make dev reads them from DEV_CORS_ORIGINS), such as a web client's development server.
+	CorsOrigins []string
 }
+
+// OpenAPIFile is the OpenAPI document under the repository root, served at GET /openapi.yaml.
+const OpenAPIFile = "docs/openapi.yaml"
 
 // Stack is a running local service.
 type Stack struct {
@@ -177,7 +184,14 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 		s.People = data.People()
 	}
 
-	handler, err := s.routes(tpl)
+	// Read from the checkout at start (not embedded: go:embed cannot reach docs/ from here, and the
+	// runner reads template.yaml and the seed from the checkout too), so a missing file fails the
+	// start and the document served is the one beside the template it serves.
+	openapi, err := os.ReadFile(filepath.Join(o.Root, filepath.FromSlash(OpenAPIFile)))
+	if err != nil {
+		return nil, fmt.Errorf("devstack: %w", err)
+	}
+	handler, err := s.routes(tpl, append([]string{s.URL}, o.CorsOrigins...), openapi)
 	if err != nil {
 		return nil, err
 	}

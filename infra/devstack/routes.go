@@ -31,34 +31,69 @@ const cookie = "local_token"
 var pathParam = regexp.MustCompile(`\{(\w+)\}`)
 
 // routes serves every route template.yaml declares, through the same handlers as the Lambdas,
-// and the local-only pages under /_local and /invitations/{token}/answer.
-func (s *Stack) routes(tpl *samtemplate.Template) (http.Handler, error) {
+// the local-only pages under /_local and /invitations/{token}/answer, and the OpenAPI document, all
+// behind the gateway: request ids, CORS as the template's HTTP API declares it (with the local
+// origins added), JSON for requests no route matches, and one log line per request.
+func (s *Stack) routes(tpl *samtemplate.Template, origins []string, openapi []byte) (http.Handler, error) {
 	mux := http.NewServeMux()
+	var patterns []string
+	handle := func(pattern string, h http.Handler) {
+		mux.Handle(pattern, h)
+		patterns = append(patterns, pattern)
+	}
 	for _, f := range tpl.Functions {
 		for _, r := range f.Routes {
 			rt, ok := httpapi.RouteOf(strings.TrimSuffix(f.LogicalID, "Function"))
 			if !ok {
 				return nil, fmt.Errorf("devstack: template.yaml routes %s %s to %s, which the code does not serve", r.Method, r.Path, f.LogicalID)
 			}
-			mux.Handle(r.Method+" "+r.Path, s.api(r, httpapi.Handle(s.Service, rt)))
+			handle(r.Method+" "+r.Path, s.api(r, httpapi.Handle(s.Service, rt)))
 		}
 	}
-	mux.HandleFunc("GET /{$}", s.home)
-	mux.HandleFunc("GET /_local/mail", s.mailbox)
-	mux.HandleFunc("GET /_local/mail/{n}", s.mailMessage)
-	mux.HandleFunc("GET /_local/login", s.loginPage)
-	mux.HandleFunc("POST /_local/login", s.login)
-	mux.HandleFunc("POST /_local/cleanup", func(w http.ResponseWriter, r *http.Request) {
+	handle("GET /{$}", http.HandlerFunc(s.home))
+	handle("GET /_local/mail", http.HandlerFunc(s.mailbox))
+	handle("GET /_local/mail/{n}", http.HandlerFunc(s.mailMessage))
+	handle("GET /_local/login", http.HandlerFunc(s.loginPage))
+	handle("POST /_local/login", http.HandlerFunc(s.login))
+	handle("POST /_local/cleanup", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, s.RunCleanup(r.Context()))
-	})
-	mux.HandleFunc("GET /.well-known/jwks.json", func(w http.ResponseWriter, r *http.Request) {
+	}))
+	handle("GET /.well-known/jwks.json", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := s.signer.JWKS()
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(b)
-	})
-	mux.HandleFunc("GET /invitations/{token}/answer", s.answerPage)
-	mux.HandleFunc("POST /invitations/{token}/answer", s.answer)
-	return mux, nil
+	}))
+	handle("GET /openapi.yaml", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/yaml")
+		w.Write(openapi)
+	}))
+	handle("GET /invitations/{token}/answer", http.HandlerFunc(s.answerPage))
+	handle("POST /invitations/{token}/answer", http.HandlerFunc(s.answer))
+
+	cors, err := localCORS(tpl, origins)
+	if err != nil {
+		return nil, err
+	}
+	return newGateway(mux, patterns, cors, s.log), nil
+}
+
+// localCORS is the CORS configuration of the template's HTTP API with the local origins added to
+// its allowed origins; nil when the API configures no CORS.
+func localCORS(tpl *samtemplate.Template, origins []string) (*samtemplate.CORS, error) {
+	switch n := len(tpl.HTTPAPIs); {
+	case n > 1:
+		return nil, fmt.Errorf("devstack: template.yaml declares %d HTTP APIs; the local runner serves one", n)
+	case n == 0 || tpl.HTTPAPIs[0].CORS == nil:
+		return nil, nil
+	}
+	c := *tpl.HTTPAPIs[0].CORS
+	c.AllowOrigins = slices.Clone(c.AllowOrigins)
+	for _, o := range origins {
+		if o = strings.TrimRight(strings.TrimSpace(o), "/"); o != "" && !slices.Contains(c.AllowOrigins, o) {
+			c.AllowOrigins = append(c.AllowOrigins, o)
+		}
+	}
+	return &c, nil
 }
 
 // api turns an HTTP request into the API Gateway v2 event the route's Lambda gets, after the
@@ -107,7 +142,8 @@ func jwtAuthorizer(c jwt.Claims) *events.APIGatewayV2HTTPRequestContextAuthorize
 }
 
 // event builds the payload-format-2.0 event of a request: lower-case header names, repeated
-// headers and query values joined by commas, a binary body in base64.
+// headers and query values joined by commas, a binary body in base64, and the request id the
+// gateway gave the request (the one its response and log line carry).
 func event(req *http.Request, routeKey string) (events.APIGatewayV2HTTPRequest, error) {
 	body, err := io.ReadAll(io.LimitReader(req.Body, 1<<20+1))
 	if err != nil || len(body) > 1<<20 {
@@ -117,7 +153,7 @@ func event(req *http.Request, routeKey string) (events.APIGatewayV2HTTPRequest, 
 		Version: "2.0", RouteKey: routeKey, RawPath: req.URL.Path, RawQueryString: req.URL.RawQuery,
 		Headers: map[string]string{}, PathParameters: map[string]string{},
 		RequestContext: events.APIGatewayV2HTTPRequestContext{
-			RouteKey: routeKey, Stage: "$default", RequestID: strconv.FormatInt(time.Now().UnixNano(), 36),
+			RouteKey: routeKey, Stage: "$default", RequestID: requestIDOf(req.Context()),
 			DomainName: req.Host, TimeEpoch: time.Now().UnixMilli(),
 			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: req.Method, Path: req.URL.Path,
 				Protocol: req.Proto, SourceIP: strings.Split(req.RemoteAddr, ":")[0], UserAgent: req.UserAgent()},
@@ -250,7 +286,8 @@ func (s *Stack) mailMessage(w http.ResponseWriter, r *http.Request) {
 	n, _ := strconv.Atoi(r.PathValue("n"))
 	i := slices.IndexFunc(mails, func(m listedMail) bool { return m.N == n })
 	if i < 0 {
-		http.NotFound(w, r)
+		writeJSON(w, http.StatusNotFound, noRouteBody{Message: "Not Found", Error: httpapi.ErrorDetail{Code: "mail_not_found",
+			Message: "the mailbox holds no e-mail with this number", Fix: "pick an e-mail from /_local/mail"}})
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -322,9 +359,11 @@ func (s *Stack) answer(w http.ResponseWriter, r *http.Request) {
 	rt, e, err := httpapi.Event(actions.Caller{UserID: claims.Subject}, "POST",
 		"/invitations/"+url.PathEscape(r.PathValue("token"))+"/"+strings.ToLower(function), "")
 	if err != nil {
-		http.NotFound(w, r)
+		writeJSON(w, http.StatusNotFound, noRouteBody{Message: "Not Found", Error: httpapi.ErrorDetail{Code: "route_not_found",
+			Message: "no invitation route matches this token", Fix: "open the link from the invitation e-mail as it is"}})
 		return
 	}
+	e.RequestContext.RequestID = requestIDOf(r.Context())
 	e.RequestContext.Authorizer = jwtAuthorizer(claims)
 	resp, _ := httpapi.Handle(s.Service, rt)(r.Context(), e)
 	var body struct {

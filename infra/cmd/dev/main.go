@@ -1,12 +1,14 @@
 // Command dev runs the collaboration service locally (make dev), and talks to a running one:
 //
 //	dev              start the stack, print what runs where, stop it all on Ctrl-C
+//	                 (DEV_ADDR: listen address; DEV_CORS_ORIGINS: more origins CORS allows, comma-separated)
 //	dev seed FILE    load a seed file into the running stack (make seed FILE=...)
 //	dev token SUB    print a bearer token for user SUB that the local API accepts (make token SUB=...)
 //	dev cleanup      run the cleanup now, instead of waiting for its schedule
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -15,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -59,13 +62,16 @@ func serve(root string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	fmt.Println("Starting the collaboration service locally…")
-	s, err := devstack.Start(ctx, devstack.Options{Root: root, Addr: os.Getenv("DEV_ADDR")})
+	s, err := devstack.Start(ctx, devstack.Options{Root: root, Addr: os.Getenv("DEV_ADDR"),
+		CorsOrigins: strings.Split(os.Getenv("DEV_CORS_ORIGINS"), ",")})
 	if err != nil {
 		return err
 	}
 	defer s.Close()
 	fmt.Printf(`
   API              %[1]s   (routes from template.yaml, JWTs checked like the HTTP API's authorizer)
+  CORS             the template's CorsOrigins, %[1]s and DEV_CORS_ORIGINS (%[4]s)
+  OpenAPI          %[1]s/openapi.yaml
   Mailbox          %[1]s/_local/mail
   Sign in          %[1]s/_local/login
   AWS emulator     %[2]s   (table %[3]s, queues with dead-letter queues)
@@ -73,7 +79,7 @@ func serve(root string) error {
   Cleanup          on the template's schedule; now: make cleanup
 
 Seeded users (make token SUB=<id>):
-`, s.URL, os.Getenv("AWS_ENDPOINT_URL"), s.Resources.TableName("Table"))
+`, s.URL, os.Getenv("AWS_ENDPOINT_URL"), s.Resources.TableName("Table"), cmp.Or(os.Getenv("DEV_CORS_ORIGINS"), "none"))
 	for _, p := range s.People {
 		fmt.Printf("  %-10s %-16s %-32s %s\n", p.UserID, p.Name, p.Role, p.Org)
 	}
