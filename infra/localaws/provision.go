@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -248,4 +249,15 @@ func (r *Resources) Delete(ctx context.Context) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// LogicalID returns the template's logical ID of a resource Provision named: its table or
+// queue name without the prefix (and a FIFO queue's .fifo). Other names are returned as they
+// are.
+func LogicalID(physical string) string {
+	physical = strings.TrimSuffix(physical, ".fifo")
+	if prefix, id, ok := strings.Cut(physical, "-"); ok && len(prefix) == len(NewPrefix()) && prefix[0] == 't' {
+		return id
+	}
+	return physical
 }

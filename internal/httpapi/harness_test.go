@@ -13,12 +13,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/ses"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/spiris/collab/infra/iamcheck"
 	"github.com/spiris/collab/infra/localaws"
 	"github.com/spiris/collab/internal/actions"
 	"github.com/spiris/collab/internal/awsenv"
@@ -32,7 +34,17 @@ import (
 
 var res *localaws.Resources
 
-func TestMain(m *testing.M) { os.Exit(localaws.Main(m, &res)) }
+// recorder notes the AWS operations each function performs while the tests drive it; after a
+// whole run TestMain checks them against the policies in template.yaml (iam_test.go).
+var recorder = iamcheck.NewRecorder(localaws.LogicalID)
+
+func TestMain(m *testing.M) {
+	code := localaws.Main(m, &res)
+	if wholeRun() && res != nil {
+		code = max(code, checkPolicies())
+	}
+	os.Exit(code)
+}
 
 var (
 	ctx      = context.Background()
@@ -59,6 +71,7 @@ func newHarness(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
+	recorder.Attach(&cfg)
 	res := localaws.ForTest(t)
 	h := &harness{cfg: cfg, res: res, sqs: sqs.NewFromConfig(cfg), now: start, sender: "no-reply+" + res.Prefix + "@collab.test"}
 	if err := localaws.VerifySender(ctx, cfg, h.sender); err != nil {
@@ -97,6 +110,28 @@ func (h *harness) advance(d time.Duration) {
 	h.mu.Lock()
 	h.now = h.now.Add(d)
 	h.mu.Unlock()
+}
+
+// The functions that run the workers and the cleanup, by their logical IDs in template.yaml.
+const (
+	fnTeardown = "TeardownWorkerFunction"
+	fnDeliver  = "EmailWorkerFunction"
+	fnCleanup  = "CleanupFunction"
+)
+
+// invoke returns the context the Lambda runtime hands an invocation of function: its request id
+// and its ARN, which names the function (iamcheck.FunctionOf).
+func invoke(function string) context.Context {
+	return lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: rid("req"),
+		InvokedFunctionArn: "arn:aws:lambda:" + localaws.DefaultRegion + ":123456789012:function:" + function})
+}
+
+// as runs a worker's action as an invocation of function.
+func as(function string, do func(context.Context, actions.Job) error) func(context.Context, actions.Job) error {
+	return func(c context.Context, j actions.Job) error {
+		lc, _ := lambdacontext.FromContext(invoke(function))
+		return do(lambdacontext.NewContext(c, lc), j)
+	}
 }
 
 // response is what a handler answered.
@@ -163,7 +198,7 @@ func send(t *testing.T, svc *actions.Service, as who, method, target, body strin
 	if err != nil {
 		return response{}, err
 	}
-	out, err := httpapi.Handle(svc, rt)(ctx, e)
+	out, err := httpapi.Handle(svc, rt)(invoke(rt.Function+"Function"), e)
 	if err != nil {
 		return response{}, fmt.Errorf("%s %s: handler returned error %v", method, target, err)
 	}
@@ -341,9 +376,9 @@ func (h *harness) active(t *testing.T, w world, customerNo, solution, extra stri
 // poller returns a poller feeding one of this test's queues to its worker, retrying failures at
 // once.
 func (h *harness) poller(queueID string) *worker.Poller {
-	do := h.svc.Teardown
+	do := as(fnTeardown, h.svc.Teardown)
 	if queueID == "EmailQueue" {
-		do = h.svc.Deliver
+		do = as(fnDeliver, h.svc.Deliver)
 	}
 	now := time.Duration(0)
 	return &worker.Poller{SQS: h.sqs, QueueURL: h.res.QueueURL(queueID), QueueARN: h.res.QueueARN(queueID), BatchSize: 10,

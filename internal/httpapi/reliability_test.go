@@ -81,7 +81,7 @@ func TestFiftyConcurrentEndsTearDownOnce(t *testing.T) {
 	if len(teardowns) != 1 {
 		t.Fatalf("%d teardown jobs queued, want 1", len(teardowns))
 	}
-	deliverAll(t, worker.Handler(h.svc.Log, h.svc.Teardown), teardowns, 10)
+	deliverAll(t, worker.Handler(h.svc.Log, as(fnTeardown, h.svc.Teardown)), teardowns, 10)
 	h.drain(t)
 
 	final := h.call(t, user(w.oa), "GET", "/collaborations/"+cid, "")
@@ -144,7 +144,7 @@ func TestTwentyConcurrentAcceptsActivateOnce(t *testing.T) {
 	if len(emails) != 1 || emails[0].Email != actions.EmailAccessGranted {
 		t.Fatalf("e-mail jobs %+v, want one access-granted", emails)
 	}
-	deliverAll(t, worker.Handler(h.svc.Log, h.svc.Deliver), emails, 10)
+	deliverAll(t, worker.Handler(h.svc.Log, as(fnDeliver, h.svc.Deliver)), emails, 10)
 	if got := mailsBySubject(h.mails(t), subjectAccessGranted); !maps.Equal(got, map[string]int{w.ca2 + "@customer.test": 1}) {
 		t.Fatalf("access-granted e-mails by recipient %v, want one to the administrator", got)
 	}
@@ -192,8 +192,8 @@ func TestRedeliveredOutOfOrderJobsReachTheSameState(t *testing.T) {
 	if len(started) != 3 || len(teardowns) != 3 {
 		t.Fatalf("captured %d access-granted and %d teardown jobs, want 3 and 3", len(started), len(teardowns))
 	}
-	teardown := worker.Handler(chaos.svc.Log, chaos.svc.Teardown)
-	deliver := worker.Handler(chaos.svc.Log, chaos.svc.Deliver)
+	teardown := worker.Handler(chaos.svc.Log, as(fnTeardown, chaos.svc.Teardown))
+	deliver := worker.Handler(chaos.svc.Log, as(fnDeliver, chaos.svc.Deliver))
 
 	// Newest first, each twice in the same batch.
 	deliverAll(t, teardown, twiceEach(reversed(teardowns)), 10)
@@ -390,7 +390,7 @@ func TestAcceptSurvivesAnSQSSendFailure(t *testing.T) {
 	}
 
 	h.advance(dynamo.DefaultTiming.StuckAfter + time.Minute)
-	rep, err := h.svc.Cleanup(ctx)
+	rep, err := h.svc.Cleanup(invoke(fnCleanup))
 	if err != nil || rep.MessagesResent != 2 { // the access-granted job, and the invitation job the test took
 		t.Fatalf("cleanup %+v %v, want the access-granted and the invitation job re-sent", rep, err)
 	}
@@ -400,7 +400,7 @@ func TestAcceptSurvivesAnSQSSendFailure(t *testing.T) {
 		t.Fatalf("administrator got %q, want one access-granted e-mail and no invitation for the answered link", admin)
 	}
 	h.advance(24 * time.Hour)
-	if rep, _ := h.svc.Cleanup(ctx); rep.MessagesResent != 0 {
+	if rep, _ := h.svc.Cleanup(invoke(fnCleanup)); rep.MessagesResent != 0 {
 		t.Fatalf("consumed jobs re-sent: %+v", rep)
 	}
 }
@@ -559,14 +559,14 @@ func TestStuckTeardownIsRedrivenWithBackoff(t *testing.T) {
 	if len(jobs) != 1 {
 		t.Fatalf("%d teardown jobs", len(jobs))
 	}
-	if err := h.svc.Teardown(ctx, jobs[0]); err == nil {
+	if err := h.svc.Teardown(invoke(fnTeardown), jobs[0]); err == nil {
 		t.Fatal("the teardown succeeded through the injected fault")
 	}
 	// The job is never seen again (as if dead-lettered); only the cleanup brings it back.
 	redrives := func(after time.Duration) int {
 		t.Helper()
 		h.advance(after)
-		rep, err := h.svc.Cleanup(ctx)
+		rep, err := h.svc.Cleanup(invoke(fnCleanup))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -591,7 +591,7 @@ func TestStuckTeardownIsRedrivenWithBackoff(t *testing.T) {
 	}
 	tap.setFault(nil)
 	h.advance(2*time.Hour + time.Minute)
-	if rep, err := h.svc.Cleanup(ctx); err != nil || rep.TeardownsRedrive != 1 {
+	if rep, err := h.svc.Cleanup(invoke(fnCleanup)); err != nil || rep.TeardownsRedrive != 1 {
 		t.Fatalf("cleanup %+v %v", rep, err)
 	}
 	h.drain(t)
@@ -623,18 +623,18 @@ func TestEmailSentButNotRecordedGoesOutAgainAfterTheLease(t *testing.T) {
 		}
 		return nil, nil
 	})
-	if err := h.svc.Deliver(ctx, jobs[0]); err == nil {
+	if err := h.svc.Deliver(invoke(fnDeliver), jobs[0]); err == nil {
 		t.Fatal("delivery succeeded though its settle failed")
 	}
 	tap.setFault(nil)
-	if err := h.svc.Deliver(ctx, jobs[0]); err == nil {
+	if err := h.svc.Deliver(invoke(fnDeliver), jobs[0]); err == nil {
 		t.Fatal("a redelivery within the lease did not ask to be retried")
 	}
 	if n := countPrefix(h.mailsTo(t, w.ca+"@customer.test"), subjectInvitation); n != 1 {
 		t.Fatalf("%d invitations within the lease, want 1", n)
 	}
 	h.advance(2*time.Minute + time.Second)
-	if err := h.svc.Deliver(ctx, jobs[0]); err != nil {
+	if err := h.svc.Deliver(invoke(fnDeliver), jobs[0]); err != nil {
 		t.Fatal(err)
 	}
 	n := countPrefix(h.mailsTo(t, w.ca+"@customer.test"), subjectInvitation)
@@ -642,7 +642,7 @@ func TestEmailSentButNotRecordedGoesOutAgainAfterTheLease(t *testing.T) {
 	if n != 2 {
 		t.Fatalf("%d invitations after the lease; the documented behaviour is 2 (if this is 1, the gap is closed: update docs/reliability.md)", n)
 	}
-	if err := h.svc.Deliver(ctx, jobs[0]); err != nil || countPrefix(h.mailsTo(t, w.ca+"@customer.test"), subjectInvitation) != 2 {
+	if err := h.svc.Deliver(invoke(fnDeliver), jobs[0]); err != nil || countPrefix(h.mailsTo(t, w.ca+"@customer.test"), subjectInvitation) != 2 {
 		t.Fatalf("a delivery after the settle sent again: %v", err)
 	}
 }

@@ -114,13 +114,13 @@ func TestTeardownDeliveredTwiceConcurrentlyDoesItOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := h.svc.Teardown(ctx, jobs[0]); err != nil {
+			if err := h.svc.Teardown(invoke(fnTeardown), jobs[0]); err != nil {
 				t.Errorf("teardown: %v", err)
 			}
 		}()
 	}
 	wg.Wait()
-	if err := h.svc.Teardown(ctx, jobs[0]); err != nil { // a late redelivery
+	if err := h.svc.Teardown(invoke(fnTeardown), jobs[0]); err != nil { // a late redelivery
 		t.Fatal(err)
 	}
 	_, history, _ := h.store.CollaborationWithHistory(ctx, cid)
@@ -142,11 +142,11 @@ func TestTeardownDeliveredTwiceConcurrentlyDoesItOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			h.svc.Deliver(ctx, emails[0]) // the loser may be told to retry; checked below
+			h.svc.Deliver(invoke(fnDeliver), emails[0]) // the loser may be told to retry; checked below
 		}()
 	}
 	wg.Wait()
-	if err := h.svc.Deliver(ctx, emails[0]); err != nil {
+	if err := h.svc.Deliver(invoke(fnDeliver), emails[0]); err != nil {
 		t.Fatal(err)
 	}
 	if n := countPrefix(h.mailsTo(t, w.ca+"@customer.test"), "Samarbetet i "); n != 1 {
@@ -203,12 +203,12 @@ func TestWorkIsNotLostWhenTheSendFailsAfterTheWrite(t *testing.T) {
 	}
 	h.svc.Queue = working
 
-	rep, err := h.svc.Cleanup(ctx) // not yet overdue
+	rep, err := h.svc.Cleanup(invoke(fnCleanup)) // not yet overdue
 	if err != nil || rep.MessagesResent != 0 {
 		t.Fatalf("cleanup before the grace period: %+v %v", rep, err)
 	}
 	h.advance(dynamo.DefaultTiming.StuckAfter + time.Minute)
-	rep, err = h.svc.Cleanup(ctx)
+	rep, err = h.svc.Cleanup(invoke(fnCleanup))
 	// The teardown job is re-sent from the outbox (and, stuck in ending that long, re-driven too;
 	// both are the same idempotent work). The test took the invitation e-mail job off the queue
 	// without running it, so that one is re-sent as well.
@@ -223,7 +223,7 @@ func TestWorkIsNotLostWhenTheSendFailsAfterTheWrite(t *testing.T) {
 		t.Fatalf("%d ended e-mails, want 1", n)
 	}
 	h.advance(24 * time.Hour)
-	if rep, _ := h.svc.Cleanup(ctx); rep.MessagesResent != 0 || rep.TeardownsRedrive != 0 {
+	if rep, _ := h.svc.Cleanup(invoke(fnCleanup)); rep.MessagesResent != 0 || rep.TeardownsRedrive != 0 {
 		t.Fatalf("consumed work re-sent: %+v", rep)
 	}
 }
@@ -235,11 +235,11 @@ func TestInvitationExpiresWithTheInjectedClock(t *testing.T) {
 	cid := r.str("collaboration.id")
 	h.drain(t)
 	h.advance(29 * 24 * time.Hour)
-	if rep, _ := h.svc.Cleanup(ctx); rep.InvitationsDead != 0 {
+	if rep, _ := h.svc.Cleanup(invoke(fnCleanup)); rep.InvitationsDead != 0 {
 		t.Fatalf("expired a live invitation: %+v", rep)
 	}
 	h.advance(2 * 24 * time.Hour)
-	rep, err := h.svc.Cleanup(ctx)
+	rep, err := h.svc.Cleanup(invoke(fnCleanup))
 	if err != nil || rep.InvitationsDead != 1 {
 		t.Fatalf("cleanup %+v %v", rep, err)
 	}
@@ -254,7 +254,7 @@ func TestInvitationExpiresWithTheInjectedClock(t *testing.T) {
 	if n := countPrefix(h.mailsTo(t, "oe@office.test"), "Inbjudan till"); n != 1 {
 		t.Fatalf("office got %d invitation-expired e-mails, want 1: %q", n, h.mailsTo(t, "oe@office.test"))
 	}
-	if rep, _ := h.svc.Cleanup(ctx); rep.InvitationsDead != 0 || rep.Read != 0 {
+	if rep, _ := h.svc.Cleanup(invoke(fnCleanup)); rep.InvitationsDead != 0 || rep.Read != 0 {
 		t.Fatalf("second run found work: %+v", rep)
 	}
 	expect(t, h.activate(t, w, "1002", "scanner", ""), 201, "")
@@ -271,12 +271,12 @@ func TestAgreementReminderThenExpiry(t *testing.T) {
 	expect(t, h.call(t, user(w.ca), "POST", "/collaborations/"+renewed+"/renew", `{"months":3}`), 403, "not_office_employee")
 
 	h.advance(time.Date(2027, 6, 20, 0, 0, 0, 0, time.UTC).Sub(h.clock()))
-	rep, err := h.svc.Cleanup(ctx)
+	rep, err := h.svc.Cleanup(invoke(fnCleanup))
 	if err != nil || rep.RemindersSent != 1 || rep.AgreementsEnded != 0 {
 		t.Fatalf("cleanup 11 days before the end: %+v %v", rep, err)
 	}
 	h.drain(t)
-	if rep, _ := h.svc.Cleanup(ctx); rep.RemindersSent != 0 {
+	if rep, _ := h.svc.Cleanup(invoke(fnCleanup)); rep.RemindersSent != 0 {
 		t.Fatal("reminder sent twice")
 	}
 	if n := countPrefix(h.mailsTo(t, w.ca+"@customer.test"), "Avtalsperioden för"); n != 1 {
@@ -284,7 +284,7 @@ func TestAgreementReminderThenExpiry(t *testing.T) {
 	}
 
 	h.advance(time.Date(2027, 7, 1, 1, 0, 0, 0, time.UTC).Sub(h.clock()))
-	rep, err = h.svc.Cleanup(ctx)
+	rep, err = h.svc.Cleanup(invoke(fnCleanup))
 	if err != nil || rep.AgreementsEnded != 1 {
 		t.Fatalf("cleanup after the end: %+v %v", rep, err)
 	}
@@ -351,7 +351,7 @@ func TestCleanupReadsOnlyDueItems(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			var err error
-			if reps[i], err = h.svc.Cleanup(ctx); err != nil {
+			if reps[i], err = h.svc.Cleanup(invoke(fnCleanup)); err != nil {
 				t.Error(err)
 			}
 		}()
@@ -448,7 +448,7 @@ func TestPermanentRejectionIsRecordedNotRetried(t *testing.T) {
 		}
 	}
 	h.advance(48 * time.Hour)
-	if rep, _ := h.svc.Cleanup(ctx); rep.MessagesResent != 0 {
+	if rep, _ := h.svc.Cleanup(invoke(fnCleanup)); rep.MessagesResent != 0 {
 		t.Fatalf("the rejected job was re-sent: %+v", rep)
 	}
 }
