@@ -15,7 +15,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ses"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/spiris/collab/internal/actions"
 	"github.com/spiris/collab/internal/collab"
@@ -428,27 +427,5 @@ func TestThrottledSESIsRetriedAndSendsOnce(t *testing.T) {
 	h.drain(t) // the failed message comes back and goes through
 	if got := h.mailsTo(t, w.ca+"@customer.test"); len(got) != 1 {
 		t.Fatalf("after throttling: %q, want one invitation", got)
-	}
-}
-
-func TestPermanentRejectionIsRecordedNotRetried(t *testing.T) {
-	h := newHarness(t)
-	w := h.world(t)
-	h.svc.Mailer = &sesmail.Mailer{Client: ses.NewFromConfig(h.cfg), From: "unverified+" + h.res.Prefix + "@collab.test"}
-	h.activate(t, w, "1001", "scanner", "")
-	h.drain(t)
-	depth, err := h.sqs.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(h.res.QueueURL("EmailQueue")),
-		AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameApproximateNumberOfMessages, sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for name, v := range depth.Attributes {
-		if v != "0" {
-			t.Fatalf("e-mail queue %s = %s after a permanent rejection, want the job done", name, v)
-		}
-	}
-	h.advance(48 * time.Hour)
-	if rep, _ := h.svc.Cleanup(invoke(fnCleanup)); rep.MessagesResent != 0 {
-		t.Fatalf("the rejected job was re-sent: %+v", rep)
 	}
 }

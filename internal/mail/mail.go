@@ -10,7 +10,6 @@ package mail
 import (
 	"embed"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"html"
 	"strings"
@@ -19,10 +18,6 @@ import (
 
 //go:embed templates
 var files embed.FS
-
-// ErrRejected marks a send the mail service refused for good (bad address, unverified sender,
-// content): retrying cannot help, so the worker records it and moves on.
-var ErrRejected = errors.New("mail: rejected")
 
 // Data fills an e-mail's wording.
 type Data struct {
