@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -22,15 +23,20 @@ var errDeliveryInProgress = errors.New("another worker is sending this e-mail")
 
 // recipient is one address an e-mail goes to.
 type recipient struct {
-	Name, Email string
-	Language    collab.Language
+	UserID, Name, Email string
+	Language            collab.Language
 }
 
 // Deliver sends an e-mail job to each of its recipients, resolved from current data, once per
 // recipient: each delivery is claimed in the table before SES is called and settled after, so a
-// job delivered twice or to two workers sends nothing twice. A throttled or failed send releases
-// the claim and returns the error (the job is retried); a permanent refusal is recorded and the
-// job goes on. An invitation job whose invitation was replaced since is dropped: its link is dead.
+// job delivered twice or to two workers sends nothing twice. A send that failed for any reason
+// but the recipient's (throttling, the sender's identity not verified, sending paused, quota
+// exceeded: mail.ErrSenderUnavailable, or anything unknown) releases the claim and returns the
+// error, so the job is retried, dead-lettered while the cause lasts, and sent once it is fixed.
+// A recipient refused for good (mail.ErrRejected) is recorded and the job goes on; an invitation
+// refused for some of its recipients is marked on the collaboration (Undelivered) in the same
+// transaction that consumes the job. An invitation job whose invitation was replaced since is
+// dropped: its link is dead.
 func (s *Service) Deliver(ctx context.Context, j Job) error {
 	c, err := s.Store.Collaboration(ctx, j.CollaborationID)
 	if collab.ErrorCode(err) == "collaboration_not_found" {
@@ -55,46 +61,85 @@ func (s *Service) Deliver(ctx context.Context, j Job) error {
 	if err != nil {
 		return err
 	}
+	var refused []string // users whose address was refused for good, now or by an earlier delivery
 	for _, rc := range to {
-		if err := s.deliverOne(ctx, j, rc, data); err != nil {
+		rejected, err := s.deliverOne(ctx, j, rc, data)
+		if err != nil {
 			return err
 		}
+		if rejected {
+			refused = append(refused, rc.UserID)
+		}
+	}
+	if j.Nonce != "" && len(refused) > 0 {
+		return s.markUndelivered(ctx, c, j, refused)
 	}
 	return s.Store.Consumed(ctx, j.ID)
 }
 
-func (s *Service) deliverOne(ctx context.Context, j Job, rc recipient, data mail.Data) error {
+// deliverOne sends the e-mail to one recipient unless it was sent before. It reports whether
+// the recipient is rejected for good, by this send or an earlier one.
+func (s *Service) deliverOne(ctx context.Context, j Job, rc recipient, data mail.Data) (rejected bool, err error) {
 	sum := sha256.Sum256([]byte(strings.ToLower(rc.Email)))
 	key := j.ID + "#" + hex.EncodeToString(sum[:8])
 	claimed, state, err := s.Store.ClaimDelivery(ctx, key, s.Now(), deliveryLease)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if !claimed {
 		if state == dynamo.DeliverySending {
-			return errDeliveryInProgress
+			return false, errDeliveryInProgress
 		}
-		return nil // sent or rejected before
+		return state == dynamo.DeliveryRejected, nil // settled before
 	}
 	data.Recipient = rc.Name
 	data.OutcomeText = outcomeText(j.Email, rc.Language, data.OutcomeText)
 	m, err := mail.Render(j.Email, string(rc.Language), data)
 	if err != nil {
 		s.Store.ReleaseDelivery(ctx, key)
-		return err
+		return false, err
 	}
 	switch err := s.Mailer.Send(ctx, rc.Email, m); {
 	case errors.Is(err, mail.ErrRejected):
-		s.Log.WarnContext(ctx, "e-mail rejected for good", "job", j.ID, "email", j.Email, "error", err.Error())
-		return s.Store.SettleDelivery(ctx, key, dynamo.DeliveryRejected, err.Error())
+		reason := mail.Redact(err.Error())
+		s.Log.WarnContext(ctx, "e-mail rejected for good", "job", j.ID, "email", j.Email, "user", rc.UserID, "error", reason)
+		return true, s.Store.SettleDelivery(ctx, key, dynamo.DeliveryRejected, reason)
 	case err != nil:
 		if rerr := s.Store.ReleaseDelivery(ctx, key); rerr != nil {
-			s.Log.ErrorContext(ctx, "release of a failed delivery failed", "job", j.ID, "error", rerr.Error())
+			s.Log.ErrorContext(ctx, "release of a failed delivery failed", "job", j.ID, "error", mail.Redact(rerr.Error()))
 		}
-		return err
+		if errors.Is(err, mail.ErrSenderUnavailable) {
+			s.Log.ErrorContext(ctx, "e-mail not sent: the sender cannot send (SES identity, sending paused or quota); the job is retried",
+				"job", j.ID, "email", j.Email, "error", mail.Redact(err.Error()))
+		}
+		return false, &redacted{err}
 	}
-	return s.Store.SettleDelivery(ctx, key, dynamo.DeliverySent, "")
+	return false, s.Store.SettleDelivery(ctx, key, dynamo.DeliverySent, "")
 }
+
+// markUndelivered marks the invitation of c as undelivered to the users refused, and consumes the
+// job, in one transaction. A collaboration changed since it was read fails the commit with
+// concurrent_update, and the job is retried on what it is then.
+func (s *Service) markUndelivered(ctx context.Context, c *collab.Collaboration, j Job, refused []string) error {
+	changed, err := c.InvitationUndelivered(refused, s.Now())
+	if err != nil || !changed {
+		return s.Store.Consumed(ctx, j.ID)
+	}
+	tx := s.Store.Tx()
+	tx.PutCollaboration(c)
+	tx.Consume(j.ID)
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("mark the invitation undelivered: %w", err)
+	}
+	return nil
+}
+
+// redacted is a send's error with every e-mail address taken out of its text, for the worker's
+// log; it unwraps to the error itself.
+type redacted struct{ err error }
+
+func (r *redacted) Error() string { return mail.Redact(r.err.Error()) }
+func (r *redacted) Unwrap() error { return r.err }
 
 // recipients resolves who gets an e-mail of a kind about collaboration r, and fills the names of
 // the parties into data. Company-side e-mails go to the company's administrators; office-side
@@ -116,7 +161,7 @@ func (s *Service) recipients(ctx context.Context, kind string, r collab.Collabor
 	if kind != EmailInvitationExpired {
 		for _, u := range company.Users {
 			if u.Role == collab.Administrator {
-				to = append(to, recipient{Name: u.Name, Email: u.Email, Language: u.Language})
+				to = append(to, recipient{UserID: u.ID, Name: u.Name, Email: u.Email, Language: u.Language})
 			}
 		}
 	}
@@ -128,7 +173,7 @@ func (s *Service) recipients(ctx context.Context, kind string, r collab.Collabor
 		}
 		for _, e := range employees {
 			if office.Task.Assigned(e.UserID) || (len(office.Task.Assignees) == 0 && e.Role == collab.OfficeAdministrator) {
-				to = append(to, recipient{Name: e.Name, Email: e.Email, Language: e.Language})
+				to = append(to, recipient{UserID: e.UserID, Name: e.Name, Email: e.Email, Language: e.Language})
 			}
 		}
 	}

@@ -22,11 +22,21 @@ type CollaborationView struct {
 	AgreementMonths     int              `json:"agreementMonths,omitempty"`
 	AgreementEndsAt     *time.Time       `json:"agreementEndsAt,omitempty"`
 	InvitationExpiresAt *time.Time       `json:"invitationExpiresAt,omitempty"`
+	Undelivered         *UndeliveredView `json:"invitationUndelivered,omitempty"`
 	Outcome             collab.Outcome   `json:"outcome,omitempty"`
 	TeardownError       string           `json:"teardownError,omitempty"`
 	CreatedAt           time.Time        `json:"createdAt"`
 	UpdatedAt           time.Time        `json:"updatedAt"`
 	History             []TransitionView `json:"history,omitempty"`
+}
+
+// UndeliveredView says the invitation e-mail could not be delivered to some of its recipients:
+// the mail service refused their addresses for good (reason "recipient_rejected"). The office
+// corrects the users' addresses and resends, which clears it.
+type UndeliveredView struct {
+	At      time.Time `json:"at"`
+	Reason  string    `json:"reason"`
+	UserIDs []string  `json:"userIds"`
 }
 
 // TransitionView is one history entry.
@@ -57,6 +67,9 @@ func collaborationView(r collab.CollaborationRecord, history []collab.Transition
 	}
 	if r.Status == collab.Pending {
 		v.InvitationExpiresAt = optTime(r.InvitationExpiry)
+	}
+	if u := r.Undelivered; u.Reason != "" {
+		v.Undelivered = &UndeliveredView{At: u.At, Reason: u.Reason, UserIDs: u.Users}
 	}
 	for _, h := range history {
 		v.History = append(v.History, TransitionView{At: h.At, ActorKind: string(h.Actor.Kind), ActorID: h.Actor.UserID,

@@ -2,6 +2,7 @@ package collab
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -100,6 +101,7 @@ type CollaborationRecord struct {
 	ReminderSentAt   time.Time // the agreement-ending reminder for the current period
 	InvitationHash   string    // hash of the live invitation's token, while pending
 	InvitationExpiry time.Time
+	Undelivered      Undelivered
 	Outcome          Outcome // chosen when ending
 	TeardownError    string  // the last teardown failure, while ending
 	StepsDone        []Step  // teardown steps done, in order
@@ -224,15 +226,61 @@ func (c *Collaboration) require(s Status, code, fix string) error {
 
 const notPendingFix = "only a pending invitation can be answered, resent or withdrawn; reload the collaboration to see its state"
 
-// Invite records the live invitation of a pending collaboration (at activation and on resend).
-// It returns ECONFLICT collaboration_not_pending.
+// Invite records the live invitation of a pending collaboration (at activation and on resend),
+// which is yet to be delivered. It returns ECONFLICT collaboration_not_pending.
 func (c *Collaboration) Invite(inv Invitation) error {
 	if err := c.require(Pending, "collaboration_not_pending", notPendingFix); err != nil {
 		return err
 	}
 	c.rec.InvitationHash = inv.TokenHash
 	c.rec.InvitationExpiry = inv.ExpiresAt
+	c.rec.Undelivered = Undelivered{}
 	return nil
+}
+
+// Undelivered is an invitation e-mail the mail service refused for good for some recipients, so
+// the office can correct their addresses and resend.
+type Undelivered struct {
+	At     time.Time
+	Reason string   // RecipientRejected
+	Users  []string // the company users whose address was refused, in the order found
+}
+
+// RecipientRejected is the reason of an Undelivered invitation whose recipients' addresses the
+// mail service refused (malformed, or on a suppression list).
+const RecipientRejected = "recipient_rejected"
+
+// InvitationUndelivered records that the live invitation's e-mail could not be delivered to the
+// users named because the mail service refused their addresses for good. It reports whether
+// that changed anything (false when every user was recorded before), and returns ECONFLICT
+// collaboration_not_pending.
+func (c *Collaboration) InvitationUndelivered(users []string, now time.Time) (bool, error) {
+	if err := c.require(Pending, "collaboration_not_pending", notPendingFix); err != nil {
+		return false, err
+	}
+	u := &c.rec.Undelivered
+	added := 0
+	for _, id := range users {
+		if !slices.Contains(u.Users, id) {
+			u.Users = append(u.Users, id)
+			added++
+		}
+	}
+	if added == 0 {
+		return false, nil
+	}
+	u.At, u.Reason = now, RecipientRejected
+	c.history = append(c.history, Transition{At: now, Actor: System, From: Pending, To: Pending,
+		Reason: "invitation e-mail could not be delivered to " + plural(len(u.Users), "recipient") + " (" + RecipientRejected + ")"})
+	c.rec.UpdatedAt = now
+	return true, nil
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
 }
 
 // Accept makes a pending collaboration active. It returns ECONFLICT collaboration_not_pending.
@@ -240,7 +288,7 @@ func (c *Collaboration) Accept(by Actor, now time.Time) error {
 	if err := c.require(Pending, "collaboration_not_pending", notPendingFix); err != nil {
 		return err
 	}
-	c.rec.InvitationHash = ""
+	c.rec.InvitationHash, c.rec.Undelivered = "", Undelivered{}
 	c.move(Active, by, now, "invitation accepted")
 	return nil
 }
@@ -251,7 +299,7 @@ func (c *Collaboration) Decline(by Actor, now time.Time) error {
 	if err := c.require(Pending, "collaboration_not_pending", notPendingFix); err != nil {
 		return err
 	}
-	c.rec.InvitationHash = ""
+	c.rec.InvitationHash, c.rec.Undelivered = "", Undelivered{}
 	c.move(Declined, by, now, "invitation declined")
 	return nil
 }

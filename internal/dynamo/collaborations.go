@@ -56,6 +56,14 @@ type collaborationItem struct {
 	CreatedAt        string
 	UpdatedAt        string
 	Version          int
+
+	Undelivered *undeliveredItem `dynamodbav:",omitempty"`
+}
+
+// undeliveredItem is collab.Undelivered as a map attribute of the collaboration.
+type undeliveredItem struct {
+	At, Reason string
+	Users      []string
 }
 
 func (s *Store) collaborationItem(r collab.CollaborationRecord) collaborationItem {
@@ -80,6 +88,9 @@ func (s *Store) collaborationItem(r collab.CollaborationRecord) collaborationIte
 	}
 	for _, step := range r.StepsDone {
 		it.StepsDone = append(it.StepsDone, string(step))
+	}
+	if u := r.Undelivered; u.Reason != "" {
+		it.Undelivered = &undeliveredItem{At: ts(u.At), Reason: u.Reason, Users: u.Users}
 	}
 	if kind, at, ok := s.due(r); ok {
 		it.DuePK, it.DueAt = kind, ts(at)
@@ -111,8 +122,12 @@ func (it collaborationItem) record() collab.CollaborationRecord {
 	for _, step := range it.StepsDone {
 		steps = append(steps, collab.Step(step))
 	}
+	var undelivered collab.Undelivered
+	if u := it.Undelivered; u != nil {
+		undelivered = collab.Undelivered{At: parseTS(u.At), Reason: u.Reason, Users: u.Users}
+	}
 	return collab.CollaborationRecord{
-		StepsDone: steps, Redrives: it.Redrives,
+		StepsDone: steps, Redrives: it.Redrives, Undelivered: undelivered,
 		ID: it.ID, OfficeID: it.OfficeID, CustomerNo: it.CustomerNo, CompanyID: it.CompanyID,
 		Solution: collab.Solution(it.Solution), TaskID: it.TaskID, Assignees: it.Assignees,
 		OfficeName: it.OfficeName, CompanyName: it.CompanyName, Status: collab.Status(it.Status),

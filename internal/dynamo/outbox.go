@@ -63,6 +63,10 @@ func (s *Store) Consumed(ctx context.Context, id string) error {
 	return nil
 }
 
+// Consume removes a message in the same transaction as the last of its work, so the work and
+// the message's end are written together (idempotent, like Consumed).
+func (t *Tx) Consume(id string) { t.delete(outboxKey(id), "", nil, nil) }
+
 // Postpone records that the cleanup re-sent a message and when to look at it again. It changes
 // nothing if the message was consumed meanwhile.
 func (s *Store) Postpone(ctx context.Context, m Message, until time.Time) error {
