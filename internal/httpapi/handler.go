@@ -32,6 +32,7 @@ func Handle(s *actions.Service, rt Route) Handler {
 				s.Log.ErrorContext(ctx, "panic", "route", rt.Function, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 				resp = errorResponse(s, ctx, rt, fmt.Errorf("panic: %v", p))
 			}
+			secureHeaders(&resp)
 		}()
 		b, err := readBody(e)
 		if err != nil {
@@ -174,6 +175,22 @@ func rawJSON(status int, body string) events.APIGatewayV2HTTPResponse {
 		Headers:    map[string]string{"Content-Type": "application/json", "Cache-Control": "no-store"},
 		Body:       body,
 	}
+}
+
+// secureHeaders adds what every response carries, however it was built (JSON, the HTML page, an
+// error, a replay, a panic's 500): X-Content-Type-Options: nosniff, so no browser reads a body as
+// another type than it says; and a Content-Security-Policy, the page's for HTML (pagePolicy) and
+// for JSON one that lets nothing load and no page frame it.
+func secureHeaders(resp *events.APIGatewayV2HTTPResponse) {
+	if resp.Headers == nil {
+		resp.Headers = map[string]string{}
+	}
+	resp.Headers["X-Content-Type-Options"] = "nosniff"
+	policy := "default-src 'none'; frame-ancestors 'none'"
+	if strings.HasPrefix(resp.Headers["Content-Type"], "text/html") {
+		policy = pagePolicy()
+	}
+	resp.Headers["Content-Security-Policy"] = policy
 }
 
 func wantsHTML(accept string) bool {

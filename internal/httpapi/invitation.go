@@ -1,11 +1,14 @@
 package httpapi
 
 import (
+	"crypto/sha256"
 	_ "embed"
+	"encoding/base64"
 	"fmt"
 	"html"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -121,18 +124,39 @@ func invitationPage(s *actions.Service, r *request) events.APIGatewayV2HTTPRespo
 		if v.NewCompany {
 			b.WriteString("  <p>" + e(t.NewCompanyNote) + "</p>\n")
 		}
+		// Links, not a form: a form sent to the answer page (another origin, which sends the
+		// customer on to sign in) would need every origin of that redirect chain in the page's
+		// form-action, which Chrome and Safari apply to redirects too.
+		sep := "?"
+		if strings.Contains(answer, "?") {
+			sep = "&"
+		}
+		href := func(choice string) string { return e(answer + sep + "lang=" + t.Lang + "&answer=" + choice) }
 		b.WriteString("  <p>" + e(t.SignInNote) + "</p>\n" +
-			`  <form class="actions" method="get" action="` + e(answer) + `">` + "\n" +
-			`    <input type="hidden" name="lang" value="` + t.Lang + `">` + "\n" +
-			`    <button class="primary" type="submit" name="answer" value="accept" id="approve">` + e(t.Approve) + "</button>\n" +
-			`    <button class="secondary" type="submit" name="answer" value="decline" id="decline">` + e(t.Decline) + "</button>\n  </form>\n")
+			`  <p class="actions">` + "\n" +
+			`    <a class="primary" href="` + href("accept") + `" id="approve">` + e(t.Approve) + "</a>\n" +
+			`    <a class="secondary" href="` + href("decline") + `" id="decline">` + e(t.Decline) + "</a>\n  </p>\n")
 	}
 	page := strings.NewReplacer("{lang}", t.Lang, "{title}", e(t.Title), "{content}", b.String(),
 		"{switchHref}", e(r.event.RawPath+"?lang="+string(other)), "{other}", string(other), "{switchText}", e(t.Switch)).Replace(invitationHTML)
 	return events.APIGatewayV2HTTPResponse{
 		StatusCode: status,
-		Headers: map[string]string{"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
-			"Referrer-Policy": "no-referrer", "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"},
-		Body: page,
+		Headers:    map[string]string{"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+		Body:       page,
 	}
 }
+
+// pagePolicy is the Content-Security-Policy of every HTML page (secureHeaders sets it): nothing
+// loads but the page's own <style> element, allowed by its hash rather than 'unsafe-inline', so
+// markup slipped into a page could not style it either; no page may be framed (clickjacking of
+// the Approve link); forms go to this API only, and base-uri 'none' keeps relative links here.
+// The page has no script and no style attribute.
+var pagePolicy = sync.OnceValue(func() string {
+	style := ""
+	if _, rest, ok := strings.Cut(invitationHTML, "<style>"); ok {
+		style, _, _ = strings.Cut(rest, "</style>")
+	}
+	sum := sha256.Sum256([]byte(style))
+	return "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'; " +
+		"frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+})
