@@ -24,6 +24,7 @@ import (
 	"github.com/spiris/collab/internal/config"
 	"github.com/spiris/collab/internal/dynamo"
 	"github.com/spiris/collab/internal/mail/sesmail"
+	"github.com/spiris/collab/internal/secrets"
 )
 
 // Stack is the emulator (moto on loopback, started by infra/localaws, or the one
@@ -68,9 +69,6 @@ func (s *Stack) Stop() error {
 	os.Unsetenv("AWS_ENDPOINT_URL")
 	return err
 }
-
-// TokenKey is the invitation token key of every benchmark service.
-var TokenKey = []byte("benchmark token key, at least 32 bytes long")
 
 // Clock is a settable clock for the service's Now.
 type Clock struct {
@@ -129,13 +127,14 @@ func NewEnv(ctx context.Context, res *localaws.Resources, log *slog.Logger) (*En
 	counted.APIOptions = append(counted.APIOptions, e.Counter.Register)
 	e.Svc = config.Service(config.Settings{
 		Table: res.TableName("Table"), TeardownQueueURL: res.QueueURL("TeardownQueue"), EmailQueueURL: res.QueueURL("EmailQueue"),
-		TokenKey: TokenKey, InvitationTTL: actions.DefaultInvitationTTL, Sender: e.Sender, BaseURL: "https://collab.test",
+		TokenKeySecret: res.SecretARN("TokenKeySecret"), InvitationTTL: actions.DefaultInvitationTTL, Sender: e.Sender, BaseURL: "https://collab.test",
 		Timing: dynamo.DefaultTiming,
 	}, counted)
 	e.Store = e.Svc.Store
 	e.Sent = &Recorder{Queue: e.Svc.Queue}
 	e.Svc.Queue, e.Svc.Log, e.Svc.Now = e.Sent, log, e.Clock.Now
 	e.Svc.Mailer = &sesmail.Mailer{Client: ses.NewFromConfig(counted), From: e.Sender}
+	e.Svc.TokenKeys = secrets.FromConfig(counted, res.SecretARN("TokenKeySecret"))
 	return e, nil
 }
 

@@ -173,7 +173,11 @@ func (e *Env) Token(collaborationID string) (string, error) {
 	if nonce == "" {
 		return "", fmt.Errorf("world: no invitation queued for %s", collaborationID)
 	}
-	return collab.InvitationToken(TokenKey, collaborationID, nonce), nil
+	_, key, err := e.Svc.TokenKeys.Current(context.Background())
+	if err != nil {
+		return "", fmt.Errorf("world: %w", err)
+	}
+	return collab.InvitationToken(key, collaborationID, nonce), nil
 }
 
 // Active activates a collaboration for customer 1001 (company Co) and has its administrator

@@ -8,9 +8,10 @@ import (
 
 	"github.com/spiris/collab/internal/actions"
 	"github.com/spiris/collab/internal/config"
+	"github.com/spiris/collab/internal/logs"
 )
 
 func main() {
 	svc := config.MustLoad()
-	lambda.Start(func(ctx context.Context) (actions.CleanupReport, error) { return svc.Cleanup(ctx) })
+	lambda.Start(func(ctx context.Context) (actions.CleanupReport, error) { return svc.Cleanup(logs.Invocation(ctx)) })
 }

@@ -10,12 +10,16 @@ import (
 	"github.com/spiris/collab/internal/actions"
 	"github.com/spiris/collab/internal/config"
 	"github.com/spiris/collab/internal/mail/sesmail"
+	"github.com/spiris/collab/internal/secrets"
 	"github.com/spiris/collab/internal/worker"
 )
 
 func main() {
-	svc := config.MustLoadMailing(func(cfg aws.Config, sender string) actions.Mailer {
-		return &sesmail.Mailer{Client: ses.NewFromConfig(cfg), From: sender}
+	svc := config.MustLoadWith(config.Extras{
+		Mailer: func(cfg aws.Config, sender string) actions.Mailer {
+			return &sesmail.Mailer{Client: ses.NewFromConfig(cfg), From: sender}
+		},
+		TokenKeys: func(cfg aws.Config, secret string) actions.TokenKeys { return secrets.FromConfig(cfg, secret) },
 	})
 	lambda.Start(worker.Handler(svc.Log, svc.Deliver))
 }

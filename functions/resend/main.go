@@ -3,11 +3,17 @@ package main
 
 import (
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/spiris/collab/internal/actions"
 	"github.com/spiris/collab/internal/config"
 	"github.com/spiris/collab/internal/httpapi"
+	"github.com/spiris/collab/internal/secrets"
 )
 
 func main() {
-	lambda.Start(httpapi.Lambda(config.MustLoad(), "Resend"))
+	svc := config.MustLoadWith(config.Extras{TokenKeys: func(cfg aws.Config, secret string) actions.TokenKeys {
+		return secrets.FromConfig(cfg, secret)
+	}})
+	lambda.Start(httpapi.Lambda(svc, "Resend"))
 }

@@ -35,6 +35,7 @@ import (
 	"github.com/spiris/collab/internal/jwt"
 	"github.com/spiris/collab/internal/mail/sesmail"
 	"github.com/spiris/collab/internal/queue"
+	"github.com/spiris/collab/internal/secrets"
 	"github.com/spiris/collab/internal/worker"
 )
 
@@ -150,10 +151,6 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 	s.URL = "http://" + l.Addr().String()
 	s.verifier = &jwt.Verifier{Issuer: s.URL + "/", Audience: Audience, Keys: s.signer.PublicKeys(), Now: time.Now, Leeway: time.Minute}
 
-	tokenKey, err := localTokenKey(filepath.Join(o.StateDir, "token.key"))
-	if err != nil {
-		return nil, err
-	}
 	sqsClient := sqs.NewFromConfig(cfg)
 	s.Service = &actions.Service{
 		Store: dynamo.New(dynamodb.NewFromConfig(cfg), s.Resources.TableName("Table"), dynamo.DefaultTiming),
@@ -164,7 +161,7 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 		Log:           s.log,
 		Now:           time.Now,
 		NewID:         actions.NewID,
-		TokenKey:      tokenKey,
+		TokenKeys:     secrets.FromConfig(cfg, s.Resources.SecretARN("TokenKeySecret")),
 		InvitationTTL: actions.DefaultInvitationTTL,
 	}
 
@@ -321,16 +318,4 @@ func (s *Stack) Close() {
 	if s.emulator != nil {
 		s.emulator.Stop()
 	}
-}
-
-// localTokenKey returns the local invitation-token key, creating it on first use.
-func localTokenKey(path string) ([]byte, error) {
-	if b, err := os.ReadFile(path); err == nil && len(b) >= 32 {
-		return b, nil
-	}
-	b := []byte(actions.NewID() + actions.NewID())
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, err
-	}
-	return b, os.WriteFile(path, b, 0o600)
 }

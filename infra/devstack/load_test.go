@@ -285,7 +285,12 @@ func (l *loadRun) activate(ctx context.Context, rng *rand.Rand) {
 		l.t.Errorf("invitation of %s: %v", v.Collaboration.ID, err)
 		return
 	}
-	token := collab.InvitationToken(l.stack.Service.TokenKey, v.Collaboration.ID, inv.Nonce)
+	_, key, err := l.stack.Service.TokenKeys.Current(ctx)
+	if err != nil {
+		l.t.Errorf("token key: %v", err)
+		return
+	}
+	token := collab.InvitationToken(key, v.Collaboration.ID, inv.Nonce)
 	company, err := store.Company(ctx, v.Collaboration.CompanyID)
 	if err != nil || company.Company.MainContact == "" {
 		l.t.Errorf("company of %s: %v", v.Collaboration.ID, err)

@@ -89,7 +89,7 @@ func TestCheckFindsEachWayAPolicyDiffersFromTheCode(t *testing.T) {
 	}
 	uses := []Use{
 		{"WriterFunction", "dynamodb:BatchGetItem", "Table"},
-		{"WriterFunction", "dynamodb:UpdateItem", "Table"},      // not granted
+		{"WriterFunction", "dynamodb:UpdateItem", "Table"},       // not granted
 		{"WriterFunction", "dynamodb:Query", "Table/index/GSI1"}, // granted by the wildcard
 		{"WriterFunction", "dynamodb:Query", "Table"},            // the index grant is not the table
 		{"WriterFunction", "ses:SendEmail", SESIdentity},

@@ -28,9 +28,10 @@ type Resources struct {
 	// Prefix starts the name of every resource: <Prefix>-<LogicalID>.
 	Prefix string
 
-	cfg    aws.Config
-	tables map[string]string // logical ID → table name
-	queues map[string]queue  // logical ID → queue
+	cfg     aws.Config
+	tables  map[string]string // logical ID → table name
+	queues  map[string]queue  // logical ID → queue
+	secrets map[string]string // logical ID → secret ARN
 }
 
 type queue struct{ url, arn string }
@@ -58,7 +59,7 @@ func (r *Resources) queue(logicalID string) queue {
 	return q
 }
 
-// Provision creates the tables and queues of tpl, each named <prefix>-<LogicalID> (with .fifo
+// Provision creates the tables, queues and secrets of tpl, each named <prefix>-<LogicalID> (with .fifo
 // for a FIFO queue), and waits until the tables are ACTIVE. A table gets its keys, indexes,
 // billing mode and time to live; a queue gets its attributes, and its redrive policy points at
 // the ARN of the dead-letter queue created for it. It is idempotent: a resource that already
@@ -67,7 +68,7 @@ func (r *Resources) queue(logicalID string) queue {
 // Settings that only matter in AWS (point-in-time recovery, encryption) are not applied. A
 // PROVISIONED table gets a nominal capacity, which emulators ignore.
 func Provision(ctx context.Context, cfg aws.Config, tpl *samtemplate.Template, prefix string) (*Resources, error) {
-	r := &Resources{Prefix: prefix, cfg: cfg, tables: map[string]string{}, queues: map[string]queue{}}
+	r := &Resources{Prefix: prefix, cfg: cfg, tables: map[string]string{}, queues: map[string]queue{}, secrets: map[string]string{}}
 	db := dynamodb.NewFromConfig(cfg)
 	for _, t := range tpl.Tables {
 		name := prefix + "-" + t.LogicalID
@@ -81,6 +82,9 @@ func Provision(ctx context.Context, cfg aws.Config, tpl *samtemplate.Template, p
 		if err := r.createQueue(ctx, sq, tpl, q, map[string]bool{}); err != nil {
 			return nil, fmt.Errorf("localaws.Provision queue %s: %w", q.LogicalID, err)
 		}
+	}
+	if err := r.createSecrets(ctx, tpl.Secrets); err != nil {
+		return nil, err
 	}
 	return r, nil
 }
@@ -248,6 +252,7 @@ func (r *Resources) Delete(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("localaws.Delete queue %s: %w", id, err))
 		}
 	}
+	errs = append(errs, r.deleteSecrets(ctx))
 	return errors.Join(errs...)
 }
 

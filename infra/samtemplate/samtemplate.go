@@ -33,6 +33,14 @@ type Template struct {
 	Queues    []Queue
 	Functions []Function
 	HTTPAPIs  []HTTPAPI
+	Secrets   []Secret
+}
+
+// Secret is an AWS::SecretsManager::Secret whose value Secrets Manager generates
+// (GenerateSecretString): locally, provisioning generates one of the same length.
+type Secret struct {
+	LogicalID string
+	Length    int // GenerateSecretString.PasswordLength; 32 when not given, as in AWS
 }
 
 // HTTPAPI is an AWS::Serverless::HttpApi.
@@ -217,6 +225,16 @@ func Parse(data []byte) (*Template, error) {
 				return nil, fmt.Errorf("parse resource %s: %w", id, err)
 			}
 			t.Functions = append(t.Functions, f)
+		case "AWS::SecretsManager::Secret":
+			sec := Secret{LogicalID: id, Length: 32}
+			if n := lookup(lookup(&head.Properties, "GenerateSecretString"), "PasswordLength"); n != nil {
+				v, err := number(n)
+				if err != nil {
+					return nil, fmt.Errorf("parse resource %s: %w", id, err)
+				}
+				sec.Length = v
+			}
+			t.Secrets = append(t.Secrets, sec)
 		case "AWS::SQS::Queue":
 			q, err := parseQueue(id, &head.Properties)
 			if err != nil {

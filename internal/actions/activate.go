@@ -8,6 +8,7 @@ import (
 
 	"github.com/spiris/collab/internal/collab"
 	"github.com/spiris/collab/internal/dynamo"
+	"github.com/spiris/collab/internal/metrics"
 )
 
 // ActivateInput is what an office employee chooses when activating a collaboration.
@@ -57,7 +58,10 @@ var (
 // solution_unknown, period_invalid, invoice_recipient_invalid, agreement_period_*,
 // contact_required, field_required, email_invalid, language_invalid; ECONFLICT
 // task_customer_mismatch, collaboration_exists, company_exists.
-func (s *Service) Activate(ctx context.Context, caller Caller, officeID string, in ActivateInput) (ActivationView, error) {
+func (s *Service) Activate(ctx context.Context, caller Caller, officeID string, in ActivateInput) (v ActivationView, err error) {
+	defer func() {
+		s.countIf(ctx, &err, metrics.Activations, metrics.Dim{Name: "Scenario", Value: string(v.Scenario)})
+	}()
 	if caller.UserID == "" {
 		return ActivationView{}, errUnauthenticated
 	}
@@ -204,14 +208,17 @@ func (s *Service) activate(ctx context.Context, caller Caller, in ActivateInput,
 	if err != nil {
 		return view, err
 	}
-	_, inv := collab.NewInvitation(s.TokenKey, id, now, s.InvitationTTL)
+	inv, keyVersion, err := s.newInvitation(ctx, id, now)
+	if err != nil {
+		return view, err
+	}
 	if err := c.Invite(inv); err != nil {
 		return view, err
 	}
 	ch.tx.PutCollaboration(c)
 	ch.tx.JoinTask(f.Task)
 	ch.tx.PutInvitation(inv)
-	s.enqueue(ch, Job{Kind: EmailQueue, CollaborationID: id, Email: invitationEmail(scenario), Nonce: inv.Nonce})
+	s.enqueue(ch, Job{Kind: EmailQueue, CollaborationID: id, Email: invitationEmail(scenario), Nonce: inv.Nonce, KeyVersion: keyVersion})
 
 	r := c.Record()
 	r.Version++

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spiris/collab/internal/collab"
 	"github.com/spiris/collab/internal/dynamo"
+	"github.com/spiris/collab/internal/metrics"
 )
 
 // CleanupBatch is how many due items of each kind one cleanup run takes on; the rest wait for
@@ -86,6 +87,7 @@ func (s *Service) Cleanup(ctx context.Context) (CleanupReport, error) {
 		}
 		rep.MessagesResent++
 	}
+	s.Metrics.Count(ctx, metrics.Expiries, rep.InvitationsDead)
 	if len(errs) > 0 {
 		s.Log.ErrorContext(ctx, "cleanup finished with errors", "errors", len(errs), "first", errs[0].Error())
 	}

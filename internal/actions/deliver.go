@@ -12,6 +12,7 @@ import (
 	"github.com/spiris/collab/internal/collab"
 	"github.com/spiris/collab/internal/dynamo"
 	"github.com/spiris/collab/internal/mail"
+	"github.com/spiris/collab/internal/metrics"
 )
 
 // deliveryLease is how long a worker holds a claimed delivery before another may retry it; far
@@ -50,7 +51,11 @@ func (s *Service) Deliver(ctx context.Context, j Job) error {
 	data := mail.Data{Solution: collab.Solutions[r.Solution].Name, Expires: day(r.InvitationExpiry),
 		AgreementEnds: day(r.AgreementEndsAt)}
 	if j.Nonce != "" {
-		token := collab.InvitationToken(s.TokenKey, r.ID, j.Nonce)
+		key, err := s.TokenKeys.Version(ctx, j.KeyVersion)
+		if err != nil {
+			return err
+		}
+		token := collab.InvitationToken(key, r.ID, j.Nonce)
 		if r.Status != collab.Pending || r.InvitationHash != collab.HashToken(token) {
 			s.Log.InfoContext(ctx, "invitation e-mail dropped: the invitation was answered or replaced", "job", j.ID)
 			return s.Store.Consumed(ctx, j.ID)
@@ -103,6 +108,7 @@ func (s *Service) deliverOne(ctx context.Context, j Job, rc recipient, data mail
 	case errors.Is(err, mail.ErrRejected):
 		reason := mail.Redact(err.Error())
 		s.Log.WarnContext(ctx, "e-mail rejected for good", "job", j.ID, "email", j.Email, "user", rc.UserID, "error", reason)
+		s.Metrics.Count(ctx, metrics.EmailsRejected, 1)
 		return true, s.Store.SettleDelivery(ctx, key, dynamo.DeliveryRejected, reason)
 	case err != nil:
 		if rerr := s.Store.ReleaseDelivery(ctx, key); rerr != nil {
@@ -114,6 +120,7 @@ func (s *Service) deliverOne(ctx context.Context, j Job, rc recipient, data mail
 		}
 		return false, &redacted{err}
 	}
+	s.Metrics.Count(ctx, metrics.EmailsSent, 1)
 	return false, s.Store.SettleDelivery(ctx, key, dynamo.DeliverySent, "")
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spiris/collab/internal/collab"
 	"github.com/spiris/collab/internal/dynamo"
+	"github.com/spiris/collab/internal/metrics"
 )
 
 // InvitationView is what the invitation link shows before anyone signs in: who invites, to which
@@ -40,6 +41,7 @@ func (s *Service) loadInvitation(ctx context.Context, token string) (collab.Invi
 // it returns the view with its state and EGONE invitation_used, invitation_revoked or
 // invitation_expired; for an unknown one ENOTFOUND invitation_not_found.
 func (s *Service) ShowInvitation(ctx context.Context, token string) (InvitationView, error) {
+	s.Metrics.Count(ctx, metrics.InvitationViews, 1)
 	inv, c, err := s.loadInvitation(ctx, token)
 	if err != nil {
 		return InvitationView{}, err
@@ -85,7 +87,8 @@ func (s *Service) answer(ctx context.Context, caller Caller, token string) (coll
 // It returns EUNAUTHORIZED unauthenticated; ENOTFOUND invitation_not_found; EGONE
 // invitation_used, invitation_revoked, invitation_expired; EFORBIDDEN not_company_user,
 // administrator_required; ECONFLICT collaboration_not_pending, concurrent_update.
-func (s *Service) Accept(ctx context.Context, caller Caller, token string) (CollaborationView, error) {
+func (s *Service) Accept(ctx context.Context, caller Caller, token string) (_ CollaborationView, err error) {
+	defer s.countIf(ctx, &err, metrics.Accepts)
 	if caller.UserID == "" {
 		return CollaborationView{}, errUnauthenticated
 	}
@@ -127,7 +130,8 @@ func (s *Service) refusal(ctx context.Context, caller Caller, r collab.Collabora
 
 // Decline answers an invitation no: the collaboration is declined and a subscription its
 // activation opened is rolled back. It returns the errors of Accept.
-func (s *Service) Decline(ctx context.Context, caller Caller, token string) (CollaborationView, error) {
+func (s *Service) Decline(ctx context.Context, caller Caller, token string) (_ CollaborationView, err error) {
+	defer s.countIf(ctx, &err, metrics.Declines)
 	inv, c, company, by, err := s.answer(ctx, caller, token)
 	if err != nil {
 		return CollaborationView{}, err
@@ -183,19 +187,23 @@ func (s *Service) Resend(ctx context.Context, caller Caller, id string) (Collabo
 	if err := s.revokeInvitation(ctx, ch, r, now); err != nil {
 		return CollaborationView{}, err
 	}
-	_, inv := collab.NewInvitation(s.TokenKey, r.ID, now, s.InvitationTTL)
+	inv, keyVersion, err := s.newInvitation(ctx, r.ID, now)
+	if err != nil {
+		return CollaborationView{}, err
+	}
 	if err := c.Invite(inv); err != nil {
 		return CollaborationView{}, err
 	}
 	ch.tx.PutInvitation(inv)
 	ch.tx.PutCollaboration(c)
-	s.enqueue(ch, Job{Kind: EmailQueue, CollaborationID: r.ID, Email: invitationEmail(r.Scenario), Nonce: inv.Nonce})
+	s.enqueue(ch, Job{Kind: EmailQueue, CollaborationID: r.ID, Email: invitationEmail(r.Scenario), Nonce: inv.Nonce, KeyVersion: keyVersion})
 	return s.saved(ctx, ch, c)
 }
 
 // Withdraw takes back a pending invitation: the collaboration is withdrawn, the link dies and a
 // subscription the activation opened is rolled back. It returns the errors of Resend.
-func (s *Service) Withdraw(ctx context.Context, caller Caller, id string) (CollaborationView, error) {
+func (s *Service) Withdraw(ctx context.Context, caller Caller, id string) (_ CollaborationView, err error) {
+	defer s.countIf(ctx, &err, metrics.Withdrawals)
 	c, by, err := s.officeCollaboration(ctx, caller, id)
 	if err != nil {
 		return CollaborationView{}, err

@@ -14,7 +14,9 @@ import (
 
 	"github.com/spiris/collab/internal/collab"
 	"github.com/spiris/collab/internal/dynamo"
+	"github.com/spiris/collab/internal/logs"
 	"github.com/spiris/collab/internal/mail"
+	"github.com/spiris/collab/internal/metrics"
 )
 
 // Queue sends a queued message to its SQS queue.
@@ -25,6 +27,14 @@ type Queue interface {
 // Mailer sends one rendered e-mail; an error wrapping mail.ErrRejected is a permanent refusal.
 type Mailer interface {
 	Send(ctx context.Context, to string, m mail.Rendered) error
+}
+
+// TokenKeys holds the invitation-token key, a secret kept outside the service: the current
+// version to mint new links with, and any version by its id, to rebuild a link minted before a
+// rotation.
+type TokenKeys interface {
+	Current(ctx context.Context) (version string, key []byte, err error)
+	Version(ctx context.Context, version string) ([]byte, error)
 }
 
 // Service runs the actions. Now and NewID are injectable for tests.
@@ -41,8 +51,11 @@ type Service struct {
 	AnswerURL string
 	Now       func() time.Time
 	NewID     func() string
-	// TokenKey derives invitation tokens (collab.InvitationToken); it is a secret.
-	TokenKey []byte
+	// TokenKeys holds the secret invitation tokens are derived under (collab.InvitationToken).
+	// Only the functions that mint links have it.
+	TokenKeys TokenKeys
+	// Metrics counts business events (nil counts nothing).
+	Metrics *metrics.EMF
 	// InvitationTTL is how long an invitation link stays valid.
 	InvitationTTL time.Duration
 }
@@ -77,8 +90,13 @@ type Job struct {
 	CollaborationID string `json:"collaborationId"`
 	// Email is the e-mail to send (an Email* constant) for e-mail jobs.
 	Email string `json:"email,omitempty"`
-	// Nonce rebuilds the invitation link for invitation and login e-mails.
-	Nonce string `json:"nonce,omitempty"`
+	// Nonce rebuilds the invitation link for invitation and login e-mails, under the token
+	// key's version KeyVersion ("" for the current one).
+	Nonce      string `json:"nonce,omitempty"`
+	KeyVersion string `json:"keyVersion,omitempty"`
+	// Trace is the X-Ray trace header of the request that queued the job, so its work can be
+	// followed from that request (logs.WithTrace).
+	Trace string `json:"trace,omitempty"`
 }
 
 // The e-mails the service sends.
@@ -95,8 +113,9 @@ const (
 
 // change is one commit in the making: the writes and the jobs they cause.
 type change struct {
-	tx   *dynamo.Tx
-	jobs []dynamo.Message
+	tx      *dynamo.Tx
+	pending []Job            // to the outbox at commit, with the request's trace
+	jobs    []dynamo.Message // in the outbox, to send after commit
 }
 
 func (s *Service) change() *change { return &change{tx: s.Store.Tx()} }
@@ -104,10 +123,7 @@ func (s *Service) change() *change { return &change{tx: s.Store.Tx()} }
 // enqueue adds a job to the transaction's outbox.
 func (s *Service) enqueue(ch *change, j Job) {
 	j.ID = s.NewID()
-	body, _ := json.Marshal(j)
-	m := dynamo.Message{ID: j.ID, Queue: j.Kind, Body: string(body), CreatedAt: s.Now()}
-	ch.tx.Enqueue(m)
-	ch.jobs = append(ch.jobs, m)
+	ch.pending = append(ch.pending, j)
 }
 
 // commit writes the change, with the response when the request carries an Idempotency-Key, then
@@ -122,6 +138,14 @@ func (s *Service) commit(ctx context.Context, ch *change, status int, view any) 
 		r.Status, r.Body, r.At = status, string(body), s.Now()
 		ch.tx.SaveResponse(*r)
 	}
+	for _, j := range ch.pending {
+		j.Trace = logs.Trace(ctx)
+		body, _ := json.Marshal(j)
+		m := dynamo.Message{ID: j.ID, Queue: j.Kind, Body: string(body), CreatedAt: s.Now(), Trace: j.Trace}
+		ch.tx.Enqueue(m)
+		ch.jobs = append(ch.jobs, m)
+	}
+	ch.pending = nil
 	if err := ch.tx.Commit(ctx); err != nil {
 		return err
 	}
@@ -149,4 +173,23 @@ func WithIdempotency(ctx context.Context, r dynamo.Response) context.Context {
 // actorOf returns the history actor for a user acting for an office or company.
 func actorOf(kind collab.ActorKind, userID, org string) collab.Actor {
 	return collab.Actor{Kind: kind, UserID: userID, OrgID: org}
+}
+
+// newInvitation mints the invitation of collaboration id under the current token key, and
+// returns the key's version for the job that e-mails it.
+func (s *Service) newInvitation(ctx context.Context, id string, now time.Time) (collab.Invitation, string, error) {
+	version, key, err := s.TokenKeys.Current(ctx)
+	if err != nil {
+		return collab.Invitation{}, "", err
+	}
+	_, inv := collab.NewInvitation(key, id, now, s.InvitationTTL)
+	return inv, version, nil
+}
+
+// countIf counts one event of metric name when *err is nil: deferred by a use case, it counts
+// what committed.
+func (s *Service) countIf(ctx context.Context, err *error, name string, dims ...metrics.Dim) {
+	if *err == nil {
+		s.Metrics.Count(ctx, name, 1, dims...)
+	}
 }

@@ -3,9 +3,7 @@
 package config
 
 import (
-	"encoding/base64"
 	"fmt"
-	"log/slog"
 	"os"
 	"strconv"
 	"time"
@@ -17,6 +15,8 @@ import (
 	"github.com/spiris/collab/internal/actions"
 	"github.com/spiris/collab/internal/awsenv"
 	"github.com/spiris/collab/internal/dynamo"
+	"github.com/spiris/collab/internal/logs"
+	"github.com/spiris/collab/internal/metrics"
 	"github.com/spiris/collab/internal/queue"
 )
 
@@ -25,7 +25,7 @@ type Settings struct {
 	Table            string        // TABLE_NAME
 	TeardownQueueURL string        // TEARDOWN_QUEUE_URL
 	EmailQueueURL    string        // EMAIL_QUEUE_URL
-	TokenKey         []byte        // TOKEN_KEY, base64, at least 32 bytes
+	TokenKeySecret   string        // TOKEN_KEY_SECRET: the Secrets Manager secret holding the invitation-token key; set only for the functions that mint links
 	InvitationTTL    time.Duration // INVITATION_TTL, e.g. 720h; default 30 days
 	Sender           string        // SENDER_EMAIL: the verified SES identity e-mails come from
 	BaseURL          string        // BASE_URL: where e-mail links point
@@ -46,11 +46,8 @@ func FromEnv() (Settings, error) {
 	if s.Table == "" {
 		return s, fmt.Errorf("config: TABLE_NAME is not set")
 	}
-	key, err := base64.StdEncoding.DecodeString(os.Getenv("TOKEN_KEY"))
-	if err != nil || len(key) < 32 {
-		return s, fmt.Errorf("config: TOKEN_KEY must be at least 32 bytes, base64-encoded")
-	}
-	s.TokenKey = key
+	s.TokenKeySecret = os.Getenv("TOKEN_KEY_SECRET")
+	var err error
 	if v := os.Getenv("INVITATION_TTL"); v != "" {
 		if s.InvitationTTL, err = time.ParseDuration(v); err != nil || s.InvitationTTL <= 0 {
 			return s, fmt.Errorf("config: INVITATION_TTL %q is not a positive duration", v)
@@ -76,25 +73,31 @@ func Service(s Settings, cfg aws.Config) *actions.Service {
 			actions.TeardownQueue: s.TeardownQueueURL, actions.EmailQueue: s.EmailQueueURL}},
 		BaseURL:       s.BaseURL,
 		AnswerURL:     os.Getenv("ANSWER_URL"),
-		Log:           slog.New(slog.NewJSONHandler(os.Stdout, nil)),
+		Log:           logs.New(os.Stdout),
+		Metrics:       metrics.New(os.Stdout, os.Getenv("METRICS_NAMESPACE")),
 		Now:           time.Now,
 		NewID:         actions.NewID,
-		TokenKey:      s.TokenKey,
 		InvitationTTL: s.InvitationTTL,
 	}
 }
 
-// MustLoad reads the environment and builds the service, panicking at cold start if the
-// function is misconfigured (Lambda reports the failed init; no request is served wrongly).
-func MustLoad() *actions.Service { return mustLoad(nil) }
-
-// MustLoadMailing is MustLoad for the e-mail worker: the service sends through the Mailer that
-// newMailer builds from the AWS configuration and the sender (SENDER_EMAIL).
-func MustLoadMailing(newMailer func(cfg aws.Config, sender string) actions.Mailer) *actions.Service {
-	return mustLoad(newMailer)
+// Extras are the adapters a function needs beyond the store and the queues. Each is named by
+// the functions that need it, so only they link its SDK client and pay for its package init.
+type Extras struct {
+	// Mailer builds the e-mail sender from the sender address (SENDER_EMAIL).
+	Mailer func(cfg aws.Config, sender string) actions.Mailer
+	// TokenKeys builds the invitation-token key's reader from its secret (TOKEN_KEY_SECRET).
+	TokenKeys func(cfg aws.Config, secretID string) actions.TokenKeys
 }
 
-func mustLoad(newMailer func(aws.Config, string) actions.Mailer) *actions.Service {
+// MustLoad reads the environment and builds the service, panicking at cold start if the
+// function is misconfigured (Lambda reports the failed init; no request is served wrongly).
+func MustLoad() *actions.Service { return MustLoadWith(Extras{}) }
+
+// MustLoadWith is MustLoad for a function that needs extras: the e-mail worker sends e-mail, and
+// Activate, Resend and the e-mail worker mint invitation links. Nothing is read from an extra's
+// service at cold start.
+func MustLoadWith(x Extras) *actions.Service {
 	s, err := FromEnv()
 	if err != nil {
 		panic(err)
@@ -104,8 +107,14 @@ func mustLoad(newMailer func(aws.Config, string) actions.Mailer) *actions.Servic
 		panic(err)
 	}
 	svc := Service(s, cfg)
-	if newMailer != nil {
-		svc.Mailer = newMailer(cfg, s.Sender)
+	if x.Mailer != nil {
+		svc.Mailer = x.Mailer(cfg, s.Sender)
+	}
+	if x.TokenKeys != nil {
+		if s.TokenKeySecret == "" {
+			panic("config: TOKEN_KEY_SECRET is not set")
+		}
+		svc.TokenKeys = x.TokenKeys(cfg, s.TokenKeySecret)
 	}
 	return svc
 }

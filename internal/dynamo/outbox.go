@@ -21,7 +21,8 @@ type Message struct {
 	Queue     string // logical queue: "teardown" or "email"
 	Body      string
 	CreatedAt time.Time
-	Sends     int // how many times the cleanup re-sent it
+	Sends     int    // how many times the cleanup re-sent it
+	Trace     string // X-Ray trace header of the request that queued it; sent as AWSTraceHeader
 }
 
 type outboxItem struct {
@@ -34,6 +35,7 @@ type outboxItem struct {
 	Body      string
 	CreatedAt string
 	Sends     int
+	Trace     string `dynamodbav:",omitempty"`
 	ExpiresAt int64
 }
 
@@ -44,7 +46,7 @@ const outboxRetention = 30 * 24 * time.Hour
 func (s *Store) outboxItem(m Message, dueAt time.Time) outboxItem {
 	k := outboxKey(m.ID)
 	return outboxItem{PK: k.pk, SK: k.sk, Type: "outbox", DuePK: DueOutbox, DueAt: ts(dueAt),
-		ID: m.ID, Queue: m.Queue, Body: m.Body, CreatedAt: ts(m.CreatedAt), Sends: m.Sends,
+		ID: m.ID, Queue: m.Queue, Body: m.Body, CreatedAt: ts(m.CreatedAt), Sends: m.Sends, Trace: m.Trace,
 		ExpiresAt: m.CreatedAt.Add(outboxRetention).Unix()}
 }
 
@@ -124,7 +126,7 @@ func (s *Store) DueWork(ctx context.Context, kind string, now time.Time, limit i
 				return d, err
 			}
 			d.Messages = append(d.Messages, Message{ID: it.ID, Queue: it.Queue, Body: it.Body,
-				CreatedAt: parseTS(it.CreatedAt), Sends: it.Sends})
+				CreatedAt: parseTS(it.CreatedAt), Sends: it.Sends, Trace: it.Trace})
 			continue
 		}
 		var it collaborationItem

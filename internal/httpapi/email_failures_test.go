@@ -335,7 +335,7 @@ func TestRejectedRecipientOfManyIsNamedAndTheOthersGetTheInvitation(t *testing.T
 		t.Fatalf("%d history entries for the undelivered invitation, want 1", n)
 	}
 	// The company's administrator accepts through the link that reached them: the mark goes.
-	expect(t, h.call(t, user(w.ca), "POST", "/invitations/"+collab.InvitationToken(tokenKey, id, jobs[0].Nonce)+"/accept", ""), 200, "")
+	expect(t, h.call(t, user(w.ca), "POST", "/invitations/"+collab.InvitationToken(h.key(t), id, jobs[0].Nonce)+"/accept", ""), 200, "")
 	if view := h.call(t, user(w.oe), "GET", "/collaborations/"+id, ""); undelivered(view) != nil {
 		t.Fatalf("accepted collaboration still marked: %s", view.Raw)
 	}

@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"crypto/rand"
+	"encoding/base64"
 	"fmt"
 	"net/url"
 	"strings"
@@ -26,7 +28,8 @@ func Event(as actions.Caller, method, target, body string, headers ...string) (R
 	e := events.APIGatewayV2HTTPRequest{
 		Version: "2.0", RouteKey: method + " " + rt.Path, RawPath: u.Path, RawQueryString: u.RawQuery,
 		Headers: map[string]string{"content-type": "application/json"}, PathParameters: params, Body: body,
-		RequestContext: events.APIGatewayV2HTTPRequestContext{HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: u.Path}},
+		RequestContext: events.APIGatewayV2HTTPRequestContext{RequestID: apiRequestID(),
+			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: u.Path}},
 	}
 	if q := u.Query(); len(q) > 0 {
 		e.QueryStringParameters = map[string]string{}
@@ -46,4 +49,11 @@ func Event(as actions.Caller, method, target, body string, headers ...string) (R
 			IAM: &events.APIGatewayV2HTTPRequestContextAuthorizerIAMDescription{UserARN: as.Service}}
 	}
 	return rt, e, nil
+}
+
+// apiRequestID returns a request id of the shape API Gateway gives each request.
+func apiRequestID() string {
+	b := make([]byte, 10)
+	rand.Read(b)
+	return base64.StdEncoding.EncodeToString(b)
 }

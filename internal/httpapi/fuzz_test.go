@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -25,8 +26,9 @@ import (
 //
 // Properties, for every body: no 5xx and no panic; every answer is the one error shape; the answer
 // is the one a strict decoder calls for: 413 over MaxBody; 400 malformed_json or 422
-// unknown_field/field_invalid naming the field when the body is not one JSON object of the
-// route's fields; otherwise not a decoding error (401, or a 422 of the action's own checks).
+// unknown_field/field_invalid/duplicate_field naming the field when the body is not one JSON
+// object of the route's fields, each given once and spelled exactly; otherwise not a decoding
+// error (401, or a 422 of the action's own checks).
 //
 // Seeds are in testdata/fuzz/<target>/ and run with every go test. Run one target with
 //
@@ -109,7 +111,7 @@ func fuzzBody[T any](f *testing.F, function string, params map[string]string) {
 		r := fuzzCall(t, function, params, body)
 		var ref T
 		accepted := strictDecode(body, &ref)
-		decoderCodes := map[string]bool{"malformed_json": true, "unknown_field": true, "field_invalid": true, "body_too_large": true}
+		decoderCodes := map[string]bool{"malformed_json": true, "unknown_field": true, "field_invalid": true, "duplicate_field": true, "body_too_large": true}
 		e, _ := r.JSON["error"].(map[string]any)
 		field, _ := e["field"].(string)
 		switch {
@@ -124,14 +126,15 @@ func fuzzBody[T any](f *testing.F, function string, params map[string]string) {
 			fix, _ := e["fix"].(string)
 			fuzzWant(t, body, r, strings.Contains(fix, `""`), `422 unknown_field whose fix names the field "" (empty name)`)
 		default:
-			fuzzWant(t, body, r, r.Status == 422 && (r.code() == "unknown_field" || r.code() == "field_invalid") && field != "",
-				"400 malformed_json, or 422 unknown_field or field_invalid naming the field")
+			fuzzWant(t, body, r, r.Status == 422 && (r.code() == "unknown_field" || r.code() == "field_invalid" || r.code() == "duplicate_field") && field != "",
+				"400 malformed_json, or 422 unknown_field, field_invalid or duplicate_field naming the field")
 		}
 	})
 }
 
-// strictDecode reports whether body is exactly one JSON object with only the fields of v, as the
-// API promises to require: JSON white space around it and nothing else.
+// strictDecode reports whether body is exactly one JSON object with only the fields of v, each
+// once and spelled exactly, as the API promises to require: JSON white space around it and
+// nothing else.
 func strictDecode(body string, v any) bool {
 	b := strings.Trim(body, jsonSpace)
 	if !strings.HasPrefix(b, "{") {
@@ -143,7 +146,67 @@ func strictDecode(body string, v any) bool {
 		return false
 	}
 	_, err := dec.Token()
-	return err == io.EOF
+	return err == io.EOF && keysAsDocumented(b, v)
+}
+
+// keysAsDocumented reports whether no object in body, a JSON value encoding/json has decoded into
+// v, gives a key twice, and every key is spelled as one of the JSON names of v's fields at any
+// depth: encoding/json alone keeps the last of two keys and takes {"Role": ...} for role.
+func keysAsDocumented(body string, v any) bool {
+	names := map[string]bool{}
+	var collect func(t reflect.Type)
+	collect = func(t reflect.Type) {
+		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct || t.PkgPath() == "time" {
+			return
+		}
+		for i := range t.NumField() {
+			name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+			names[name] = true
+			collect(t.Field(i).Type)
+		}
+	}
+	collect(reflect.TypeOf(v))
+	type level struct {
+		object, wantKey bool
+		keys            map[string]bool
+	}
+	var stack []level
+	valueDone := func() {
+		if n := len(stack); n > 0 && stack[n-1].object {
+			stack[n-1].wantKey = true
+		}
+	}
+	dec := json.NewDecoder(strings.NewReader(body))
+	dec.UseNumber()
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return err == io.EOF
+		}
+		if n := len(stack); n > 0 && stack[n-1].wantKey {
+			if key, ok := tok.(string); ok {
+				if stack[n-1].keys[key] || !names[key] {
+					return false
+				}
+				stack[n-1].keys[key], stack[n-1].wantKey = true, false
+				continue
+			}
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, level{object: true, wantKey: true, keys: map[string]bool{}})
+		case json.Delim('['):
+			stack = append(stack, level{})
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:len(stack)-1]
+			valueDone()
+		default:
+			valueDone()
+		}
+	}
 }
 
 // fuzzCall sends body anonymously to the function's route, through a handler whose Service has
@@ -157,7 +220,7 @@ func fuzzCall(t *testing.T, function string, params map[string]string, body stri
 	}
 	var log bytes.Buffer
 	svc := &actions.Service{Log: slog.New(slog.NewTextHandler(&log, nil)), Now: func() time.Time { return start },
-		NewID: actions.NewID, TokenKey: tokenKey, InvitationTTL: actions.DefaultInvitationTTL}
+		NewID: actions.NewID, InvitationTTL: actions.DefaultInvitationTTL}
 	out, err := httpapi.Handle(svc, rt)(ctx, events.APIGatewayV2HTTPRequest{
 		Version: "2.0", RouteKey: rt.Method + " " + rt.Path, RawPath: path, PathParameters: params, Body: body,
 		Headers: map[string]string{"content-type": "application/json"},

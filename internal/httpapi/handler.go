@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -18,6 +19,7 @@ import (
 	"github.com/spiris/collab/internal/actions"
 	"github.com/spiris/collab/internal/collab"
 	"github.com/spiris/collab/internal/dynamo"
+	"github.com/spiris/collab/internal/logs"
 )
 
 // Handler is a Lambda handler for API Gateway HTTP API events.
@@ -27,12 +29,19 @@ type Handler func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGa
 // an HTTP response, and anything unexpected is logged and answered 500 without details.
 func Handle(s *actions.Service, rt Route) Handler {
 	return func(ctx context.Context, e events.APIGatewayV2HTTPRequest) (resp events.APIGatewayV2HTTPResponse, _ error) {
+		began := time.Now()
+		ctx = logs.WithAPIRequest(logs.Invocation(ctx), e.RequestContext.RequestID)
+		if id := e.PathParameters["id"]; id != "" {
+			ctx = logs.WithCollaboration(ctx, id)
+		}
 		defer func() {
 			if p := recover(); p != nil {
 				s.Log.ErrorContext(ctx, "panic", "route", rt.Function, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 				resp = errorResponse(s, ctx, rt, fmt.Errorf("panic: %v", p))
 			}
 			secureHeaders(&resp)
+			s.Log.InfoContext(ctx, "request", "route", rt.Method+" "+rt.Path, "status", resp.StatusCode,
+				"duration_ms", time.Since(began).Milliseconds())
 		}()
 		b, err := readBody(e)
 		if err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ses"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
@@ -29,6 +30,7 @@ import (
 	"github.com/spiris/collab/internal/httpapi"
 	"github.com/spiris/collab/internal/mail/sesmail"
 	"github.com/spiris/collab/internal/queue"
+	"github.com/spiris/collab/internal/secrets"
 	"github.com/spiris/collab/internal/worker"
 )
 
@@ -47,7 +49,9 @@ func TestMain(m *testing.M) {
 }
 
 var (
-	ctx      = context.Background()
+	ctx = context.Background()
+	// tokenKey mints the invitations tests write to the table themselves; the service mints
+	// its own under the test's secret (harness.key).
 	tokenKey = []byte("test token key, at least 32 bytes long")
 	start    = time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC)
 )
@@ -87,10 +91,51 @@ func newHarness(t *testing.T) *harness {
 		Log:           slog.New(slog.NewTextHandler(testWriter{t}, nil)),
 		Now:           h.clock,
 		NewID:         actions.NewID,
-		TokenKey:      tokenKey,
+		TokenKeys:     &perFunction{client: secretsmanager.NewFromConfig(cfg), secret: res.SecretARN("TokenKeySecret")},
 		InvitationTTL: actions.DefaultInvitationTTL,
 	}
 	return h
+}
+
+// perFunction reads the token key as each function would in its own execution environment:
+// one secrets.TokenKeys per function, so each one's first read reaches Secrets Manager (and the
+// IAM check sees which functions read the secret).
+type perFunction struct {
+	client *secretsmanager.Client
+	secret string
+	mu     sync.Mutex
+	keys   map[string]*secrets.TokenKeys
+}
+
+func (p *perFunction) of(ctx context.Context) *secrets.TokenKeys {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fn := iamcheck.FunctionOf(ctx)
+	if p.keys[fn] == nil {
+		if p.keys == nil {
+			p.keys = map[string]*secrets.TokenKeys{}
+		}
+		p.keys[fn] = secrets.New(p.client, p.secret)
+	}
+	return p.keys[fn]
+}
+
+func (p *perFunction) Current(ctx context.Context) (string, []byte, error) {
+	return p.of(ctx).Current(ctx)
+}
+
+func (p *perFunction) Version(ctx context.Context, v string) ([]byte, error) {
+	return p.of(ctx).Version(ctx, v)
+}
+
+// key returns the current invitation-token key of the test's secret, read as no function.
+func (h *harness) key(t *testing.T) []byte {
+	t.Helper()
+	_, key, err := h.svc.TokenKeys.Current(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key
 }
 
 type testWriter struct{ t *testing.T }
@@ -359,7 +404,7 @@ func (h *harness) token(t *testing.T, collaborationID string) string {
 	if nonce == "" {
 		t.Fatalf("no invitation e-mail queued for %s", collaborationID)
 	}
-	return collab.InvitationToken(tokenKey, collaborationID, nonce)
+	return collab.InvitationToken(h.key(t), collaborationID, nonce)
 }
 
 // active activates a collaboration and has the company's administrator accept it.

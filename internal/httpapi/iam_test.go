@@ -27,7 +27,7 @@ func wholeRun() bool {
 // operation inside a transaction or batch counted as its own IAM action) with their policies in
 // template.yaml, both ways, and returns the exit code: 1 when a function uses what its policy
 // does not grant, its policy grants what no test saw it use (without a "# unused-grant: <why>"
-// beside it), or a function was never driven. The uses go to test-output/iam-uses.txt.
+// beside it), or a function was never driven. The uses go to iam-uses.txt in go test's -outputdir (make test: test-output/).
 func checkPolicies() int {
 	path, err := samtemplate.Find(".")
 	if err == nil {
@@ -55,10 +55,11 @@ func checkPolicies() int {
 // writeUses writes the recorded uses under the output directory (go test -outputdir), for
 // reading beside a failure.
 func writeUses(uses []iamcheck.Use) {
-	dir := "."
-	if f := flag.Lookup("test.outputdir"); f != nil && f.Value.String() != "" {
-		dir = f.Value.String()
+	f := flag.Lookup("test.outputdir")
+	if f == nil || f.Value.String() == "" {
+		return
 	}
+	dir := f.Value.String()
 	var b strings.Builder
 	for _, u := range uses {
 		fmt.Fprintf(&b, "%s\t%s\t%s\n", u.Function, u.Action, u.Resource)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/spiris/collab/internal/dynamo"
 )
@@ -17,13 +18,19 @@ type SQS struct {
 	URLs   map[string]string // logical queue name → queue URL
 }
 
-// Send sends one message; its body carries its id, which consumers deduplicate on.
+// Send sends one message; its body carries its id, which consumers deduplicate on, and its
+// trace header goes as the AWSTraceHeader system attribute.
 func (q *SQS) Send(ctx context.Context, m dynamo.Message) error {
 	url, ok := q.URLs[m.Queue]
 	if !ok {
 		return fmt.Errorf("send %s: no URL for queue %q", m.ID, m.Queue)
 	}
-	if _, err := q.Client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(url), MessageBody: aws.String(m.Body)}); err != nil {
+	in := &sqs.SendMessageInput{QueueUrl: aws.String(url), MessageBody: aws.String(m.Body)}
+	if m.Trace != "" { // X-Ray links the consuming function's trace to the request's
+		in.MessageSystemAttributes = map[string]types.MessageSystemAttributeValue{
+			"AWSTraceHeader": {DataType: aws.String("String"), StringValue: aws.String(m.Trace)}}
+	}
+	if _, err := q.Client.SendMessage(ctx, in); err != nil {
 		return fmt.Errorf("send %s to %s: %w", m.ID, m.Queue, err)
 	}
 	return nil

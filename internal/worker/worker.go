@@ -4,6 +4,7 @@
 package worker
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,10 +12,12 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/spiris/collab/internal/actions"
+	"github.com/spiris/collab/internal/logs"
 )
 
 // ErrMalformed marks a message whose body is not a job; it can never succeed, so it is reported
@@ -26,6 +29,7 @@ var ErrMalformed = errors.New("worker: message is not a job")
 // BatchItemFailures and the others succeed.
 func Handler(log *slog.Logger, do func(context.Context, actions.Job) error) func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
 	return func(ctx context.Context, e events.SQSEvent) (events.SQSEventResponse, error) {
+		ctx = logs.Invocation(ctx)
 		var mu sync.Mutex
 		var resp events.SQSEventResponse
 		var wg sync.WaitGroup
@@ -33,7 +37,12 @@ func Handler(log *slog.Logger, do func(context.Context, actions.Job) error) func
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if err := run(ctx, m, do); err != nil {
+				began := time.Now()
+				ctx, err := run(ctx, m, do)
+				if err == nil {
+					log.InfoContext(ctx, "message done", "message", m.MessageId, "receives",
+						m.Attributes["ApproximateReceiveCount"], "duration_ms", time.Since(began).Milliseconds())
+				} else {
 					log.ErrorContext(ctx, "message failed", "message", m.MessageId, "receives",
 						m.Attributes["ApproximateReceiveCount"], "error", err.Error())
 					mu.Lock()
@@ -47,7 +56,10 @@ func Handler(log *slog.Logger, do func(context.Context, actions.Job) error) func
 	}
 }
 
-func run(ctx context.Context, m events.SQSMessage, do func(context.Context, actions.Job) error) (err error) {
+// run runs do for the message's job, returning the context of its log lines: the job's
+// collaboration and the trace of the request that queued it.
+func run(ctx context.Context, m events.SQSMessage, do func(context.Context, actions.Job) error) (out context.Context, err error) {
+	out = ctx
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("panic: %v\n%s", p, debug.Stack())
@@ -55,7 +67,11 @@ func run(ctx context.Context, m events.SQSMessage, do func(context.Context, acti
 	}()
 	var j actions.Job
 	if err := json.Unmarshal([]byte(m.Body), &j); err != nil || j.ID == "" || j.CollaborationID == "" {
-		return ErrMalformed
+		return ctx, ErrMalformed
 	}
-	return do(ctx, j)
+	out = logs.WithCollaboration(ctx, j.CollaborationID)
+	if trace := cmp.Or(m.Attributes["AWSTraceHeader"], j.Trace); trace != "" {
+		out = logs.WithTrace(out, trace) // the request that queued the job
+	}
+	return out, do(out, j)
 }

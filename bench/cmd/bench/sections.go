@@ -3,7 +3,6 @@ package main
 import (
 	"cmp"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -147,7 +146,7 @@ func functionEnv(res *localaws.Resources, sender, home string) []string {
 		"TABLE_NAME=" + res.TableName("Table"),
 		"TEARDOWN_QUEUE_URL=" + res.QueueURL("TeardownQueue"),
 		"EMAIL_QUEUE_URL=" + res.QueueURL("EmailQueue"),
-		"TOKEN_KEY=" + base64.StdEncoding.EncodeToString(world.TokenKey),
+		"TOKEN_KEY_SECRET=" + res.SecretARN("TokenKeySecret"),
 		"SENDER_EMAIL=" + sender,
 		"BASE_URL=https://collab.test",
 		"HOME=" + home,
