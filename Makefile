@@ -7,7 +7,8 @@ export GOFLAGS ?= -buildvcs=false
 
 # Lambda binaries: linux/arm64, static, no RPC shim, no paths or symbols. SAM's go1.x builder
 # passes none of these flags, so every function uses BuildMethod: makefile and sam build runs
-# `make build-<LogicalId>` with ARTIFACTS_DIR set.
+# `make build-<LogicalId>` with ARTIFACTS_DIR set, here in the repository (build_in_source in
+# samconfig.toml; without it SAM first copies the whole CodeUri, the repository, once per function).
 GOARCH_LAMBDA ?= arm64
 BUILD_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
 # AcceptFunction -> functions/accept, ListOfficeCollaborationsFunction -> functions/list-office-collaborations
