@@ -23,11 +23,26 @@ func (s *Service) Collaboration(ctx context.Context, caller Caller, id string) (
 	if err != nil {
 		return CollaborationView{}, err
 	}
-	if _, err := s.collaborationActor(ctx, caller, r, anySide, nil); err != nil {
+	p, err := s.Store.PartiesOf(ctx, r.CompanyID, r.OfficeID, caller.UserID)
+	if err != nil {
 		return CollaborationView{}, err
 	}
-	return collaborationView(r, history), nil
+	by, err := s.collaborationActor(ctx, caller, r, anySide, &p)
+	if err != nil {
+		return CollaborationView{}, err
+	}
+	v := collaborationView(r, history)
+	if by.Kind == collab.CustomerUser && p.User.Role != collab.Administrator {
+		v.TeardownError = nil // see seesTeardown
+	}
+	return v, nil
 }
+
+// seesTeardown reports whether a caller sees why a collaboration's teardown is held up
+// (teardownError): an office employee with access to the collaboration or an administrator of
+// the company does; a plain user of the company does not, as the failure is for those who can
+// act on it.
+type seesTeardown func(collab.CollaborationRecord) bool
 
 // ending loads a collaboration, what its company and solution say about ending it, and the
 // caller's right to end it, in two round trips.
@@ -246,20 +261,29 @@ func (s *Service) OfficeCollaborations(ctx context.Context, caller Caller, offic
 			return ListView{}, err
 		}
 	}
-	if _, err := s.officeEmployee(ctx, caller, dynamo.OfficeRefs{OfficeID: officeID}); err != nil {
+	office, err := s.officeEmployee(ctx, caller, dynamo.OfficeRefs{OfficeID: officeID})
+	if err != nil {
 		return ListView{}, err
 	}
 	page, err := s.Store.OfficeCollaborations(ctx, officeID, f)
 	if err != nil {
 		return ListView{}, err
 	}
-	return listView(page), nil
+	// Every employee sees the overview, but only those with access to a collaboration see its
+	// teardown failure: office administrators and the employees on its task. (An employee on
+	// another task of the same customer sees it on the collaboration itself.)
+	return listView(page, func(r collab.CollaborationRecord) bool {
+		return office.Employee.Role == collab.OfficeAdministrator || r.OnTask(caller.UserID)
+	}), nil
 }
 
-func listView(p dynamo.Page) ListView {
+func listView(p dynamo.Page, sees seesTeardown) ListView {
 	v := ListView{Items: make([]CollaborationView, len(p.Items)), Next: p.Next}
 	for i, r := range p.Items {
 		v.Items[i] = collaborationView(r, nil)
+		if !sees(r) {
+			v.Items[i].TeardownError = nil
+		}
 	}
 	return v
 }

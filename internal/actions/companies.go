@@ -31,7 +31,8 @@ func (s *Service) CompanyCollaborations(ctx context.Context, caller Caller, comp
 	if err := checkID("companyId", companyID); err != nil {
 		return ListView{}, err
 	}
-	if _, ok, err := s.Store.CompanyUser(ctx, companyID, caller.UserID); err != nil || !ok {
+	u, ok, err := s.Store.CompanyUser(ctx, companyID, caller.UserID)
+	if err != nil || !ok {
 		if err == nil {
 			err = errNotCompanyUser
 		}
@@ -41,7 +42,7 @@ func (s *Service) CompanyCollaborations(ctx context.Context, caller Caller, comp
 	if err != nil {
 		return ListView{}, err
 	}
-	return listView(page), nil
+	return listView(page, func(collab.CollaborationRecord) bool { return u.Role == collab.Administrator }), nil
 }
 
 // Users lists a company's users. It returns EUNAUTHORIZED unauthenticated; EFORBIDDEN

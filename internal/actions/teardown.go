@@ -89,12 +89,14 @@ func (s *Service) teardownStep(ctx context.Context, c *collab.Collaboration) err
 	return s.commit(ctx, ch, 0, nil)
 }
 
-// recordTeardownFailure puts the failure on the collaboration for operators (GET shows it as
-// teardownError). It is best effort: the job's retry is what makes the teardown happen.
+// recordTeardownFailure puts the failed step on the collaboration, which the API shows as
+// teardownError (a code and a message, collab.TeardownFailure), and logs the cause: an AWS error
+// text can name roles, the account and the table, so it goes to the log only. It is best effort:
+// the job's retry is what makes the teardown happen.
 func (s *Service) recordTeardownFailure(ctx context.Context, id string, cause error) {
 	c, err := s.Store.Collaboration(ctx, id)
 	if err == nil {
-		if err = c.RecordTeardownFailure(cause.Error(), s.Now()); err == nil {
+		if err = c.RecordTeardownFailure(s.Now()); err == nil {
 			ch := s.change()
 			ch.tx.PutCollaboration(c)
 			err = s.commit(ctx, ch, 0, nil)

@@ -8,26 +8,26 @@ import (
 
 // CollaborationView is a collaboration as the API returns it.
 type CollaborationView struct {
-	ID                  string           `json:"id"`
-	OfficeID            string           `json:"officeId"`
-	CustomerNo          string           `json:"customerNo"`
-	CompanyID           string           `json:"companyId"`
-	Solution            collab.Solution  `json:"solution"`
-	SolutionName        string           `json:"solutionName"`
-	TaskID              string           `json:"taskId,omitempty"`
-	Status              collab.Status    `json:"status"`
-	Scenario            collab.Scenario  `json:"scenario"`
-	InvoiceRecipient    string           `json:"invoiceRecipient"`
-	StartPeriod         string           `json:"startPeriod,omitempty"`
-	AgreementMonths     int              `json:"agreementMonths,omitempty"`
-	AgreementEndsAt     *time.Time       `json:"agreementEndsAt,omitempty"`
-	InvitationExpiresAt *time.Time       `json:"invitationExpiresAt,omitempty"`
-	Undelivered         *UndeliveredView `json:"invitationUndelivered,omitempty"`
-	Outcome             collab.Outcome   `json:"outcome,omitempty"`
-	TeardownError       string           `json:"teardownError,omitempty"`
-	CreatedAt           time.Time        `json:"createdAt"`
-	UpdatedAt           time.Time        `json:"updatedAt"`
-	History             []TransitionView `json:"history,omitempty"`
+	ID                  string             `json:"id"`
+	OfficeID            string             `json:"officeId"`
+	CustomerNo          string             `json:"customerNo"`
+	CompanyID           string             `json:"companyId"`
+	Solution            collab.Solution    `json:"solution"`
+	SolutionName        string             `json:"solutionName"`
+	TaskID              string             `json:"taskId,omitempty"`
+	Status              collab.Status      `json:"status"`
+	Scenario            collab.Scenario    `json:"scenario"`
+	InvoiceRecipient    string             `json:"invoiceRecipient"`
+	StartPeriod         string             `json:"startPeriod,omitempty"`
+	AgreementMonths     int                `json:"agreementMonths,omitempty"`
+	AgreementEndsAt     *time.Time         `json:"agreementEndsAt,omitempty"`
+	InvitationExpiresAt *time.Time         `json:"invitationExpiresAt,omitempty"`
+	Undelivered         *UndeliveredView   `json:"invitationUndelivered,omitempty"`
+	Outcome             collab.Outcome     `json:"outcome,omitempty"`
+	TeardownError       *TeardownErrorView `json:"teardownError,omitempty"`
+	CreatedAt           time.Time          `json:"createdAt"`
+	UpdatedAt           time.Time          `json:"updatedAt"`
+	History             []TransitionView   `json:"history,omitempty"`
 }
 
 // UndeliveredView says the invitation e-mail could not be delivered to some of its recipients:
@@ -37,6 +37,15 @@ type UndeliveredView struct {
 	At      time.Time `json:"at"`
 	Reason  string    `json:"reason"`
 	UserIDs []string  `json:"userIds"`
+}
+
+// TeardownErrorView says why an ending collaboration is not ended yet: a stable code
+// (teardown_step_failed) and a short message naming the step. The error behind it is only logged.
+// Only the office's employees with access to the collaboration and the company's administrators
+// get it; plain users of the company do not (seesTeardown).
+type TeardownErrorView struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
 }
 
 // TransitionView is one history entry.
@@ -62,8 +71,11 @@ func collaborationView(r collab.CollaborationRecord, history []collab.Transition
 		Solution: r.Solution, SolutionName: collab.Solutions[r.Solution].Name, TaskID: r.TaskID,
 		Status: r.Status, Scenario: r.Scenario, InvoiceRecipient: string(r.InvoiceRecipient),
 		StartPeriod: r.StartPeriod.String(), AgreementMonths: r.AgreementMonths,
-		AgreementEndsAt: optTime(r.AgreementEndsAt), Outcome: r.Outcome, TeardownError: r.TeardownError,
+		AgreementEndsAt: optTime(r.AgreementEndsAt), Outcome: r.Outcome,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+	}
+	if f, ok := r.TeardownFailure(); ok {
+		v.TeardownError = &TeardownErrorView{Code: f.Code, Message: f.Message}
 	}
 	if r.Status == collab.Pending {
 		v.InvitationExpiresAt = optTime(r.InvitationExpiry)

@@ -103,7 +103,7 @@ type CollaborationRecord struct {
 	InvitationExpiry time.Time
 	Undelivered      Undelivered
 	Outcome          Outcome // chosen when ending
-	TeardownError    string  // the last teardown failure, while ending
+	TeardownError    string  // TeardownStepFailed while the next teardown step fails; never the error (see TeardownFailure)
 	StepsDone        []Step  // teardown steps done, in order
 	Redrives         int     // times the cleanup queued a stuck teardown again
 	CreatedAt        time.Time
@@ -425,13 +425,15 @@ func (c *Collaboration) FinishTeardown(now time.Time) error {
 	return nil
 }
 
-// RecordTeardownFailure keeps an ending collaboration ending with the failure on record, so an
-// operator sees it. It returns ECONFLICT collaboration_not_ending.
-func (c *Collaboration) RecordTeardownFailure(msg string, now time.Time) error {
+// RecordTeardownFailure keeps an ending collaboration ending with the failure of its next step on
+// record, so the office and the company's administrators see that the teardown is held up (see
+// TeardownFailure). Only the code is recorded, not what caused the failure. It returns ECONFLICT
+// collaboration_not_ending.
+func (c *Collaboration) RecordTeardownFailure(now time.Time) error {
 	if err := c.require(Ending, "collaboration_not_ending", "only an ending collaboration has a teardown"); err != nil {
 		return err
 	}
-	c.rec.TeardownError = msg
+	c.rec.TeardownError = TeardownStepFailed
 	c.rec.UpdatedAt = now
 	return nil
 }

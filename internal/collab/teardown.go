@@ -19,6 +19,38 @@ const (
 	StepApplyOutcome Step = "apply_outcome"
 )
 
+// TeardownStepFailed is the code of the failure an ending collaboration shows while its teardown
+// is held up by a step that failed; the teardown job is retried, and the cleanup queues it again.
+const TeardownStepFailed = "teardown_step_failed"
+
+// TeardownFailure is what the API shows of a teardown held up: a stable code and a short
+// message naming the step. What made the step fail (an AWS error, which can name IAM roles, the
+// account and the table) is only logged.
+type TeardownFailure struct {
+	Code    string
+	Message string
+}
+
+var stepFailures = map[Step]string{
+	StepRevokeOfficeAccess: "removing the office's access to the company failed; it is retried automatically",
+	StepApplyOutcome:       "changing the subscription as the chosen outcome says failed; it is retried automatically",
+}
+
+// TeardownFailure returns the teardown failure on record, and false when there is none. The step
+// that failed is the next one of the plan, as a failure stays on record only until a step is
+// done. Items written before this rule hold the error's text instead of the code: they show the
+// code and the message too, never the text.
+func (r CollaborationRecord) TeardownFailure() (TeardownFailure, bool) {
+	if r.TeardownError == "" {
+		return TeardownFailure{}, false
+	}
+	msg := "marking the collaboration ended failed; it is retried automatically"
+	if step, ok := r.nextStep(); ok {
+		msg = stepFailures[step]
+	}
+	return TeardownFailure{Code: TeardownStepFailed, Message: msg}, true
+}
+
 // TeardownPlan returns the steps that end a collaboration of this solution, in order. Every
 // solution revokes the office's access and then applies the outcome; what applying means is the
 // solution's EndEffect, so the plan stays data.
@@ -27,9 +59,11 @@ func (r SolutionRules) TeardownPlan() []Step {
 }
 
 // NextStep returns the first step of the plan not yet done, and false when the plan is complete.
-func (c *Collaboration) NextStep() (Step, bool) {
-	for _, s := range c.Rules().TeardownPlan() {
-		if !slices.Contains(c.rec.StepsDone, s) {
+func (c *Collaboration) NextStep() (Step, bool) { return c.rec.nextStep() }
+
+func (r CollaborationRecord) nextStep() (Step, bool) {
+	for _, s := range Solutions[r.Solution].TeardownPlan() {
+		if !slices.Contains(r.StepsDone, s) {
 			return s, true
 		}
 	}

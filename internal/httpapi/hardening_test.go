@@ -5,12 +5,14 @@ import (
 	"encoding/base64"
 	"io"
 	"log/slog"
+	"net/http"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/spiris/collab/internal/actions"
+	"github.com/spiris/collab/internal/collab"
 	"github.com/spiris/collab/internal/httpapi"
 )
 
@@ -133,4 +135,100 @@ func checkSecurityHeaders(t *testing.T, headers map[string]string, body string, 
 			t.Errorf("the page has %q, which its policy does not allow for", needs)
 		}
 	}
+}
+
+// TestTeardownErrorIsACodeForThoseWhoHandleIt makes a teardown step fail the way a missing IAM
+// permission would, with an error naming the role, the account and the table. The collaboration
+// shows teardownError as a code and a message only, to the office's employees with access and the
+// company's administrators; its plain users and an employee off the task see none. Once the
+// teardown goes through, nobody sees it.
+func TestTeardownErrorIsACodeForThoseWhoHandleIt(t *testing.T) {
+	h := newHarness(t)
+	w := h.world(t)
+	cid := h.active(t, w, "1001", "scanner", "")
+	h.drain(t)
+	expect(t, h.call(t, user(w.oe), "POST", "/collaborations/"+cid+"/end", `{"outcome":"end_subscription"}`), 202, "")
+	table := h.res.TableName("Table")
+	secrets := []string{"arn:", "123456789012", table, "collab-TeardownRole", "AccessDenied", "not authorized"}
+	tap := h.tapDynamo()
+	tap.setFault(func(op, body string) (*http.Response, error) {
+		if op == "TransactWriteItems" && strings.Contains(body, string(collab.StepRevokeOfficeAccess)) {
+			return accessDenied("User: arn:aws:sts::123456789012:assumed-role/collab-TeardownRole-1A2B/collab-Teardown " +
+				"is not authorized to perform: dynamodb:DeleteItem on resource: arn:aws:dynamodb:eu-north-1:123456789012:table/" + table), nil
+		}
+		return nil, nil
+	})
+	if n, err := h.poller("TeardownQueue").Once(ctx); err != nil || n != 1 {
+		t.Fatalf("teardown delivery: %d messages, %v", n, err)
+	}
+	tap.setFault(nil)
+
+	type sight struct {
+		name, as, path string
+	}
+	get, officeList, companyList := "/collaborations/"+cid, "/offices/"+w.office+"/collaborations", "/companies/"+w.co+"/collaborations"
+	for _, c := range []struct {
+		sight
+		sees bool
+	}{
+		{sight{"office_employee_on_the_task_sees_it", "oe", get}, true},
+		{sight{"office_administrator_sees_it", "oa", get}, true},
+		{sight{"company_administrator_sees_it", "ca", get}, true},
+		{sight{"plain_company_user_does_not_see_it", "cu", get}, false},
+		{sight{"office_employee_on_the_task_sees_it_in_the_office_overview", "oe", officeList}, true},
+		{sight{"office_administrator_sees_it_in_the_office_overview", "oa", officeList}, true},
+		{sight{"office_employee_off_the_task_does_not_see_it_in_the_office_overview", "ox", officeList}, false},
+		{sight{"company_administrator_sees_it_in_the_company_list", "ca", companyList}, true},
+		{sight{"plain_company_user_does_not_see_it_in_the_company_list", "cu", companyList}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := h.call(t, w.as(c.as), "GET", c.path, "")
+			expect(t, r, 200, "")
+			v := r.JSON
+			if c.path != get {
+				v = nil
+				items, _ := r.JSON["items"].([]any)
+				for _, it := range items {
+					if m, _ := it.(map[string]any); m["id"] == cid {
+						v = m
+					}
+				}
+				if v == nil {
+					t.Fatalf("the collaboration is not in the list: %s", r.Raw)
+				}
+			}
+			if v["status"] != "ending" {
+				t.Fatalf("status %v, want ending", v["status"])
+			}
+			e, shown := v["teardownError"].(map[string]any)
+			if shown != c.sees {
+				t.Fatalf("teardownError shown = %v, want %v: %s", shown, c.sees, r.Raw)
+			}
+			if shown {
+				msg, _ := e["message"].(string)
+				if e["code"] != collab.TeardownStepFailed || !strings.Contains(msg, "access") || len(e) != 2 {
+					t.Errorf("teardownError %v, want code %s and a message naming the step", e, collab.TeardownStepFailed)
+				}
+			}
+			for _, s := range secrets {
+				if strings.Contains(r.Raw, s) {
+					t.Errorf("the answer holds %q from the AWS error: %s", s, r.Raw)
+				}
+			}
+		})
+	}
+
+	h.drain(t)
+	for _, as := range []string{"oa", "ca"} {
+		if r := h.call(t, w.as(as), "GET", get, ""); r.str("status") != "ended" || r.JSON["teardownError"] != nil {
+			t.Fatalf("after the teardown, %s got %s", as, r.Raw)
+		}
+	}
+}
+
+// accessDenied is DynamoDB's answer to a call the caller's IAM policy does not allow.
+func accessDenied(message string) *http.Response {
+	body := `{"__type":"com.amazon.coral.service#AccessDeniedException","Message":"` + message + `"}`
+	return &http.Response{StatusCode: 400, Status: "400 Bad Request", ContentLength: int64(len(body)),
+		Header: http.Header{"Content-Type": {"application/x-amz-json-1.0"}}, Body: io.NopCloser(strings.NewReader(body))}
 }

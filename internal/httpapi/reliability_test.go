@@ -490,7 +490,7 @@ func TestTeardownCrashAfterTheFirstStepResumesWithoutRepeatingIt(t *testing.T) {
 	}
 
 	mid := h.call(t, user(w.oa), "GET", "/collaborations/"+cid, "")
-	if mid.str("status") != "ending" || mid.str("teardownError") == "" {
+	if mid.str("status") != "ending" || mid.str("teardownError.code") == "" {
 		t.Fatalf("after the crash %s, want ending with the error on record", mid.Raw)
 	}
 	v, _ := h.store.Company(ctx, w.co)
@@ -523,7 +523,7 @@ func TestTeardownCrashAfterTheFirstStepResumesWithoutRepeatingIt(t *testing.T) {
 	h.drain(t)
 
 	final := h.call(t, user(w.oa), "GET", "/collaborations/"+cid, "")
-	if final.str("status") != "ended" || final.str("teardownError") != "" {
+	if final.str("status") != "ended" || final.str("teardownError.code") != "" {
 		t.Fatalf("after the redelivery %s", final.Raw)
 	}
 	if got := transitionsTo(t, h, cid); got[collab.Ending] != 1 || got[collab.Ended] != 1 {
@@ -586,7 +586,7 @@ func TestStuckTeardownIsRedrivenWithBackoff(t *testing.T) {
 			t.Fatalf("at %s: %d re-drives, want %d", h.clock().Sub(start), got, step.want)
 		}
 	}
-	if got := h.call(t, user(w.oa), "GET", "/collaborations/"+cid, ""); got.str("status") != "ending" || got.str("teardownError") == "" {
+	if got := h.call(t, user(w.oa), "GET", "/collaborations/"+cid, ""); got.str("status") != "ending" || got.str("teardownError.code") == "" {
 		t.Fatalf("stuck collaboration %s, want ending with the error on record", got.Raw)
 	}
 	tap.setFault(nil)
@@ -595,7 +595,7 @@ func TestStuckTeardownIsRedrivenWithBackoff(t *testing.T) {
 		t.Fatalf("cleanup %+v %v", rep, err)
 	}
 	h.drain(t)
-	if got := h.call(t, user(w.oa), "GET", "/collaborations/"+cid, ""); got.str("status") != "ended" || got.str("teardownError") != "" {
+	if got := h.call(t, user(w.oa), "GET", "/collaborations/"+cid, ""); got.str("status") != "ended" || got.str("teardownError.code") != "" {
 		t.Fatalf("after the re-drive %s", got.Raw)
 	}
 	if got, want := mailsBySubject(h.mails(t), subjectEnded), map[string]int{w.ca + "@customer.test": 1, "oe@office.test": 1}; !maps.Equal(got, want) {

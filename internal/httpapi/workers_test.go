@@ -53,7 +53,7 @@ func TestTeardownPerSolutionAndOutcome(t *testing.T) {
 				h.drain(t)
 
 				got := h.call(t, user(w.ca), "GET", "/collaborations/"+cid, "")
-				if got.str("status") != "ended" || got.str("teardownError") != "" {
+				if got.str("status") != "ended" || got.str("teardownError.code") != "" {
 					t.Fatalf("after teardown %s", got.Raw)
 				}
 				access := h.call(t, user(w.ca), "GET", "/companies/"+w.co+"/access", "")
