@@ -232,3 +232,62 @@ func accessDenied(message string) *http.Response {
 	return &http.Response{StatusCode: 400, Status: "400 Bad Request", ContentLength: int64(len(body)),
 		Header: http.Header{"Content-Type": {"application/x-amz-json-1.0"}}, Body: io.NopCloser(strings.NewReader(body))}
 }
+
+// TestNamesAndAddressesWithControlCharactersAreRefused sends every field that is a name or an
+// e-mail address (names reach e-mail subjects) with a control character: CR, LF, NUL, tab, ESC,
+// DEL, a C1 control, U+2028 or U+2029. Each is refused with 422 naming the field, and nothing is
+// written.
+func TestNamesAndAddressesWithControlCharactersAreRefused(t *testing.T) {
+	h := newHarness(t)
+	w := h.world(t)
+	employee := "/offices/" + w.office + "/employees/" + rid("emp")
+	customer := "/offices/" + w.office + "/customers/1001"
+	task := "/offices/" + w.office + "/tasks/" + w.task["1001"]
+	users := "/companies/" + w.co + "/users"
+	activate := "/offices/" + w.office + "/collaborations"
+	newCompany := func(contact string) string {
+		return `{"customerNo":"1003","solution":"scanner","taskId":"` + w.task["1003"] +
+			`","invoiceRecipient":"office","startPeriod":"2027-04","contact":` + contact + `}`
+	}
+	state := h.state(t)
+	for _, c := range []struct {
+		name, as, method, path, body string
+		code, field                  string
+	}{
+		{"employee_name_with_a_line_feed", "oa", "PUT", employee, `{"name":"Eva\nBcc: x@evil.test","email":"eva@office.test","role":"employee"}`, "field_invalid", "name"},
+		{"employee_email_with_cr_lf_and_a_header", "oa", "PUT", employee, `{"name":"Eva","email":"eva@office.test\r\nBcc: x@evil.test","role":"employee"}`, "email_invalid", "email"},
+		{"customer_name_with_cr_lf_and_a_header", "oa", "PUT", customer, `{"name":"Ett AB\r\nBcc: x@evil.test"}`, "field_invalid", "name"},
+		{"customer_name_with_a_nul", "oa", "PUT", customer, `{"name":"Ett AB\u0000"}`, "field_invalid", "name"},
+		{"task_name_with_a_tab", "oa", "PUT", task, `{"customerNo":"1001","name":"Löp\tande","assignees":["` + w.oe + `"]}`, "field_invalid", "name"},
+		{"new_user_name_with_an_escape", "ca", "POST", users, `{"name":"Ny\u001b[2J","email":"ny@customer.test","role":"user"}`, "field_invalid", "name"},
+		{"new_user_name_with_a_delete", "ca", "POST", users, `{"name":"Ny\u007f","email":"ny@customer.test","role":"user"}`, "field_invalid", "name"},
+		{"new_user_name_with_a_next_line_c1_control", "ca", "POST", users, `{"name":"Ny\u0085Bcc","email":"ny@customer.test","role":"user"}`, "field_invalid", "name"},
+		{"new_user_name_with_a_line_separator", "ca", "POST", users, `{"name":"Ny\u2028Bcc","email":"ny@customer.test","role":"user"}`, "field_invalid", "name"},
+		{"new_user_name_with_a_raw_paragraph_separator", "ca", "POST", users, "{\"name\":\"Ny\u2029Bcc\",\"email\":\"ny@customer.test\",\"role\":\"user\"}", "field_invalid", "name"},
+		{"new_user_email_with_a_c1_control", "ca", "POST", users, `{"name":"Ny","email":"ny\u0085@customer.test","role":"user"}`, "email_invalid", "email"},
+		{"new_user_email_with_a_line_separator", "ca", "POST", users, `{"name":"Ny","email":"ny@customer.test\u2028","role":"user"}`, "email_invalid", "email"},
+		{"activation_contact_name_with_a_line_feed", "oe", "POST", activate, newCompany(`{"name":"Tea\nBcc: x@evil.test","email":"tea@tre.test"}`), "field_invalid", "contact.name"},
+		{"activation_contact_email_with_a_nul", "oe", "POST", activate, newCompany(`{"name":"Tea","email":"tea@tre.test\u0000"}`), "email_invalid", "contact.email"},
+	} {
+		t.Run(c.name+"_is_refused", func(t *testing.T) {
+			r := h.call(t, w.as(c.as), c.method, c.path, c.body)
+			fix := "control characters from " + c.field
+			if c.code == "email_invalid" {
+				fix = "on one line"
+			}
+			checkBadInput(t, badInput{status: 422, code: c.code, field: c.field, fix: fix}, r)
+			after := h.state(t)
+			if diff := stateDiff(state, after); diff != "" {
+				state = after
+				t.Fatalf("the refused request changed the state:\n%s", diff)
+			}
+		})
+	}
+	t.Run("names_in_any_script_are_taken", func(t *testing.T) {
+		r := h.call(t, user(w.oa), "PUT", employee, `{"name":"Åsa Ñúñez-Øster 李","email":"asa@office.test","role":"employee"}`)
+		expect(t, r, 200, "")
+		if r.str("name") != "Åsa Ñúñez-Øster 李" {
+			t.Fatalf("name stored as %q", r.str("name"))
+		}
+	})
+}

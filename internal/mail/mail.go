@@ -14,6 +14,7 @@ import (
 	"html"
 	"strings"
 	"sync"
+	"unicode"
 )
 
 //go:embed templates
@@ -127,7 +128,7 @@ func Render(kind, lang string, d Data) (Rendered, error) {
 		htmlLink = `<p><a href="` + link + `" style="display: inline-block; background: #0b4f8a; color: #ffffff; padding: .6rem 1.2rem; border-radius: .3rem; text-decoration: none;">` +
 			html.EscapeString(w.Link) + "</a></p>\n<p style=\"font-size: .9rem;\">" + link + "</p>\n"
 	}
-	subject := plain.Replace(w.Subject)
+	subject := oneLine(plain.Replace(w.Subject))
 	return Rendered{
 		Subject: subject,
 		Text: strings.NewReplacer("{greeting}", greeting, "{paragraphs}", text.String(), "{link}", textLink,
@@ -135,4 +136,17 @@ func Render(kind, lang string, d Data) (Rendered, error) {
 		HTML: strings.NewReplacer("{lang}", lang, "{subject}", html.EscapeString(subject), "{greeting}", html.EscapeString(greeting),
 			"{paragraphs}", page.String(), "{link}", htmlLink, "{signature}", html.EscapeString(greetings[lang][1])).Replace(t.htmlLayout),
 	}, nil
+}
+
+// oneLine replaces the control characters and line separators in a subject with spaces. The
+// subject holds the office's and the company's names, and SES writes it into the Subject header:
+// the actions refuse names with such characters at input (actions.checkText), which is the
+// defence; this keeps a name stored before that check, or imported, from breaking the header.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return ' '
+		}
+		return r
+	}, s)
 }

@@ -64,3 +64,15 @@ func TestRedactTakesOutEveryAddress(t *testing.T) {
 		}
 	}
 }
+
+func TestSubjectStaysOneLineWhateverTheNames(t *testing.T) {
+	for _, name := range []string{"Byrå\r\nBcc: x@evil.test", "Byrå\nX", "Byrå\x00", "Byrå\u0085X", "Byrå\u2028X", "Byrå\u2029X"} {
+		m, err := mail.Render("invitation", "sv", mail.Data{Office: name, Company: name, Solution: "Payroll", Link: "https://x.test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.ContainsFunc(m.Subject, func(r rune) bool { return r < ' ' || r >= 0x7f && r <= 0x9f || r == 0x2028 || r == 0x2029 }) {
+			t.Errorf("name %q: subject %q has a control character", name, m.Subject)
+		}
+	}
+}
