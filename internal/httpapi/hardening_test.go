@@ -291,3 +291,50 @@ func TestNamesAndAddressesWithControlCharactersAreRefused(t *testing.T) {
 		}
 	})
 }
+
+// TestBodiesWithDuplicateOrMiscasedKeysAreRefused: encoding/json keeps the last of duplicate keys
+// and matches keys to fields ignoring case, so a body could carry a value past a check of another
+// (a plain user's {"Role":"administrator"}). The decoder refuses both with 422 naming the key, at
+// any depth, and nothing is written.
+func TestBodiesWithDuplicateOrMiscasedKeysAreRefused(t *testing.T) {
+	h := newHarness(t)
+	w := h.world(t)
+	role := "/companies/" + w.co + "/users/" + w.cu
+	activate := "/offices/" + w.office + "/collaborations"
+	facts := "/companies/" + w.co + "/solutions/travel-expenses/status"
+	link := "/collaborations/" + importedCollaboration(t, h, w, "1001", "tax-annual") + "/link"
+	newCompany := func(contact string) string {
+		return `{"customerNo":"1003","solution":"scanner","taskId":"` + w.task["1003"] +
+			`","invoiceRecipient":"office","startPeriod":"2027-04","contact":` + contact + `}`
+	}
+	state := h.state(t)
+	for _, c := range []struct {
+		name, as, method, path, body string
+		code, field, fix             string
+	}{
+		{"role_given_twice", "ca", "PATCH", role, `{"role":"user","role":"administrator"}`, "duplicate_field", "role", "once"},
+		{"role_given_twice_once_escaped", "ca", "PATCH", role, `{"role":"user","r\u006fle":"administrator"}`, "duplicate_field", "role", "once"},
+		{"role_in_capitals", "ca", "PATCH", role, `{"Role":"administrator"}`, "unknown_field", "Role", "write role"},
+		{"role_all_in_capitals_after_role", "ca", "PATCH", role, `{"role":"user","ROLE":"administrator"}`, "unknown_field", "ROLE", "write role"},
+		{"task_id_with_the_kelvin_sign_for_k", "oe", "POST", link, `{"tas\u212aId":"` + w.task["1001"] + `"}`, "unknown_field", "tas\u212aId", ""},
+		{"contact_given_twice", "oe", "POST", activate,
+			strings.TrimSuffix(newCompany(`{"name":"Tea","email":"tea@tre.test"}`), "}") + `,"contact":{"name":"Eve","email":"eve@evil.test"}}`,
+			"duplicate_field", "contact", "once"},
+		{"contact_email_given_twice", "oe", "POST", activate, newCompany(`{"name":"Tea","email":"tea@tre.test","email":"eve@evil.test"}`),
+			"duplicate_field", "contact.email", "once"},
+		{"contact_name_in_capitals", "oe", "POST", activate, newCompany(`{"Name":"Tea","email":"tea@tre.test"}`),
+			"unknown_field", "contact.Name", "write name"},
+		{"a_count_given_twice", "integration", "PUT", facts, `{"unsubmittedReports":3,"unsubmittedReports":0}`,
+			"duplicate_field", "unsubmittedReports", "once"},
+	} {
+		t.Run(c.name+"_is_refused", func(t *testing.T) {
+			r := h.call(t, w.as(c.as), c.method, c.path, c.body)
+			checkBadInput(t, badInput{status: 422, code: c.code, field: c.field, fix: c.fix}, r)
+			after := h.state(t)
+			if diff := stateDiff(state, after); diff != "" {
+				state = after
+				t.Fatalf("the refused request changed the state:\n%s", diff)
+			}
+		})
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -93,6 +94,8 @@ func (r *request) decode(v any) error {
 }
 
 // decodeJSON is the request decoder: strict, never panicking, with errors a caller can act on.
+// Beyond what encoding/json refuses, checkKeys refuses what it would take quietly: a key given
+// twice, and a key that matches a field only when case is ignored.
 func decodeJSON(b []byte, v any) error {
 	if len(b) == 0 || b[0] != '{' {
 		return errMalformed
@@ -111,8 +114,7 @@ func decodeJSON(b []byte, v any) error {
 			if name == "" {
 				name = `the field "" (empty name)`
 			}
-			return collab.Invalid(field, "unknown_field", "remove "+name+"; see docs/openapi.yaml for the fields this route takes",
-				"unknown field %q", field)
+			return unknownField(field, "remove "+name+"; see docs/openapi.yaml for the fields this route takes")
 		}
 		var syntaxErr *json.SyntaxError
 		if errors.As(err, &syntaxErr) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
@@ -127,7 +129,157 @@ func decodeJSON(b []byte, v any) error {
 	if _, err := dec.Token(); err != io.EOF {
 		return errMalformed
 	}
+	return checkKeys(b, reflect.TypeOf(v))
+}
+
+func unknownField(field, fix string) error {
+	return collab.Invalid(field, "unknown_field", fix, "unknown field %q", field)
+}
+
+// checkKeys walks the keys of the JSON value b, which encoding/json has decoded into a value of
+// type t, and refuses what that decoder takes without a word: a key given twice in one object
+// (it keeps the last, so {"role":"user","role":"administrator"} would pass a check of the first)
+// with EINVALID duplicate_field, and a key that is not exactly a field's name (it matches names
+// ignoring case, so {"Role": ...} sets role) with EINVALID unknown_field. Errors name the key
+// with its path (contact.email). It runs on every request with a body: one pass over the
+// tokens, a small slice of names per object of a struct type, no copy of the body.
+func checkKeys(b []byte, t reflect.Type) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber() // numbers are skipped, never converted
+	return walkKeys(dec, t, "")
+}
+
+var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
+
+// walkKeys reads one value from dec, whose Go type is t (nil when unknown), and checks the keys
+// of every object in it.
+func walkKeys(dec *json.Decoder, t reflect.Type, path string) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return errMalformed
+	}
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t != nil && reflect.PointerTo(t).Implements(unmarshalerType) {
+		t = nil // it reads its own JSON; only duplicates are checked
+	}
+	switch tok {
+	case json.Delim('['):
+		var elem reflect.Type
+		if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
+			elem = t.Elem()
+		}
+		for dec.More() {
+			if err := walkKeys(dec, elem, path); err != nil {
+				return err
+			}
+		}
+	case json.Delim('{'):
+		if err := walkObject(dec, t, path); err != nil {
+			return err
+		}
+	default:
+		return nil // a scalar
+	}
+	if _, err := dec.Token(); err != nil { // the closing ] or }
+		return errMalformed
+	}
 	return nil
+}
+
+// walkObject reads the members of an object whose opening brace dec has read. Into a struct,
+// every key must be exactly a field's name and come once; into anything else (a map), once.
+func walkObject(dec *json.Decoder, t reflect.Type, path string) error {
+	var fields []jsonField
+	var seen []bool
+	var keys map[string]bool
+	if t != nil && t.Kind() == reflect.Struct {
+		fields = jsonFields(t, nil)
+		seen = make([]bool, len(fields))
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return errMalformed
+		}
+		key, _ := tok.(string)
+		at := key
+		if path != "" {
+			at = path + "." + key
+		}
+		var elem reflect.Type
+		switch {
+		case fields != nil:
+			i := slices.IndexFunc(fields, func(f jsonField) bool { return f.name == key })
+			if i < 0 {
+				fix := "remove " + at + "; field names are case-sensitive, see docs/openapi.yaml"
+				if j := slices.IndexFunc(fields, func(f jsonField) bool { return strings.EqualFold(f.name, key) }); j >= 0 {
+					fix = "write " + fields[j].name + ", not " + key + ": field names are case-sensitive"
+				}
+				return unknownField(at, fix)
+			}
+			if seen[i] {
+				return duplicateField(at)
+			}
+			seen[i], elem = true, fields[i].typ
+		default:
+			if keys == nil {
+				keys = map[string]bool{}
+			}
+			if keys[key] {
+				return duplicateField(at)
+			}
+			keys[key] = true
+			if t != nil && t.Kind() == reflect.Map {
+				elem = t.Elem()
+			}
+		}
+		if err := walkKeys(dec, elem, at); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func duplicateField(field string) error {
+	return collab.Invalid(field, "duplicate_field", "send "+field+" once", "%s is given more than once", field)
+}
+
+// jsonField is a struct field as encoding/json names it.
+type jsonField struct {
+	name string
+	typ  reflect.Type
+}
+
+// jsonFields appends to out the fields of struct type t under their JSON names: the name in the
+// json tag, else the Go name; unexported and "-" fields left out, untagged embedded structs'
+// fields promoted (without encoding/json's rules for clashing names, which no input has).
+func jsonFields(t reflect.Type, out []jsonField) []jsonField {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, _, _ := strings.Cut(tag, ",")
+		ft := f.Type
+		for ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		if f.Anonymous && name == "" && ft.Kind() == reflect.Struct {
+			out = jsonFields(ft, out)
+			continue
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		out = append(out, jsonField{name, f.Type})
+	}
+	return out
 }
 
 func jsonType(kind string) string {
