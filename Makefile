@@ -34,7 +34,7 @@ browser:
 
 ## lint: formatting, vet, the SDK pin (no schema packages in functions) and the SAM template:
 ## cfn-lint exits non-zero on any error or warning (exit code 2 errors, 4 warnings, or'ed), and
-## .ci/lint-transformed lints the SAM transform's output too, where W2001 (unused parameter) runs.
+## .ci/lint-template lints the SAM transform's output too (W2001 runs only there) and the dashboard.
 lint:
 	@unformatted="$$(gofmt -l .)"; \
 	if [ -n "$$unformatted" ]; then echo "gofmt -l reports:"; echo "$$unformatted"; exit 1; fi
@@ -42,7 +42,7 @@ lint:
 	@schemas="$$(go list -deps ./functions/... | grep '^github.com/aws/aws-sdk-go-v2/service/.*/schemas$$' || true)"; \
 	if [ -n "$$schemas" ]; then echo "the functions link SDK schema packages, which cost every cold start (docs/dependencies.md, Pinned):"; echo "$$schemas"; exit 1; fi
 	cfn-lint --regions eu-north-1 -- template.yaml
-	.ci/lint-transformed template.yaml
+	.ci/lint-template template.yaml
 
 ## build-<Function>: one function's bootstrap into $(ARTIFACTS_DIR) (what sam build calls).
 build-%:
