@@ -30,6 +30,9 @@ type ActivationView struct {
 	InvitationExpiresAt time.Time         `json:"invitationExpiresAt"`
 }
 
+// CollaborationID is the id of the collaboration the activation created.
+func (v ActivationView) CollaborationID() string { return v.Collaboration.ID }
+
 var (
 	errTaskRequired = collab.Invalid("taskId", "task_required",
 		"choose a task of the customer in Practice management; create one first if there is none",

@@ -33,6 +33,8 @@ func Handle(s *actions.Service, rt Route) Handler {
 		ctx = logs.WithAPIRequest(logs.Invocation(ctx), e.RequestContext.RequestID)
 		if id := e.PathParameters["id"]; id != "" {
 			ctx = logs.WithCollaboration(ctx, id)
+		} else if id, _, err := collab.ParseToken(e.PathParameters["token"]); err == nil {
+			ctx = logs.WithCollaboration(ctx, id) // the token names its collaboration
 		}
 		defer func() {
 			if p := recover(); p != nil {
@@ -57,6 +59,9 @@ func Handle(s *actions.Service, rt Route) Handler {
 		status, v, err := rt.handle(s, r)
 		if err != nil {
 			return errorResponse(s, ctx, rt, err), nil
+		}
+		if c, ok := v.(interface{ CollaborationID() string }); ok {
+			ctx = logs.WithCollaboration(ctx, c.CollaborationID()) // the one it created
 		}
 		return jsonResponse(status, v), nil
 	}

@@ -104,6 +104,11 @@ func TestALifecycleCanBeFollowedInTheLogsAndIsCountedInTheMetrics(t *testing.T) 
 	h.sqs.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(h.res.QueueURL("TeardownQueue")), ReceiptHandle: m.ReceiptHandle})
 	h.drain(t) // the e-mails the activation, the accept and the teardown queued
 	lines := logLines.lines(t)
+	for _, fn := range []string{"ActivateFunction", "AcceptFunction"} { // the id it created, the one its token names
+		if got := find(lines, map[string]any{"msg": "request", "function": fn, "collaboration_id": id}); len(got) != 1 {
+			t.Errorf("%s's request line names the collaboration: %v", fn, find(lines, map[string]any{"function": fn}))
+		}
+	}
 	if got := find(lines, map[string]any{"msg": "message done", "function": fnTeardown, "collaboration_id": id, "trace_id": trace}); len(got) != 1 {
 		t.Errorf("the teardown's line carries the end request's trace: %v", find(lines, map[string]any{"function": fnTeardown}))
 	}
