@@ -7,6 +7,7 @@ import (
 
 	"github.com/spiris/collab/internal/collab"
 	"github.com/spiris/collab/internal/dynamo"
+	"github.com/spiris/collab/internal/metrics"
 )
 
 // Collaboration returns one collaboration with its history, to a user of the company or an
@@ -182,7 +183,9 @@ func (s *Service) ended(ctx context.Context, ch *change, c *collab.Collaboration
 	r := c.Record()
 	r.Version++
 	v := collaborationView(r, nil)
-	return v, s.commit(ctx, ch, http.StatusAccepted, v)
+	err := s.commit(ctx, ch, http.StatusAccepted, v)
+	s.countIf(ctx, &err, metrics.Ends, metrics.Dim{Name: "Solution", Value: string(r.Solution)}, metrics.Dim{Name: "Outcome", Value: string(r.Outcome)})
+	return v, err
 }
 
 // LinkInput is the body of a link request.

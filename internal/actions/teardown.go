@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/spiris/collab/internal/collab"
+	"github.com/spiris/collab/internal/metrics"
 )
 
 // maxTeardownRounds bounds the steps one delivery of a teardown job runs, so a bug cannot spin.
@@ -96,6 +97,7 @@ func (s *Service) teardownStep(ctx context.Context, c *collab.Collaboration) err
 func (s *Service) recordTeardownFailure(ctx context.Context, id string, cause error) {
 	c, err := s.Store.Collaboration(ctx, id)
 	if err == nil {
+		s.Metrics.Count(ctx, metrics.TeardownFailures, 1, metrics.Dim{Name: "Solution", Value: string(c.Record().Solution)})
 		if err = c.RecordTeardownFailure(s.Now()); err == nil {
 			ch := s.change()
 			ch.tx.PutCollaboration(c)
