@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/spiris/collab/infra/samtemplate"
 )
 
 // Grant is one action a function's policy allows on one resource pattern, as template.yaml
@@ -53,19 +55,19 @@ func Policies(template []byte) (functions []string, grants []Grant, err error) {
 	if len(doc.Content) == 0 {
 		return nil, nil, errors.New("iamcheck: empty template")
 	}
-	resources := lookup(doc.Content[0], "Resources")
+	resources := samtemplate.Lookup(doc.Content[0], "Resources")
 	for i := 0; resources != nil && i+1 < len(resources.Content); i += 2 {
 		id, res := resources.Content[i].Value, resources.Content[i+1]
-		if t := lookup(res, "Type"); t == nil || t.Value != "AWS::Serverless::Function" {
+		if t := samtemplate.Lookup(res, "Type"); t == nil || t.Value != "AWS::Serverless::Function" {
 			continue
 		}
 		functions = append(functions, id)
-		policies := lookup(lookup(res, "Properties"), "Policies")
+		policies := samtemplate.Lookup(samtemplate.Lookup(res, "Properties"), "Policies")
 		if policies == nil {
 			continue
 		}
 		for _, p := range policies.Content {
-			stmts := lookup(p, "Statement")
+			stmts := samtemplate.Lookup(p, "Statement")
 			if stmts == nil {
 				return nil, nil, fmt.Errorf("iamcheck: %s line %d: only inline Statement policies can be checked", id, p.Line)
 			}
@@ -85,15 +87,15 @@ func statement(fn string, st *yaml.Node) ([]Grant, error) {
 	fail := func(format string, a ...any) error {
 		return fmt.Errorf("iamcheck: %s line %d: %s", fn, st.Line, fmt.Sprintf(format, a...))
 	}
-	if e := lookup(st, "Effect"); e == nil || e.Value != "Allow" {
+	if e := samtemplate.Lookup(st, "Effect"); e == nil || e.Value != "Allow" {
 		return nil, fail("only Effect: Allow statements can be checked")
 	}
 	for _, k := range []string{"NotAction", "NotResource", "Condition"} {
-		if lookup(st, k) != nil {
+		if samtemplate.Lookup(st, k) != nil {
 			return nil, fail("%s cannot be checked", k)
 		}
 	}
-	actions, resources := scalars(lookup(st, "Action")), lookup(st, "Resource")
+	actions, resources := scalars(samtemplate.Lookup(st, "Action")), samtemplate.Lookup(st, "Resource")
 	if len(actions) == 0 || resources == nil {
 		return nil, fail("a statement needs Action and Resource")
 	}
@@ -173,17 +175,6 @@ func scalars(n *yaml.Node) []string {
 	return out
 }
 
-func lookup(m *yaml.Node, key string) *yaml.Node {
-	if m == nil || m.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i+1]
-		}
-	}
-	return nil
-}
 
 // Check compares what the functions were seen to do with what their policies grant, both ways.
 // It returns one line per problem, sorted: a use no grant covers (the deployed function would

@@ -426,6 +426,10 @@ func number(n *yaml.Node) (int, error) {
 	return v, nil
 }
 
+// Lookup returns the value of key in a mapping node of a template, or nil, for readers of parts of
+// the template this package does not model (infra/iamcheck reads the policies).
+func Lookup(m *yaml.Node, key string) *yaml.Node { return lookup(m, key) }
+
 // lookup returns the value of key in a mapping node, or nil.
 func lookup(m *yaml.Node, key string) *yaml.Node {
 	if m == nil || m.Kind != yaml.MappingNode {
