@@ -175,7 +175,6 @@ func scalars(n *yaml.Node) []string {
 	return out
 }
 
-
 // Check compares what the functions were seen to do with what their policies grant, both ways.
 // It returns one line per problem, sorted: a use no grant covers (the deployed function would
 // be refused), a grant no use needs and no comment explains (more access than the code needs),
