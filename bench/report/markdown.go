@@ -591,7 +591,7 @@ func throughputs(b *strings.Builder, r *Report) {
 	p("## 5. Worker throughput")
 	p("")
 	p("%d collaborations activated, accepted and ended through the service; the e-mail worker handles their "+
-		"invitation, access-granted and ended e-mails, the teardown worker their teardown jobs, each fed by `worker.Poller` "+
+		"invitation, access-granted and ended e-mails, the teardown worker their teardown jobs, each fed by `eventsource.Poller` "+
 		"in batches of 10 (the event source mappings' size) with `worker.Handler`, end to end against moto. Wall time and "+
 		"this process's CPU time (getrusage) are measured around the drain, moto's CPU time from /proc; a pprof CPU profile "+
 		"of this process attributes its samples by the innermost frame that belongs to a known owner.", r.Settings.Messages)

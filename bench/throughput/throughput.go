@@ -1,6 +1,6 @@
 // Package throughput measures the teardown and e-mail workers end to end against the emulator:
 // real jobs queued by real activations, acceptances and ends, fed to the workers by
-// worker.Poller in batches of 10 as the Lambda event source mapping would, with a CPU profile of
+// eventsource.Poller in batches of 10 as the Lambda event source mapping would, with a CPU profile of
 // the run so the emulator's share is told apart from the service's.
 package throughput
 
@@ -13,6 +13,7 @@ import (
 
 	"github.com/spiris/collab/bench/cpuprofile"
 	"github.com/spiris/collab/bench/world"
+	"github.com/spiris/collab/infra/eventsource"
 	"github.com/spiris/collab/internal/worker"
 )
 
@@ -111,7 +112,7 @@ func drain(ctx context.Context, e *world.Env, queueID, tmp string) (Result, erro
 	r := Result{Worker: name}
 	retryNow := time.Duration(0)
 	handler := worker.Handler(e.Svc.Log, do)
-	p := &worker.Poller{SQS: e.SQS, QueueURL: e.Res.QueueURL(queueID), QueueARN: e.Res.QueueARN(queueID),
+	p := &eventsource.Poller{SQS: e.SQS, QueueURL: e.Res.QueueURL(queueID), QueueARN: e.Res.QueueARN(queueID),
 		BatchSize: BatchSize, RetryAfter: &retryNow,
 		Handler: func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 			resp, err := handler(ctx, ev)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spiris/collab/infra/apigw"
 	"github.com/spiris/collab/internal/actions"
 	"github.com/spiris/collab/internal/collab"
 	"github.com/spiris/collab/internal/httpapi"
@@ -124,7 +125,7 @@ var Integration = actions.Caller{Service: "arn:aws:iam::123456789012:role/payrol
 
 // Call sends one request through its route's Lambda handler.
 func (e *Env) Call(ctx context.Context, as actions.Caller, method, target, body string, headers ...string) (Response, error) {
-	rt, ev, err := httpapi.Event(as, method, target, body, headers...)
+	rt, ev, err := apigw.Event(as, method, target, body, headers...)
 	if err != nil {
 		return Response{}, fmt.Errorf("world: %w", err)
 	}

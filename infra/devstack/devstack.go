@@ -26,13 +26,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ses"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/spiris/collab/infra/eventsource"
+	"github.com/spiris/collab/infra/jwt"
 	"github.com/spiris/collab/infra/localaws"
 	"github.com/spiris/collab/infra/samtemplate"
 	"github.com/spiris/collab/infra/seed"
 	"github.com/spiris/collab/internal/actions"
 	"github.com/spiris/collab/internal/awsenv"
 	"github.com/spiris/collab/internal/dynamo"
-	"github.com/spiris/collab/internal/jwt"
 	"github.com/spiris/collab/internal/mail/sesmail"
 	"github.com/spiris/collab/internal/queue"
 	"github.com/spiris/collab/internal/secrets"
@@ -228,7 +229,7 @@ func (s *Stack) startWorkers(ctx context.Context, tpl *samtemplate.Template, cli
 			if !ok {
 				return fmt.Errorf("devstack: no worker for %s", f.LogicalID)
 			}
-			p := &worker.Poller{SQS: client, QueueURL: s.Resources.QueueURL(feed.Queue), QueueARN: s.Resources.QueueARN(feed.Queue),
+			p := &eventsource.Poller{SQS: client, QueueURL: s.Resources.QueueURL(feed.Queue), QueueARN: s.Resources.QueueARN(feed.Queue),
 				BatchSize: int32(feed.BatchSize), Handler: worker.Handler(s.log, do), Wait: 1, RetryAfter: &retry}
 			s.wg.Add(1)
 			go func() { defer s.wg.Done(); p.Run(ctx) }()

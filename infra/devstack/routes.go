@@ -17,11 +17,12 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/spiris/collab/infra/apigw"
+	"github.com/spiris/collab/infra/jwt"
 	"github.com/spiris/collab/infra/localaws"
 	"github.com/spiris/collab/infra/samtemplate"
 	"github.com/spiris/collab/internal/actions"
 	"github.com/spiris/collab/internal/httpapi"
-	"github.com/spiris/collab/internal/jwt"
 )
 
 // cookie holds the local login's token for the browser pages (the API itself takes bearer tokens
@@ -356,7 +357,7 @@ func (s *Stack) answer(w http.ResponseWriter, r *http.Request) {
 	if r.FormValue("answer") == "decline" {
 		function = "Decline"
 	}
-	rt, e, err := httpapi.Event(actions.Caller{UserID: claims.Subject}, "POST",
+	rt, e, err := apigw.Event(actions.Caller{UserID: claims.Subject}, "POST",
 		"/invitations/"+url.PathEscape(r.PathValue("token"))+"/"+strings.ToLower(function), "")
 	if err != nil {
 		writeJSON(w, http.StatusNotFound, noRouteBody{Message: "Not Found", Error: httpapi.ErrorDetail{Code: "route_not_found",

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spiris/collab/infra/apigw"
 	"github.com/spiris/collab/internal/actions"
 	"github.com/spiris/collab/internal/collab"
 	"github.com/spiris/collab/internal/httpapi"
@@ -78,7 +79,7 @@ func TestEveryResponseCarriesTheSecurityHeaders(t *testing.T) {
 	t.Run("panic_answer_carries_them", func(t *testing.T) {
 		// A Service without storage panics on the first read; the handler answers 500.
 		svc := &actions.Service{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return start }}
-		rt, e, err := httpapi.Event(user(w.ca), "GET", "/companies/"+w.co+"/users", "")
+		rt, e, err := apigw.Event(user(w.ca), "GET", "/companies/"+w.co+"/users", "")
 		if err != nil {
 			t.Fatal(err)
 		}

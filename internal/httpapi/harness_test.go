@@ -21,6 +21,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ses"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/spiris/collab/infra/apigw"
+	"github.com/spiris/collab/infra/eventsource"
 	"github.com/spiris/collab/infra/iamcheck"
 	"github.com/spiris/collab/infra/localaws"
 	"github.com/spiris/collab/internal/actions"
@@ -239,7 +241,7 @@ func (h *harness) call(t *testing.T, as who, method, target, body string, header
 // or answers JSON that does not decode.
 func send(t *testing.T, svc *actions.Service, as who, method, target, body string, headers ...string) (response, error) {
 	t.Helper()
-	rt, e, err := httpapi.Event(as, method, target, body, headers...)
+	rt, e, err := apigw.Event(as, method, target, body, headers...)
 	if err != nil {
 		return response{}, err
 	}
@@ -420,13 +422,13 @@ func (h *harness) active(t *testing.T, w world, customerNo, solution, extra stri
 
 // poller returns a poller feeding one of this test's queues to its worker, retrying failures at
 // once.
-func (h *harness) poller(queueID string) *worker.Poller {
+func (h *harness) poller(queueID string) *eventsource.Poller {
 	do := as(fnTeardown, h.svc.Teardown)
 	if queueID == "EmailQueue" {
 		do = as(fnDeliver, h.svc.Deliver)
 	}
 	now := time.Duration(0)
-	return &worker.Poller{SQS: h.sqs, QueueURL: h.res.QueueURL(queueID), QueueARN: h.res.QueueARN(queueID), BatchSize: 10,
+	return &eventsource.Poller{SQS: h.sqs, QueueURL: h.res.QueueURL(queueID), QueueARN: h.res.QueueARN(queueID), BatchSize: 10,
 		Handler: worker.Handler(h.svc.Log, do), RetryAfter: &now}
 }
 

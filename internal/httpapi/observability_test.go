@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/spiris/collab/infra/apigw"
 	"github.com/spiris/collab/internal/httpapi"
 	"github.com/spiris/collab/internal/logs"
 	"github.com/spiris/collab/internal/metrics"
@@ -72,7 +73,7 @@ func TestALifecycleCanBeFollowedInTheLogsAndIsCountedInTheMetrics(t *testing.T) 
 	id := h.active(t, w, "1001", "scanner", "")
 
 	const trace = "Root=1-67891233-abcdef012345678912345678;Parent=463ac35c9f6413ad;Sampled=1"
-	rt, e, err := httpapi.Event(user(w.oe), "POST", "/collaborations/"+id+"/end", `{"outcome":"end_subscription"}`)
+	rt, e, err := apigw.Event(user(w.oe), "POST", "/collaborations/"+id+"/end", `{"outcome":"end_subscription"}`)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,6 +21,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/spiris/collab/infra/apigw"
 	"github.com/spiris/collab/internal/collab"
 	"github.com/spiris/collab/internal/httpapi"
 )
@@ -1004,7 +1005,7 @@ func TestSpecMatchesHandlerResponses(t *testing.T) {
 		} else if r.Status != status {
 			t.Fatalf("got %d, want %d\n%s", r.Status, status, r.Raw)
 		}
-		rt, _, _ := httpapi.Match(method, strings.Split(target, "?")[0])
+		rt, _, _ := apigw.Match(method, strings.Split(target, "?")[0])
 		validateResponse(t, method, rt.Path, r.Status, r.Headers["Content-Type"], r.Raw)
 		if r.Status < 300 {
 			// The service accepted the body, so the spec must describe it as valid.

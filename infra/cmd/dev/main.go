@@ -24,11 +24,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/spiris/collab/infra/devstack"
+	"github.com/spiris/collab/infra/jwt"
 	"github.com/spiris/collab/infra/samtemplate"
 	"github.com/spiris/collab/infra/seed"
 	"github.com/spiris/collab/internal/awsenv"
 	"github.com/spiris/collab/internal/dynamo"
-	"github.com/spiris/collab/internal/jwt"
 )
 
 func main() {

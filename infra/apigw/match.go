@@ -1,12 +1,16 @@
-package httpapi
+package apigw
 
-import "strings"
+import (
+	"strings"
 
-// Match finds the route for a method and a request path, with the path's parameters. The local
-// runner and the tests route with it; in AWS, API Gateway does.
-func Match(method, path string) (Route, map[string]string, bool) {
+	"github.com/spiris/collab/internal/httpapi"
+)
+
+// Match finds the route of httpapi.Routes for a method and a request path, with the path's
+// parameters, as API Gateway routes in AWS.
+func Match(method, path string) (httpapi.Route, map[string]string, bool) {
 	parts := strings.Split(strings.Trim(path, "/"), "/")
-	for _, rt := range Routes {
+	for _, rt := range httpapi.Routes {
 		if rt.Method != method {
 			continue
 		}
@@ -14,7 +18,7 @@ func Match(method, path string) (Route, map[string]string, bool) {
 			return rt, params, true
 		}
 	}
-	return Route{}, nil, false
+	return httpapi.Route{}, nil, false
 }
 
 func matchPath(pattern string, parts []string) (map[string]string, bool) {

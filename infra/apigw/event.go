@@ -1,4 +1,8 @@
-package httpapi
+// Package apigw does locally what API Gateway's HTTP API does in AWS before a Lambda runs: find
+// the route a request is for (Match) and build the payload-format-2.0 event the route's function
+// receives (Event). The local runner, the tests and the benchmarks call the handlers through it;
+// no Lambda links it.
+package apigw
 
 import (
 	"crypto/rand"
@@ -10,16 +14,17 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/spiris/collab/internal/actions"
+	"github.com/spiris/collab/internal/httpapi"
 )
 
 // Event builds the payload-format-2.0 event API Gateway delivers to the route matching method and
 // target (a path, with an optional query) for a caller: a user, as the JWT authorizer's subject,
 // or a solution integration, as its IAM role. headers are name, value pairs. The local runner,
 // the tests and the benchmarks call the handlers through it.
-func Event(as actions.Caller, method, target, body string, headers ...string) (Route, events.APIGatewayV2HTTPRequest, error) {
+func Event(as actions.Caller, method, target, body string, headers ...string) (httpapi.Route, events.APIGatewayV2HTTPRequest, error) {
 	u, err := url.Parse(target)
 	if err != nil {
-		return Route{}, events.APIGatewayV2HTTPRequest{}, err
+		return httpapi.Route{}, events.APIGatewayV2HTTPRequest{}, err
 	}
 	rt, params, ok := Match(method, u.Path)
 	if !ok {

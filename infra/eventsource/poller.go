@@ -1,4 +1,7 @@
-package worker
+// Package eventsource does locally what a Lambda event source mapping does in AWS: it polls an SQS
+// queue and feeds the messages to a function's batch handler (Poller). The local runner, the
+// tests and the benchmarks run the workers through it; no Lambda links it.
+package eventsource
 
 import (
 	"context"
