@@ -3,7 +3,6 @@ package actions
 import (
 	"context"
 	"errors"
-	"net/http"
 	"time"
 
 	"github.com/spiris/collab/internal/collab"
@@ -223,11 +222,9 @@ func (s *Service) activate(ctx context.Context, caller Caller, in ActivateInput,
 	ch.tx.PutInvitation(inv)
 	s.enqueue(ch, Job{Kind: EmailQueue, CollaborationID: id, Email: invitationEmail(scenario), Nonce: inv.Nonce, KeyVersion: keyVersion})
 
-	r := c.Record()
-	r.Version++
-	view = ActivationView{Collaboration: collaborationView(r, nil), Scenario: scenario,
+	view = ActivationView{Collaboration: collaborationView(c.Record(), nil), Scenario: scenario,
 		InvitationExpiresAt: inv.ExpiresAt}
-	err = s.commit(ctx, ch, http.StatusCreated, view)
+	err = s.save(ctx, ch, view)
 	if !read && scenario == collab.NewCompany && collab.ErrorCode(err) == "company_exists" {
 		return view, dynamo.ErrAssumption // the organisation number is a company's after all
 	}

@@ -3,7 +3,6 @@ package actions
 import (
 	"context"
 	"errors"
-	"net/http"
 
 	"github.com/spiris/collab/internal/collab"
 	"github.com/spiris/collab/internal/dynamo"
@@ -176,14 +175,13 @@ func (s *Service) endChecked(ctx context.Context, caller Caller, c *collab.Colla
 	return s.ended(ctx, s.change(), c)
 }
 
-// ended commits a collaboration moved to ending with its teardown job, answering 202.
+// ended commits a collaboration moved to ending with its teardown job.
 func (s *Service) ended(ctx context.Context, ch *change, c *collab.Collaboration) (CollaborationView, error) {
 	ch.tx.PutCollaboration(c)
 	s.enqueue(ch, Job{Kind: TeardownQueue, CollaborationID: c.ID()})
 	r := c.Record()
-	r.Version++
 	v := collaborationView(r, nil)
-	err := s.commit(ctx, ch, http.StatusAccepted, v)
+	err := s.save(ctx, ch, v)
 	s.countIf(ctx, &err, metrics.Ends, metrics.Dim{Name: "Solution", Value: string(r.Solution)}, metrics.Dim{Name: "Outcome", Value: string(r.Outcome)})
 	return v, err
 }

@@ -2,7 +2,6 @@ package actions
 
 import (
 	"context"
-	"net/http"
 	"slices"
 	"time"
 
@@ -99,7 +98,7 @@ func (s *Service) CreateUser(ctx context.Context, caller Caller, companyID strin
 	ch.tx.PutCompany(company)
 	ch.tx.PutUser(u)
 	view := userView(u, company)
-	return view, s.commit(ctx, ch, http.StatusCreated, view)
+	return view, s.save(ctx, ch, view)
 }
 
 // RoleInput is the body of a change-role request.
@@ -137,7 +136,7 @@ func (s *Service) ChangeRole(ctx context.Context, caller Caller, companyID, user
 	ch.tx.PutCompany(company)
 	ch.tx.PutUser(u)
 	view := userView(u, company)
-	return view, s.commit(ctx, ch, http.StatusOK, view)
+	return view, s.save(ctx, ch, view)
 }
 
 // MainContactInput is the body of a set-main-contact request.
@@ -174,7 +173,7 @@ func (s *Service) SetMainContact(ctx context.Context, caller Caller, companyID s
 	ch.tx.PutCompany(company)
 	ch.tx.RequireAdministrator(companyID, u.ID)
 	view := userView(u, company)
-	return view, s.commit(ctx, ch, http.StatusOK, view)
+	return view, s.save(ctx, ch, view)
 }
 
 // Access lists who may use which solution of a company and how: the company's own users through
@@ -270,7 +269,7 @@ func (s *Service) ReportFacts(ctx context.Context, caller Caller, companyID, sol
 	}
 	ch := s.change()
 	ch.tx.PutFacts(companyID, collab.Solution(solution), f)
-	return in, s.commit(ctx, ch, http.StatusOK, in)
+	return in, s.save(ctx, ch, in)
 }
 
 // optionalTime parses an optional RFC 3339 time. It returns EINVALID field_invalid naming the field.

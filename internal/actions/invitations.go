@@ -3,7 +3,6 @@ package actions
 import (
 	"context"
 	"errors"
-	"net/http"
 	"time"
 
 	"github.com/spiris/collab/internal/collab"
@@ -165,12 +164,10 @@ func (s *Service) rollBackSubscription(ch *change, r collab.CollaborationRecord,
 	ch.tx.PutSubscription(sub)
 }
 
-// saved commits the change and returns the collaboration as written, with status 200.
+// saved commits the change and returns the collaboration as written.
 func (s *Service) saved(ctx context.Context, ch *change, c *collab.Collaboration) (CollaborationView, error) {
-	r := c.Record()
-	r.Version++
-	v := collaborationView(r, nil)
-	return v, s.commit(ctx, ch, http.StatusOK, v)
+	v := collaborationView(c.Record(), nil)
+	return v, s.save(ctx, ch, v)
 }
 
 // Resend replaces a pending collaboration's invitation with a new one (the old link dies) and

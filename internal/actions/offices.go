@@ -2,7 +2,6 @@ package actions
 
 import (
 	"context"
-	"net/http"
 	"slices"
 
 	"github.com/spiris/collab/internal/collab"
@@ -59,7 +58,7 @@ func (s *Service) PutEmployee(ctx context.Context, caller Caller, officeID, user
 	ch := s.change()
 	ch.tx.PutEmployee(e)
 	v := EmployeeView{OfficeID: officeID, UserID: userID, Name: e.Name, Email: e.Email, Language: lang, Role: role}
-	return v, s.commit(ctx, ch, http.StatusOK, v)
+	return v, s.save(ctx, ch, v)
 }
 
 // CustomerInput is a customer as Practice management sends it.
@@ -102,7 +101,7 @@ func (s *Service) PutCustomer(ctx context.Context, caller Caller, officeID, cust
 	ch := s.change()
 	ch.tx.SyncCustomer(c)
 	v := CustomerView{OfficeID: officeID, CustomerNo: customerNo, Name: c.Name, OrgNo: c.OrgNo, CompanyID: c.CompanyID}
-	return v, s.commit(ctx, ch, http.StatusOK, v)
+	return v, s.save(ctx, ch, v)
 }
 
 // TaskInput is a task as Practice management sends it.
@@ -155,7 +154,7 @@ func (s *Service) PutTask(ctx context.Context, caller Caller, officeID, taskID s
 	if v.Assignees == nil {
 		v.Assignees = []string{}
 	}
-	return v, s.commit(ctx, ch, http.StatusOK, v)
+	return v, s.save(ctx, ch, v)
 }
 
 // syncGrants adds to ch what changing a task from before to after implies for the open

@@ -126,16 +126,17 @@ func (s *Service) enqueue(ch *change, j Job) {
 	ch.pending = append(ch.pending, j)
 }
 
-// commit writes the change, with the response when the request carries an Idempotency-Key, then
-// sends its jobs. A failed send is logged, not returned: the job is in the outbox and the cleanup
-// sends it later, so the caller's request has succeeded.
-func (s *Service) commit(ctx context.Context, ch *change, status int, view any) error {
+// save writes the change, with the response when the request carries an Idempotency-Key (the
+// record's status is the one the transport answers success with, WithIdempotency), then sends
+// its jobs. A failed send is logged, not returned: the job is in the outbox and the cleanup sends
+// it later, so the caller's request has succeeded.
+func (s *Service) save(ctx context.Context, ch *change, view any) error {
 	if r, ok := ctx.Value(idempotencyKey{}).(*dynamo.Response); ok {
 		body, err := json.Marshal(view)
 		if err != nil {
 			return err
 		}
-		r.Status, r.Body, r.At = status, string(body), s.Now()
+		r.Body, r.At = string(body), s.Now()
 		ch.tx.SaveResponse(*r)
 	}
 	for _, j := range ch.pending {
@@ -153,6 +154,11 @@ func (s *Service) commit(ctx context.Context, ch *change, status int, view any) 
 	return nil
 }
 
+// commit is save for the workers, which answer no request (the status argument is unused).
+func (s *Service) commit(ctx context.Context, ch *change, _ int, view any) error {
+	return s.save(ctx, ch, view)
+}
+
 func (s *Service) send(ctx context.Context, jobs []dynamo.Message) {
 	for _, m := range jobs {
 		if err := s.Queue.Send(ctx, m); err != nil {
@@ -165,7 +171,8 @@ func (s *Service) send(ctx context.Context, jobs []dynamo.Message) {
 type idempotencyKey struct{}
 
 // WithIdempotency returns a context under which the next committed action also stores its
-// response as r, in the same transaction.
+// response as r, in the same transaction: r names the request and the status the transport
+// answers its success with; the action adds the body.
 func WithIdempotency(ctx context.Context, r dynamo.Response) context.Context {
 	return context.WithValue(ctx, idempotencyKey{}, &r)
 }

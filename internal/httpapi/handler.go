@@ -56,14 +56,14 @@ func Handle(s *actions.Service, rt Route) Handler {
 		if key := r.header("idempotency-key"); rt.Idempotent && key != "" {
 			return idempotent(s, rt, r, key), nil
 		}
-		status, v, err := rt.handle(s, r)
+		v, err := rt.handle(s, r)
 		if err != nil {
 			return errorResponse(s, ctx, rt, err), nil
 		}
 		if c, ok := v.(interface{ CollaborationID() string }); ok {
 			ctx = logs.WithCollaboration(ctx, c.CollaborationID()) // the one it created
 		}
-		return jsonResponse(status, v), nil
+		return jsonResponse(rt.status(), v), nil
 	}
 }
 
@@ -98,15 +98,15 @@ func idempotent(s *actions.Service, rt Route, r *request, key string) events.API
 	// The stored response is looked up only when the action fails, which is how a retry ends: the
 	// first request's changes make the domain refuse it, or its stored response makes the commit
 	// fail. A first request thus costs no extra round trip.
-	r.ctx = actions.WithIdempotency(r.ctx, dynamo.Response{Scope: scope, Key: key, RequestHash: hash})
-	status, v, err := rt.handle(s, r)
+	r.ctx = actions.WithIdempotency(r.ctx, dynamo.Response{Scope: scope, Key: key, RequestHash: hash, Status: rt.status()})
+	v, err := rt.handle(s, r)
 	if err != nil {
 		if resp, ok, rerr := replay(); rerr == nil && ok {
 			return resp
 		}
 		return errorResponse(s, r.ctx, rt, err)
 	}
-	return jsonResponse(status, v)
+	return jsonResponse(rt.status(), v)
 }
 
 // StatusOf maps an error kind to its HTTP status.

@@ -16,9 +16,8 @@ import (
 	"github.com/spiris/collab/internal/collab"
 )
 
-func showInvitation(s *actions.Service, r *request) (int, any, error) {
-	v, err := s.ShowInvitation(r.ctx, r.param("token"))
-	return http.StatusOK, v, err
+func showInvitation(s *actions.Service, r *request) (any, error) {
+	return s.ShowInvitation(r.ctx, r.param("token"))
 }
 
 // invitationHTML is the page's skeleton; invitationPage fills its {placeholders}, escaping every

@@ -24,164 +24,164 @@ type Route struct {
 	Path       string // API Gateway route path, with {parameters}
 	Auth       string
 	Idempotent bool // honours an Idempotency-Key header
-	handle     func(s *actions.Service, r *request) (int, any, error)
+	// Success is the status of a successful answer: 200 unless the route says otherwise (201 for
+	// what creates, 202 for what starts work that goes on after the answer).
+	Success int
+	handle  func(s *actions.Service, r *request) (any, error)
+}
+
+// status returns the route's success status.
+func (rt Route) status() int {
+	if rt.Success == 0 {
+		return http.StatusOK
+	}
+	return rt.Success
 }
 
 // Routes lists every route of the API.
 var Routes = []Route{
 	{Function: "PutEmployee", Method: http.MethodPut, Path: "/offices/{officeId}/employees/{userId}", Auth: AuthJWT,
-		handle: func(s *actions.Service, r *request) (int, any, error) {
+		handle: func(s *actions.Service, r *request) (any, error) {
 			var in actions.EmployeeInput
 			return body(r, &in, func() (any, error) {
 				return s.PutEmployee(r.ctx, r.caller, r.param("officeId"), r.param("userId"), in)
 			})
 		}},
 	{Function: "PutCustomer", Method: http.MethodPut, Path: "/offices/{officeId}/customers/{customerNo}", Auth: AuthJWT,
-		handle: func(s *actions.Service, r *request) (int, any, error) {
+		handle: func(s *actions.Service, r *request) (any, error) {
 			var in actions.CustomerInput
 			return body(r, &in, func() (any, error) {
 				return s.PutCustomer(r.ctx, r.caller, r.param("officeId"), r.param("customerNo"), in)
 			})
 		}},
 	{Function: "PutTask", Method: http.MethodPut, Path: "/offices/{officeId}/tasks/{taskId}", Auth: AuthJWT,
-		handle: func(s *actions.Service, r *request) (int, any, error) {
+		handle: func(s *actions.Service, r *request) (any, error) {
 			var in actions.TaskInput
 			return body(r, &in, func() (any, error) {
 				return s.PutTask(r.ctx, r.caller, r.param("officeId"), r.param("taskId"), in)
 			})
 		}},
 	{Function: "Activate", Method: http.MethodPost, Path: "/offices/{officeId}/collaborations", Auth: AuthJWT, Idempotent: true,
-		handle: func(s *actions.Service, r *request) (int, any, error) {
+		Success: http.StatusCreated,
+		handle: func(s *actions.Service, r *request) (any, error) {
 			var in actions.ActivateInput
-			status, v, err := body(r, &in, func() (any, error) { return s.Activate(r.ctx, r.caller, r.param("officeId"), in) })
-			if err == nil {
-				status = http.StatusCreated
-			}
-			return status, v, err
+			return body(r, &in, func() (any, error) { return s.Activate(r.ctx, r.caller, r.param("officeId"), in) })
 		}},
 	{Function: "ListOfficeCollaborations", Method: http.MethodGet, Path: "/offices/{officeId}/collaborations", Auth: AuthJWT,
-		handle: func(s *actions.Service, r *request) (int, any, error) {
+		handle: func(s *actions.Service, r *request) (any, error) {
 			limit, err := r.limit()
 			if err != nil {
-				return 0, nil, err
+				return nil, err
 			}
 			v, err := s.OfficeCollaborations(r.ctx, r.caller, r.param("officeId"), actions.ListFilter{
 				Status: r.query("status"), Solution: r.query("solution"), CustomerNo: r.query("customerNo"),
 				Cursor: r.query("cursor"), Limit: limit})
-			return http.StatusOK, v, err
+			return v, err
 		}},
 	{Function: "Resend", Method: http.MethodPost, Path: "/collaborations/{id}/resend", Auth: AuthJWT, Idempotent: true,
-		handle: func(s *actions.Service, r *request) (int, any, error) {
+		handle: func(s *actions.Service, r *request) (any, error) {
 			return empty(r, func() (any, error) { return s.Resend(r.ctx, r.caller, r.param("id")) })
 		}},
 	{Function: "Withdraw", Method: http.MethodPost, Path: "/collaborations/{id}/withdraw", Auth: AuthJWT, Idempotent: true,
-		handle: func(s *actions.Service, r *request) (int, any, error) {
+		handle: func(s *actions.Service, r *request) (any, error) {
 			return empty(r, func() (any, error) { return s.Withdraw(r.ctx, r.caller, r.param("id")) })
 		}},
 	{Function: "Link", Method: http.MethodPost, Path: "/collaborations/{id}/link", Auth: AuthJWT, Idempotent: true,
-		handle: func(s *actions.Service, r *request) (int, any, error) {
+		handle: func(s *actions.Service, r *request) (any, error) {
 			var in actions.LinkInput
 			return body(r, &in, func() (any, error) { return s.Link(r.ctx, r.caller, r.param("id"), in) })
 		}},
 	{Function: "Renew", Method: http.MethodPost, Path: "/collaborations/{id}/renew", Auth: AuthJWT, Idempotent: true,
-		handle: func(s *actions.Service, r *request) (int, any, error) {
+		handle: func(s *actions.Service, r *request) (any, error) {
 			var in actions.RenewInput
 			return body(r, &in, func() (any, error) { return s.Renew(r.ctx, r.caller, r.param("id"), in) })
 		}},
 	{Function: "ShowInvitation", Method: http.MethodGet, Path: "/invitations/{token}", Auth: AuthNone,
 		handle: showInvitation},
 	{Function: "Accept", Method: http.MethodPost, Path: "/invitations/{token}/accept", Auth: AuthJWT, Idempotent: true,
-		handle: func(s *actions.Service, r *request) (int, any, error) {
+		handle: func(s *actions.Service, r *request) (any, error) {
 			return empty(r, func() (any, error) { return s.Accept(r.ctx, r.caller, r.param("token")) })
 		}},
 	{Function: "Decline", Method: http.MethodPost, Path: "/invitations/{token}/decline", Auth: AuthJWT, Idempotent: true,
-		handle: func(s *actions.Service, r *request) (int, any, error) {
+		handle: func(s *actions.Service, r *request) (any, error) {
 			return empty(r, func() (any, error) { return s.Decline(r.ctx, r.caller, r.param("token")) })
 		}},
 	{Function: "ListCompanyCollaborations", Method: http.MethodGet, Path: "/companies/{companyId}/collaborations", Auth: AuthJWT,
-		handle: func(s *actions.Service, r *request) (int, any, error) {
+		handle: func(s *actions.Service, r *request) (any, error) {
 			limit, err := r.limit()
 			if err != nil {
-				return 0, nil, err
+				return nil, err
 			}
 			v, err := s.CompanyCollaborations(r.ctx, r.caller, r.param("companyId"), r.query("cursor"), limit)
-			return http.StatusOK, v, err
+			return v, err
 		}},
 	{Function: "ListUsers", Method: http.MethodGet, Path: "/companies/{companyId}/users", Auth: AuthJWT,
-		handle: func(s *actions.Service, r *request) (int, any, error) {
+		handle: func(s *actions.Service, r *request) (any, error) {
 			v, err := s.Users(r.ctx, r.caller, r.param("companyId"))
-			return http.StatusOK, map[string]any{"items": v}, err
+			return map[string]any{"items": v}, err
 		}},
 	{Function: "CreateUser", Method: http.MethodPost, Path: "/companies/{companyId}/users", Auth: AuthJWT, Idempotent: true,
-		handle: func(s *actions.Service, r *request) (int, any, error) {
+		Success: http.StatusCreated,
+		handle: func(s *actions.Service, r *request) (any, error) {
 			var in actions.NewUserInput
-			status, v, err := body(r, &in, func() (any, error) { return s.CreateUser(r.ctx, r.caller, r.param("companyId"), in) })
-			if err == nil {
-				status = http.StatusCreated
-			}
-			return status, v, err
+			return body(r, &in, func() (any, error) { return s.CreateUser(r.ctx, r.caller, r.param("companyId"), in) })
 		}},
 	{Function: "ChangeRole", Method: http.MethodPatch, Path: "/companies/{companyId}/users/{userId}", Auth: AuthJWT,
-		handle: func(s *actions.Service, r *request) (int, any, error) {
+		handle: func(s *actions.Service, r *request) (any, error) {
 			var in actions.RoleInput
 			return body(r, &in, func() (any, error) {
 				return s.ChangeRole(r.ctx, r.caller, r.param("companyId"), r.param("userId"), in)
 			})
 		}},
 	{Function: "SetMainContact", Method: http.MethodPut, Path: "/companies/{companyId}/main-contact", Auth: AuthJWT,
-		handle: func(s *actions.Service, r *request) (int, any, error) {
+		handle: func(s *actions.Service, r *request) (any, error) {
 			var in actions.MainContactInput
 			return body(r, &in, func() (any, error) { return s.SetMainContact(r.ctx, r.caller, r.param("companyId"), in) })
 		}},
 	{Function: "Access", Method: http.MethodGet, Path: "/companies/{companyId}/access", Auth: AuthJWT,
-		handle: func(s *actions.Service, r *request) (int, any, error) {
+		handle: func(s *actions.Service, r *request) (any, error) {
 			v, err := s.Access(r.ctx, r.caller, r.param("companyId"))
-			return http.StatusOK, map[string]any{"items": v}, err
+			return map[string]any{"items": v}, err
 		}},
 	{Function: "ReportFacts", Method: http.MethodPut, Path: "/companies/{companyId}/solutions/{solution}/status", Auth: AuthIAM,
-		handle: func(s *actions.Service, r *request) (int, any, error) {
+		handle: func(s *actions.Service, r *request) (any, error) {
 			var in actions.FactsInput
 			return body(r, &in, func() (any, error) {
 				return s.ReportFacts(r.ctx, r.caller, r.param("companyId"), r.param("solution"), in)
 			})
 		}},
 	{Function: "GetCollaboration", Method: http.MethodGet, Path: "/collaborations/{id}", Auth: AuthJWT,
-		handle: func(s *actions.Service, r *request) (int, any, error) {
+		handle: func(s *actions.Service, r *request) (any, error) {
 			v, err := s.Collaboration(r.ctx, r.caller, r.param("id"))
-			return http.StatusOK, v, err
+			return v, err
 		}},
 	{Function: "EndCheck", Method: http.MethodGet, Path: "/collaborations/{id}/end-check", Auth: AuthJWT,
-		handle: func(s *actions.Service, r *request) (int, any, error) {
+		handle: func(s *actions.Service, r *request) (any, error) {
 			v, err := s.EndCheck(r.ctx, r.caller, r.param("id"), r.query("outcome"))
-			return http.StatusOK, v, err
+			return v, err
 		}},
 	{Function: "End", Method: http.MethodPost, Path: "/collaborations/{id}/end", Auth: AuthJWT, Idempotent: true,
-		handle: func(s *actions.Service, r *request) (int, any, error) {
+		Success: http.StatusAccepted,
+		handle: func(s *actions.Service, r *request) (any, error) {
 			var in actions.EndInput
-			status, v, err := body(r, &in, func() (any, error) { return s.End(r.ctx, r.caller, r.param("id"), in) })
-			if err == nil {
-				status = http.StatusAccepted
-			}
-			return status, v, err
+			return body(r, &in, func() (any, error) { return s.End(r.ctx, r.caller, r.param("id"), in) })
 		}},
 }
 
-// body decodes the request body into in, then runs do; it answers 200 with what do returns.
-func body(r *request, in any, do func() (any, error)) (int, any, error) {
+// body decodes the request body into in, then runs do.
+func body(r *request, in any, do func() (any, error)) (any, error) {
 	if err := r.decode(in); err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	v, err := do()
-	return http.StatusOK, v, err
+	return do()
 }
 
 // empty refuses a non-empty body (these actions take none), then runs do.
-func empty(r *request, do func() (any, error)) (int, any, error) {
+func empty(r *request, do func() (any, error)) (any, error) {
 	if err := r.decode(nil); err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	v, err := do()
-	return http.StatusOK, v, err
+	return do()
 }
 
 // Route returns the route served by the named function, and whether there is one.
