@@ -71,13 +71,18 @@ type harness struct {
 	now    time.Time
 }
 
-func newHarness(t *testing.T) *harness {
+// newHarness builds the harness; attach adds middleware of the test's own to the AWS
+// configuration before any client is built (the round-trip counter).
+func newHarness(t *testing.T, attach ...func(*aws.Config)) *harness {
 	t.Helper()
 	cfg, err := awsenv.Config()
 	if err != nil {
 		t.Fatal(err)
 	}
 	recorder.Attach(&cfg)
+	for _, a := range attach {
+		a(&cfg)
+	}
 	res := localaws.ForTest(t)
 	h := &harness{cfg: cfg, res: res, sqs: sqs.NewFromConfig(cfg), now: start, sender: "no-reply+" + res.Prefix + "@collab.test"}
 	if err := localaws.VerifySender(ctx, cfg, h.sender); err != nil {
