@@ -20,12 +20,15 @@ FUNCTIONS := $(shell sed -n -E 's/^  ([A-Za-z]+Function):$$/\1/p' template.yaml)
 # apt-get needs root; sudo when we are not.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-## test: vet and run every test, each package against its own emulator; the browser test's
-## screenshots (and other test artifacts) stay under test-output/.
+## test: vet and run every test, each package against its own emulator, the service's and then
+## the bench module's (bench/go.mod; its tests take about 15 s and assert no timings); the browser
+## test's screenshots, the round-trip table and other test artifacts stay under test-output/.
 test: browser
 	go vet ./...
+	go -C bench vet ./...
 	@mkdir -p test-output
 	go test -count=1 -timeout 20m -artifacts -outputdir=$(CURDIR)/test-output ./...
+	go -C bench test -count=1 -timeout 10m ./...
 
 ## browser: install Debian's Chromium for the browser test when it is missing.
 browser:
@@ -39,6 +42,7 @@ lint:
 	@unformatted="$$(gofmt -l .)"; \
 	if [ -n "$$unformatted" ]; then echo "gofmt -l reports:"; echo "$$unformatted"; exit 1; fi
 	go vet ./...
+	go -C bench vet ./...
 	@schemas="$$(go list -deps ./functions/... | grep '^github.com/aws/aws-sdk-go-v2/service/.*/schemas$$' || true)"; \
 	if [ -n "$$schemas" ]; then echo "the functions link SDK schema packages, which cost every cold start (docs/dependencies.md, Pinned):"; echo "$$schemas"; exit 1; fi
 	cfn-lint --regions eu-north-1 -- template.yaml
@@ -73,11 +77,12 @@ cleanup:
 
 ## bench: measure cold starts, sizes, AWS round trips, cleanup scaling, worker throughput and
 ## memory against moto, and write docs/performance.md, with the figures as JSON under test-output/
-## (25 min on a shared 2-core machine, most of it the memory section: -invocations shortens it;
-## one section: go run ./bench/cmd/bench -sections size -out -).
+## (30 min on a shared 2-core machine, most of it the memory section: -invocations shortens it;
+## one section: cd bench && go run ./cmd/bench -sections size -out -). bench/ is a Go module of its
+## own, so the service's go.mod carries nothing only the benchmarks need.
 bench:
 	@mkdir -p test-output
-	go run ./bench/cmd/bench -out docs/performance.md -json test-output/bench.json
+	go -C bench run ./cmd/bench -out $(CURDIR)/docs/performance.md -json $(CURDIR)/test-output/bench.json
 
 ## fuzz [FUZZTIME=30s]: run every fuzz target (found with go test -list) for FUZZTIME each, one
 ## after another; new failing inputs land in the package's testdata/fuzz/<target>/.

@@ -17,9 +17,9 @@ func Write(w io.Writer, r *Report) error {
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
 	p("# Performance")
 	p("")
-	p("Measured by `make bench` (`go run ./bench/cmd/bench`) on %s, in %s. Every figure stands next to its "+
-		"reference from the same run; the targets are those of the performance issue. Re-running `make bench` "+
-		"rewrites this page (`go run ./bench/cmd/bench -h` lists the flags that run one section).",
+	p("Measured by `make bench` (`go run ./cmd/bench` in bench/, a Go module of its own) on %s, in %s. Every figure "+
+		"stands next to its reference from the same run; the targets are those of the performance issue. Re-running "+
+		"`make bench` rewrites this page (`go run ./cmd/bench -h` in bench/ lists the flags that run one section).",
 		r.Started.UTC().Format("2006-01-02 15:04 UTC"), r.Took.Round(time.Second))
 	p("")
 	p("## Machine")
@@ -53,18 +53,29 @@ func Write(w io.Writer, r *Report) error {
 	memory(&b, r)
 	p("## Running it")
 	p("")
+	p("- bench/ is a Go module of its own (bench/go.mod, `module github.com/spiris/collab/bench` with " +
+		"`replace github.com/spiris/collab => ../`), so what only the benchmarks need stays out of the service's go.mod; " +
+		"run its commands in bench/ (`cd bench && go run ./cmd/bench …`, or `go -C bench run ./cmd/bench …`). " +
+		"Relative paths in its flags are relative to the working directory; the report goes to the repository's " +
+		"docs/performance.md unless `-out` says otherwise.")
 	p("- `make bench` runs everything and rewrites this page; here it took %s (per-section times under Machine). "+
 		"The memory section dominates: %d invocations of each of the 27 binaries, every one a round trip to moto; "+
-		"`-invocations` shortens it. The figures also go to test-output/bench.json, and `go run ./bench/cmd/bench "+
-		"-render test-output/bench.json` rewrites the page from them without measuring again.", r.Took.Round(time.Minute), r.Settings.Invocations)
-	p("- `go run ./bench/cmd/bench -sections coldstart,size -out -` runs some sections and prints the report; " +
+		"`-invocations` shortens it. The figures also go to test-output/bench.json, and `go run ./cmd/bench "+
+		"-render ../test-output/bench.json` (in bench/) rewrites the page from them without measuring again.", r.Took.Round(time.Minute), r.Settings.Invocations)
+	p("- `go run ./cmd/bench -sections coldstart,size -out -` (in bench/) runs some sections and prints the report; " +
 		"`-starts`, `-invocations`, `-messages`, `-due`, `-cleanup-sizes` and `-cleanup-budget` set the sizes.")
 	p("- Each section gets its own moto, started on loopback by infra/localaws; nothing is sent anywhere else.")
-	p("- `go test -bench . ./bench/roundtrips ./bench/cleanupscale` runs the Go benchmarks of the round trips per " +
+	p("- The round trips per route, per worker message, per due item of the cleanup and per lifecycle are also " +
+		"ordinary tests of the service, counted at the SDK and held to their targets: " +
+		"`go test -run TestRoundTripsPerRouteAndWorker -v ./internal/httpapi/` prints the table (make test writes it to " +
+		"test-output/TestRoundTripsPerRouteAndWorker/…/roundtrips.md).")
+	p("- `go test -bench . ./roundtrips ./cleanupscale` (in bench/) runs the Go benchmarks of the round trips per " +
 		"action (reporting `dynamodb-calls/op`, `sqs-calls/op`, `ses-calls/op`, `est-rcu/op`, `est-wcu/op`) and of " +
-		"the due query (`read/due`); `go test ./bench/...` runs the harness's own tests (no timings asserted).")
-	p("- The usual-way reference (bench/ref/usual) needs `github.com/aws/aws-sdk-go-v2/config`, so go.mod lists it; " +
-		"only bench/ imports it, and no function's build includes it (section 2 shows the functions' modules).")
+		"the due query (`read/due`); `go test ./...` in bench/ runs the harness's own tests (no timings asserted), " +
+		"and `make test` runs them after the service's.")
+	p("- The usual-way reference (bench/ref/usual) needs `github.com/aws/aws-sdk-go-v2/config`, so bench/go.mod " +
+		"requires it and the service's go.mod does not; the references are built in the bench module, the functions " +
+		"in the service's, so no function's build can include it (section 2 shows the functions' modules).")
 	p("")
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -248,8 +259,8 @@ func coldStarts(b *strings.Builder, r *Report) {
 			"instead of `config.LoadDefaultConfig` buys a little, and what is left above the floor is mostly the SDK "+
 			"clients' own package initialisation (below). The DynamoDB, SQS and DynamoDB Streams clients are pinned to "+
 			"their last releases before schema-based serialization (docs/dependencies.md): later releases build generated "+
-			"`schemas` packages at every start, 4–6 ms more here, and the last run with them (this page at commit 96f2cde) "+
-			"had 13 of 25 functions at 1.51–1.59× the floor. Identical binaries differ by up to 2 ms between medians on "+
+			"`schemas` packages at every start, 4–6 ms more here, and a run with them on this machine measured "+
+			"13 of 25 functions at 1.51–1.59× the floor. Identical binaries differ by up to 2 ms between medians on "+
 			"this shared 2-core machine, so ratios within a tenth of the target are noise, not a ranking.",
 			ratio(usual.ToNext(), floor.ToNext()), minRatio(fns, usual), maxRatio(fns, usual))
 	}
@@ -383,7 +394,7 @@ func sizes(b *strings.Builder, r *Report) {
 			"and TLS stack is the same in both. Nothing large is left to take out.",
 			o.Kept, o.Unused, kb(o.UnusedBytes), o.ExampleUnused, kb(o.UsedBytes), mb(w.Stripped-usualBytes))
 		p("")
-		p(historyNote)
+		p(reflectNote)
 		p("")
 		return
 	}
@@ -405,17 +416,18 @@ func sizes(b *strings.Builder, r *Report) {
 		"render the invitation page and the e-mails with `strings.Builder` and `html.EscapeString`. That removes the " +
 		"`<ReflectMethod>` mark, so the linker drops the unused SDK operations again.")
 	p("")
-	p(historyNote)
+	p(reflectNote)
 	p("")
 }
 
-// historyNote records what this harness found before the fix, for readers of a later run.
-const historyNote = "History: this harness's first runs, before commit fbd4114, measured the HTTP functions at " +
-	"14.68 MB (1.84× (b)) and the e-mail worker at 14.42 MB. `text/template.(*state).evalField` (reached from the " +
-	"invitation page's `html/template` and the e-mails' `text/template`) was marked `<ReflectMethod>`, so the linker " +
-	"kept all 159 operations of the DynamoDB, SQS and SES clients, 149 of them never called (1.45 MB of their code " +
-	"alone, more with their types and `.gopclntab`); the teardown worker and the cleanup, which execute no template, " +
-	"were 8.72 MB. fbd4114 replaced the template execution and brought every function to about 8.7 MB."
+// reflectNote says what keeps the linker's dead-code elimination working, with the figures a
+// build that broke it measured.
+const reflectNote = "What keeps it so: no function executes `text/template` or `html/template`. " +
+	"`text/template.(*state).evalField` is marked `<ReflectMethod>`, and a build whose invitation page and e-mails " +
+	"executed templates kept all 159 operations of the DynamoDB, SQS and SES clients, 149 of them never called " +
+	"(1.45 MB of their code alone, more with their types and `.gopclntab`): 14.68 MB (1.84× (b)) for the HTTP " +
+	"functions and 14.42 MB for the e-mail worker, against 8.72 MB for the teardown worker and the cleanup, which " +
+	"executed none. `go build -ldflags=-dumpdep` shows such a mark (the paragraph above says whether this run has one)."
 
 func kb(n int64) string { return fmt.Sprintf("%d", n/1000) }
 

@@ -3,8 +3,12 @@
 // memory, each next to its reference from the same run. It starts moto on loopback (or uses the
 // emulator AWS_ENDPOINT_URL names) and sends traffic nowhere else.
 //
-//	go run ./bench/cmd/bench                          # everything, report to docs/performance.md
-//	go run ./bench/cmd/bench -sections size -out -    # one section, report to stdout
+// It is in the bench module (bench/go.mod), so it runs from bench/ (`make bench` does that):
+//
+//	go run ./cmd/bench                          # everything, report to the repository's docs/performance.md
+//	go run ./cmd/bench -sections size -out -    # one section, report to stdout
+//
+// Relative paths given as flags are relative to the working directory.
 package main
 
 import (
@@ -14,6 +18,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,6 +26,7 @@ import (
 
 	"github.com/spiris/collab/bench/report"
 	"github.com/spiris/collab/bench/world"
+	"github.com/spiris/collab/infra/samtemplate"
 )
 
 // allSections in the order they run. The cleanup goes last: its 100 000-item table leaves moto
@@ -30,7 +36,7 @@ var allSections = []string{"coldstart", "size", "roundtrips", "throughput", "mem
 func main() {
 	var (
 		sections    = flag.String("sections", strings.Join(allSections, ","), "comma-separated sections to run: "+strings.Join(allSections, ", "))
-		out         = flag.String("out", "docs/performance.md", "where to write the report; - for stdout")
+		out         = flag.String("out", "", "where to write the report; - for stdout (default: docs/performance.md of the repository)")
 		starts      = flag.Int("starts", 15, "cold starts per binary")
 		invocations = flag.Int("invocations", 1000, "warm invocations per binary for the memory section")
 		messages    = flag.Int("messages", 50, "collaborations whose jobs the throughput section drains (3 e-mails and 1 teardown each)")
@@ -41,6 +47,9 @@ func main() {
 		render      = flag.String("render", "", "measure nothing: write the report from figures saved with -json")
 	)
 	flag.Parse()
+	if *out == "" {
+		*out = repositoryFile("docs/performance.md")
+	}
 	if *render != "" {
 		b, err := os.ReadFile(*render)
 		if err != nil {
@@ -91,6 +100,16 @@ func main() {
 		}
 	}
 	write(r, *out)
+}
+
+// repositoryFile returns the path of rel in the repository: beside template.yaml, found from the
+// working directory upwards.
+func repositoryFile(rel string) string {
+	tpl, err := samtemplate.Find(".")
+	if err != nil {
+		fatalf("%v", err)
+	}
+	return filepath.Join(filepath.Dir(tpl), rel)
 }
 
 // write writes the report to the file out, or to stdout for "-".

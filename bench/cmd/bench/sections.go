@@ -39,11 +39,16 @@ type bench struct {
 	local []binary // built for this machine, references first
 }
 
-// binary is a bootstrap built from package pkg, with what to invoke it with.
+// binary is a bootstrap built from package pkg of the module in directory module (relative to
+// the repository's root: "" for the service's functions, "bench" for the references), with what
+// to invoke it with.
 type binary struct {
-	name, kind, pkg, path string
-	event                 []byte
+	name, kind, module, pkg, path string
+	event                         []byte
 }
+
+// dir is the directory the binary's go build runs in.
+func (b *bench) dir(bin binary) string { return filepath.Join(b.stack.Root, bin.module) }
 
 func (b *bench) section(ctx context.Context, name string) error {
 	switch name {
@@ -63,7 +68,11 @@ func (b *bench) section(ctx context.Context, name string) error {
 	return fmt.Errorf("no section %s", name)
 }
 
-var references = []struct{ name, pkg string }{{report.Floor, "./bench/ref/hello"}, {report.Usual, "./bench/ref/usual"}}
+// references are built in the bench module, whose go.mod has what only they need (config).
+var references = []binary{
+	{name: report.Floor, kind: "reference", module: "bench", pkg: "./ref/hello", event: []byte(`{}`)},
+	{name: report.Usual, kind: "reference", module: "bench", pkg: "./ref/usual", event: []byte(`{}`)},
+}
 
 // buildAll builds the references and every function for goarch into dir, two builds at a time.
 func (b *bench) buildAll(ctx context.Context, goarch, dir string, symbols bool) ([]binary, error) {
@@ -71,10 +80,7 @@ func (b *bench) buildAll(ctx context.Context, goarch, dir string, symbols bool) 
 	if err != nil {
 		return nil, err
 	}
-	var bins []binary
-	for _, r := range references {
-		bins = append(bins, binary{name: r.name, kind: "reference", pkg: r.pkg, event: []byte(`{}`)})
-	}
+	bins := slices.Clone(references)
 	for _, f := range fns {
 		ev, err := os.ReadFile(filepath.Join(b.stack.Root, f.Event()))
 		if err != nil {
@@ -93,7 +99,7 @@ func (b *bench) buildAll(ctx context.Context, goarch, dir string, symbols bool) 
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			errs[i] = lambdabuild.Build(ctx, b.stack.Root, bins[i].pkg, out, opts)
+			errs[i] = lambdabuild.Build(ctx, b.dir(bins[i]), bins[i].pkg, out, opts)
 			bins[i].path = out
 		}()
 	}
@@ -308,10 +314,10 @@ func (b *bench) sizes(ctx context.Context) error {
 func (b *bench) sizeWhy(ctx context.Context, fn binary, stripped int64, contrast binary, contrastSize int64) error {
 	opts := lambdabuild.Options{GOARCH: "arm64", Symbols: true}
 	withSyms, usualSyms := filepath.Join(b.tmp, "fn-symbols"), filepath.Join(b.tmp, "usual-symbols")
-	if err := lambdabuild.Build(ctx, b.stack.Root, fn.pkg, withSyms, opts); err != nil {
+	if err := lambdabuild.Build(ctx, b.dir(fn), fn.pkg, withSyms, opts); err != nil {
 		return err
 	}
-	if err := lambdabuild.Build(ctx, b.stack.Root, "./bench/ref/usual", usualSyms, opts); err != nil {
+	if err := lambdabuild.Build(ctx, b.dir(references[1]), references[1].pkg, usualSyms, opts); err != nil {
 		return err
 	}
 	why := &report.SizeWhy{Function: fn.name, Stripped: stripped, Contrast: report.Size{Name: contrast.name, Bytes: contrastSize}}
@@ -322,10 +328,10 @@ func (b *bench) sizeWhy(ctx context.Context, fn binary, stripped int64, contrast
 	if why.Usual, err = binsize.Explain(usualSyms); err != nil {
 		return err
 	}
-	if why.ReflectMethod, err = lambdabuild.ReflectMethodCallers(ctx, b.stack.Root, fn.pkg, opts); err != nil {
+	if why.ReflectMethod, err = lambdabuild.ReflectMethodCallers(ctx, b.dir(fn), fn.pkg, opts); err != nil {
 		return err
 	}
-	if why.ContrastReflectMethod, err = lambdabuild.ReflectMethodCallers(ctx, b.stack.Root, contrast.pkg, opts); err != nil {
+	if why.ContrastReflectMethod, err = lambdabuild.ReflectMethodCallers(ctx, b.dir(contrast), contrast.pkg, opts); err != nil {
 		return err
 	}
 	const sdk = "github.com/aws/aws-sdk-go-v2/service/"
