@@ -260,7 +260,7 @@ func send(t *testing.T, svc *actions.Service, as who, method, target, body strin
 			return r, fmt.Errorf("%s %s: response is not JSON: %v\n%s", method, target, err, out.Body)
 		}
 	}
-	validateResponse(t, method, rt.Path, r.Status, out.Headers["Content-Type"], out.Body)
+	validateResponse(t, method, rt.Path, r.Status, out.Headers, out.Body)
 	return r, nil
 }
 

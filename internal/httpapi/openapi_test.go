@@ -2,55 +2,57 @@ package httpapi_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"io"
+	"mime"
+	"net/http"
 	"net/mail"
 	"net/url"
-	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
-	"time"
-	"unicode/utf8"
 
-	"gopkg.in/yaml.v3"
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
 
 	"github.com/spiris/collab/infra/apigw"
+	"github.com/spiris/collab/infra/samtemplate"
 	"github.com/spiris/collab/internal/collab"
 	"github.com/spiris/collab/internal/httpapi"
 )
 
 // The OpenAPI description (docs/openapi.yaml) is the API's contract. The tests here check that it
-// lists exactly the routes httpapi.Routes serves, and validateResponse checks handler responses
-// against it, so the description and the code cannot drift apart unnoticed.
+// lists exactly the routes httpapi.Routes serves, and validateResponse checks every handler
+// response the tests see against it, so the description and the code cannot drift apart
+// unnoticed. Loading and schema validation are kin-openapi's (openapi3, openapi3filter, with
+// JSON Schema 2020-12 for this 3.1 document); what is this project's own is checked here: routes
+// against the spec, the error codes a response lists (x-error-codes), one JSON value per body.
 
 const openAPIPath = "docs/openapi.yaml"
 
 var (
 	openAPIOnce sync.Once
-	openAPIDoc  *apiSpec
+	openAPIDoc  *openapi3.T
 	openAPIErr  error
 )
 
-// openAPI returns the parsed docs/openapi.yaml, found by walking up from the package directory.
-func openAPI(t *testing.T) *apiSpec {
+// openAPI returns docs/openapi.yaml, loaded and validated, found beside template.yaml.
+func openAPI(t *testing.T) *openapi3.T {
 	t.Helper()
 	openAPIOnce.Do(func() {
-		var path string
-		if path, openAPIErr = findInParents(openAPIPath); openAPIErr != nil {
+		var tpl string
+		if tpl, openAPIErr = samtemplate.Find("."); openAPIErr != nil {
 			return
 		}
-		var b []byte
-		if b, openAPIErr = os.ReadFile(path); openAPIErr != nil {
-			return
-		}
-		openAPIDoc, openAPIErr = parseSpec(b)
+		path := filepath.Join(filepath.Dir(tpl), openAPIPath)
+		openAPIDoc, openAPIErr = loadSpec(func(l *openapi3.Loader) (*openapi3.T, error) { return l.LoadFromFile(path) })
 		if openAPIErr != nil {
 			openAPIErr = fmt.Errorf("%s: %w", path, openAPIErr)
 		}
@@ -61,558 +63,171 @@ func openAPI(t *testing.T) *apiSpec {
 	return openAPIDoc
 }
 
-// findInParents returns the path of rel in the working directory or the nearest parent that has it.
-func findInParents(rel string) (string, error) {
-	dir, err := os.Getwd()
+var registerFormats sync.Once
+
+// loadSpec loads a document with kin-openapi's loader (no external references: the document is
+// self-contained) and validates it as an OpenAPI document.
+func loadSpec(load func(*openapi3.Loader) (*openapi3.T, error)) (*openapi3.T, error) {
+	registerFormats.Do(func() {
+		// kin-openapi checks "email" loosely; the service refuses what net/mail does not take whole.
+		openapi3.DefineStringFormatValidator("email", openapi3.NewCallbackValidator(func(s string) error {
+			if a, err := mail.ParseAddress(s); err != nil || a.Address != s {
+				return fmt.Errorf("%q is not an e-mail address", s)
+			}
+			return nil
+		}))
+		// The invitation page: its content type is checked, its text is not.
+		openapi3filter.RegisterBodyDecoder("text/html", func(r io.Reader, _ http.Header, _ *openapi3.SchemaRef, _ openapi3filter.EncodingFn) (any, error) {
+			b, err := io.ReadAll(r)
+			return string(b), err
+		})
+	})
+	l := openapi3.NewLoader()
+	l.IsExternalRefsAllowed = false
+	doc, err := load(l)
 	if err != nil {
-		return "", err
-	}
-	for {
-		p := filepath.Join(dir, rel)
-		if _, err := os.Stat(p); err == nil {
-			return p, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("%s not found in any parent directory", rel)
-		}
-		dir = parent
-	}
-}
-
-// apiSpec is a parsed OpenAPI document with what validation needs.
-type apiSpec struct {
-	doc      map[string]any
-	mu       sync.Mutex
-	patterns map[string]*regexp.Regexp
-}
-
-func parseSpec(b []byte) (*apiSpec, error) {
-	var doc map[string]any
-	if err := yaml.Unmarshal(b, &doc); err != nil {
 		return nil, err
 	}
-	return &apiSpec{doc: doc, patterns: map[string]*regexp.Regexp{}}, nil
+	if err := doc.Validate(l.Context); err != nil {
+		return nil, err
+	}
+	return doc, nil
 }
 
-var openAPIMethods = []string{"get", "put", "post", "patch", "delete", "head", "options", "trace"}
-
-// operations returns the document's operations by "METHOD /path".
-func (s *apiSpec) operations() map[string]map[string]any {
-	out := map[string]map[string]any{}
-	paths, _ := s.doc["paths"].(map[string]any)
-	for path, item := range paths {
-		item, _ := item.(map[string]any)
-		for _, m := range openAPIMethods {
-			if op, ok := item[m].(map[string]any); ok {
-				out[strings.ToUpper(m)+" "+path] = op
-			}
-		}
+// route returns the spec's operation for a method and a route path as declared
+// ("/collaborations/{id}").
+func route(doc *openapi3.T, method, routePath string) (*routers.Route, error) {
+	item := doc.Paths.Value(routePath)
+	if item == nil || item.GetOperation(strings.ToUpper(method)) == nil {
+		return nil, fmt.Errorf("the spec has no operation %s %s", strings.ToUpper(method), routePath)
 	}
-	return out
-}
-
-// pointer returns the node a local reference ("#/components/schemas/Error") points at.
-func (s *apiSpec) pointer(ref string) (any, error) {
-	if !strings.HasPrefix(ref, "#/") {
-		return nil, fmt.Errorf("$ref %q: only local references are supported", ref)
-	}
-	var node any = s.doc
-	for _, tok := range strings.Split(ref[2:], "/") {
-		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
-		m, ok := node.(map[string]any)
-		if !ok {
-			return nil, fmt.Errorf("$ref %q does not resolve", ref)
-		}
-		if node, ok = m[tok]; !ok {
-			return nil, fmt.Errorf("$ref %q does not resolve", ref)
-		}
-	}
-	return node, nil
-}
-
-// deref follows $ref until it reaches an object without one (responses, parameters, headers).
-func (s *apiSpec) deref(node any) (map[string]any, error) {
-	for range 32 {
-		m, ok := node.(map[string]any)
-		if !ok {
-			return nil, fmt.Errorf("expected an object, got %T", node)
-		}
-		ref, ok := m["$ref"].(string)
-		if !ok {
-			return m, nil
-		}
-		var err error
-		if node, err = s.pointer(ref); err != nil {
-			return nil, err
-		}
-	}
-	return nil, errors.New("$ref chain too long")
-}
-
-// findOperation returns the operation for a method and a route path: the path's text as in the
-// document ("/collaborations/{id}") or a concrete request path ("/collaborations/abc").
-func (s *apiSpec) findOperation(method, routePath string) (string, map[string]any, error) {
-	routePath, _, _ = strings.Cut(routePath, "?")
-	ops := s.operations()
-	key := strings.ToUpper(method) + " " + routePath
-	if op, ok := ops[key]; ok {
-		return routePath, op, nil
-	}
-	parts := strings.Split(strings.Trim(routePath, "/"), "/")
-	var keys []string
-	for k := range ops {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys) // literal segments sort before "{", so a literal path wins over a template
-	for _, k := range keys {
-		m, p, _ := strings.Cut(k, " ")
-		if m == strings.ToUpper(method) && pathTemplateMatches(p, parts) {
-			return p, ops[k], nil
-		}
-	}
-	return "", nil, fmt.Errorf("the spec has no operation %s %s", strings.ToUpper(method), routePath)
-}
-
-func pathTemplateMatches(template string, parts []string) bool {
-	segs := strings.Split(strings.Trim(template, "/"), "/")
-	if len(segs) != len(parts) {
-		return false
-	}
-	for i, seg := range segs {
-		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
-			if parts[i] == "" {
-				return false
-			}
-			continue
-		}
-		if seg != parts[i] {
-			return false
-		}
-	}
-	return true
+	return &routers.Route{Spec: doc, Path: routePath, PathItem: item, Method: strings.ToUpper(method),
+		Operation: item.GetOperation(strings.ToUpper(method))}, nil
 }
 
 // validateResponse checks one handler response against docs/openapi.yaml: the route's operation
-// must document the status (or have a default response) and the content type, a JSON body must
-// match the response's schema, and an error code must be one the response lists in x-error-codes.
-// A body of another content type (the HTML invitation page) is checked for its content type only.
-// routePath is the route's path as declared ("/collaborations/{id}") or a concrete request path.
-func validateResponse(t *testing.T, method, routePath string, status int, contentType, body string) {
+// must document the status (or have a default response), the content type and the headers it
+// describes, a JSON body must be one value matching the response's schema, and an error code
+// must be one the response lists in x-error-codes. routePath is the route's path as declared.
+func validateResponse(t *testing.T, method, routePath string, status int, headers map[string]string, body string) {
 	t.Helper()
-	if err := openAPI(t).checkResponse(method, routePath, status, contentType, body); err != nil {
+	h := http.Header{}
+	for k, v := range headers {
+		h.Set(k, v)
+	}
+	if err := checkResponse(openAPI(t), method, routePath, status, h, body); err != nil {
 		t.Errorf("response does not match %s: %v\nbody: %s", openAPIPath, err, body)
 	}
 }
 
-// checkRequest checks a request body against the operation's requestBody schema.
-func (s *apiSpec) checkRequest(method, routePath, body string) error {
-	path, op, err := s.findOperation(method, routePath)
+// checkResponse is validateResponse returning the mismatch.
+func checkResponse(doc *openapi3.T, method, routePath string, status int, header http.Header, body string) error {
+	rt, err := route(doc, method, routePath)
 	if err != nil {
 		return err
 	}
-	where := fmt.Sprintf("%s %s request", strings.ToUpper(method), path)
-	rb, ok := op["requestBody"]
-	if !ok {
-		if b := strings.TrimSpace(body); b != "" && b != "{}" {
-			return fmt.Errorf("%s: the operation documents no body", where)
-		}
-		return nil
-	}
-	req, err := s.deref(rb)
-	if err != nil {
-		return fmt.Errorf("%s: %v", where, err)
-	}
-	dec := json.NewDecoder(strings.NewReader(body))
-	dec.UseNumber()
-	var value any
-	if err := dec.Decode(&value); err != nil {
-		return fmt.Errorf("%s: the body is not JSON: %v", where, err)
-	}
-	if err := s.validate(lookupJSON(req, "content", "application/json", "schema"), value, "$"); err != nil {
-		return fmt.Errorf("%s: %v", where, err)
-	}
-	return nil
-}
-
-// checkResponse is validateResponse returning the first mismatch.
-func (s *apiSpec) checkResponse(method, routePath string, status int, contentType, body string) error {
-	path, op, err := s.findOperation(method, routePath)
+	where := fmt.Sprintf("%s %s %d", rt.Method, routePath, status)
+	req, err := http.NewRequest(rt.Method, "http://collab.test/", nil)
 	if err != nil {
 		return err
 	}
-	where := fmt.Sprintf("%s %s %d", strings.ToUpper(method), path, status)
-	responses, _ := op["responses"].(map[string]any)
-	node, ok := responses[strconv.Itoa(status)]
-	if !ok {
-		node, ok = responses[fmt.Sprintf("%dXX", status/100)]
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, Route: rt},
+		Status:                 status, Header: header,
+		Options: &openapi3filter.Options{IncludeResponseStatus: true},
 	}
-	if !ok {
-		node, ok = responses["default"]
+	in.SetBodyBytes([]byte(body))
+	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
+		return fmt.Errorf("%s: %w", where, err)
 	}
-	if !ok {
-		return fmt.Errorf("%s: status %d is not documented for the operation", where, status)
+	resp := rt.Operation.Responses.Status(status)
+	if resp == nil {
+		resp = rt.Operation.Responses.Default()
 	}
-	resp, err := s.deref(node)
-	if err != nil {
-		return fmt.Errorf("%s: %v", where, err)
-	}
-	content, _ := resp["content"].(map[string]any)
-	if len(content) == 0 {
+	if len(resp.Value.Content) == 0 {
 		if body != "" {
 			return fmt.Errorf("%s: the response documents no body, but one was sent", where)
 		}
 		return nil
 	}
-	mediaType := strings.ToLower(strings.TrimSpace(strings.Split(contentType, ";")[0]))
-	media, ok := content[mediaType].(map[string]any)
-	if !ok {
-		var documented []string
-		for mt := range content {
-			documented = append(documented, mt)
-		}
-		sort.Strings(documented)
-		return fmt.Errorf("%s: content type %q is not documented (documented: %s)", where, contentType, strings.Join(documented, ", "))
-	}
-	if mediaType != "application/json" && !strings.HasSuffix(mediaType, "+json") {
+	if mt, _, _ := mime.ParseMediaType(header.Get("Content-Type")); mt != "application/json" {
 		return nil
 	}
-	dec := json.NewDecoder(strings.NewReader(body))
-	dec.UseNumber()
-	var value any
-	if err := dec.Decode(&value); err != nil {
-		return fmt.Errorf("%s: the body is not JSON: %v", where, err)
+	if !json.Valid([]byte(body)) {
+		return fmt.Errorf("%s: the body is not one JSON value", where)
 	}
-	if dec.More() {
-		return fmt.Errorf("%s: the body has data after the JSON value", where)
-	}
-	if schema, ok := media["schema"]; ok {
-		if err := s.validate(schema, value, "$"); err != nil {
-			return fmt.Errorf("%s: %v", where, err)
+	if codes, ok := resp.Value.Extensions["x-error-codes"].([]any); ok {
+		var value struct {
+			Error struct{ Code string }
 		}
-	}
-	if codes, ok := resp["x-error-codes"].([]any); ok {
-		code, _ := lookupJSON(value, "error", "code").(string)
-		if !slices.Contains(codes, any(code)) {
-			return fmt.Errorf("%s: error code %q is not in the response's x-error-codes %v", where, code, codes)
+		json.Unmarshal([]byte(body), &value)
+		if !slices.Contains(codes, any(value.Error.Code)) {
+			return fmt.Errorf("%s: error code %q is not in the response's x-error-codes %v", where, value.Error.Code, codes)
 		}
 	}
 	return nil
 }
 
-func lookupJSON(v any, keys ...string) any {
-	for _, k := range keys {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil
-		}
-		v = m[k]
-	}
-	return v
-}
-
-// schemaKeywords are the JSON Schema keywords the validator understands. A schema using another
-// one is an error, so the validator never silently accepts what it cannot check.
-var schemaKeywords = map[string]bool{
-	"$ref": true, "type": true, "properties": true, "required": true, "additionalProperties": true,
-	"items": true, "enum": true, "const": true, "pattern": true, "format": true, "minimum": true,
-	"maximum": true, "minLength": true, "maxLength": true, "minItems": true, "maxItems": true,
-	"oneOf": true, "anyOf": true, "allOf": true,
-	// annotations
-	"description": true, "title": true, "default": true, "example": true, "examples": true,
-	"deprecated": true, "readOnly": true, "writeOnly": true,
-}
-
-// validate checks a JSON value (decoded with UseNumber) against a schema and returns the first
-// mismatch, naming its JSON path ($.items[0].status).
-func (s *apiSpec) validate(schema, value any, path string) error {
-	if b, ok := schema.(bool); ok {
-		if !b {
-			return fmt.Errorf("%s: no value is allowed here", path)
-		}
-		return nil
-	}
-	sch, ok := schema.(map[string]any)
-	if !ok {
-		return fmt.Errorf("%s: the schema is a %T, not an object", path, schema)
-	}
-	for k := range sch {
-		if !schemaKeywords[k] && !strings.HasPrefix(k, "x-") {
-			return fmt.Errorf("%s: the schema uses %q, which the validator does not support", path, k)
-		}
-	}
-	if ref, ok := sch["$ref"].(string); ok {
-		target, err := s.pointer(ref)
-		if err != nil {
-			return fmt.Errorf("%s: %v", path, err)
-		}
-		if err := s.validate(target, value, path); err != nil {
-			return err
-		}
-	}
-	if t, ok := sch["type"]; ok {
-		var types []string
-		switch t := t.(type) {
-		case string:
-			types = []string{t}
-		case []any:
-			for _, x := range t {
-				types = append(types, fmt.Sprint(x))
-			}
-		}
-		if !slices.ContainsFunc(types, func(want string) bool { return hasJSONType(value, want) }) {
-			return fmt.Errorf("%s: %s is not of type %s", path, describeJSON(value), strings.Join(types, " or "))
-		}
-	}
-	if enum, ok := sch["enum"].([]any); ok {
-		if !slices.ContainsFunc(enum, func(e any) bool { return sameJSONValue(e, value) }) {
-			return fmt.Errorf("%s: %s is not one of %v", path, describeJSON(value), enum)
-		}
-	}
-	if c, ok := sch["const"]; ok && !sameJSONValue(c, value) {
-		return fmt.Errorf("%s: %s is not %v", path, describeJSON(value), c)
-	}
-	switch v := value.(type) {
-	case string:
-		if err := s.validateString(sch, v, path); err != nil {
-			return err
-		}
-	case json.Number:
-		f, _ := v.Float64()
-		if min, ok := schemaNumber(sch["minimum"]); ok && f < min {
-			return fmt.Errorf("%s: %s is less than the minimum %v", path, v, min)
-		}
-		if max, ok := schemaNumber(sch["maximum"]); ok && f > max {
-			return fmt.Errorf("%s: %s is more than the maximum %v", path, v, max)
-		}
-	case []any:
-		if n, ok := schemaNumber(sch["minItems"]); ok && float64(len(v)) < n {
-			return fmt.Errorf("%s: %d items, fewer than %v", path, len(v), n)
-		}
-		if n, ok := schemaNumber(sch["maxItems"]); ok && float64(len(v)) > n {
-			return fmt.Errorf("%s: %d items, more than %v", path, len(v), n)
-		}
-		if items, ok := sch["items"]; ok {
-			for i, x := range v {
-				if err := s.validate(items, x, fmt.Sprintf("%s[%d]", path, i)); err != nil {
-					return err
-				}
-			}
-		}
-	case map[string]any:
-		if err := s.validateObject(sch, v, path); err != nil {
-			return err
-		}
-	}
-	if all, ok := sch["allOf"].([]any); ok {
-		for _, sub := range all {
-			if err := s.validate(sub, value, path); err != nil {
-				return err
-			}
-		}
-	}
-	if anyOf, ok := sch["anyOf"].([]any); ok {
-		var first error
-		for _, sub := range anyOf {
-			err := s.validate(sub, value, path)
-			if err == nil {
-				first = nil
-				break
-			}
-			if first == nil {
-				first = err
-			}
-		}
-		if first != nil {
-			return fmt.Errorf("%s: matches none of anyOf (first: %v)", path, first)
-		}
-	}
-	if oneOf, ok := sch["oneOf"].([]any); ok {
-		matched := 0
-		var errs []string
-		for _, sub := range oneOf {
-			if err := s.validate(sub, value, path); err != nil {
-				errs = append(errs, err.Error())
-				continue
-			}
-			matched++
-		}
-		if matched != 1 {
-			return fmt.Errorf("%s: matches %d of oneOf's %d schemas, want exactly 1 (%s)", path, matched, len(oneOf), strings.Join(errs, "; "))
-		}
-	}
-	return nil
-}
-
-func (s *apiSpec) validateString(sch map[string]any, v, path string) error {
-	if n, ok := schemaNumber(sch["minLength"]); ok && float64(utf8.RuneCountInString(v)) < n {
-		return fmt.Errorf("%s: %q is shorter than %v characters", path, v, n)
-	}
-	if n, ok := schemaNumber(sch["maxLength"]); ok && float64(utf8.RuneCountInString(v)) > n {
-		return fmt.Errorf("%s: %q is longer than %v characters", path, v, n)
-	}
-	if p, ok := sch["pattern"].(string); ok {
-		re, err := s.pattern(p)
-		if err != nil {
-			return fmt.Errorf("%s: pattern %q: %v", path, p, err)
-		}
-		if !re.MatchString(v) {
-			return fmt.Errorf("%s: %q does not match the pattern %s", path, v, p)
-		}
-	}
-	switch f, _ := sch["format"].(string); f {
-	case "":
-	case "date-time":
-		if _, err := time.Parse(time.RFC3339, v); err != nil {
-			return fmt.Errorf("%s: %q is not an RFC 3339 date-time", path, v)
-		}
-	case "email":
-		if a, err := mail.ParseAddress(v); err != nil || a.Address != v {
-			return fmt.Errorf("%s: %q is not an e-mail address", path, v)
-		}
-	default:
-		return fmt.Errorf("%s: format %q is not supported by the validator", path, f)
-	}
-	return nil
-}
-
-func (s *apiSpec) validateObject(sch map[string]any, v map[string]any, path string) error {
-	props, _ := sch["properties"].(map[string]any)
-	if req, ok := sch["required"].([]any); ok {
-		for _, r := range req {
-			if _, ok := v[fmt.Sprint(r)]; !ok {
-				return fmt.Errorf("%s.%v: required property is missing", path, r)
-			}
-		}
-	}
-	keys := make([]string, 0, len(v))
-	for k := range v {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if ps, ok := props[k]; ok {
-			if err := s.validate(ps, v[k], path+"."+k); err != nil {
-				return err
-			}
-			continue
-		}
-		if extra, ok := sch["additionalProperties"]; ok {
-			if b, isBool := extra.(bool); isBool && !b {
-				return fmt.Errorf("%s.%s: property is not in the schema (additionalProperties is false)", path, k)
-			}
-			if err := s.validate(extra, v[k], path+"."+k); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-func (s *apiSpec) pattern(p string) (*regexp.Regexp, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if re, ok := s.patterns[p]; ok {
-		return re, nil
-	}
-	re, err := regexp.Compile(p)
+// checkRequest checks a request the service accepted against the operation: its path and query
+// parameters, its headers and its body. A body where the operation documents none must be empty
+// or {}, which the service accepts as no body.
+func checkRequest(doc *openapi3.T, method, target string, headers []string, body string) error {
+	u, err := url.Parse(target)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	s.patterns[p] = re
-	return re, nil
-}
-
-// hasJSONType reports whether a JSON value is of a JSON Schema type.
-func hasJSONType(v any, typ string) bool {
-	switch typ {
-	case "null":
-		return v == nil
-	case "boolean":
-		_, ok := v.(bool)
-		return ok
-	case "string":
-		_, ok := v.(string)
-		return ok
-	case "object":
-		_, ok := v.(map[string]any)
-		return ok
-	case "array":
-		_, ok := v.([]any)
-		return ok
-	case "number":
-		_, ok := v.(json.Number)
-		return ok
-	case "integer":
-		n, ok := v.(json.Number)
-		if !ok {
-			return false
+	declared, params, ok := apigw.Match(method, u.Path)
+	if !ok {
+		return fmt.Errorf("no route for %s %s", method, u.Path)
+	}
+	rt, err := route(doc, method, declared.Path)
+	if err != nil {
+		return err
+	}
+	where := fmt.Sprintf("%s %s request", rt.Method, declared.Path)
+	if rt.Operation.RequestBody == nil {
+		if b := strings.TrimSpace(body); b != "" && b != "{}" {
+			return fmt.Errorf("%s: the operation documents no body", where)
 		}
-		if _, err := n.Int64(); err == nil {
-			return true
-		}
-		f, err := n.Float64()
-		return err == nil && f == float64(int64(f))
+		body = ""
 	}
-	return false
-}
-
-// sameJSONValue compares a value from the spec (YAML) with one from a body (JSON with UseNumber).
-func sameJSONValue(specValue, value any) bool {
-	a, aNum := schemaNumber(specValue)
-	b, bNum := schemaNumber(value)
-	if aNum || bNum {
-		return aNum && bNum && a == b
+	req, err := http.NewRequest(rt.Method, "http://collab.test"+target, bytes.NewReader([]byte(body)))
+	if err != nil {
+		return err
 	}
-	ja, err1 := json.Marshal(specValue)
-	jb, err2 := json.Marshal(value)
-	return err1 == nil && err2 == nil && bytes.Equal(ja, jb)
-}
-
-// schemaNumber returns a numeric keyword or value as float64.
-func schemaNumber(v any) (float64, bool) {
-	switch n := v.(type) {
-	case int:
-		return float64(n), true
-	case int64:
-		return float64(n), true
-	case uint64:
-		return float64(n), true
-	case float64:
-		return n, true
-	case json.Number:
-		f, err := n.Float64()
-		return f, err == nil
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
 	}
-	return 0, false
-}
-
-func describeJSON(v any) string {
-	switch v := v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return strconv.Quote(v)
-	case json.Number:
-		return "number " + v.String()
-	case bool:
-		return "boolean " + strconv.FormatBool(v)
-	case []any:
-		return "an array"
-	case map[string]any:
-		return "an object"
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
 	}
-	return fmt.Sprintf("%T", v)
+	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, QueryParams: u.Query(), Route: rt,
+		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}}
+	if err := openapi3filter.ValidateRequest(context.Background(), in); err != nil {
+		return fmt.Errorf("%s: %w", where, err)
+	}
+	return nil
 }
 
 // --- the spec against httpapi.Routes
 
-func TestOpenAPIDescribesEveryRouteOnce(t *testing.T) {
-	s := openAPI(t)
-	if v, _ := s.doc["openapi"].(string); v != "3.1.0" {
-		t.Errorf("openapi is %q, want 3.1.0", v)
+// operations returns the document's operations by "METHOD /path".
+func operations(doc *openapi3.T) map[string]*openapi3.Operation {
+	out := map[string]*openapi3.Operation{}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			out[method+" "+path] = op
+		}
 	}
-	ops := s.operations()
+	return out
+}
+
+func TestOpenAPIDescribesEveryRouteOnce(t *testing.T) {
+	doc := openAPI(t)
+	if doc.OpenAPI != "3.1.0" {
+		t.Errorf("openapi is %q, want 3.1.0", doc.OpenAPI)
+	}
+	ops := operations(doc)
 	served := map[string]httpapi.Route{}
 	for _, rt := range httpapi.Routes {
 		key := rt.Method + " " + rt.Path
@@ -633,32 +248,26 @@ func TestOpenAPIDescribesEveryRouteOnce(t *testing.T) {
 			t.Errorf("%s describes %s, which httpapi.Routes does not serve; remove it or add the route", openAPIPath, key)
 			continue
 		}
-		id, _ := op["operationId"].(string)
-		if id != rt.Function {
-			t.Errorf("%s: operationId %q, want the function's name %q", key, id, rt.Function)
+		if op.OperationID != rt.Function {
+			t.Errorf("%s: operationId %q, want the function's name %q", key, op.OperationID, rt.Function)
 		}
-		if other, dup := operationIDs[id]; dup {
-			t.Errorf("operationId %q is used by %s and %s", id, other, key)
+		if other, dup := operationIDs[op.OperationID]; dup {
+			t.Errorf("operationId %q is used by %s and %s", op.OperationID, other, key)
 		}
-		operationIDs[id] = key
+		operationIDs[op.OperationID] = key
 
-		sec, explicit := op["security"]
+		sec, explicit := op.Security, op.Security != nil
 		if !explicit {
-			sec = s.doc["security"]
+			sec = &doc.Security
 		}
 		want := map[string][]string{httpapi.AuthJWT: {"bearerJWT"}, httpapi.AuthIAM: {"iamSigV4"}, httpapi.AuthNone: {}}[rt.Auth]
 		if got := securitySchemesOf(sec); !slices.Equal(got, want) || (rt.Auth == httpapi.AuthNone && !explicit) {
 			t.Errorf("%s: security %v (explicit %v), want %v for auth %q", key, got, explicit, want, rt.Auth)
 		}
 
-		params := map[string]map[string]any{} // "in name" → parameter
-		for _, p := range yamlList(op["parameters"]) {
-			pm, err := s.deref(p)
-			if err != nil {
-				t.Errorf("%s: parameter: %v", key, err)
-				continue
-			}
-			params[fmt.Sprint(pm["in"], " ", strings.ToLower(fmt.Sprint(pm["name"])))] = pm
+		params := map[string]*openapi3.Parameter{} // "in name" → parameter
+		for _, p := range op.Parameters {
+			params[p.Value.In+" "+strings.ToLower(p.Value.Name)] = p.Value
 		}
 		if _, ok := params["header idempotency-key"]; ok != rt.Idempotent {
 			t.Errorf("%s: Idempotency-Key header parameter documented %v, route idempotent %v", key, ok, rt.Idempotent)
@@ -672,7 +281,7 @@ func TestOpenAPIDescribesEveryRouteOnce(t *testing.T) {
 		for k, p := range params {
 			if name, ok := strings.CutPrefix(k, "path "); ok {
 				declared = append(declared, name)
-				if p["required"] != true {
+				if !p.Required {
 					t.Errorf("%s: path parameter %s is not required", key, name)
 				}
 			}
@@ -682,9 +291,8 @@ func TestOpenAPIDescribesEveryRouteOnce(t *testing.T) {
 		if !slices.Equal(inPath, declared) {
 			t.Errorf("%s: path parameters %v declared, the path has %v", key, declared, inPath)
 		}
-		responses, _ := op["responses"].(map[string]any)
 		success := false
-		for status := range responses {
+		for status := range op.Responses.Map() {
 			success = success || strings.HasPrefix(status, "2")
 		}
 		if !success {
@@ -693,91 +301,56 @@ func TestOpenAPIDescribesEveryRouteOnce(t *testing.T) {
 	}
 }
 
-// securitySchemesOf returns the scheme names of a security requirement list, one entry per requirement.
-func securitySchemesOf(sec any) []string {
+// securitySchemesOf returns the scheme names of a security requirement list, one entry per
+// requirement.
+func securitySchemesOf(sec *openapi3.SecurityRequirements) []string {
 	out := []string{}
-	for _, req := range yamlList(sec) {
-		m, _ := req.(map[string]any)
-		var names []string
-		for name := range m {
-			names = append(names, name)
-		}
-		sort.Strings(names)
+	for _, req := range *sec {
+		names := slices.Sorted(func(yield func(string) bool) {
+			for name := range req {
+				if !yield(name) {
+					return
+				}
+			}
+		})
 		out = append(out, strings.Join(names, "+"))
 	}
 	return out
 }
 
-func yamlList(v any) []any {
-	s, _ := v.([]any)
-	return s
-}
-
-// TestOpenAPIIsWellFormed checks what the route test does not: every $ref resolves, every
-// schema uses only what validateResponse supports, required properties exist, patterns compile,
-// security schemes are declared and error responses use the one Error schema.
+// TestOpenAPIIsWellFormed checks what the loader's validation and the route test do not: every
+// required property is a property, every format is one the validation asserts, the security
+// schemes are declared, error responses use the one Error schema and name their codes, and the
+// enums are the domain's.
 func TestOpenAPIIsWellFormed(t *testing.T) {
-	s := openAPI(t)
-	var walk func(node any, at string)
-	walk = func(node any, at string) {
-		switch n := node.(type) {
-		case map[string]any:
-			if ref, ok := n["$ref"].(string); ok {
-				if _, err := s.pointer(ref); err != nil {
-					t.Errorf("%s: %v", at, err)
-				}
-			}
-			for k, v := range n {
-				walk(v, at+"/"+k)
-			}
-		case []any:
-			for i, v := range n {
-				walk(v, fmt.Sprintf("%s/%d", at, i))
-			}
-		}
-	}
-	walk(s.doc, "#")
-
-	schemas, _ := lookupJSON(s.doc, "components", "schemas").(map[string]any)
+	doc := openAPI(t)
+	schemas := doc.Components.Schemas
 	for _, name := range []string{"Error", "Blocker"} {
 		if _, ok := schemas[name]; !ok {
 			t.Errorf("components/schemas has no %s", name)
 		}
 	}
-	var checkSchema func(node any, at string)
-	checkSchema = func(node any, at string) {
-		sch, ok := node.(map[string]any)
-		if !ok {
+	var checkSchema func(s *openapi3.SchemaRef, at string)
+	checkSchema = func(s *openapi3.SchemaRef, at string) {
+		if s == nil || s.Value == nil || s.Ref != "" { // a reference is checked where it is defined
 			return
 		}
-		for k := range sch {
-			if !schemaKeywords[k] && !strings.HasPrefix(k, "x-") {
-				t.Errorf("%s: keyword %q is not supported by the validator", at, k)
-			}
-		}
-		props, _ := sch["properties"].(map[string]any)
-		for _, r := range yamlList(sch["required"]) {
-			if _, ok := props[fmt.Sprint(r)]; !ok {
+		sch := s.Value
+		for _, r := range sch.Required {
+			if _, ok := sch.Properties[r]; !ok {
 				t.Errorf("%s: required %q is not a property", at, r)
 			}
 		}
-		if p, ok := sch["pattern"].(string); ok {
-			if _, err := regexp.Compile(p); err != nil {
-				t.Errorf("%s: pattern %q: %v", at, p, err)
-			}
+		if f := sch.Format; f != "" && f != "date-time" && f != "email" {
+			t.Errorf("%s: format %q is not one the tests assert (date-time, email)", at, f)
 		}
-		if f, ok := sch["format"].(string); ok && f != "date-time" && f != "email" {
-			t.Errorf("%s: format %q is not supported by the validator", at, f)
-		}
-		for name, p := range props {
+		for name, p := range sch.Properties {
 			checkSchema(p, at+"/properties/"+name)
 		}
-		checkSchema(sch["items"], at+"/items")
-		if ap, ok := sch["additionalProperties"].(map[string]any); ok {
-			checkSchema(ap, at+"/additionalProperties")
-		}
-		for _, kw := range []string{"oneOf", "anyOf", "allOf"} {
-			for i, sub := range yamlList(sch[kw]) {
+		checkSchema(sch.Items, at+"/items")
+		checkSchema(sch.AdditionalProperties.Schema, at+"/additionalProperties")
+		for kw, subs := range map[string]openapi3.SchemaRefs{"oneOf": sch.OneOf, "anyOf": sch.AnyOf, "allOf": sch.AllOf} {
+			for i, sub := range subs {
 				checkSchema(sub, fmt.Sprintf("%s/%s/%d", at, kw, i))
 			}
 		}
@@ -786,38 +359,33 @@ func TestOpenAPIIsWellFormed(t *testing.T) {
 		checkSchema(sch, "#/components/schemas/"+name)
 	}
 
-	schemes, _ := lookupJSON(s.doc, "components", "securitySchemes").(map[string]any)
-	for key, op := range s.operations() {
-		sec, ok := op["security"]
-		if !ok {
-			sec = s.doc["security"]
+	for key, op := range operations(doc) {
+		sec := op.Security
+		if sec == nil {
+			sec = &doc.Security
 		}
 		for _, names := range securitySchemesOf(sec) {
 			for _, name := range strings.Split(names, "+") {
-				if _, ok := schemes[name]; !ok {
+				if _, ok := doc.Components.SecuritySchemes[name]; name != "" && !ok {
 					t.Errorf("%s: security scheme %q is not declared", key, name)
 				}
 			}
 		}
-		responses, _ := op["responses"].(map[string]any)
-		for status, node := range responses {
-			resp, err := s.deref(node)
-			if err != nil {
-				t.Errorf("%s %s: %v", key, status, err)
-				continue
-			}
+		for status, resp := range op.Responses.Map() {
 			if !strings.HasPrefix(status, "4") && !strings.HasPrefix(status, "5") {
 				continue
 			}
-			ref, _ := lookupJSON(resp, "content", "application/json", "schema", "$ref").(string)
-			if ref != "#/components/schemas/Error" {
-				t.Errorf("%s %s: the JSON schema is %q, want the Error schema", key, status, ref)
+			if js := resp.Value.Content.Get("application/json"); js == nil || js.Schema == nil || js.Schema.Ref != "#/components/schemas/Error" {
+				t.Errorf("%s %s: the JSON schema is not the Error schema", key, status)
 			}
-			codes := yamlList(resp["x-error-codes"])
+			codes, _ := resp.Value.Extensions["x-error-codes"].([]any)
 			if len(codes) == 0 {
 				t.Errorf("%s %s: no x-error-codes", key, status)
 			}
-			desc, _ := resp["description"].(string)
+			desc := ""
+			if resp.Value.Description != nil {
+				desc = *resp.Value.Description
+			}
 			for _, c := range codes {
 				if !strings.Contains(desc, fmt.Sprint(c)) {
 					t.Errorf("%s %s: the description does not name %v", key, status, c)
@@ -836,7 +404,10 @@ func TestOpenAPIIsWellFormed(t *testing.T) {
 		statuses = append(statuses, string(st))
 	}
 	for name, want := range map[string][]any{"Solution": solutions, "Status": statuses} {
-		got := yamlList(lookupJSON(schemas, name, "enum"))
+		var got []any
+		if s := schemas[name]; s != nil && s.Value != nil {
+			got = s.Value.Enum
+		}
 		if !sameStrings(got, want) {
 			t.Errorf("schema %s enum %v, the domain has %v", name, got, want)
 		}
@@ -856,16 +427,39 @@ func sameStrings(a, b []any) bool {
 	return slices.Equal(as, bs)
 }
 
-// --- the validator itself
+// jsonList returns a JSON array, or nil.
+func jsonList(v any) []any {
+	s, _ := v.([]any)
+	return s
+}
+
+// lookupJSON returns the value at a path of object keys, or nil.
+func lookupJSON(v any, keys ...string) any {
+	for _, k := range keys {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[k]
+	}
+	return v
+}
+
+// --- the response validation itself
 
 const validatorTestSpec = `
 openapi: 3.1.0
+info: {title: validation test, version: '1'}
 paths:
   /things/{id}:
     get:
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string}}
       responses:
         '200':
           description: ok
+          headers:
+            Cache-Control: {schema: {type: string, enum: [no-store]}}
           content:
             application/json:
               schema: {$ref: '#/components/schemas/Thing'}
@@ -881,14 +475,6 @@ paths:
     get:
       responses:
         '204': {description: nothing}
-  /odd:
-    get:
-      responses:
-        '200':
-          description: uses a keyword the validator does not know
-          content:
-            application/json:
-              schema: {type: object, patternProperties: {'^x': {type: string}}}
 components:
   schemas:
     Thing:
@@ -898,12 +484,13 @@ components:
       properties:
         id: {type: string, pattern: '^[a-z]+$'}
         at: {type: string, format: date-time}
+        mail: {type: string, format: email}
         kind: {type: string, enum: [small, large]}
         size: {type: integer, minimum: 1, maximum: 3}
-        months: {type: integer, enum: [3, 12]}
         note: {type: [string, 'null']}
         tags: {type: array, maxItems: 2, items: {type: string}}
         child: {$ref: '#/components/schemas/Child'}
+        extra: {type: object, patternProperties: {'^x': {type: string}}}
         either:
           oneOf:
             - {type: string}
@@ -926,8 +513,11 @@ components:
             code: {type: string}
 `
 
-func TestValidatorCatchesMismatches(t *testing.T) {
-	s, err := parseSpec([]byte(validatorTestSpec))
+// TestResponseValidationCatchesMismatches checks that validateResponse, as wired here, refuses
+// what the contract does not allow: each kind of schema mismatch, an undocumented status,
+// content type or error code, a header outside its schema, a body where none is documented.
+func TestResponseValidationCatchesMismatches(t *testing.T) {
+	doc, err := loadSpec(func(l *openapi3.Loader) (*openapi3.T, error) { return l.LoadFromData([]byte(validatorTestSpec)) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -939,50 +529,59 @@ func TestValidatorCatchesMismatches(t *testing.T) {
 		path      string
 		status    int
 		ct, body  string
-		wantError string // "" when the response is valid; else a substring of the error
+		header    string // a Cache-Control value, when not ""
+		wantError string // "" when the response is valid; else a substring of the error ("?" for any error)
 	}{
-		{"valid_body_passes", "/things/{id}", 200, "application/json", valid, ""},
+		{"valid_body_passes", "/things/{id}", 200, "application/json", valid, "", ""},
 		{"optional_fields_pass", "/things/{id}", 200, "application/json; charset=utf-8",
-			with(`"size":3,"months":12,"note":null,"tags":["a"],"child":{"name":"n"},"either":{"a":true}`), ""},
-		{"concrete_request_path_finds_the_operation", "/things/xyz", 200, "application/json", valid, ""},
-		{"literal_path_wins_over_a_template", "/things/special", 204, "", "", ""},
-		{"missing_required_field", "/things/{id}", 200, "application/json", `{"id":"abc","at":"2027-03-01T09:00:00Z"}`, "$.kind: required"},
-		{"extra_property", "/things/{id}", 200, "application/json", with(`"colour":"red"`), "$.colour: property is not in the schema"},
-		{"wrong_type", "/things/{id}", 200, "application/json", with(`"size":"2"`), `$.size: "2" is not of type integer`},
-		{"fraction_is_not_an_integer", "/things/{id}", 200, "application/json", with(`"size":1.5`), "$.size: number 1.5 is not of type integer"},
-		{"null_where_not_nullable", "/things/{id}", 200, "application/json", `{"id":null,"at":"2027-03-01T09:00:00Z","kind":"small"}`, "$.id: null is not of type string"},
-		{"wrong_type_among_several", "/things/{id}", 200, "application/json", with(`"note":5`), "$.note: number 5 is not of type string or null"},
-		{"bad_enum", "/things/{id}", 200, "application/json", `{"id":"abc","at":"2027-03-01T09:00:00Z","kind":"medium"}`, `$.kind: "medium" is not one of`},
-		{"bad_numeric_enum", "/things/{id}", 200, "application/json", with(`"months":6`), "$.months: number 6 is not one of"},
-		{"bad_date_time", "/things/{id}", 200, "application/json", `{"id":"abc","at":"2027-03-01 09:00","kind":"small"}`, "$.at: \"2027-03-01 09:00\" is not an RFC 3339 date-time"},
-		{"pattern_mismatch", "/things/{id}", 200, "application/json", `{"id":"ABC","at":"2027-03-01T09:00:00Z","kind":"small"}`, "$.id: \"ABC\" does not match"},
-		{"above_maximum", "/things/{id}", 200, "application/json", with(`"size":4`), "$.size: 4 is more than the maximum"},
-		{"below_minimum", "/things/{id}", 200, "application/json", with(`"size":0`), "$.size: 0 is less than the minimum"},
-		{"too_many_items", "/things/{id}", 200, "application/json", with(`"tags":["a","b","c"]`), "$.tags: 3 items"},
-		{"wrong_item_type", "/things/{id}", 200, "application/json", with(`"tags":["a",1]`), "$.tags[1]: number 1 is not of type string"},
-		{"mismatch_behind_a_ref", "/things/{id}", 200, "application/json", with(`"child":{"name":""}`), "$.child.name: \"\" is shorter"},
-		{"extra_property_behind_a_ref", "/things/{id}", 200, "application/json", with(`"child":{"name":"n","age":3}`), "$.child.age: property is not in the schema"},
-		{"one_of_none_matches", "/things/{id}", 200, "application/json", with(`"either":5`), "$.either: matches 0 of oneOf"},
-		{"one_of_wrong_branch_content", "/things/{id}", 200, "application/json", with(`"either":{"a":"yes"}`), "$.either: matches 0 of oneOf"},
-		{"body_not_json", "/things/{id}", 200, "application/json", `<html>`, "the body is not JSON"},
-		{"array_instead_of_object", "/things/{id}", 200, "application/json", `[]`, "$: an array is not of type object"},
-		{"html_checked_for_content_type_only", "/things/{id}", 200, "text/html; charset=utf-8", "<p>hi</p>", ""},
-		{"undocumented_content_type", "/things/{id}", 200, "text/plain", "hi", `content type "text/plain" is not documented`},
-		{"undocumented_status", "/things/{id}", 500, "application/json", `{"error":{"code":"internal_error"}}`, "status 500 is not documented"},
-		{"documented_error_code", "/things/{id}", 404, "application/json", `{"error":{"code":"thing_not_found"}}`, ""},
-		{"undocumented_error_code", "/things/{id}", 404, "application/json", `{"error":{"code":"other"}}`, `error code "other" is not in the response's x-error-codes`},
-		{"unknown_route", "/nothing", 200, "application/json", `{}`, "the spec has no operation GET /nothing"},
-		{"body_where_none_is_documented", "/things/special", 204, "application/json", `{}`, "documents no body"},
-		{"unsupported_keyword_is_an_error_not_a_pass", "/odd", 200, "application/json", `{"xa":1}`, `"patternProperties", which the validator does not support`},
+			with(`"size":3,"mail":"a@b.test","note":null,"tags":["a"],"child":{"name":"n"},"extra":{"xa":"s"},"either":{"a":true}`), "no-store", ""},
+		{"literal_path_without_body", "/things/special", 204, "", "", "", ""},
+		{"missing_required_field", "/things/{id}", 200, "application/json", `{"id":"abc","at":"2027-03-01T09:00:00Z"}`, "", "?"},
+		{"extra_property", "/things/{id}", 200, "application/json", with(`"colour":"red"`), "", "?"},
+		{"wrong_type", "/things/{id}", 200, "application/json", with(`"size":"2"`), "", "?"},
+		{"fraction_is_not_an_integer", "/things/{id}", 200, "application/json", with(`"size":1.5`), "", "?"},
+		{"null_where_not_nullable", "/things/{id}", 200, "application/json", `{"id":null,"at":"2027-03-01T09:00:00Z","kind":"small"}`, "", "?"},
+		{"wrong_type_among_several", "/things/{id}", 200, "application/json", with(`"note":5`), "", "?"},
+		{"bad_enum", "/things/{id}", 200, "application/json", `{"id":"abc","at":"2027-03-01T09:00:00Z","kind":"medium"}`, "", "?"},
+		{"bad_date_time", "/things/{id}", 200, "application/json", `{"id":"abc","at":"2027-03-01 09:00","kind":"small"}`, "", "?"},
+		{"bad_email", "/things/{id}", 200, "application/json", with(`"mail":"Name <a@b.test>"`), "", "?"},
+		{"pattern_mismatch", "/things/{id}", 200, "application/json", `{"id":"ABC","at":"2027-03-01T09:00:00Z","kind":"small"}`, "", "?"},
+		{"above_maximum", "/things/{id}", 200, "application/json", with(`"size":4`), "", "?"},
+		{"below_minimum", "/things/{id}", 200, "application/json", with(`"size":0`), "", "?"},
+		{"too_many_items", "/things/{id}", 200, "application/json", with(`"tags":["a","b","c"]`), "", "?"},
+		{"wrong_item_type", "/things/{id}", 200, "application/json", with(`"tags":["a",1]`), "", "?"},
+		{"mismatch_behind_a_ref", "/things/{id}", 200, "application/json", with(`"child":{"name":""}`), "", "?"},
+		{"extra_property_behind_a_ref", "/things/{id}", 200, "application/json", with(`"child":{"name":"n","age":3}`), "", "?"},
+		{"pattern_properties", "/things/{id}", 200, "application/json", with(`"extra":{"xa":1}`), "", "?"},
+		{"one_of_none_matches", "/things/{id}", 200, "application/json", with(`"either":5`), "", "?"},
+		{"one_of_wrong_branch_content", "/things/{id}", 200, "application/json", with(`"either":{"a":"yes"}`), "", "?"},
+		{"header_outside_its_schema", "/things/{id}", 200, "application/json", valid, "private", "Cache-Control"},
+		{"body_not_json", "/things/{id}", 200, "application/json", `<html>`, "", "?"},
+		{"data_after_the_json_value", "/things/{id}", 200, "application/json", valid + ` {}`, "", "not one JSON value"},
+		{"array_instead_of_object", "/things/{id}", 200, "application/json", `[]`, "", "?"},
+		{"html_checked_for_content_type_only", "/things/{id}", 200, "text/html; charset=utf-8", "<p>hi</p>", "", ""},
+		{"undocumented_content_type", "/things/{id}", 200, "text/plain", "hi", "", `"text/plain"`},
+		{"undocumented_status", "/things/{id}", 500, "application/json", `{"error":{"code":"internal_error"}}`, "", "status is not supported"},
+		{"documented_error_code", "/things/{id}", 404, "application/json", `{"error":{"code":"thing_not_found"}}`, "", ""},
+		{"undocumented_error_code", "/things/{id}", 404, "application/json", `{"error":{"code":"other"}}`, "", `error code "other" is not in the response's x-error-codes`},
+		{"unknown_route", "/nothing", 200, "application/json", `{}`, "", "the spec has no operation GET /nothing"},
+		{"body_where_none_is_documented", "/things/special", 204, "application/json", `{}`, "", "documents no body"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := s.checkResponse("GET", tc.path, tc.status, tc.ct, tc.body)
+			h := http.Header{}
+			if tc.ct != "" {
+				h.Set("Content-Type", tc.ct)
+			}
+			if tc.header != "" {
+				h.Set("Cache-Control", tc.header)
+			}
+			err := checkResponse(doc, "GET", tc.path, tc.status, h, tc.body)
 			switch {
 			case tc.wantError == "" && err != nil:
 				t.Fatalf("got error %v, want none", err)
 			case tc.wantError != "" && err == nil:
 				t.Fatalf("got no error, want one containing %q", tc.wantError)
-			case tc.wantError != "" && !strings.Contains(err.Error(), tc.wantError):
+			case tc.wantError != "?" && tc.wantError != "" && !strings.Contains(err.Error(), tc.wantError):
 				t.Fatalf("got error %q, want one containing %q", err, tc.wantError)
 			}
 		})
@@ -1005,11 +604,10 @@ func TestSpecMatchesHandlerResponses(t *testing.T) {
 		} else if r.Status != status {
 			t.Fatalf("got %d, want %d\n%s", r.Status, status, r.Raw)
 		}
-		rt, _, _ := apigw.Match(method, strings.Split(target, "?")[0])
-		validateResponse(t, method, rt.Path, r.Status, r.Headers["Content-Type"], r.Raw)
+		rt, _, _ := apigw.Match(method, strings.Split(target, "?")[0]) // h.call validated the response
 		if r.Status < 300 {
-			// The service accepted the body, so the spec must describe it as valid.
-			if err := openAPI(t).checkRequest(method, rt.Path, body); err != nil {
+			// The service accepted the request, so the spec must describe it as valid.
+			if err := checkRequest(openAPI(t), method, target, headers, body); err != nil {
 				t.Errorf("accepted request does not match %s: %v\nbody: %s", openAPIPath, err, body)
 			}
 		}
@@ -1075,7 +673,7 @@ func TestSpecMatchesHandlerResponses(t *testing.T) {
 		check(t, nobody, "GET", office+"/collaborations", "", 401, "unauthenticated")
 
 		got := check(t, user(w.oe), "GET", "/collaborations/"+active, "", 200, "")
-		if len(yamlList(got.JSON["history"])) != 2 {
+		if len(jsonList(got.JSON["history"])) != 2 {
 			t.Errorf("history %s", got.Raw)
 		}
 		check(t, user(w.cu), "GET", "/collaborations/"+pending, "", 200, "")
@@ -1223,7 +821,7 @@ func TestSpecMatchesHandlerResponses(t *testing.T) {
 
 		payroll := h.active(t, w, "1001", "payroll", "")
 		blocked := check(t, user(w.oe), "POST", "/collaborations/"+payroll+"/end", `{"outcome":"end_subscription"}`, 409, "payroll_handover_incomplete")
-		if len(yamlList(lookupJSON(blocked.JSON, "error", "blockers"))) != 1 {
+		if len(jsonList(lookupJSON(blocked.JSON, "error", "blockers"))) != 1 {
 			t.Errorf("blockers %s", blocked.Raw)
 		}
 		check(t, user(w.oe), "POST", "/collaborations/"+payroll+"/end", `{"outcome":"continue"}`, 409, "outcome_not_allowed")
@@ -1242,5 +840,33 @@ func TestSpecMatchesHandlerResponses(t *testing.T) {
 		if !seen[rt.Function]["2xx"] || !seen[rt.Function]["4xx"] {
 			t.Errorf("%s: responses validated %v, want a success and an error", rt.Function, seen[rt.Function])
 		}
+	}
+}
+
+// TestRequestValidationCatchesMismatches checks that checkRequest, as wired here, refuses
+// requests the contract does not allow, so TestSpecMatchesHandlerResponses would notice the
+// service accepting one.
+func TestRequestValidationCatchesMismatches(t *testing.T) {
+	doc := openAPI(t)
+	for _, tc := range []struct {
+		name, method, target, body string
+		headers                    []string
+		valid                      bool
+	}{
+		{"valid_body", "PUT", "/offices/o1/employees/u1", `{"name":"X","email":"x@office.test","role":"employee"}`, nil, true},
+		{"value_outside_the_enum", "PUT", "/offices/o1/employees/u1", `{"name":"X","email":"x@office.test","role":"boss"}`, nil, false},
+		{"unknown_field", "PUT", "/offices/o1/employees/u1", `{"name":"X","email":"x@office.test","role":"employee","age":3}`, nil, false},
+		{"missing_body", "PUT", "/offices/o1/employees/u1", ``, nil, false},
+		{"query_outside_the_enum", "GET", "/offices/o1/collaborations?status=open", ``, nil, false},
+		{"valid_query", "GET", "/offices/o1/collaborations?status=pending&limit=10", ``, nil, true},
+		{"body_where_none_is_documented", "POST", "/collaborations/c1/resend", `{"x":1}`, nil, false},
+		{"empty_object_where_no_body_is_documented", "POST", "/collaborations/c1/resend", `{}`, []string{"Idempotency-Key", "k1"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := checkRequest(doc, tc.method, tc.target, tc.headers, tc.body)
+			if (err == nil) != tc.valid {
+				t.Fatalf("valid %v, got error %v", tc.valid, err)
+			}
+		})
 	}
 }
