@@ -77,6 +77,7 @@ type Stack struct {
 	wg       sync.WaitGroup
 	log      *slog.Logger
 	cleanup  time.Duration
+	clock    Clock
 }
 
 // State is what a running stack writes to .local/dev.json, so make seed and make token find it.
@@ -160,7 +161,7 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 		Mailer:        &sesmail.Mailer{Client: ses.NewFromConfig(cfg), From: Sender},
 		BaseURL:       s.URL,
 		Log:           s.log,
-		Now:           time.Now,
+		Now:           s.clock.Now,
 		NewID:         actions.NewID,
 		TokenKeys:     secrets.FromConfig(cfg, s.Resources.SecretARN("TokenKeySecret")),
 		InvitationTTL: actions.DefaultInvitationTTL,

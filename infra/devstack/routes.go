@@ -56,6 +56,8 @@ func (s *Stack) routes(tpl *samtemplate.Template, origins []string, openapi []by
 	handle("GET /_local/mail/{n}", http.HandlerFunc(s.mailMessage))
 	handle("GET /_local/login", http.HandlerFunc(s.loginPage))
 	handle("POST /_local/login", http.HandlerFunc(s.login))
+	handle("GET /_local/clock", http.HandlerFunc(s.clockPage))
+	handle("POST /_local/clock", http.HandlerFunc(s.moveClock))
 	handle("POST /_local/cleanup", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, s.RunCleanup(r.Context()))
 	}))
