@@ -24,8 +24,6 @@ var (
 	errNotAdministrator = collab.Errorf(collab.EFORBIDDEN, "administrator_required",
 		"ask an administrator of the company to do this, or to make you an administrator",
 		"only an administrator of the company may do this")
-	errNotOfficeSide = collab.Errorf(collab.EFORBIDDEN, "office_only",
-		"this is done by the accounting office", "only the accounting office may do this")
 	errServiceOnly = collab.Errorf(collab.EFORBIDDEN, "service_only",
 		"this route is for solution integrations, signed with their IAM role", "only a solution integration may report facts")
 )
