@@ -1,7 +1,6 @@
 package jwt
 
 import (
-	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -15,6 +14,9 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"time"
+
+	gojwt "github.com/golang-jwt/jwt/v5"
 )
 
 // Signer mints RS256 tokens with one private key, naming the key by its key id (kid) in each
@@ -36,21 +38,36 @@ func (s *Signer) Sign(c Claims) (string, error) {
 	if s.key == nil || s.kid == "" {
 		return "", errors.New("jwt: sign: signer needs a key and a key id")
 	}
-	h, err := json.Marshal(header{Alg: algorithm, Kid: s.kid, Typ: "JWT"})
+	t := gojwt.NewWithClaims(gojwt.SigningMethodRS256, c.payload())
+	t.Header["kid"] = s.kid
+	signed, err := t.SignedString(s.key)
 	if err != nil {
 		return "", fmt.Errorf("jwt: sign: %w", err)
 	}
-	p, err := json.Marshal(c.wire())
-	if err != nil {
-		return "", fmt.Errorf("jwt: sign: %w", err)
+	return signed, nil
+}
+
+// payload is what Sign writes: the claims that are set, one audience as a string.
+func (c Claims) payload() gojwt.MapClaims {
+	m := gojwt.MapClaims{}
+	for name, v := range map[string]string{"sub": c.Subject, "iss": c.Issuer, "name": c.Name, "email": c.Email} {
+		if v != "" {
+			m[name] = v
+		}
 	}
-	input := base64.RawURLEncoding.EncodeToString(h) + "." + base64.RawURLEncoding.EncodeToString(p)
-	digest := sha256.Sum256([]byte(input))
-	sig, err := rsa.SignPKCS1v15(nil, s.key, crypto.SHA256, digest[:])
-	if err != nil {
-		return "", fmt.Errorf("jwt: sign: %w", err)
+	for name, t := range map[string]time.Time{"iat": c.IssuedAt, "exp": c.ExpiresAt, "nbf": c.NotBefore} {
+		if !t.IsZero() {
+			m[name] = t.Unix()
+		}
 	}
-	return input + "." + base64.RawURLEncoding.EncodeToString(sig), nil
+	switch len(c.Audience) {
+	case 0:
+	case 1:
+		m["aud"] = c.Audience[0]
+	default:
+		m["aud"] = c.Audience
+	}
+	return m
 }
 
 // PublicKeys returns the signer's public key by its kid, ready for Verifier.Keys.

@@ -1,14 +1,14 @@
 package jwt
 
 import (
-	"crypto"
 	"crypto/rsa"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
+
+	gojwt "github.com/golang-jwt/jwt/v5"
 )
 
 // MaxTokenSize is the longest token Verify reads, in bytes; longer ones are ErrMalformed.
@@ -38,6 +38,13 @@ func (v *Verifier) Verify(token string) (Claims, error) {
 	return c, nil
 }
 
+// wireClaims is a token's payload as the library decodes it.
+type wireClaims struct {
+	gojwt.RegisteredClaims
+	Name  string `json:"name"`
+	Email string `json:"email"`
+}
+
 func (v *Verifier) verify(token string) (Claims, error) {
 	if v.Issuer == "" || v.Audience == "" {
 		return Claims{}, errors.New("verifier needs an issuer and an audience")
@@ -45,76 +52,90 @@ func (v *Verifier) verify(token string) (Claims, error) {
 	if len(token) > MaxTokenSize {
 		return Claims{}, fmt.Errorf("%w: %d bytes, more than %d", ErrMalformed, len(token), MaxTokenSize)
 	}
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 {
-		return Claims{}, fmt.Errorf("%w: %d segments, not 3", ErrMalformed, len(parts))
+	if err := wellFormed(token); err != nil {
+		return Claims{}, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
-	var raw [3][]byte
-	for i, name := range []string{"header", "payload", "signature"} {
-		b, err := decodeSegment(parts[i])
-		if err != nil {
-			return Claims{}, fmt.Errorf("%w: %s: %v", ErrMalformed, name, err)
-		}
-		raw[i] = b
+	now := time.Now
+	if v.Now != nil {
+		now = v.Now
 	}
-
-	h, err := object(raw[0])
-	if err != nil {
-		return Claims{}, fmt.Errorf("%w: header: %v", ErrMalformed, err)
+	var w wireClaims
+	_, err := gojwt.NewParser(gojwt.WithStrictDecoding(), gojwt.WithIssuedAt(), gojwt.WithLeeway(max(v.Leeway, 0)),
+		gojwt.WithTimeFunc(now)).ParseWithClaims(token, &w, v.key)
+	// The library checks the signature before the claims: past these, the token is ours.
+	switch {
+	case errors.Is(err, gojwt.ErrTokenMalformed):
+		return Claims{}, fmt.Errorf("%w: %v", ErrMalformed, err)
+	case errors.Is(err, ErrAlgorithm), errors.Is(err, ErrUnknownKey):
+		return Claims{}, unwrapOurs(err)
+	case errors.Is(err, gojwt.ErrTokenUnverifiable): // alg absent or of no known method
+		return Claims{}, fmt.Errorf("%w: %v", ErrAlgorithm, err)
+	case errors.Is(err, gojwt.ErrTokenSignatureInvalid):
+		return Claims{}, fmt.Errorf("%w: %v", ErrSignature, err)
 	}
-	alg, err := str(h, "alg")
-	if err != nil {
-		return Claims{}, fmt.Errorf("%w: header: %v", ErrMalformed, err)
-	}
-	if alg != algorithm {
-		return Claims{}, fmt.Errorf("%w: alg is %q", ErrAlgorithm, alg)
-	}
-	kid, err := str(h, "kid")
-	if err != nil {
-		return Claims{}, fmt.Errorf("%w: header: %v", ErrMalformed, err)
-	}
-	key := v.Keys[kid]
-	if key == nil || key.N == nil {
-		return Claims{}, fmt.Errorf("%w: kid %q", ErrUnknownKey, kid)
-	}
-	digest := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
-	if err := rsa.VerifyPKCS1v15(key, crypto.SHA256, digest[:], raw[2]); err != nil {
-		return Claims{}, fmt.Errorf("%w: kid %q", ErrSignature, kid)
-	}
-
-	c, err := decodeClaims(raw[1])
-	if err != nil {
-		return Claims{}, fmt.Errorf("%w: payload: %v", ErrMalformed, err)
-	}
+	c := w.claims()
 	if err := v.check(c); err != nil {
 		return Claims{}, err
 	}
-	return c, nil
-}
-
-func decodeClaims(payload []byte) (Claims, error) {
-	m, err := object(payload)
-	if err != nil {
-		return Claims{}, err
-	}
-	var c Claims
-	for name, dst := range map[string]*string{"sub": &c.Subject, "iss": &c.Issuer, "name": &c.Name, "email": &c.Email} {
-		if *dst, err = str(m, name); err != nil {
-			return Claims{}, err
-		}
-	}
-	for name, dst := range map[string]*time.Time{"iat": &c.IssuedAt, "exp": &c.ExpiresAt, "nbf": &c.NotBefore} {
-		if *dst, err = numericDate(m, name); err != nil {
-			return Claims{}, err
-		}
-	}
-	if c.Audience, err = audience(m); err != nil {
-		return Claims{}, err
+	switch {
+	case errors.Is(err, gojwt.ErrTokenExpired):
+		return Claims{}, fmt.Errorf("%w: exp %s, now %s", ErrExpired, c.ExpiresAt.Format(time.RFC3339), now().UTC().Format(time.RFC3339))
+	case errors.Is(err, gojwt.ErrTokenNotValidYet), errors.Is(err, gojwt.ErrTokenUsedBeforeIssued):
+		return Claims{}, fmt.Errorf("%w: nbf %s, iat %s, now %s", ErrNotYetValid, c.NotBefore.Format(time.RFC3339),
+			c.IssuedAt.Format(time.RFC3339), now().UTC().Format(time.RFC3339))
+	case err != nil:
+		return Claims{}, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	return c, nil
 }
 
+// key is the library's key function: RS256 only, by the header's kid.
+func (v *Verifier) key(t *gojwt.Token) (any, error) {
+	if t.Method != gojwt.SigningMethodRS256 {
+		return nil, fmt.Errorf("%w: alg is %q", ErrAlgorithm, t.Method.Alg())
+	}
+	kid, _ := t.Header["kid"].(string)
+	key := v.Keys[kid]
+	if key == nil || key.N == nil {
+		return nil, fmt.Errorf("%w: kid %q", ErrUnknownKey, kid)
+	}
+	return key, nil
+}
+
+// unwrapOurs returns the error of this package inside one of the library's, which joins its own
+// kind of error with the one the key function returned.
+func unwrapOurs(err error) error {
+	var errs []error
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	for _, e := range errs {
+		if errors.Is(e, ErrAlgorithm) || errors.Is(e, ErrUnknownKey) {
+			return e
+		}
+	}
+	return err
+}
+
+func (w wireClaims) claims() Claims {
+	date := func(d *gojwt.NumericDate) time.Time {
+		if d == nil {
+			return time.Time{}
+		}
+		return d.Time.UTC()
+	}
+	return Claims{Subject: w.Subject, Issuer: w.Issuer, Audience: w.Audience, Name: w.Name, Email: w.Email,
+		IssuedAt: date(w.IssuedAt), ExpiresAt: date(w.ExpiresAt), NotBefore: date(w.NotBefore)}
+}
+
+// check applies what the library leaves to its caller: dates within range, sub and exp present,
+// iss and aud ours.
 func (v *Verifier) check(c Claims) error {
+	for name, d := range map[string]time.Time{"iat": c.IssuedAt, "exp": c.ExpiresAt, "nbf": c.NotBefore} {
+		if !d.IsZero() && (d.Before(minNumericDate) || d.After(maxNumericDate)) {
+			return fmt.Errorf("%w: %s is not a date between 1970 and 9999", ErrMalformed, name)
+		}
+	}
 	if c.Subject == "" {
 		return fmt.Errorf("%w: sub", ErrMissingClaim)
 	}
@@ -126,20 +147,6 @@ func (v *Verifier) check(c Claims) error {
 	}
 	if !slices.Contains(c.Audience, v.Audience) {
 		return fmt.Errorf("%w: aud is %q", ErrAudience, c.Audience)
-	}
-	now := time.Now()
-	if v.Now != nil {
-		now = v.Now()
-	}
-	leeway := max(v.Leeway, 0)
-	if !now.Before(c.ExpiresAt.Add(leeway)) {
-		return fmt.Errorf("%w: exp %s, now %s", ErrExpired, c.ExpiresAt.Format(time.RFC3339), now.UTC().Format(time.RFC3339))
-	}
-	if c.NotBefore.After(now.Add(leeway)) {
-		return fmt.Errorf("%w: nbf %s, now %s", ErrNotYetValid, c.NotBefore.Format(time.RFC3339), now.UTC().Format(time.RFC3339))
-	}
-	if c.IssuedAt.After(now.Add(leeway)) {
-		return fmt.Errorf("%w: iat %s, now %s", ErrNotYetValid, c.IssuedAt.Format(time.RFC3339), now.UTC().Format(time.RFC3339))
 	}
 	return nil
 }

@@ -32,19 +32,6 @@ type ActivationView struct {
 // CollaborationID is the id of the collaboration the activation created.
 func (v ActivationView) CollaborationID() string { return v.Collaboration.ID }
 
-var (
-	errTaskRequired = collab.Invalid("taskId", "task_required",
-		"choose a task of the customer in Practice management; create one first if there is none",
-		"a collaboration needs a task connected to the customer")
-	errTaskNotFound = collab.Errorf(collab.ENOTFOUND, "task_not_found",
-		"check the task id, or sync the task from Practice management", "the office has no such task")
-	errCustomerNotFound = collab.Errorf(collab.ENOTFOUND, "customer_not_found",
-		"check the customer number, or sync the customer from Practice management", "the office has no such customer")
-	errContactRequired = collab.Invalid("contact", "contact_required",
-		"give the name and e-mail of the person who will administer the company",
-		"the customer is not yet a company here, so contact details are mandatory")
-)
-
 // Activate starts a collaboration between the office and one of its customers, choosing the
 // scenario from current data: the company has the solution (existing_solution), lacks it
 // (new_solution: the subscription is opened too), or does not exist (new_company: the company is
@@ -65,12 +52,12 @@ func (s *Service) Activate(ctx context.Context, caller Caller, officeID string, 
 		s.countIf(ctx, &err, metrics.Activations, metrics.Dim{Name: "Scenario", Value: string(v.Scenario)})
 	}()
 	if caller.UserID == "" {
-		return ActivationView{}, errUnauthenticated
+		return ActivationView{}, collab.ErrUnauthenticated
 	}
 	if in.TaskID == "" {
-		return ActivationView{}, errTaskRequired
+		return ActivationView{}, collab.ErrTaskRequired
 	}
-	if err := checkIDs("officeId", officeID, "customerNo", in.CustomerNo, "taskId", in.TaskID); err != nil {
+	if err := collab.CheckIDs("officeId", officeID, "customerNo", in.CustomerNo, "taskId", in.TaskID); err != nil {
 		return ActivationView{}, err
 	}
 	if _, err := collab.Rules(collab.Solution(in.Solution)); err != nil {
@@ -82,23 +69,23 @@ func (s *Service) Activate(ctx context.Context, caller Caller, officeID string, 
 	}
 	refs := dynamo.OfficeRefs{OfficeID: officeID, CustomerNo: in.CustomerNo, TaskID: in.TaskID}
 	if in.CompanyID != "" {
-		if err := checkID("companyId", in.CompanyID); err != nil {
+		if err := collab.CheckID("companyId", in.CompanyID); err != nil {
 			return ActivationView{}, err
 		}
 		refs.CompanyID, refs.Solution = in.CompanyID, collab.Solution(in.Solution)
 	}
-	f, err := s.officeEmployee(ctx, caller, refs)
+	f, _, err := s.officeEmployee(ctx, caller, refs, false)
 	if err != nil {
 		return ActivationView{}, err
 	}
 	if f.Customer.No == "" {
-		return ActivationView{}, errCustomerNotFound
+		return ActivationView{}, collab.ErrCustomerNotFound
 	}
 	if f.Task.ID == "" {
-		return ActivationView{}, errTaskNotFound
+		return ActivationView{}, collab.ErrTaskNotFound
 	}
-	if f.Employee.Role != collab.OfficeAdministrator && !f.Task.Assigned(caller.UserID) {
-		return ActivationView{}, errNotOnTask
+	if err := collab.MayUseTask(f.Employee, f.Task); err != nil {
+		return ActivationView{}, err
 	}
 	var seen *subscriptionSeen
 	if in.CompanyID != "" && in.CompanyID == f.Customer.CompanyID {
@@ -154,10 +141,15 @@ func (s *Service) activate(ctx context.Context, caller Caller, in ActivateInput,
 	}
 
 	var scenario collab.Scenario
+	var opened *collab.Subscription
+	open := func(sub collab.Subscription) {
+		opened = &sub
+		ch.tx.PutSubscription(sub)
+	}
 	switch {
 	case customer.CompanyID == "":
 		if in.Contact == nil {
-			return view, errContactRequired
+			return view, collab.ErrContactRequired
 		}
 		lang, err := in.Contact.check("contact.")
 		if err != nil {
@@ -173,7 +165,7 @@ func (s *Service) activate(ctx context.Context, caller Caller, in ActivateInput,
 		}
 		ch.tx.PutCompany(company)
 		ch.tx.PutUser(admin)
-		ch.tx.PutSubscription(collab.Open(nil, company.ID, solution, id, now))
+		open(collab.Open(nil, company.ID, solution, id, now))
 		customer.CompanyID = company.ID
 		ch.tx.LinkCustomer(customer)
 	case !read && seen == nil:
@@ -196,7 +188,7 @@ func (s *Service) activate(ctx context.Context, caller Caller, in ActivateInput,
 			if has {
 				existing = &sub
 			}
-			ch.tx.PutSubscription(collab.Open(existing, customer.CompanyID, solution, id, now))
+			open(collab.Open(existing, customer.CompanyID, solution, id, now))
 		} else {
 			ch.tx.RequireLiveSubscription(customer.CompanyID, solution)
 		}
@@ -205,7 +197,7 @@ func (s *Service) activate(ctx context.Context, caller Caller, in ActivateInput,
 	c, err := collab.Activate(collab.ActivationInput{
 		ID: id, OfficeID: officeID, OfficeName: f.Office.Name, Customer: customer, CompanyID: customer.CompanyID,
 		Task: f.Task, Solution: solution, InvoiceRecipient: collab.InvoiceRecipient(in.InvoiceRecipient),
-		StartPeriod: start, AgreementMonths: in.AgreementMonths, Scenario: scenario,
+		StartPeriod: start, AgreementMonths: in.AgreementMonths, Scenario: scenario, Opened: opened,
 	}, by, now)
 	if err != nil {
 		return view, err

@@ -7,91 +7,52 @@ import (
 	"github.com/spiris/collab/internal/dynamo"
 )
 
-// Authorization errors. Every action checks the caller against current data, so a user removed
-// from a task or demoted from administrator loses the right at once.
-var (
-	errUnauthenticated = collab.Errorf(collab.EUNAUTHORIZED, "unauthenticated",
-		"sign in and send the token as 'Authorization: Bearer <token>'", "the request carries no valid token")
-	errNotEmployee = collab.Errorf(collab.EFORBIDDEN, "not_office_employee",
-		"ask an administrator of the office to add you as an employee", "you are not an employee of this office")
-	errNotOnTask = collab.Errorf(collab.EFORBIDDEN, "not_on_task",
-		"ask an administrator of the office to assign you to a task of this customer",
-		"you do not work on a task of this customer")
-	errNotOfficeAdmin = collab.Errorf(collab.EFORBIDDEN, "office_administrator_required",
-		"ask an administrator of the office", "only an administrator of the office may do this")
-	errNotCompanyUser = collab.Errorf(collab.EFORBIDDEN, "not_company_user",
-		"sign in as a user of the company", "you are not a user of this company")
-	errNotAdministrator = collab.Errorf(collab.EFORBIDDEN, "administrator_required",
-		"ask an administrator of the company to do this, or to make you an administrator",
-		"only an administrator of the company may do this")
-	errServiceOnly = collab.Errorf(collab.EFORBIDDEN, "service_only",
-		"this route is for solution integrations, signed with their IAM role", "only a solution integration may report facts")
-)
-
 // officeEmployee reads the office items of refs with the caller as employee, in one round trip,
-// and checks that the caller is an employee of the office. It returns EUNAUTHORIZED
-// unauthenticated or EFORBIDDEN not_office_employee.
-func (s *Service) officeEmployee(ctx context.Context, caller Caller, refs dynamo.OfficeRefs) (dynamo.OfficeFacts, error) {
+// and checks that the caller is an employee of the office (its administrator when admin is true).
+// It returns the errors of collab.OfficeActor.
+func (s *Service) officeEmployee(ctx context.Context, caller Caller, refs dynamo.OfficeRefs, admin bool) (dynamo.OfficeFacts, collab.Actor, error) {
 	if caller.UserID == "" {
-		return dynamo.OfficeFacts{}, errUnauthenticated
+		return dynamo.OfficeFacts{}, collab.Actor{}, collab.ErrUnauthenticated
 	}
 	refs.EmployeeID = caller.UserID
 	f, err := s.Store.OfficeItems(ctx, refs)
 	if err != nil {
-		return f, err
+		return f, collab.Actor{}, err
 	}
-	if f.Employee.UserID == "" {
-		return f, errNotEmployee
-	}
-	return f, nil
+	by, err := collab.OfficeActor(caller.UserID, refs.OfficeID, f.Employee, admin)
+	return f, by, err
 }
 
-// worksFor checks that an office employee may act for a collaboration's customer: as office
-// administrator, or while assigned to a task of that customer (the collaboration's own task
-// needs no read). It returns EFORBIDDEN not_on_task.
-func (s *Service) worksFor(ctx context.Context, e collab.Employee, r collab.CollaborationRecord) error {
-	if e.Role == collab.OfficeAdministrator || r.OnTask(e.UserID) {
-		return nil
+// standing is what the user and employee items p, as read, make the caller to collaboration r.
+func standing(caller Caller, p dynamo.Parties) collab.Standing {
+	st := collab.Standing{UserID: caller.UserID}
+	if p.User.ID != "" {
+		st.CompanyRole = p.User.Role
 	}
-	tasks, err := s.Store.CustomerTasks(ctx, e.OfficeID, r.CustomerNo)
-	if err != nil {
-		return err
+	if p.Employee.UserID != "" {
+		st.OfficeRole = p.Employee.Role
 	}
-	for _, t := range tasks {
-		if t.Assigned(e.UserID) {
-			return nil
-		}
-	}
-	return errNotOnTask
+	return st
 }
 
-// side is which party a caller acts for on a collaboration.
-type side int
-
-const (
-	anySide      side = iota // a company user of any role, or the office
-	endingSide               // a company administrator, or the office
-	officeSide               // the office only
-	customerSide             // a company administrator only
-)
-
-// collaborationActor decides who the caller is for collaboration r and whether that party may do
-// what need says. A user of the company is checked first, then an employee of the office working
-// for the customer. known is the caller's parties when the action already read them; otherwise
-// both are read in one round trip.
-func (s *Service) collaborationActor(ctx context.Context, caller Caller, r collab.CollaborationRecord, need side, known *dynamo.Parties) (collab.Actor, error) {
+// collaborationActor decides who the caller is for collaboration r and whether that party may act
+// on the side (collab.CollaborationRecord.Party). known is the caller's user and employee items
+// when the action already read them; otherwise both are read in one round trip. The customer's
+// tasks are read only when the rule needs them: for an employee who neither administers the
+// office nor works on r's own task.
+func (s *Service) collaborationActor(ctx context.Context, caller Caller, r collab.CollaborationRecord, side collab.Side, known *dynamo.Parties) (collab.Actor, error) {
 	if caller.UserID == "" {
-		return collab.Actor{}, errUnauthenticated
+		return collab.Actor{}, collab.ErrUnauthenticated
 	}
 	var p dynamo.Parties
 	if known != nil {
 		p = *known
 	} else {
 		companyID, officeID := r.CompanyID, r.OfficeID
-		if need == officeSide {
+		if side == collab.OfficeSide {
 			companyID = ""
 		}
-		if need == customerSide {
+		if side == collab.CompanySide {
 			officeID = ""
 		}
 		var err error
@@ -99,44 +60,82 @@ func (s *Service) collaborationActor(ctx context.Context, caller Caller, r colla
 			return collab.Actor{}, err
 		}
 	}
-	if need != officeSide && p.User.ID != "" {
-		if need != anySide && p.User.Role != collab.Administrator {
-			return collab.Actor{}, errNotAdministrator
-		}
-		return actorOf(collab.CustomerUser, caller.UserID, r.CompanyID), nil
+	st := standing(caller, p)
+	by, _, err := r.Party(st, side)
+	if err != collab.ErrNotOnTask {
+		return by, err
 	}
-	switch {
-	case need == customerSide:
-		return collab.Actor{}, errNotCompanyUser
-	case p.Employee.UserID == "" && need == officeSide:
-		return collab.Actor{}, errNotEmployee
-	case p.Employee.UserID == "":
-		return collab.Actor{}, errNotCompanyUser
-	}
-	if err := s.worksFor(ctx, p.Employee, r); err != nil {
+	if st.CustomerTask, err = s.customerTask(ctx, r, caller.UserID); err != nil {
 		return collab.Actor{}, err
 	}
-	return actorOf(collab.OfficeEmployee, caller.UserID, r.OfficeID), nil
+	by, _, err = r.Party(st, side)
+	return by, err
 }
 
-// companyActor decides who the caller is for a company's own data: a user of the company (an
-// administrator when admin is true), or an office employee acting in the company through an
-// active collaboration (a full access grant). It returns EFORBIDDEN not_company_user or
-// administrator_required.
+// customerTask returns a task of r's customer the user works on, or "".
+func (s *Service) customerTask(ctx context.Context, r collab.CollaborationRecord, user string) (string, error) {
+	tasks, err := s.Store.CustomerTasks(ctx, r.OfficeID, r.CustomerNo)
+	for _, t := range tasks {
+		if t.Assigned(user) {
+			return t.ID, err
+		}
+	}
+	return "", err
+}
+
+// companyActor decides who the caller is for a company's own data (collab.CompanyActor), from
+// the company's partition as read.
 func companyActor(caller Caller, v dynamo.CompanyView, admin bool) (collab.Actor, error) {
+	u, _ := v.User(caller.UserID)
+	return collab.CompanyActor(caller.UserID, v.Company.ID, u, v.Grants, admin)
+}
+
+// party is who the caller is to a collaboration, and what that rests on, for the commit to
+// require unchanged.
+type party struct {
+	by      collab.Actor
+	proof   dynamo.Proof
+	grounds collab.Grounds
+}
+
+// require adds to ch that what the party's right rests on is unchanged since it was read.
+func (p party) require(ch *change) { ch.tx.RequireParty(p.proof, p.grounds) }
+
+// partyOf decides who the caller is to collaboration r on the side, from the caller's
+// memberships m as read with r (collab.CollaborationRecord.Party). When they do not make the
+// caller a party that may (an entry is missing, or was written around the service), it decides
+// again on the user and employee items themselves (and the customer's tasks), which costs a read
+// or two more and is the authoritative answer.
+func (s *Service) partyOf(ctx context.Context, caller Caller, r collab.CollaborationRecord, m dynamo.Memberships, side collab.Side) (party, error) {
 	if caller.UserID == "" {
-		return collab.Actor{}, errUnauthenticated
+		return party{}, collab.ErrUnauthenticated
 	}
-	if u, ok := v.User(caller.UserID); ok {
-		if admin && u.Role != collab.Administrator {
-			return collab.Actor{}, errNotAdministrator
+	st, proof := m.Standing(r, caller.UserID)
+	by, grounds, err := r.Party(st, side)
+	if collab.ErrorKind(err) == collab.EFORBIDDEN {
+		if st, proof, err = s.Store.StandingOf(ctx, r, caller.UserID, side); err != nil {
+			return party{}, err
 		}
-		return actorOf(collab.CustomerUser, caller.UserID, v.Company.ID), nil
+		by, grounds, err = r.Party(st, side)
 	}
-	for _, g := range v.Grants {
-		if g.UserID == caller.UserID && g.Mode == collab.FullAccess {
-			return actorOf(collab.OfficeEmployee, caller.UserID, v.Company.ID), nil
-		}
+	return party{by, proof, grounds}, err
+}
+
+// collaborationFor loads collaboration id with the caller's memberships in one BatchGetItem and
+// decides who the caller is to it on the side (partyOf). It returns EUNAUTHORIZED
+// unauthenticated; EINVALID id_invalid; ENOTFOUND collaboration_not_found; and the errors of
+// collab.CollaborationRecord.Party.
+func (s *Service) collaborationFor(ctx context.Context, caller Caller, id string, side collab.Side) (*collab.Collaboration, party, error) {
+	if caller.UserID == "" {
+		return nil, party{}, collab.ErrUnauthenticated
 	}
-	return collab.Actor{}, errNotCompanyUser
+	if err := collab.CheckID("id", id); err != nil {
+		return nil, party{}, err
+	}
+	c, m, err := s.Store.CollaborationFor(ctx, id, caller.UserID)
+	if err != nil {
+		return nil, party{}, err
+	}
+	p, err := s.partyOf(ctx, caller, c.Record(), m, side)
+	return c, p, err
 }

@@ -156,30 +156,3 @@ func (s *Service) redriveTeardown(ctx context.Context, c *collab.Collaboration, 
 		"lastError", c.Record().TeardownError)
 	return s.commit(ctx, ch, 0, nil)
 }
-
-// RenewInput is the body of a renew request.
-type RenewInput struct {
-	Months int `json:"months"`
-}
-
-// Renew extends an active collaboration's agreement period by 3 or 12 months (office side). It
-// returns the office-side authorization errors; EINVALID agreement_period_invalid; ECONFLICT
-// collaboration_not_active, agreement_period_not_applicable, concurrent_update.
-func (s *Service) Renew(ctx context.Context, caller Caller, id string, in RenewInput) (CollaborationView, error) {
-	c, by, err := s.officeCollaboration(ctx, caller, id)
-	if err != nil {
-		return CollaborationView{}, err
-	}
-	if err := c.Renew(in.Months, by, s.Now()); err != nil {
-		var e *collab.Error
-		if errors.As(err, &e) && e.Field == "agreementMonths" {
-			named := *e // the renew body calls it months
-			named.Field = "months"
-			return CollaborationView{}, &named
-		}
-		return CollaborationView{}, err
-	}
-	ch := s.change()
-	ch.tx.PutCollaboration(c)
-	return s.saved(ctx, ch, c)
-}

@@ -14,9 +14,9 @@ import (
 // EFORBIDDEN not_company_user, not_on_task; ENOTFOUND collaboration_not_found.
 func (s *Service) Collaboration(ctx context.Context, caller Caller, id string) (CollaborationView, error) {
 	if caller.UserID == "" {
-		return CollaborationView{}, errUnauthenticated
+		return CollaborationView{}, collab.ErrUnauthenticated
 	}
-	if err := checkID("id", id); err != nil {
+	if err := collab.CheckID("id", id); err != nil {
 		return CollaborationView{}, err
 	}
 	r, history, err := s.Store.CollaborationWithHistory(ctx, id)
@@ -27,31 +27,25 @@ func (s *Service) Collaboration(ctx context.Context, caller Caller, id string) (
 	if err != nil {
 		return CollaborationView{}, err
 	}
-	by, err := s.collaborationActor(ctx, caller, r, anySide, &p)
+	by, err := s.collaborationActor(ctx, caller, r, collab.EitherSide, &p)
 	if err != nil {
 		return CollaborationView{}, err
 	}
 	v := collaborationView(r, history)
-	if by.Kind == collab.CustomerUser && p.User.Role != collab.Administrator {
-		v.TeardownError = nil // see seesTeardown
+	if !r.SeesTeardown(by, standing(caller, p)) {
+		v.TeardownError = nil
 	}
 	return v, nil
 }
-
-// seesTeardown reports whether a caller sees why a collaboration's teardown is held up
-// (teardownError): an office employee with access to the collaboration or an administrator of
-// the company does; a plain user of the company does not, as the failure is for those who can
-// act on it.
-type seesTeardown func(collab.CollaborationRecord) bool
 
 // ending loads a collaboration, what its company and solution say about ending it, and the
 // caller's right to end it, in two round trips.
 func (s *Service) ending(ctx context.Context, caller Caller, id, outcome string) (*collab.Collaboration, dynamo.EndFacts, collab.Actor, collab.Outcome, error) {
 	var facts dynamo.EndFacts
 	if caller.UserID == "" {
-		return nil, facts, collab.Actor{}, "", errUnauthenticated
+		return nil, facts, collab.Actor{}, "", collab.ErrUnauthenticated
 	}
-	if err := checkID("id", id); err != nil {
+	if err := collab.CheckID("id", id); err != nil {
 		return nil, facts, collab.Actor{}, "", err
 	}
 	o, err := collab.ParseOutcome(outcome)
@@ -73,7 +67,7 @@ func (s *Service) endFacts(ctx context.Context, caller Caller, r collab.Collabor
 	if err != nil {
 		return facts, collab.Actor{}, err
 	}
-	by, err := s.collaborationActor(ctx, caller, r, endingSide, &facts.Parties)
+	by, err := s.collaborationActor(ctx, caller, r, collab.EndingSide, &facts.Parties)
 	return facts, by, err
 }
 
@@ -111,9 +105,9 @@ type EndInput struct {
 // saying exactly what stands in the way.
 func (s *Service) End(ctx context.Context, caller Caller, id string, in EndInput) (CollaborationView, error) {
 	if caller.UserID == "" {
-		return CollaborationView{}, errUnauthenticated
+		return CollaborationView{}, collab.ErrUnauthenticated
 	}
-	if err := checkID("id", id); err != nil {
+	if err := collab.CheckID("id", id); err != nil {
 		return CollaborationView{}, err
 	}
 	o, err := collab.ParseOutcome(in.Outcome)
@@ -198,12 +192,12 @@ type LinkInput struct {
 // collaboration_final, task_customer_mismatch.
 func (s *Service) Link(ctx context.Context, caller Caller, id string, in LinkInput) (CollaborationView, error) {
 	if in.TaskID == "" {
-		return CollaborationView{}, errTaskRequired
+		return CollaborationView{}, collab.ErrTaskRequired
 	}
-	if err := checkID("taskId", in.TaskID); err != nil {
+	if err := collab.CheckID("taskId", in.TaskID); err != nil {
 		return CollaborationView{}, err
 	}
-	c, by, err := s.officeCollaboration(ctx, caller, id)
+	c, p, err := s.collaborationFor(ctx, caller, id, collab.OfficeSide)
 	if err != nil {
 		return CollaborationView{}, err
 	}
@@ -212,18 +206,52 @@ func (s *Service) Link(ctx context.Context, caller Caller, id string, in LinkInp
 		return CollaborationView{}, err
 	}
 	if f.Task.ID == "" {
-		return CollaborationView{}, errTaskNotFound
+		return CollaborationView{}, collab.ErrTaskNotFound
 	}
-	if f.Employee.Role != collab.OfficeAdministrator && !f.Task.Assigned(caller.UserID) {
-		return CollaborationView{}, errNotOnTask
+	if err := collab.MayUseTask(f.Employee, f.Task); err != nil {
+		return CollaborationView{}, err
 	}
-	if err := c.Link(f.Task, by, s.Now()); err != nil {
+	if err := c.Link(f.Task, p.by, s.Now()); err != nil {
+		return CollaborationView{}, err
+	}
+	r := c.Record()
+	ch := s.change()
+	// The right to use the task was decided on the task as read, which JoinTask requires
+	// unchanged; what is left to require is the caller's employee item.
+	ch.tx.RequireParty(p.proof, collab.AsEmployee)
+	ch.tx.PutCollaboration(c)
+	ch.tx.JoinTask(f.Task)
+	regrant(ch, r, nil, r.Assignees)
+	return s.saved(ctx, ch, c)
+}
+
+// RenewInput is the body of a renew request.
+type RenewInput struct {
+	Months int `json:"months"`
+}
+
+// Renew extends an active collaboration's agreement period by 3 or 12 months (office side). It
+// reads the collaboration and the caller's memberships in one BatchGetItem and commits in one
+// transaction. It returns the errors of collaborationFor on the office side; EINVALID
+// agreement_period_invalid (field months); ECONFLICT collaboration_not_active,
+// agreement_period_not_applicable, concurrent_update.
+func (s *Service) Renew(ctx context.Context, caller Caller, id string, in RenewInput) (CollaborationView, error) {
+	c, p, err := s.collaborationFor(ctx, caller, id, collab.OfficeSide)
+	if err != nil {
+		return CollaborationView{}, err
+	}
+	if err := c.Renew(in.Months, p.by, s.Now()); err != nil {
+		var e *collab.Error
+		if errors.As(err, &e) && e.Field == "agreementMonths" {
+			named := *e // the renew body calls it months
+			named.Field = "months"
+			return CollaborationView{}, &named
+		}
 		return CollaborationView{}, err
 	}
 	ch := s.change()
+	p.require(ch)
 	ch.tx.PutCollaboration(c)
-	ch.tx.JoinTask(f.Task)
-	regrant(ch, c.Record(), nil, c.Record().Assignees)
 	return s.saved(ctx, ch, c)
 }
 
@@ -238,10 +266,10 @@ type ListFilter struct {
 // status_invalid, solution_unknown, id_invalid, cursor_invalid.
 func (s *Service) OfficeCollaborations(ctx context.Context, caller Caller, officeID string, q ListFilter) (ListView, error) {
 	if caller.UserID == "" {
-		return ListView{}, errUnauthenticated
+		return ListView{}, collab.ErrUnauthenticated
 	}
 	f := dynamo.Filter{CustomerNo: q.CustomerNo, Cursor: q.Cursor, Limit: q.Limit}
-	if err := checkID("officeId", officeID); err != nil {
+	if err := collab.CheckID("officeId", officeID); err != nil {
 		return ListView{}, err
 	}
 	if q.Status != "" {
@@ -258,11 +286,11 @@ func (s *Service) OfficeCollaborations(ctx context.Context, caller Caller, offic
 		f.Solution = collab.Solution(q.Solution)
 	}
 	if q.CustomerNo != "" {
-		if err := checkID("customerNo", q.CustomerNo); err != nil {
+		if err := collab.CheckID("customerNo", q.CustomerNo); err != nil {
 			return ListView{}, err
 		}
 	}
-	office, err := s.officeEmployee(ctx, caller, dynamo.OfficeRefs{OfficeID: officeID})
+	office, _, err := s.officeEmployee(ctx, caller, dynamo.OfficeRefs{OfficeID: officeID}, false)
 	if err != nil {
 		return ListView{}, err
 	}
@@ -271,14 +299,13 @@ func (s *Service) OfficeCollaborations(ctx context.Context, caller Caller, offic
 		return ListView{}, err
 	}
 	// Every employee sees the overview, but only those with access to a collaboration see its
-	// teardown failure: office administrators and the employees on its task. (An employee on
-	// another task of the same customer sees it on the collaboration itself.)
-	return listView(page, func(r collab.CollaborationRecord) bool {
-		return office.Employee.Role == collab.OfficeAdministrator || r.OnTask(caller.UserID)
-	}), nil
+	// teardown failure (collab.CollaborationRecord.InOverview).
+	return listView(page, func(r collab.CollaborationRecord) bool { return r.InOverview(office.Employee) }), nil
 }
 
-func listView(p dynamo.Page, sees seesTeardown) ListView {
+// listView is a page of collaborations, with the teardown failure of those sees says no to left
+// out.
+func listView(p dynamo.Page, sees func(collab.CollaborationRecord) bool) ListView {
 	v := ListView{Items: make([]CollaborationView, len(p.Items)), Next: p.Next}
 	for i, r := range p.Items {
 		v.Items[i] = collaborationView(r, nil)

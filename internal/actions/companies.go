@@ -12,9 +12,9 @@ import (
 // company reads a company's partition after checking the caller and the id.
 func (s *Service) company(ctx context.Context, caller Caller, companyID string) (dynamo.CompanyView, error) {
 	if caller.UserID == "" && caller.Service == "" {
-		return dynamo.CompanyView{}, errUnauthenticated
+		return dynamo.CompanyView{}, collab.ErrUnauthenticated
 	}
-	if err := checkID("companyId", companyID); err != nil {
+	if err := collab.CheckID("companyId", companyID); err != nil {
 		return dynamo.CompanyView{}, err
 	}
 	return s.Store.Company(ctx, companyID)
@@ -25,15 +25,15 @@ func (s *Service) company(ctx context.Context, caller Caller, companyID string) 
 // id_invalid, cursor_invalid.
 func (s *Service) CompanyCollaborations(ctx context.Context, caller Caller, companyID, cursor string, limit int) (ListView, error) {
 	if caller.UserID == "" {
-		return ListView{}, errUnauthenticated
+		return ListView{}, collab.ErrUnauthenticated
 	}
-	if err := checkID("companyId", companyID); err != nil {
+	if err := collab.CheckID("companyId", companyID); err != nil {
 		return ListView{}, err
 	}
 	u, ok, err := s.Store.CompanyUser(ctx, companyID, caller.UserID)
 	if err != nil || !ok {
 		if err == nil {
-			err = errNotCompanyUser
+			err = collab.ErrNotCompanyUser
 		}
 		return ListView{}, err
 	}
@@ -106,9 +106,6 @@ type RoleInput struct {
 	Role string `json:"role"`
 }
 
-var errUserNotFound = collab.Errorf(collab.ENOTFOUND, "user_not_found",
-	"create the user in the company first", "the company has no such user")
-
 // ChangeRole gives a company user another role. It returns the authorization errors of
 // SetMainContact; ENOTFOUND user_not_found; EINVALID role_invalid; ECONFLICT last_administrator,
 // main_contact_demotion, concurrent_update.
@@ -126,7 +123,7 @@ func (s *Service) ChangeRole(ctx context.Context, caller Caller, companyID, user
 	}
 	u, ok := v.User(userID)
 	if !ok {
-		return UserView{}, errUserNotFound
+		return UserView{}, collab.ErrUserNotFound
 	}
 	company := v.Company
 	if err := company.ChangeRole(&u, role); err != nil {
@@ -159,11 +156,11 @@ func (s *Service) SetMainContact(ctx context.Context, caller Caller, companyID s
 		return UserView{}, err
 	}
 	if in.UserID == "" {
-		return UserView{}, collab.Invalid("userId", "field_required", "name the user who becomes main contact", "userId is required")
+		return UserView{}, collab.ErrMainContactUnnamed
 	}
 	u, ok := v.User(in.UserID)
 	if !ok {
-		return UserView{}, errUserNotFound
+		return UserView{}, collab.ErrUserNotFound
 	}
 	company := v.Company
 	if err := company.SetMainContact(u); err != nil {
@@ -234,21 +231,21 @@ type FactsInput struct {
 func (s *Service) ReportFacts(ctx context.Context, caller Caller, companyID, solution string, in FactsInput) (FactsInput, error) {
 	if caller.Service == "" {
 		if caller.UserID == "" {
-			return in, errUnauthenticated
+			return in, collab.ErrUnauthenticated
 		}
-		return in, errServiceOnly
+		return in, collab.ErrServiceOnly
 	}
-	if err := checkID("companyId", companyID); err != nil {
+	if err := collab.CheckID("companyId", companyID); err != nil {
 		return in, err
 	}
 	if _, err := collab.Rules(collab.Solution(solution)); err != nil {
 		return in, err
 	}
 	if in.UnsubmittedReports != nil && *in.UnsubmittedReports < 0 {
-		return in, collab.Invalid("unsubmittedReports", "field_invalid", "report zero or more", "unsubmittedReports is negative")
+		return in, collab.FieldInvalid("unsubmittedReports", "report zero or more", "unsubmittedReports is negative")
 	}
 	if len(in.UsersWithUnsubmittedExpenses) > 1000 {
-		return in, collab.Invalid("usersWithUnsubmittedExpenses", "field_invalid", "report at most 1000 users", "too many users")
+		return in, collab.FieldInvalid("usersWithUnsubmittedExpenses", "report at most 1000 users", "too many users")
 	}
 	if _, err := s.Store.CompanyRecord(ctx, companyID); err != nil {
 		return in, err
@@ -279,7 +276,7 @@ func optionalTime(field string, s *string) (time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339, *s)
 	if err != nil {
-		return time.Time{}, collab.Invalid(field, "field_invalid", "write "+field+" as an RFC 3339 time, e.g. 2027-01-31T17:00:00Z",
+		return time.Time{}, collab.FieldInvalid(field, "write "+field+" as an RFC 3339 time, e.g. 2027-01-31T17:00:00Z",
 			"%s is not a time", field)
 	}
 	return t, nil

@@ -50,88 +50,67 @@ func (s *Service) ShowInvitation(ctx context.Context, token string) (InvitationV
 		Solution: r.Solution, SolutionName: collab.Solutions[r.Solution].Name, InvoiceRecipient: string(r.InvoiceRecipient),
 		StartPeriod: r.StartPeriod.String(), AgreementMonths: r.AgreementMonths, ExpiresAt: inv.ExpiresAt,
 		NewCompany: r.Scenario == collab.NewCompany}
-	liveErr := inv.Live(s.Now())
-	if liveErr != nil {
-		v.State = map[string]string{"invitation_used": "used", "invitation_revoked": "revoked", "invitation_expired": "expired"}[collab.ErrorCode(liveErr)]
-	}
-	return v, liveErr
+	now := s.Now()
+	v.State = string(inv.State(now))
+	return v, inv.Live(now)
 }
 
-// answer loads what accepting or declining needs and checks the caller is an administrator of
-// the invited company.
-func (s *Service) answer(ctx context.Context, caller Caller, token string) (collab.Invitation, *collab.Collaboration, dynamo.CompanyView, collab.Actor, error) {
-	var view dynamo.CompanyView
+// answer loads what accepting or declining needs in one BatchGetItem (the invitation, the
+// collaboration its token names and the caller's memberships) and decides that the caller is an
+// administrator of the invited company and the invitation is live.
+func (s *Service) answer(ctx context.Context, caller Caller, token string) (collab.Invitation, *collab.Collaboration, party, error) {
 	if caller.UserID == "" {
-		return collab.Invitation{}, nil, view, collab.Actor{}, errUnauthenticated
+		return collab.Invitation{}, nil, party{}, collab.ErrUnauthenticated
 	}
-	inv, c, err := s.loadInvitation(ctx, token)
+	id, hash, err := collab.ParseToken(token)
 	if err != nil {
-		return inv, nil, view, collab.Actor{}, err
+		return collab.Invitation{}, nil, party{}, err
+	}
+	inv, c, m, err := s.Store.AnsweringFor(ctx, id, hash, caller.UserID)
+	if err != nil {
+		return inv, nil, party{}, err
 	}
 	if err := inv.Live(s.Now()); err != nil {
-		return inv, nil, view, collab.Actor{}, err
+		return inv, nil, party{}, err
 	}
-	if view, err = s.Store.Company(ctx, c.Record().CompanyID); err != nil {
-		return inv, nil, view, collab.Actor{}, err
-	}
-	u, _ := view.User(caller.UserID)
-	by, err := s.collaborationActor(ctx, caller, c.Record(), customerSide, &dynamo.Parties{User: u})
-	return inv, c, view, by, err
+	p, err := s.partyOf(ctx, caller, c.Record(), m, collab.CompanySide)
+	return inv, c, p, err
 }
 
 // Accept answers an invitation yes: the collaboration and the subscription become active, the
-// office employees on the task get full access, and the company's administrators are told.
-// It reads the invitation and the collaboration, and commits on the condition that the caller is
-// an administrator of the company; only when that fails does it read who the caller is, to say so.
-// It returns EUNAUTHORIZED unauthenticated; ENOTFOUND invitation_not_found; EGONE
-// invitation_used, invitation_revoked, invitation_expired; EFORBIDDEN not_company_user,
-// administrator_required; ECONFLICT collaboration_not_pending, concurrent_update.
+// office employees on the task get full access, and the company's administrators are told. It
+// returns EUNAUTHORIZED unauthenticated; ENOTFOUND invitation_not_found; EGONE invitation_used,
+// invitation_revoked, invitation_expired; EFORBIDDEN not_company_user, administrator_required;
+// ECONFLICT collaboration_not_pending, concurrent_update.
 func (s *Service) Accept(ctx context.Context, caller Caller, token string) (_ CollaborationView, err error) {
 	defer s.countIf(ctx, &err, metrics.Accepts)
-	if caller.UserID == "" {
-		return CollaborationView{}, errUnauthenticated
-	}
-	inv, c, err := s.loadInvitation(ctx, token)
+	inv, c, p, err := s.answer(ctx, caller, token)
 	if err != nil {
 		return CollaborationView{}, err
 	}
 	now := s.Now()
-	r := c.Record()
 	if err := inv.Use(now); err != nil {
 		return CollaborationView{}, err
 	}
-	if err := c.Accept(actorOf(collab.CustomerUser, caller.UserID, r.CompanyID), now); err != nil {
+	if err := c.Accept(p.by, now); err != nil {
 		return CollaborationView{}, err
 	}
+	r := c.Record()
 	ch := s.change()
-	ch.tx.AssumeAdministrator(r.CompanyID, caller.UserID)
+	p.require(ch)
 	ch.tx.PutInvitation(inv)
 	ch.tx.PutCollaboration(c)
-	ch.tx.ActivateSubscription(c.Record(), now)
-	regrant(ch, c.Record(), nil, c.Record().Assignees)
+	ch.tx.ActivateSubscription(r, now)
+	regrant(ch, r, nil, r.Assignees)
 	s.enqueue(ch, Job{Kind: EmailQueue, CollaborationID: r.ID, Email: EmailAccessGranted})
-	v, err := s.saved(ctx, ch, c)
-	if errors.Is(err, dynamo.ErrAssumption) {
-		return v, s.refusal(ctx, caller, r, customerSide)
-	}
-	return v, err
-}
-
-// refusal says why a commit that assumed the caller may act for side on r was refused: the
-// authorization error, or ECONFLICT concurrent_update when the caller has the right after all
-// (it changed meanwhile, or another assumption failed) and may simply retry.
-func (s *Service) refusal(ctx context.Context, caller Caller, r collab.CollaborationRecord, need side) error {
-	if _, err := s.collaborationActor(ctx, caller, r, need, nil); err != nil {
-		return err
-	}
-	return collab.ErrConflict
+	return s.saved(ctx, ch, c)
 }
 
 // Decline answers an invitation no: the collaboration is declined and a subscription its
 // activation opened is rolled back. It returns the errors of Accept.
 func (s *Service) Decline(ctx context.Context, caller Caller, token string) (_ CollaborationView, err error) {
 	defer s.countIf(ctx, &err, metrics.Declines)
-	inv, c, company, by, err := s.answer(ctx, caller, token)
+	inv, c, p, err := s.answer(ctx, caller, token)
 	if err != nil {
 		return CollaborationView{}, err
 	}
@@ -139,18 +118,49 @@ func (s *Service) Decline(ctx context.Context, caller Caller, token string) (_ C
 	if err := inv.Use(now); err != nil {
 		return CollaborationView{}, err
 	}
-	if err := c.Decline(by, now); err != nil {
+	before := c.Record()
+	if err := c.Decline(p.by, now); err != nil {
 		return CollaborationView{}, err
 	}
-	ch := s.change()
-	ch.tx.PutInvitation(inv)
-	ch.tx.PutCollaboration(c)
-	s.rollBackSubscription(ch, c.Record(), company, now)
-	return s.saved(ctx, ch, c)
+	return s.closeUnanswered(ctx, p, before, c, func(ch *change) { ch.tx.PutInvitation(inv) })
+}
+
+// closeUnanswered commits a pending collaboration (before, as read) that ended without becoming
+// active (declined, withdrawn) with the writes of also, and undoes what its activation did to
+// the company's subscription. The collaboration records that (collab.Opening), so no read of
+// the subscription is needed; when it does not (activated before it did), or the subscription
+// changed since the activation (another office's collaboration was accepted on it meanwhile),
+// the company's subscription is read and collab.Subscription.RollBack decides.
+func (s *Service) closeUnanswered(ctx context.Context, p party, before collab.CollaborationRecord, c *collab.Collaboration, also func(*change)) (CollaborationView, error) {
+	now := s.Now()
+	build := func(read *dynamo.CompanyView) *change {
+		ch := s.change()
+		p.require(ch)
+		also(ch)
+		ch.tx.PutCollaboration(c)
+		switch r := c.Record(); {
+		case read != nil:
+			s.rollBackSubscription(ch, r, *read, now)
+		case r.Opened != nil:
+			ch.tx.UndoOpening(r, now)
+		}
+		return ch
+	}
+	if !before.OpensSubscription() || before.Opened != nil {
+		v, err := s.saved(ctx, build(nil), c)
+		if !errors.Is(err, collab.ErrConflict) || before.Opened == nil {
+			return v, err
+		}
+	}
+	company, err := s.Store.Company(ctx, before.CompanyID)
+	if err != nil {
+		return CollaborationView{}, err
+	}
+	return s.saved(ctx, build(&company), c)
 }
 
 // rollBackSubscription undoes the subscription an activation opened, when its collaboration
-// ends without ever becoming active.
+// ends without ever becoming active, from the company's partition as read.
 func (s *Service) rollBackSubscription(ch *change, r collab.CollaborationRecord, company dynamo.CompanyView, now time.Time) {
 	sub, ok := company.Subscriptions[r.Solution]
 	if !ok || !sub.RolledBackBy(r.ID) {
@@ -171,25 +181,28 @@ func (s *Service) saved(ctx context.Context, ch *change, c *collab.Collaboration
 }
 
 // Resend replaces a pending collaboration's invitation with a new one (the old link dies) and
-// e-mails it again. It returns the authorization errors of the office side; ENOTFOUND
-// collaboration_not_found; ECONFLICT collaboration_not_pending, concurrent_update.
+// e-mails it again. It reads the collaboration and the caller's memberships in one BatchGetItem
+// and commits in one transaction. It returns the errors of collaborationFor on the office side;
+// ECONFLICT collaboration_not_pending, concurrent_update.
 func (s *Service) Resend(ctx context.Context, caller Caller, id string) (CollaborationView, error) {
-	c, _, err := s.officeCollaboration(ctx, caller, id)
+	c, p, err := s.collaborationFor(ctx, caller, id, collab.OfficeSide)
 	if err != nil {
 		return CollaborationView{}, err
 	}
 	now := s.Now()
-	r := c.Record()
-	ch := s.change()
-	if err := s.revokeInvitation(ctx, ch, r, now); err != nil {
-		return CollaborationView{}, err
-	}
-	inv, keyVersion, err := s.newInvitation(ctx, r.ID, now)
+	old := c.Record().InvitationHash
+	inv, keyVersion, err := s.newInvitation(ctx, id, now)
 	if err != nil {
 		return CollaborationView{}, err
 	}
 	if err := c.Invite(inv); err != nil {
 		return CollaborationView{}, err
+	}
+	r := c.Record()
+	ch := s.change()
+	p.require(ch)
+	if old != "" {
+		ch.tx.RevokeInvitation(old, now)
 	}
 	ch.tx.PutInvitation(inv)
 	ch.tx.PutCollaboration(c)
@@ -198,43 +211,24 @@ func (s *Service) Resend(ctx context.Context, caller Caller, id string) (Collabo
 }
 
 // Withdraw takes back a pending invitation: the collaboration is withdrawn, the link dies and a
-// subscription the activation opened is rolled back. It returns the errors of Resend.
+// subscription the activation opened is rolled back. It reads the collaboration and the caller's
+// memberships in one BatchGetItem and commits in one transaction (see closeUnanswered). It
+// returns the errors of Resend.
 func (s *Service) Withdraw(ctx context.Context, caller Caller, id string) (_ CollaborationView, err error) {
 	defer s.countIf(ctx, &err, metrics.Withdrawals)
-	c, by, err := s.officeCollaboration(ctx, caller, id)
+	c, p, err := s.collaborationFor(ctx, caller, id, collab.OfficeSide)
 	if err != nil {
 		return CollaborationView{}, err
 	}
-	now := s.Now()
-	r := c.Record()
-	if err := c.Withdraw(by, now); err != nil {
+	before := c.Record()
+	if err := c.Withdraw(p.by, s.Now()); err != nil {
 		return CollaborationView{}, err
 	}
-	company, err := s.Store.Company(ctx, r.CompanyID)
-	if err != nil {
-		return CollaborationView{}, err
-	}
-	ch := s.change()
-	if err := s.revokeInvitation(ctx, ch, r, now); err != nil {
-		return CollaborationView{}, err
-	}
-	ch.tx.PutCollaboration(c)
-	s.rollBackSubscription(ch, r, company, now)
-	return s.saved(ctx, ch, c)
-}
-
-// revokeInvitation adds to ch the revocation of r's live invitation, if it has one.
-func (s *Service) revokeInvitation(ctx context.Context, ch *change, r collab.CollaborationRecord, now time.Time) error {
-	if r.InvitationHash == "" {
-		return nil
-	}
-	inv, err := s.Store.Invitation(ctx, r.InvitationHash)
-	if err != nil {
-		return err
-	}
-	inv.Revoke(now)
-	ch.tx.PutInvitation(inv)
-	return nil
+	return s.closeUnanswered(ctx, p, before, c, func(ch *change) {
+		if before.InvitationHash != "" {
+			ch.tx.RevokeInvitation(before.InvitationHash, s.Now())
+		}
+	})
 }
 
 // invitationEmail is the e-mail that carries the invitation of a collaboration activated in the
@@ -244,20 +238,4 @@ func invitationEmail(sc collab.Scenario) string {
 		return EmailLoginInstructions
 	}
 	return EmailInvitation
-}
-
-// officeCollaboration loads a collaboration and checks the caller acts for its office.
-func (s *Service) officeCollaboration(ctx context.Context, caller Caller, id string) (*collab.Collaboration, collab.Actor, error) {
-	if caller.UserID == "" {
-		return nil, collab.Actor{}, errUnauthenticated
-	}
-	if err := checkID("id", id); err != nil {
-		return nil, collab.Actor{}, err
-	}
-	c, err := s.Store.Collaboration(ctx, id)
-	if err != nil {
-		return nil, collab.Actor{}, err
-	}
-	by, err := s.collaborationActor(ctx, caller, c.Record(), officeSide, nil)
-	return c, by, err
 }

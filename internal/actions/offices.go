@@ -9,23 +9,17 @@ import (
 )
 
 // officeAdmin checks that the caller administers the office and returns the office items of
-// refs. It returns EUNAUTHORIZED unauthenticated; EFORBIDDEN not_office_employee,
-// office_administrator_required.
+// refs. It returns EUNAUTHORIZED unauthenticated; EINVALID id_invalid; EFORBIDDEN
+// not_office_employee, office_administrator_required.
 func (s *Service) officeAdmin(ctx context.Context, caller Caller, refs dynamo.OfficeRefs) (dynamo.OfficeFacts, error) {
 	if caller.UserID == "" {
-		return dynamo.OfficeFacts{}, errUnauthenticated
+		return dynamo.OfficeFacts{}, collab.ErrUnauthenticated
 	}
-	if err := checkID("officeId", refs.OfficeID); err != nil {
+	if err := collab.CheckID("officeId", refs.OfficeID); err != nil {
 		return dynamo.OfficeFacts{}, err
 	}
-	f, err := s.officeEmployee(ctx, caller, refs)
-	if err != nil {
-		return f, err
-	}
-	if f.Employee.Role != collab.OfficeAdministrator {
-		return f, errNotOfficeAdmin
-	}
-	return f, nil
+	f, _, err := s.officeEmployee(ctx, caller, refs, true)
+	return f, err
 }
 
 // EmployeeInput is an employee as Practice management sends it.
@@ -43,7 +37,7 @@ func (s *Service) PutEmployee(ctx context.Context, caller Caller, officeID, user
 	if _, err := s.officeAdmin(ctx, caller, dynamo.OfficeRefs{OfficeID: officeID}); err != nil {
 		return EmployeeView{}, err
 	}
-	if err := checkID("userId", userID); err != nil {
+	if err := collab.CheckID("userId", userID); err != nil {
 		return EmployeeView{}, err
 	}
 	lang, err := Contact{Name: in.Name, Email: in.Email, Language: in.Language}.check("")
@@ -73,24 +67,24 @@ type CustomerInput struct {
 // CompanyID). It returns the errors of officeAdmin and EINVALID id_invalid, field_required.
 func (s *Service) PutCustomer(ctx context.Context, caller Caller, officeID, customerNo string, in CustomerInput) (CustomerView, error) {
 	if caller.UserID == "" {
-		return CustomerView{}, errUnauthenticated
+		return CustomerView{}, collab.ErrUnauthenticated
 	}
-	if err := checkID("customerNo", customerNo); err != nil {
+	if err := collab.CheckID("customerNo", customerNo); err != nil {
 		return CustomerView{}, err
 	}
 	refs := dynamo.OfficeRefs{OfficeID: officeID, CustomerNo: customerNo}
-	if checkID("orgNo", in.OrgNo) == nil {
+	if collab.CheckID("orgNo", in.OrgNo) == nil {
 		refs.OrgNo = in.OrgNo
 	}
 	f, err := s.officeAdmin(ctx, caller, refs)
 	if err != nil {
 		return CustomerView{}, err
 	}
-	if err := checkText("name", in.Name, 200); err != nil {
+	if err := collab.CheckText("name", in.Name, 200); err != nil {
 		return CustomerView{}, err
 	}
 	if in.OrgNo != "" {
-		if err := checkID("orgNo", in.OrgNo); err != nil {
+		if err := collab.CheckID("orgNo", in.OrgNo); err != nil {
 			return CustomerView{}, err
 		}
 	}
@@ -120,9 +114,9 @@ type TaskInput struct {
 // concurrent_update.
 func (s *Service) PutTask(ctx context.Context, caller Caller, officeID, taskID string, in TaskInput) (TaskView, error) {
 	if caller.UserID == "" {
-		return TaskView{}, errUnauthenticated
+		return TaskView{}, collab.ErrUnauthenticated
 	}
-	if err := checkIDs("taskId", taskID, "customerNo", in.CustomerNo); err != nil {
+	if err := collab.CheckIDs("taskId", taskID, "customerNo", in.CustomerNo); err != nil {
 		return TaskView{}, err
 	}
 	f, err := s.officeAdmin(ctx, caller, dynamo.OfficeRefs{OfficeID: officeID, CustomerNo: in.CustomerNo, TaskID: taskID})
@@ -130,16 +124,16 @@ func (s *Service) PutTask(ctx context.Context, caller Caller, officeID, taskID s
 		return TaskView{}, err
 	}
 	if f.Customer.No == "" {
-		return TaskView{}, errCustomerNotFound
+		return TaskView{}, collab.ErrCustomerNotFound
 	}
-	if err := checkText("name", in.Name, 200); err != nil {
+	if err := collab.CheckText("name", in.Name, 200); err != nil {
 		return TaskView{}, err
 	}
 	if len(in.Assignees) > 50 {
-		return TaskView{}, collab.Invalid("assignees", "field_too_long", "assign at most 50 employees", "too many assignees")
+		return TaskView{}, collab.TooLong("assignees", "assign at most 50 employees", "too many assignees")
 	}
 	for _, a := range in.Assignees {
-		if err := checkID("assignees", a); err != nil {
+		if err := collab.CheckID("assignees", a); err != nil {
 			return TaskView{}, err
 		}
 	}
@@ -190,19 +184,13 @@ func (s *Service) syncGrants(ctx context.Context, ch *change, by collab.Actor, b
 }
 
 // regrant adds to ch the grants that follow an active collaboration's assignees changing from
-// before to after: employees no longer on it lose the access it gave them, new ones get it.
+// before to after (collab.CollaborationRecord.Regrant).
 func regrant(ch *change, r collab.CollaborationRecord, before, after []string) {
-	if r.Status != collab.Active {
-		return
+	give, take := r.Regrant(before, after)
+	for _, g := range take {
+		ch.tx.DeleteGrant(g)
 	}
-	for _, u := range before {
-		if !slices.Contains(after, u) {
-			ch.tx.DeleteGrant(collab.Grant{CompanyID: r.CompanyID, Solution: r.Solution, UserID: u, Via: r.ID})
-		}
-	}
-	for _, u := range after {
-		if !slices.Contains(before, u) {
-			ch.tx.PutGrant(collab.Grant{CompanyID: r.CompanyID, Solution: r.Solution, UserID: u, Mode: collab.FullAccess, Via: r.ID})
-		}
+	for _, g := range give {
+		ch.tx.PutGrant(g)
 	}
 }

@@ -42,7 +42,7 @@ type UndeliveredView struct {
 // TeardownErrorView says why an ending collaboration is not ended yet: a stable code
 // (teardown_step_failed) and a short message naming the step. The error behind it is only logged.
 // Only the office's employees with access to the collaboration and the company's administrators
-// get it; plain users of the company do not (seesTeardown).
+// get it; plain users of the company do not (collab.CollaborationRecord.SeesTeardown).
 type TeardownErrorView struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`

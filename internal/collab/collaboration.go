@@ -104,11 +104,16 @@ type CollaborationRecord struct {
 	Undelivered      Undelivered
 	Outcome          Outcome // chosen when ending
 	TeardownError    string  // TeardownStepFailed while the next teardown step fails; never the error (see TeardownFailure)
-	StepsDone        []Step  // teardown steps done, in order
-	Redrives         int     // times the cleanup queued a stuck teardown again
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
-	Version          int
+	// Opened is what the activation did to the company's subscription when it opened one (the
+	// new_solution and new_company scenarios), so a collaboration that ends unanswered undoes
+	// it without reading the subscription; nil when it opened none, or was activated before
+	// collaborations kept it.
+	Opened    *Opening
+	StepsDone []Step // teardown steps done, in order
+	Redrives  int    // times the cleanup queued a stuck teardown again
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	Version   int
 }
 
 // ActivationInput is what an office employee chooses when activating.
@@ -124,6 +129,8 @@ type ActivationInput struct {
 	StartPeriod      Period
 	AgreementMonths  int
 	Scenario         Scenario
+	// Opened is the subscription the activation opens for the collaboration (Open), if any.
+	Opened *Subscription
 }
 
 // Activate creates a pending collaboration. It returns EINVALID solution_unknown,
@@ -163,6 +170,9 @@ func Activate(in ActivationInput, by Actor, now time.Time) (*Collaboration, erro
 	}}
 	if in.AgreementMonths > 0 {
 		c.rec.AgreementEndsAt = in.StartPeriod.AddMonths(in.AgreementMonths).Start()
+	}
+	if s := in.Opened; s != nil {
+		c.rec.Opened = &Opening{RestoreTo: s.RestoreTo, Version: s.Version}
 	}
 	c.move(Pending, by, now, "activated ("+string(in.Scenario)+")")
 	return c, nil
@@ -285,33 +295,30 @@ func plural(n int, noun string) string {
 
 // Accept makes a pending collaboration active. It returns ECONFLICT collaboration_not_pending.
 func (c *Collaboration) Accept(by Actor, now time.Time) error {
-	if err := c.require(Pending, "collaboration_not_pending", notPendingFix); err != nil {
-		return err
-	}
-	c.rec.InvitationHash, c.rec.Undelivered = "", Undelivered{}
-	c.move(Active, by, now, "invitation accepted")
-	return nil
+	return c.settle(Active, by, now, "invitation accepted")
 }
 
 // Decline ends a pending collaboration at the customer's wish. It returns ECONFLICT
 // collaboration_not_pending.
 func (c *Collaboration) Decline(by Actor, now time.Time) error {
-	if err := c.require(Pending, "collaboration_not_pending", notPendingFix); err != nil {
-		return err
-	}
-	c.rec.InvitationHash, c.rec.Undelivered = "", Undelivered{}
-	c.move(Declined, by, now, "invitation declined")
-	return nil
+	return c.settle(Declined, by, now, "invitation declined")
 }
 
 // Withdraw ends a pending collaboration at the office's wish. It returns ECONFLICT
 // collaboration_not_pending.
 func (c *Collaboration) Withdraw(by Actor, now time.Time) error {
+	return c.settle(Withdrawn, by, now, "invitation withdrawn by the office")
+}
+
+// settle is the one shape of answering a pending collaboration's invitation (accept, decline,
+// withdraw): only a pending one can be, its invitation is no longer live nor waiting for
+// delivery, and it moves to the answer's status.
+func (c *Collaboration) settle(to Status, by Actor, now time.Time, reason string) error {
 	if err := c.require(Pending, "collaboration_not_pending", notPendingFix); err != nil {
 		return err
 	}
-	c.rec.InvitationHash = ""
-	c.move(Withdrawn, by, now, "invitation withdrawn by the office")
+	c.rec.InvitationHash, c.rec.Undelivered = "", Undelivered{}
+	c.move(to, by, now, reason)
 	return nil
 }
 

@@ -77,11 +77,10 @@ func (c *Company) AddUser(u User) {
 // is not a user of the company and ECONFLICT user_not_administrator when u is not an administrator.
 func (c *Company) SetMainContact(u User) error {
 	if u.CompanyID != c.ID {
-		return Errorf(ENOTFOUND, "user_not_found", "create the user in the company first", "the user is not a user of this company")
+		return ErrUserNotFound
 	}
 	if u.Role != Administrator {
-		return Errorf(ECONFLICT, "user_not_administrator", "make the user an administrator first",
-			"the main contact must be an administrator")
+		return ErrUserNotAdministrator
 	}
 	c.MainContact = u.ID
 	return nil

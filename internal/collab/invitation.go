@@ -97,17 +97,41 @@ var errUnknownInvitation = Errorf(ENOTFOUND, "invitation_not_found",
 	"check that the whole link was copied, or ask the accounting office to resend the invitation",
 	"there is no such invitation")
 
+// InvitationState is where an invitation link stands: live, or why it is dead.
+type InvitationState string
+
+// The states of an invitation link.
+const (
+	InvitationLive    InvitationState = "live"
+	InvitationUsed    InvitationState = "used"
+	InvitationRevoked InvitationState = "revoked"
+	InvitationExpired InvitationState = "expired"
+)
+
+// State returns where the invitation stands at now.
+func (i Invitation) State(now time.Time) InvitationState {
+	switch {
+	case !i.UsedAt.IsZero():
+		return InvitationUsed
+	case !i.RevokedAt.IsZero():
+		return InvitationRevoked
+	case !now.Before(i.ExpiresAt):
+		return InvitationExpired
+	}
+	return InvitationLive
+}
+
 // Live returns nil when the invitation can still be answered at now, or EGONE invitation_used,
 // invitation_revoked or invitation_expired.
 func (i Invitation) Live(now time.Time) error {
-	switch {
-	case !i.UsedAt.IsZero():
+	switch i.State(now) {
+	case InvitationUsed:
 		return Errorf(EGONE, "invitation_used", "open the collaboration in My Spiris instead",
 			"this invitation has already been answered")
-	case !i.RevokedAt.IsZero():
+	case InvitationRevoked:
 		return Errorf(EGONE, "invitation_revoked", "use the newest invitation e-mail, or ask the office to resend",
 			"this invitation was replaced or withdrawn")
-	case !now.Before(i.ExpiresAt):
+	case InvitationExpired:
 		return Errorf(EGONE, "invitation_expired", "ask the accounting office to send a new invitation",
 			"this invitation expired on %s", i.ExpiresAt.Format("2006-01-02"))
 	}

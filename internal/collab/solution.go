@@ -13,12 +13,44 @@ type Solution string
 // EndEffect is what "end the subscription completely" does to a solution's subscription and data.
 type EndEffect string
 
-// The effects of ending a subscription completely.
+// The effects of ending a collaboration: EndContinue for the outcome Continue in every solution,
+// and the ways a solution's subscription ends completely.
 const (
+	EndContinue       EndEffect = "continue"        // the company keeps the solution and pays for it itself
 	EndReadOnly       EndEffect = "read_only"       // subscription ends; existing data stays readable
 	EndDeleteData     EndEffect = "delete_data"     // subscription ends; the solution's data is deleted
 	EndHandOverBackup EndEffect = "handover_backup" // office access removed; backup file handed over
 )
+
+// EndEffectRules is what one effect of ending does: to the subscription, to the solution's data,
+// and whom it tells. The teardown plan and its e-mails follow from it, so a new effect is an entry
+// in EndEffects and its wording in the e-mail templates (the "ended" e-mail's outcome paragraph,
+// keyed by the effect, and the e-mail the effect sends, if any).
+type EndEffectRules struct {
+	// Subscription is the status the company's subscription takes.
+	Subscription SubscriptionStatus
+	// InvoiceRecipient is who pays for the solution afterwards; empty when nobody does.
+	InvoiceRecipient InvoiceRecipient
+	// DeletesData says the solution's data is deleted, so what the solution reported goes too.
+	DeletesData bool
+	// HandsOverBackup says a backup of the solution's data is handed over to the company.
+	HandsOverBackup bool
+	// Email is the e-mail (a template name) the company's administrators get when the effect is
+	// applied; empty for none.
+	Email string
+	// OnItsOwn says the effect is applied in a teardown stage of its own: the office's access is
+	// removed in a stage before it, so a handover held up by the solution never holds up the
+	// removal, and the collaboration ends in a stage after it, once the customer has been told.
+	OnItsOwn bool
+}
+
+// EndEffects is what each effect of ending does.
+var EndEffects = map[EndEffect]EndEffectRules{
+	EndContinue:       {Subscription: SubscriptionActive, InvoiceRecipient: InvoiceCustomer},
+	EndReadOnly:       {Subscription: SubscriptionReadOnly},
+	EndDeleteData:     {Subscription: SubscriptionEnded, DeletesData: true},
+	EndHandOverBackup: {Subscription: SubscriptionEnded, HandsOverBackup: true, Email: "payroll_handover", OnItsOwn: true},
+}
 
 // Outcome is what happens to the customer's subscription when a collaboration ends.
 type Outcome string
@@ -52,6 +84,15 @@ type SolutionRules struct {
 	EndEffect EndEffect
 	// Preconditions must all hold before a collaboration in this solution may end.
 	Preconditions []Precondition
+}
+
+// EffectOf returns what ending with outcome o does in the solution: EndContinue for Continue,
+// the solution's EndEffect for EndSubscription.
+func (r SolutionRules) EffectOf(o Outcome) EndEffect {
+	if o == Continue {
+		return EndContinue
+	}
+	return r.EndEffect
 }
 
 // HasAgreementPeriod reports whether activations of the solution choose an agreement period.

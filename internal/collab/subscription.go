@@ -78,26 +78,61 @@ func (s Subscription) RolledBackBy(id string) bool {
 	return s.Status == SubscriptionPending && s.CreatedBy == id
 }
 
+// RollBackFor returns the subscription as it is once collaboration id has left pending without
+// being accepted: when id's activation opened it, rolled back (remove says it did not exist
+// before, so it goes), and ok false when id opened none.
+func (s Subscription) RollBackFor(id string, now time.Time) (after Subscription, remove, ok bool) {
+	if !s.RolledBackBy(id) {
+		return s, false, false
+	}
+	remove = s.RollBack(now)
+	return s, remove, true
+}
+
+// SubscriptionEnd is what ending a collaboration does to the company's subscription to its
+// solution: the fields the end effect sets, which do not depend on what the subscription was, so
+// storage writes exactly these without reading it (creating it for a collaboration imported
+// without one). DataDeletedAt and BackupHandedOverAt are set only when the effect deletes the
+// data or hands a backup over.
+type SubscriptionEnd struct {
+	CompanyID          string
+	Solution           Solution
+	Status             SubscriptionStatus
+	InvoiceRecipient   InvoiceRecipient // empty when nobody pays any more
+	DataDeletedAt      time.Time
+	BackupHandedOverAt time.Time
+	At                 time.Time
+}
+
+// EndOf is the SubscriptionEnd of the effect e on company's subscription to solution at now.
+func EndOf(company string, solution Solution, e EndEffectRules, now time.Time) SubscriptionEnd {
+	end := SubscriptionEnd{CompanyID: company, Solution: solution, Status: e.Subscription, InvoiceRecipient: e.InvoiceRecipient, At: now}
+	if e.DeletesData {
+		end.DataDeletedAt = now
+	}
+	if e.HandsOverBackup {
+		end.BackupHandedOverAt = now
+	}
+	return end
+}
+
+// Apply changes s as the end says.
+func (e SubscriptionEnd) Apply(s *Subscription) {
+	s.Status, s.InvoiceRecipient, s.PayingOfficeID, s.UpdatedAt = e.Status, e.InvoiceRecipient, "", e.At
+	if !e.DataDeletedAt.IsZero() {
+		s.DataDeletedAt = e.DataDeletedAt
+	}
+	if !e.BackupHandedOverAt.IsZero() {
+		s.BackupHandedOverAt = e.BackupHandedOverAt
+	}
+}
+
 // ApplyOutcome changes the subscription as an ended collaboration's outcome says: Continue makes
-// the company its own invoice recipient; EndSubscription applies the solution's EndEffect.
+// the company its own invoice recipient; EndSubscription applies the solution's EndEffect (see
+// EndEffects).
 func (s *Subscription) ApplyOutcome(o Outcome, effect EndEffect, now time.Time) {
-	s.UpdatedAt = now
 	if o == Continue {
-		s.Status = SubscriptionActive
-		s.InvoiceRecipient = InvoiceCustomer
-		s.PayingOfficeID = ""
-		return
+		effect = EndContinue
 	}
-	switch effect {
-	case EndReadOnly:
-		s.Status = SubscriptionReadOnly
-	case EndDeleteData:
-		s.Status = SubscriptionEnded
-		s.DataDeletedAt = now
-	case EndHandOverBackup:
-		s.Status = SubscriptionEnded
-		s.BackupHandedOverAt = now
-	}
-	s.InvoiceRecipient = ""
-	s.PayingOfficeID = ""
+	EndOf(s.CompanyID, s.Solution, EndEffects[effect], now).Apply(s)
 }

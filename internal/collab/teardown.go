@@ -51,23 +51,119 @@ func (r CollaborationRecord) TeardownFailure() (TeardownFailure, bool) {
 	return TeardownFailure{Code: TeardownStepFailed, Message: msg}, true
 }
 
-// TeardownPlan returns the steps that end a collaboration of this solution, in order. Every
-// solution revokes the office's access and then applies the outcome; what applying means is the
-// solution's EndEffect, so the plan stays data.
-func (r SolutionRules) TeardownPlan() []Step {
-	return []Step{StepRevokeOfficeAccess, StepApplyOutcome}
+// TeardownPlan returns the stages that end a collaboration of this solution with outcome o, in
+// order. A stage is the steps committed together, in one transaction with the collaboration, and
+// the collaboration ends with the last stage. Every plan removes the office's access and applies
+// the outcome's effect, both in one stage; an effect applied on its own (EndEffectRules.OnItsOwn)
+// gets a stage of its own between the removal and the end.
+func (r SolutionRules) TeardownPlan(o Outcome) [][]Step {
+	if EndEffects[r.EffectOf(o)].OnItsOwn {
+		return [][]Step{{StepRevokeOfficeAccess}, {StepApplyOutcome}, {}}
+	}
+	return [][]Step{{StepRevokeOfficeAccess, StepApplyOutcome}}
 }
 
 // NextStep returns the first step of the plan not yet done, and false when the plan is complete.
 func (c *Collaboration) NextStep() (Step, bool) { return c.rec.nextStep() }
 
 func (r CollaborationRecord) nextStep() (Step, bool) {
-	for _, s := range Solutions[r.Solution].TeardownPlan() {
-		if !slices.Contains(r.StepsDone, s) {
-			return s, true
+	for _, stage := range Solutions[r.Solution].TeardownPlan(r.Outcome) {
+		for _, s := range stage {
+			if !slices.Contains(r.StepsDone, s) {
+				return s, true
+			}
 		}
 	}
 	return "", false
+}
+
+// NextStage returns the steps of the next stage of the teardown plan not yet done (none for a
+// stage that only ends the collaboration) and whether the collaboration ends with it, and ok
+// false when the collaboration is not ending.
+func (c *Collaboration) NextStage() (steps []Step, ends, ok bool) {
+	if c.rec.Status != Ending {
+		return nil, false, false
+	}
+	plan := c.Rules().TeardownPlan(c.rec.Outcome)
+	for i, stage := range plan {
+		var left []Step
+		for _, s := range stage {
+			if !slices.Contains(c.rec.StepsDone, s) {
+				left = append(left, s)
+			}
+		}
+		if len(left) > 0 || len(stage) == 0 {
+			return left, i == len(plan)-1, true
+		}
+	}
+	return nil, true, true
+}
+
+// TeardownStage is what one stage of a collaboration's teardown changes besides the
+// collaboration, for storage to commit with it in one transaction.
+type TeardownStage struct {
+	Steps []Step // the steps the stage did
+	// Revoke are the grants the collaboration gave the office's employees (one per employee on
+	// its task: the collaboration keeps its task's assignees, and so its grants, in step).
+	Revoke []Grant
+	// Subscription is what the stage does to the company's subscription; nil when it does not
+	// change it.
+	Subscription *SubscriptionEnd
+	// DeleteFacts says what the solution reported about the company goes, with its data.
+	DeleteFacts bool
+	// Emails are the e-mails the stage causes, by template name.
+	Emails []string
+	// Ended says the collaboration ended with the stage.
+	Ended bool
+}
+
+// EmailEnded is the e-mail both parties get when a collaboration has ended.
+const EmailEnded = "ended"
+
+// Teardown runs the next stage of an ending collaboration's teardown plan on it and returns what
+// the stage changes besides it: all of it follows from the collaboration (its assignees give the
+// grants to revoke, its solution and outcome the subscription's end), so a stage needs no other
+// read. It returns ECONFLICT collaboration_not_ending.
+func (c *Collaboration) Teardown(now time.Time) (TeardownStage, error) {
+	steps, ends, ok := c.NextStage()
+	if !ok {
+		return TeardownStage{}, c.require(Ending, "collaboration_not_ending", "only an ending collaboration has a teardown")
+	}
+	var st TeardownStage
+	for _, step := range steps {
+		if err := c.CompleteStep(step, now); err != nil {
+			return TeardownStage{}, err
+		}
+		st.Steps = append(st.Steps, step)
+		switch step {
+		case StepRevokeOfficeAccess:
+			st.Revoke = c.officeGrants()
+		case StepApplyOutcome:
+			effect := EndEffects[c.Rules().EffectOf(c.rec.Outcome)]
+			end := EndOf(c.rec.CompanyID, c.rec.Solution, effect, now)
+			st.Subscription, st.DeleteFacts = &end, effect.DeletesData
+			if effect.Email != "" {
+				st.Emails = append(st.Emails, effect.Email)
+			}
+		}
+	}
+	if !ends {
+		return st, nil
+	}
+	if err := c.FinishTeardown(now); err != nil {
+		return TeardownStage{}, err
+	}
+	st.Emails, st.Ended = append(st.Emails, EmailEnded), true
+	return st, nil
+}
+
+// officeGrants are the grants the collaboration gives the employees on its task.
+func (c *Collaboration) officeGrants() []Grant {
+	var gs []Grant
+	for _, u := range c.rec.Assignees {
+		gs = append(gs, Grant{CompanyID: c.rec.CompanyID, Solution: c.rec.Solution, UserID: u, Mode: FullAccess, Via: c.rec.ID})
+	}
+	return gs
 }
 
 // CompleteStep records a teardown step as done. It returns ECONFLICT collaboration_not_ending, or

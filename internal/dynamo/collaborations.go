@@ -3,7 +3,6 @@ package dynamo
 import (
 	"context"
 	"strconv"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -12,13 +11,13 @@ import (
 	"github.com/spiris/collab/internal/collab"
 )
 
-// Kinds of due work on the Due index.
+// Kinds of due work on the Due index: the collaborations' (collab.DueKinds) and the outbox's.
 const (
-	DueInvitationExpiry  = "invitation_expiry"  // pending collaborations, at invitation expiry
-	DueAgreementReminder = "agreement_reminder" // active, agreement period ending, reminder not sent
-	DueAgreementEnd      = "agreement_end"      // active, reminder sent, at agreement end
-	DueTeardownStuck     = "teardown_stuck"     // ending for longer than Timing.StuckAfter
-	DueOutbox            = "outbox"             // queued messages not yet consumed
+	DueInvitationExpiry  = string(collab.DueInvitationExpiry)
+	DueAgreementReminder = string(collab.DueAgreementReminder)
+	DueAgreementEnd      = string(collab.DueAgreementEnd)
+	DueTeardownStuck     = string(collab.DueTeardownStuck)
+	DueOutbox            = "outbox" // queued messages not yet consumed
 )
 
 type collaborationItem struct {
@@ -92,28 +91,10 @@ func (s *Store) collaborationItem(r collab.CollaborationRecord) collaborationIte
 	if u := r.Undelivered; u.Reason != "" {
 		it.Undelivered = &undeliveredItem{At: ts(u.At), Reason: u.Reason, Users: u.Users}
 	}
-	if kind, at, ok := s.due(r); ok {
-		it.DuePK, it.DueAt = kind, ts(at)
+	if kind, at, ok := collab.Timing(s.timing).Due(r); ok {
+		it.DuePK, it.DueAt = string(kind), ts(at)
 	}
 	return it
-}
-
-// due says which time-driven work a collaboration in its current state waits for, and when.
-func (s *Store) due(r collab.CollaborationRecord) (string, time.Time, bool) {
-	switch {
-	case r.Status == collab.Pending && !r.InvitationExpiry.IsZero():
-		return DueInvitationExpiry, r.InvitationExpiry, true
-	case r.Status == collab.Active && !r.AgreementEndsAt.IsZero() && r.ReminderSentAt.IsZero():
-		return DueAgreementReminder, r.AgreementEndsAt.Add(-s.timing.ReminderLead), true
-	case r.Status == collab.Active && !r.AgreementEndsAt.IsZero():
-		return DueAgreementEnd, r.AgreementEndsAt, true
-	case r.Status == collab.Ending:
-		// Each re-drive doubles the wait, up to a day, so a teardown that keeps failing is
-		// retried ever more slowly instead of being read on every cleanup run.
-		wait := s.timing.StuckAfter << min(r.Redrives, 7)
-		return DueTeardownStuck, r.UpdatedAt.Add(min(wait, 24*time.Hour)), true
-	}
-	return "", time.Time{}, false
 }
 
 func (it collaborationItem) record() collab.CollaborationRecord {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -149,8 +150,6 @@ func (v CompanyView) User(id string) (collab.User, bool) {
 	return collab.User{}, false
 }
 
-var errCompanyNotFound = collab.Errorf(collab.ENOTFOUND, "company_not_found", "check the company id", "there is no such company")
-
 // Company returns the company partition's items in one strongly consistent query. It returns
 // ENOTFOUND company_not_found.
 func (s *Store) Company(ctx context.Context, id string) (CompanyView, error) {
@@ -197,7 +196,7 @@ func (s *Store) Company(ctx context.Context, id string) (CompanyView, error) {
 		return v, err
 	}
 	if !found {
-		return v, errCompanyNotFound
+		return v, collab.ErrCompanyNotFound
 	}
 	return v, nil
 }
@@ -247,7 +246,7 @@ func (s *Store) EndFactsOf(ctx context.Context, r collab.CollaborationRecord, us
 		return EndFacts{}, err
 	}
 	if co.ID == "" {
-		return EndFacts{}, errCompanyNotFound
+		return EndFacts{}, collab.ErrCompanyNotFound
 	}
 	return EndFacts{Company: co.company(), Facts: facts.facts(), Parties: Parties{User: u.user(), Employee: e.employee()}}, nil
 }
@@ -266,39 +265,31 @@ func (s *Store) CompanyByOrgNo(ctx context.Context, orgNo string) (string, error
 	return it.CompanyID, err
 }
 
-var errCompanyExists = collab.Errorf(collab.ECONFLICT, "company_exists",
-	"reload; the company was created at the same time", "a company with this organisation number already exists")
-
 // PutCompany writes a new or changed company under its version. A new company with an
 // organisation number claims it, or the commit fails with ECONFLICT company_exists.
 func (t *Tx) PutCompany(c collab.Company) {
 	t.put(toCompanyItem(c), c.Version, collab.ErrConflict)
 	if c.Version == 0 && c.OrgNo != "" {
 		k := orgNoKey(c.OrgNo)
-		t.putOnce(orgNoItem{PK: k.pk, SK: k.sk, Type: "orgno", CompanyID: c.ID}, errCompanyExists)
+		t.putOnce(orgNoItem{PK: k.pk, SK: k.sk, Type: "orgno", CompanyID: c.ID}, collab.ErrCompanyExists)
 	}
 }
-
-var errUserExists = collab.Errorf(collab.ECONFLICT, "user_exists", "change the existing user instead", "the user is already a user of this company")
 
 // PutUser writes a new or changed company user under its version, and their role in their
 // memberships; a new one must not exist yet (ECONFLICT user_exists).
 func (t *Tx) PutUser(u collab.User) {
-	t.memberships(u.ID).set[companyAttr(u.CompanyID)] = string(u.Role)
+	t.memberships(u.ID).setRole(userAttr(u.CompanyID), string(u.Role), strconv.Itoa(u.Version+1))
 	onFail := collab.ErrConflict
 	if u.Version == 0 {
-		onFail = errUserExists
+		onFail = collab.ErrUserExists
 	}
 	t.put(toUserItem(u), u.Version, onFail)
 }
 
-var errNotAdministratorAnyMore = collab.Errorf(collab.ECONFLICT, "user_not_administrator",
-	"make the user an administrator first", "the main contact must be an administrator")
-
 // RequireAdministrator makes the transaction depend on the user still being an administrator of
 // the company, or the commit fails with ECONFLICT user_not_administrator.
 func (t *Tx) RequireAdministrator(company, user string) {
-	t.checkRole(userKey(company, user), string(collab.Administrator), errNotAdministratorAnyMore)
+	t.checkRole(userKey(company, user), string(collab.Administrator), collab.ErrUserNotAdministrator)
 }
 
 // AssumeAdministrator makes the transaction depend on the user being an administrator of the
@@ -435,7 +426,7 @@ func (s *Store) CompanyRecord(ctx context.Context, id string) (collab.Company, e
 		return collab.Company{}, err
 	}
 	if !ok {
-		return collab.Company{}, errCompanyNotFound
+		return collab.Company{}, collab.ErrCompanyNotFound
 	}
 	return it.company(), nil
 }
@@ -443,4 +434,35 @@ func (s *Store) CompanyRecord(ctx context.Context, id string) (collab.Company, e
 // DeleteFacts removes what a solution reported about a company (its data is gone).
 func (t *Tx) DeleteFacts(company string, solution collab.Solution) {
 	t.delete(factsKey(company, string(solution)), "", nil, nil)
+}
+
+// Subscription returns a company's subscription to a solution, or nil when it has none, with a
+// strongly consistent GetItem.
+func (s *Store) Subscription(ctx context.Context, company string, solution collab.Solution) (*collab.Subscription, error) {
+	var it subscriptionItem
+	ok, err := s.get(ctx, "get subscription", subscriptionKey(company, string(solution)), &it)
+	if err != nil || !ok {
+		return nil, err
+	}
+	sub := it.subscription()
+	return &sub, nil
+}
+
+// UndoOpening undoes what collaboration r's activation did to the company's subscription
+// (collab.Opening), on the condition that the subscription is still as the activation wrote it
+// (at the version after the one it read), or the commit fails with collab.ErrConflict: a
+// subscription that did not exist before is deleted, a reopened one gets its status back.
+func (t *Tx) UndoOpening(r collab.CollaborationRecord, now time.Time) {
+	o := r.Opened
+	k := subscriptionKey(r.CompanyID, string(r.Solution))
+	written := map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: strconv.Itoa(o.Version + 1)}}
+	if o.RestoreTo == "" {
+		t.delete(k, "Version = :v", written, collab.ErrConflict)
+		return
+	}
+	written[":status"] = &types.AttributeValueMemberS{Value: string(o.RestoreTo)}
+	written[":now"] = &types.AttributeValueMemberS{Value: ts(now)}
+	written[":one"] = &types.AttributeValueMemberN{Value: "1"}
+	t.updateIf(k, "SET #status = :status, UpdatedAt = :now, Version = Version + :one REMOVE RestoreTo, CreatedBy", "Version = :v",
+		map[string]string{"#status": "Status"}, written, collab.ErrConflict)
 }

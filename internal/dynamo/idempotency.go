@@ -37,13 +37,8 @@ type idempotencyItem struct {
 	ExpiresAt   int64
 }
 
-// ErrDuplicateRequest is returned by Commit when a concurrent request with the same
-// Idempotency-Key committed first; the caller reads that request's response.
-var ErrDuplicateRequest = collab.Errorf(collab.ECONFLICT, "request_in_progress",
-	"retry shortly to get the first request's response", "a request with this Idempotency-Key was just made")
-
 // SaveResponse stores the response in the same transaction as the work it reports, so either both
-// happen or neither; the commit fails with ErrDuplicateRequest if the key was used meanwhile. It
+// happen or neither; the commit fails with collab.ErrDuplicateRequest if the key was used meanwhile. It
 // goes first in the transaction, so that failure wins over the conflicts the duplicate's other
 // writes would also meet. A key whose window has passed may be used again even before TTL has
 // deleted its record.
@@ -62,7 +57,7 @@ func (t *Tx) SaveResponse(r Response) {
 			":now": &types.AttributeValueMemberN{Value: strconv.FormatInt(r.At.Unix(), 10)},
 		},
 	}}}, t.items...)
-	t.onFail = append([]error{ErrDuplicateRequest}, t.onFail...)
+	t.onFail = append([]error{collab.ErrDuplicateRequest}, t.onFail...)
 }
 
 // SavedResponse returns the response stored for a key, and whether there is one within the
@@ -75,3 +70,7 @@ func (s *Store) SavedResponse(ctx context.Context, scope, key string, now time.T
 	}
 	return Response{Scope: scope, Key: key, RequestHash: it.RequestHash, Status: it.Status, Body: it.Body, At: parseTS(it.At)}, true, nil
 }
+
+// ErrDuplicateRequest is what Commit returns when a concurrent request with the same
+// Idempotency-Key committed first: collab.ErrDuplicateRequest.
+var ErrDuplicateRequest = collab.ErrDuplicateRequest

@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
 	"github.com/spiris/collab/internal/collab"
 )
 
@@ -40,10 +42,6 @@ func (t *Tx) PutInvitation(i collab.Invitation) {
 		ExpiresAt: i.ExpiresAt.Add(invitationRetention).Unix(), Version: i.Version}, i.Version, collab.ErrConflict)
 }
 
-var errInvitationNotFound = collab.Errorf(collab.ENOTFOUND, "invitation_not_found",
-	"check that the whole link was copied, or ask the accounting office to resend the invitation",
-	"there is no such invitation")
-
 // Answering reads an invitation link's invitation (by its token's hash) and the collaboration
 // the token names, in one round trip. It returns ENOTFOUND invitation_not_found unless both exist
 // and the invitation is that collaboration's.
@@ -56,7 +54,7 @@ func (s *Store) Answering(ctx context.Context, collaborationID, hash string) (co
 		return collab.Invitation{}, nil, err
 	}
 	if c.ID == "" || inv.CollaborationID != collaborationID { // missing, or another collaboration's
-		return collab.Invitation{}, nil, errInvitationNotFound
+		return collab.Invitation{}, nil, collab.ErrInvitationNotFound
 	}
 	return inv.invitation(), collab.RestoreCollaboration(c.record()), nil
 }
@@ -70,7 +68,35 @@ func (s *Store) Invitation(ctx context.Context, hash string) (collab.Invitation,
 		return collab.Invitation{}, err
 	}
 	if !ok {
-		return collab.Invitation{}, errInvitationNotFound
+		return collab.Invitation{}, collab.ErrInvitationNotFound
 	}
 	return it.invitation(), nil
+}
+
+// RevokeInvitation kills the live invitation of a pending collaboration (a resend or a
+// withdrawal) without reading it: it is written only with its collaboration, so the
+// collaboration as read (its version required in the same transaction) says it is live. The
+// invitation must exist.
+func (t *Tx) RevokeInvitation(hash string, now time.Time) {
+	t.updateIf(invitationKey(hash), "SET RevokedAt = :now, Version = Version + :one", "attribute_exists(PK)", nil,
+		map[string]types.AttributeValue{
+			":now": &types.AttributeValueMemberS{Value: ts(now)},
+			":one": &types.AttributeValueMemberN{Value: "1"},
+		}, collab.ErrConflict)
+}
+
+// AnsweringFor is Answering with the user's memberships, in the same BatchGetItem.
+func (s *Store) AnsweringFor(ctx context.Context, collaborationID, hash, user string) (collab.Invitation, *collab.Collaboration, Memberships, error) {
+	var inv invitationItem
+	var c collaborationItem
+	var m Memberships
+	err := s.getInto(ctx, "get invitation, collaboration and memberships", map[key]any{
+		invitationKey(hash): &inv, collaborationKey(collaborationID): &c, membershipsKey(user): &m})
+	if err != nil {
+		return collab.Invitation{}, nil, m, err
+	}
+	if c.ID == "" || inv.CollaborationID != collaborationID {
+		return collab.Invitation{}, nil, m, collab.ErrInvitationNotFound
+	}
+	return inv.invitation(), collab.RestoreCollaboration(c.record()), m, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -13,73 +14,202 @@ import (
 )
 
 // Memberships is what one user is to the offices and companies they belong to, and which tasks
-// of each office's customers they are on. It is kept as one item per user (PK USER#<userId>,
-// SK MEMBERSHIPS) that the writes of employees, company users and tasks update in their own
-// transactions, so an action that must know who the caller is before it knows which office or
-// company to read can read it with the item it acts on. It guides, it does not authorize: an
-// action commits on conditions on the employee, user and task items it points to, so a missing
-// or stale item costs reads, never a wrong answer.
+// of each office's customers they are on: one item per user (PK USER#<userId>, SK MEMBERSHIPS),
+// so an action that knows only a collaboration's id and its caller reads both in one
+// BatchGetItem. Each entry is a copy of one employee, user or task item, with the version (the
+// employee's Stamp) that item had when the copy was written, in the same transaction: the
+// writes of employees, company users and tasks keep it. A decision made on an entry commits on
+// its source still being at that version (Proof), so an entry out of date fails the commit like
+// any change since a read. An entry without a version (written around the service, or by a build
+// before versions) counts for nothing: the action reads the source items instead.
 type Memberships struct {
-	offices   map[string]collab.EmployeeRole
-	companies map[string]collab.Role
-	tasks     map[string][]string // by tasksAttr
+	offices   map[string]entry // by office
+	companies map[string]entry // by company
+	tasks     map[string]int   // version by taskAttr
 }
 
-// Attribute names of the memberships item, one per office, company and customer of an office.
-func officeAttr(office string) string          { return "OFFICE#" + office }
-func companyAttr(company string) string        { return "COMPANY#" + company }
-func tasksAttr(office, customer string) string { return "TASKS#" + office + "#" + customer }
+// entry is a role with the version of the item it was copied from.
+type entry struct {
+	role, version string
+}
 
+// Attribute names of the memberships item, one per office, company and task of a customer.
+func employeeAttr(office string) string { return "EMP#" + office }
+func userAttr(company string) string    { return "USR#" + company }
+func taskAttr(office, customer, task string) string {
+	return "TASK#" + office + "#" + customer + "#" + task
+}
 func membershipsKey(user string) key { return key{"USER#" + user, "MEMBERSHIPS"} }
 
 // Office returns the user's role in the office, and whether they are its employee.
 func (m Memberships) Office(office string) (collab.EmployeeRole, bool) {
-	r, ok := m.offices[office]
-	return r, ok
+	e, ok := m.offices[office]
+	return collab.EmployeeRole(e.role), ok
 }
 
 // Company returns the user's role in the company, and whether they are its user.
 func (m Memberships) Company(company string) (collab.Role, bool) {
-	r, ok := m.companies[company]
-	return r, ok
+	e, ok := m.companies[company]
+	return collab.Role(e.role), ok
 }
 
-// TaskOf returns a task of the office's customer the user is on, or "" when they are on none.
+// TaskOf returns a task of the office's customer the user is on (the first by id), or "".
 func (m Memberships) TaskOf(office, customer string) string {
-	if ts := m.tasks[tasksAttr(office, customer)]; len(ts) > 0 {
-		return slices.Min(ts)
+	task, _ := m.taskOf(office, customer, "")
+	return task
+}
+
+func (m Memberships) taskOf(office, customer, except string) (string, int) {
+	prefix := taskAttr(office, customer, "")
+	for _, a := range slices.Sorted(maps.Keys(m.tasks)) {
+		if t := strings.TrimPrefix(a, prefix); t != a && t != except {
+			return t, m.tasks[a]
+		}
 	}
-	return ""
+	return "", 0
 }
 
 // UnmarshalDynamoDBAttributeValue decodes the memberships item, whose attribute names carry the
-// office, company or customer they are about.
+// office, company or task they are about. Entries without a version are left out.
 func (m *Memberships) UnmarshalDynamoDBAttributeValue(av types.AttributeValue) error {
 	item, ok := av.(*types.AttributeValueMemberM)
 	if !ok {
 		return fmt.Errorf("memberships: want a map, got %T", av)
 	}
-	*m = Memberships{offices: map[string]collab.EmployeeRole{}, companies: map[string]collab.Role{}, tasks: map[string][]string{}}
+	*m = Memberships{offices: map[string]entry{}, companies: map[string]entry{}, tasks: map[string]int{}}
 	for name, v := range item.Value {
-		s, isS := v.(*types.AttributeValueMemberS)
-		ss, isSS := v.(*types.AttributeValueMemberSS)
-		switch {
-		case isS && strings.HasPrefix(name, "OFFICE#"):
-			m.offices[strings.TrimPrefix(name, "OFFICE#")] = collab.EmployeeRole(s.Value)
-		case isS && strings.HasPrefix(name, "COMPANY#"):
-			m.companies[strings.TrimPrefix(name, "COMPANY#")] = collab.Role(s.Value)
-		case isSS && strings.HasPrefix(name, "TASKS#"):
-			m.tasks[name] = ss.Value
+		switch v := v.(type) {
+		case *types.AttributeValueMemberS:
+			role, version, ok := strings.Cut(v.Value, " ")
+			switch {
+			case !ok || role == "" || version == "":
+			case strings.HasPrefix(name, "EMP#"):
+				m.offices[strings.TrimPrefix(name, "EMP#")] = entry{role, version}
+			case strings.HasPrefix(name, "USR#"):
+				m.companies[strings.TrimPrefix(name, "USR#")] = entry{role, version}
+			}
+		case *types.AttributeValueMemberN:
+			if n, err := strconv.Atoi(v.Value); err == nil && n > 0 && strings.HasPrefix(name, "TASK#") {
+				m.tasks[name] = n
+			}
 		}
 	}
 	return nil
 }
 
-// membershipChange is what one transaction changes in one user's memberships item: roles to set
-// and task ids to add to or remove from sets, by attribute name.
+// Proof is what a decision about a user's right read, to be required unchanged at commit
+// (Tx.RequireParty): the versions of the user, employee and task items it rests on.
+type Proof struct {
+	user     check // the user item in the company, by version
+	employee check // the employee item in the office, by stamp
+	task     check // the user's other task of the customer, by version
+}
+
+// check is a condition that an item is still as it was read; zero when nothing was read.
+type check struct {
+	k     key
+	attr  string
+	value types.AttributeValue // nil: the attribute did not exist
+}
+
+func (c check) add(t *Tx) {
+	if c.k.pk == "" {
+		return
+	}
+	if c.value == nil {
+		t.check(c.k, "attribute_exists(PK) AND attribute_not_exists(#a)", map[string]string{"#a": c.attr}, nil, collab.ErrConflict)
+		return
+	}
+	t.check(c.k, "#a = :a", map[string]string{"#a": c.attr}, map[string]types.AttributeValue{":a": c.value}, collab.ErrConflict)
+}
+
+func versionCheck(k key, v int) check {
+	return check{k, "Version", &types.AttributeValueMemberN{Value: strconv.Itoa(v)}}
+}
+
+func stampCheck(k key, stamp string) check {
+	c := check{k: k, attr: "Stamp"}
+	if stamp != "" {
+		c.value = &types.AttributeValueMemberS{Value: stamp}
+	}
+	return c
+}
+
+// Standing returns what the memberships make the user to collaboration r, and the proof of each
+// part of it.
+func (m Memberships) Standing(r collab.CollaborationRecord, user string) (collab.Standing, Proof) {
+	st, p := collab.Standing{UserID: user}, Proof{}
+	if e, ok := m.companies[r.CompanyID]; ok {
+		if v, err := strconv.Atoi(e.version); err == nil {
+			st.CompanyRole, p.user = collab.Role(e.role), versionCheck(userKey(r.CompanyID, user), v)
+		}
+	}
+	if e, ok := m.offices[r.OfficeID]; ok {
+		st.OfficeRole, p.employee = collab.EmployeeRole(e.role), stampCheck(employeeKey(r.OfficeID, user), e.version)
+	}
+	if task, v := m.taskOf(r.OfficeID, r.CustomerNo, r.TaskID); task != "" {
+		st.CustomerTask, p.task = task, versionCheck(taskKey(r.OfficeID, task), v)
+	}
+	return st, p
+}
+
+// RequireParty makes the transaction depend on what the right the actor acts on rests on being
+// unchanged since it was read: the user item for a company user; the employee item for an
+// employee, and the other task of the customer when that is what the right rests on.
+func (t *Tx) RequireParty(p Proof, g collab.Grounds) {
+	switch g {
+	case collab.AsCompanyUser:
+		p.user.add(t)
+	case collab.AsEmployee:
+		p.employee.add(t)
+	case collab.AsOnCustomerTask:
+		p.employee.add(t)
+		p.task.add(t)
+	}
+}
+
+// StandingOf reads what the user is to collaboration r on the side from the user item (not for
+// the office side) and the employee item (not for the company side), and, for an employee who
+// neither administers the office nor is on r's task, the customer's tasks, with their proof: what
+// an action decides on when the memberships do not make the user a party.
+func (s *Store) StandingOf(ctx context.Context, r collab.CollaborationRecord, user string, side collab.Side) (collab.Standing, Proof, error) {
+	var u userItem
+	var e employeeItem
+	st, p := collab.Standing{UserID: user}, Proof{}
+	into := map[key]any{}
+	if side != collab.OfficeSide {
+		into[userKey(r.CompanyID, user)] = &u
+	}
+	if side != collab.CompanySide {
+		into[employeeKey(r.OfficeID, user)] = &e
+	}
+	if err := s.getInto(ctx, "get parties", into); err != nil {
+		return st, p, err
+	}
+	if u.ID != "" {
+		st.CompanyRole, p.user = collab.Role(u.Role), versionCheck(userKey(r.CompanyID, user), u.Version)
+	}
+	if e.UserID != "" {
+		st.OfficeRole, p.employee = collab.EmployeeRole(e.Role), stampCheck(employeeKey(r.OfficeID, user), e.Stamp)
+	}
+	if e.UserID == "" || st.OfficeRole == collab.OfficeAdministrator || r.OnTask(user) {
+		return st, p, nil
+	}
+	tasks, err := s.CustomerTasks(ctx, r.OfficeID, r.CustomerNo)
+	for _, t := range tasks {
+		if t.ID != r.TaskID && t.Assigned(user) {
+			st.CustomerTask, p.task = t.ID, versionCheck(taskKey(r.OfficeID, t.ID), t.Version)
+			break
+		}
+	}
+	return st, p, err
+}
+
+// membershipChange is what one transaction changes in one user's memberships item: attributes to
+// set and attributes to remove.
 type membershipChange struct {
-	set      map[string]string
-	add, del map[string][]string
+	set    map[string]types.AttributeValue
+	remove map[string]bool
 }
 
 func (t *Tx) memberships(user string) *membershipChange {
@@ -88,77 +218,67 @@ func (t *Tx) memberships(user string) *membershipChange {
 	}
 	c := t.members[user]
 	if c == nil {
-		c = &membershipChange{set: map[string]string{}, add: map[string][]string{}, del: map[string][]string{}}
+		c = &membershipChange{set: map[string]types.AttributeValue{}, remove: map[string]bool{}}
 		t.members[user] = c
 	}
 	return c
 }
 
+// setRole records a role with the version of the item it comes from.
+func (c *membershipChange) setRole(attr, role, version string) {
+	c.set[attr] = &types.AttributeValueMemberS{Value: role + " " + version}
+	delete(c.remove, attr)
+}
+
 // followTask records in the memberships of everyone on a task before or after a change which of
-// the office's customers' tasks they are on.
-func (t *Tx) followTask(before, after collab.Task) {
-	moved := before.ID != "" && before.CustomerNo != after.CustomerNo
+// the office's customers' tasks they are on, at the version the task is written at.
+func (t *Tx) followTask(before, after collab.Task, version int) {
 	for _, u := range before.Assignees {
-		if moved || !after.Assigned(u) {
-			c := t.memberships(u)
-			a := tasksAttr(before.OfficeID, before.CustomerNo)
-			c.del[a] = append(c.del[a], before.ID)
+		if before.CustomerNo != after.CustomerNo || !after.Assigned(u) {
+			a := taskAttr(before.OfficeID, before.CustomerNo, before.ID)
+			if c := t.memberships(u); c.set[a] == nil {
+				c.remove[a] = true
+			}
 		}
 	}
 	for _, u := range after.Assignees {
-		if moved || !before.Assigned(u) {
-			c := t.memberships(u)
-			a := tasksAttr(after.OfficeID, after.CustomerNo)
-			c.add[a] = append(c.add[a], after.ID)
-		}
+		c := t.memberships(u)
+		a := taskAttr(after.OfficeID, after.CustomerNo, after.ID)
+		c.set[a] = &types.AttributeValueMemberN{Value: strconv.Itoa(version)}
+		delete(c.remove, a)
 	}
 }
 
 // flushMemberships adds one update per user whose memberships the transaction changes, in user
-// order. DynamoDB takes a path once per update expression, so a set both added to and removed
-// from (two tasks of one customer changed in one transaction) keeps what it had: a task too many
-// in a guide, which costs a read, never a wrong answer.
+// order.
 func (t *Tx) flushMemberships() {
 	for _, user := range slices.Sorted(maps.Keys(t.members)) {
 		c := t.members[user]
 		names := map[string]string{"#type": "Type"}
 		values := map[string]types.AttributeValue{":type": &types.AttributeValueMemberS{Value: "memberships"}}
-		set, add, del := []string{"#type = :type"}, []string(nil), []string(nil)
+		set, remove := []string{"#type = :type"}, []string(nil)
 		n := 0
-		ref := func(attr string, v types.AttributeValue) (string, string) {
+		name := func(attr string) string {
 			n++
-			name, value := fmt.Sprintf("#a%d", n), fmt.Sprintf(":v%d", n)
-			names[name], values[value] = attr, v
-			return name, value
+			ref := fmt.Sprintf("#a%d", n)
+			names[ref] = attr
+			return ref
 		}
 		for _, a := range slices.Sorted(maps.Keys(c.set)) {
-			name, value := ref(a, &types.AttributeValueMemberS{Value: c.set[a]})
-			set = append(set, name+" = "+value)
+			ref := name(a)
+			values[":v"+ref[2:]] = c.set[a]
+			set = append(set, ref+" = :v"+ref[2:])
 		}
-		for _, a := range slices.Sorted(maps.Keys(c.add)) {
-			name, value := ref(a, stringSet(c.add[a]))
-			add = append(add, name+" "+value)
-		}
-		for _, a := range slices.Sorted(maps.Keys(c.del)) {
-			if _, added := c.add[a]; !added {
-				name, value := ref(a, stringSet(c.del[a]))
-				del = append(del, name+" "+value)
-			}
+		for _, a := range slices.Sorted(maps.Keys(c.remove)) {
+			remove = append(remove, name(a))
 		}
 		expr := "SET " + strings.Join(set, ", ")
-		if add != nil {
-			expr += " ADD " + strings.Join(add, ", ")
-		}
-		if del != nil {
-			expr += " DELETE " + strings.Join(del, ", ")
+		if remove != nil {
+			expr += " REMOVE " + strings.Join(remove, ", ")
 		}
 		t.update(membershipsKey(user), expr, names, values)
 	}
 	t.members = nil
-}
-
-func stringSet(ss []string) types.AttributeValue {
-	return &types.AttributeValueMemberSS{Value: slices.Compact(slices.Sorted(slices.Values(ss)))}
 }
 
 // AssumeOfficeAdministrator makes the transaction depend on the user being an administrator of
@@ -186,7 +306,7 @@ func (s *Store) CollaborationFor(ctx context.Context, id, user string) (*collab.
 		return nil, m, err
 	}
 	if it.ID == "" {
-		return nil, m, errCollaborationNotFound
+		return nil, m, collab.ErrCollaborationNotFound
 	}
 	return collab.RestoreCollaboration(it.record()), m, nil
 }

@@ -2,6 +2,8 @@ package dynamo
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"strconv"
 	"strings"
 
@@ -28,6 +30,9 @@ type employeeItem struct {
 	Email    string
 	Language string
 	Role     string
+	// Stamp is new on every write of the employee, and the employee's memberships entry carries
+	// it (employees are upserts, so they have no version).
+	Stamp string `dynamodbav:",omitempty"`
 }
 
 type customerItem struct {
@@ -75,10 +80,11 @@ func (t *Tx) PutOffice(o collab.Office) {
 
 // PutEmployee writes an office employee (upsert), and their role in their memberships.
 func (t *Tx) PutEmployee(e collab.Employee) {
-	t.memberships(e.UserID).set[officeAttr(e.OfficeID)] = string(e.Role)
+	stamp := newStamp()
+	t.memberships(e.UserID).setRole(employeeAttr(e.OfficeID), string(e.Role), stamp)
 	k := employeeKey(e.OfficeID, e.UserID)
 	t.putAlways(employeeItem{PK: k.pk, SK: k.sk, Type: "employee", OfficeID: e.OfficeID, UserID: e.UserID,
-		Name: e.Name, Email: e.Email, Language: string(e.Language), Role: string(e.Role)})
+		Name: e.Name, Email: e.Email, Language: string(e.Language), Role: string(e.Role), Stamp: stamp})
 }
 
 // PutCustomer writes an office's customer as given, link included (upsert), for seeding; the
@@ -127,7 +133,7 @@ func (t *Tx) LinkCustomer(c collab.Customer) {
 // PutTask writes a task whatever is stored, at version 1 (seeding; a change Practice management
 // sends goes through ReplaceTask), and records it in its employees' memberships.
 func (t *Tx) PutTask(task collab.Task) {
-	t.followTask(collab.Task{}, task)
+	t.followTask(collab.Task{}, task, 1)
 	item := newTaskItem(task)
 	item.Version = 1
 	t.putAlways(item)
@@ -139,7 +145,7 @@ func (t *Tx) PutTask(task collab.Task) {
 // collab.ErrConflict if the task changed since it was read, or a collaboration took its assignees
 // since (JoinTask): the caller decided what follows the change from collaborations it read before.
 func (t *Tx) ReplaceTask(before, task collab.Task) {
-	t.followTask(before, task)
+	t.followTask(before, task, before.Version+1)
 	item := newTaskItem(task)
 	item.Joins = before.Joins
 	t.putIf(item, before.Version, "Joins = :joins",
@@ -256,4 +262,11 @@ func (s *Store) CustomerTasks(ctx context.Context, office, customerNo string) ([
 		return err
 	})
 	return out, err
+}
+
+// newStamp returns a random version for an item written without one (an employee).
+func newStamp() string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return hex.EncodeToString(b)
 }

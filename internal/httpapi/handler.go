@@ -76,8 +76,7 @@ func idempotent(s *actions.Service, rt Route, r *request, key string) events.API
 			"use at most 128 characters, such as a UUID", "the Idempotency-Key header is invalid"))
 	}
 	if r.caller.UserID == "" {
-		return errorResponse(s, r.ctx, rt, collab.Errorf(collab.EUNAUTHORIZED, "unauthenticated",
-			"sign in and send the token as 'Authorization: Bearer <token>'", "the request carries no valid token"))
+		return errorResponse(s, r.ctx, rt, collab.ErrUnauthenticated)
 	}
 	sum := sha256.Sum256([]byte(r.event.RawPath + "\n" + string(r.body)))
 	hash := hex.EncodeToString(sum[:])

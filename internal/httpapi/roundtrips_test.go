@@ -37,16 +37,8 @@ import (
 var knownOver = map[string]int{
 	// Synchronous routes over ≤ 2 DynamoDB calls + 1 SQS send.
 	"PutTask (assignee added, 1 active collaboration)": 3,
-	"Resend":                         4,
-	"Resend + Idempotency-Key":       4,
-	"Withdraw":                       5,
-	"Withdraw + Idempotency-Key":     5,
-	"Link (imported without a task)": 5,
-	"Link (imported without a task) + Idempotency-Key": 5,
-	"Renew":                     3,
-	"Renew + Idempotency-Key":   3,
-	"Decline":                   3,
-	"Decline + Idempotency-Key": 3,
+	"Link (imported without a task)":                   3,
+	"Link (imported without a task) + Idempotency-Key": 3,
 
 	// Workers: a teardown message ≤ 3, an e-mail message ≤ 4 (+ n SES sends), the cleanup ≤ 2
 	// per due item beyond its fixed index queries, one whole lifecycle ≤ 20.

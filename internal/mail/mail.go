@@ -29,7 +29,11 @@ type Data struct {
 	Link          string // the action link, for e-mails that have one
 	Expires       string // invitation expiry, YYYY-MM-DD
 	AgreementEnds string // YYYY-MM-DD
-	OutcomeText   string // what happens to the subscription, for "ended"
+	// Outcome is what ending did: an end effect (collab.EndEffect), worded by the "outcomes" of
+	// the e-mails that have them ("ended"); the others leave it out. OutcomeText, when set, is
+	// used instead.
+	Outcome     string
+	OutcomeText string
 }
 
 // Rendered is one e-mail ready to send.
@@ -41,6 +45,8 @@ type wording struct {
 	Subject    string   `json:"subject"`
 	Paragraphs []string `json:"paragraphs"`
 	Link       string   `json:"link"`
+	// Outcomes words {OutcomeText} by Data.Outcome, for the e-mails that report an end.
+	Outcomes map[string]string `json:"outcomes"`
 }
 
 // templates are the wording and layouts, read on first use rather than at start-up: decoding
@@ -97,8 +103,14 @@ func Render(kind, lang string, d Data) (Rendered, error) {
 	if !ok {
 		return Rendered{}, fmt.Errorf("mail: no %s wording for e-mail %q", lang, kind)
 	}
+	outcome := d.OutcomeText
+	if outcome == "" && len(w.Outcomes) > 0 {
+		if outcome, ok = w.Outcomes[d.Outcome]; !ok {
+			return Rendered{}, fmt.Errorf("mail: no %s wording for outcome %q of e-mail %q", lang, d.Outcome, kind)
+		}
+	}
 	values := []string{"{Office}", d.Office, "{Company}", d.Company, "{Solution}", d.Solution, "{Link}", d.Link,
-		"{Expires}", d.Expires, "{AgreementEnds}", d.AgreementEnds, "{OutcomeText}", d.OutcomeText}
+		"{Expires}", d.Expires, "{AgreementEnds}", d.AgreementEnds, "{OutcomeText}", outcome}
 	plain := strings.NewReplacer(values...)
 	escaped := make([]string, len(values))
 	for i, v := range values {

@@ -1,0 +1,56 @@
+package collab
+
+import "time"
+
+// DueKind names the time-driven work a collaboration can be waiting for; the cleanup does each
+// kind when it falls due.
+type DueKind string
+
+// The kinds of time-driven work on a collaboration.
+const (
+	DueInvitationExpiry  DueKind = "invitation_expiry"  // pending: the invitation runs out unanswered
+	DueAgreementReminder DueKind = "agreement_reminder" // active: the agreement period ends soon, reminder not sent
+	DueAgreementEnd      DueKind = "agreement_end"      // active, reminded: the agreement period has ended
+	DueTeardownStuck     DueKind = "teardown_stuck"     // ending for longer than Timing.StuckAfter
+)
+
+// DueKinds lists the kinds of work on collaborations, in the order the cleanup does them.
+var DueKinds = []DueKind{DueInvitationExpiry, DueAgreementReminder, DueAgreementEnd, DueTeardownStuck}
+
+// Timing says when time-driven work falls due.
+type Timing struct {
+	// ReminderLead is how long before an agreement period ends its reminder is due.
+	ReminderLead time.Duration
+	// StuckAfter is how long a collaboration may stay ending, or a queued message unconsumed,
+	// before the cleanup re-drives it.
+	StuckAfter time.Duration
+}
+
+// DefaultTiming is 14 days of reminder lead and 15 minutes before work counts as stuck.
+var DefaultTiming = Timing{ReminderLead: 14 * 24 * time.Hour, StuckAfter: 15 * time.Minute}
+
+// maxBackoff is the longest wait between two re-drives of the same work.
+const maxBackoff = 24 * time.Hour
+
+// Backoff is how long to wait after the n-th re-drive of stuck work before the next: StuckAfter,
+// doubled with each re-drive, at most a day. So work that keeps failing is retried ever more
+// slowly instead of on every cleanup run.
+func (t Timing) Backoff(n int) time.Duration {
+	return min(t.StuckAfter<<min(max(n, 0), 7), maxBackoff)
+}
+
+// Due says which time-driven work a collaboration in its current state waits for, and when; ok
+// is false when it waits for none (active without an agreement period, or final).
+func (t Timing) Due(r CollaborationRecord) (kind DueKind, at time.Time, ok bool) {
+	switch {
+	case r.Status == Pending && !r.InvitationExpiry.IsZero():
+		return DueInvitationExpiry, r.InvitationExpiry, true
+	case r.Status == Active && !r.AgreementEndsAt.IsZero() && r.ReminderSentAt.IsZero():
+		return DueAgreementReminder, r.AgreementEndsAt.Add(-t.ReminderLead), true
+	case r.Status == Active && !r.AgreementEndsAt.IsZero():
+		return DueAgreementEnd, r.AgreementEndsAt, true
+	case r.Status == Ending:
+		return DueTeardownStuck, r.UpdatedAt.Add(t.Backoff(r.Redrives)), true
+	}
+	return "", time.Time{}, false
+}
