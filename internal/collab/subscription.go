@@ -136,3 +136,17 @@ func (s *Subscription) ApplyOutcome(o Outcome, effect EndEffect, now time.Time) 
 	}
 	EndOf(s.CompanyID, s.Solution, EndEffects[effect], now).Apply(s)
 }
+
+// Opening is what an activation did to a company's subscription when it opened one: the status
+// it had before (empty when there was none) and the version it was read at, so that undoing it
+// is a change of exactly what the activation wrote.
+type Opening struct {
+	RestoreTo SubscriptionStatus
+	Version   int
+}
+
+// OpensSubscription reports whether the collaboration's activation opened the company's
+// subscription, which must then be undone if it never becomes active.
+func (r CollaborationRecord) OpensSubscription() bool {
+	return r.Scenario == NewSolution || r.Scenario == NewCompany
+}
