@@ -57,6 +57,13 @@ type collaborationItem struct {
 	Version          int
 
 	Undelivered *undeliveredItem `dynamodbav:",omitempty"`
+	Opened      *openingItem     `dynamodbav:",omitempty"`
+}
+
+// openingItem is collab.Opening as a map attribute of the collaboration.
+type openingItem struct {
+	RestoreTo string `dynamodbav:",omitempty"`
+	Version   int
 }
 
 // undeliveredItem is collab.Undelivered as a map attribute of the collaboration.
@@ -91,6 +98,9 @@ func (s *Store) collaborationItem(r collab.CollaborationRecord) collaborationIte
 	if u := r.Undelivered; u.Reason != "" {
 		it.Undelivered = &undeliveredItem{At: ts(u.At), Reason: u.Reason, Users: u.Users}
 	}
+	if o := r.Opened; o != nil {
+		it.Opened = &openingItem{RestoreTo: string(o.RestoreTo), Version: o.Version}
+	}
 	if kind, at, ok := collab.Timing(s.timing).Due(r); ok {
 		it.DuePK, it.DueAt = string(kind), ts(at)
 	}
@@ -107,8 +117,12 @@ func (it collaborationItem) record() collab.CollaborationRecord {
 	if u := it.Undelivered; u != nil {
 		undelivered = collab.Undelivered{At: parseTS(u.At), Reason: u.Reason, Users: u.Users}
 	}
+	var opened *collab.Opening
+	if o := it.Opened; o != nil {
+		opened = &collab.Opening{RestoreTo: collab.SubscriptionStatus(o.RestoreTo), Version: o.Version}
+	}
 	return collab.CollaborationRecord{
-		StepsDone: steps, Redrives: it.Redrives, Undelivered: undelivered,
+		StepsDone: steps, Redrives: it.Redrives, Undelivered: undelivered, Opened: opened,
 		ID: it.ID, OfficeID: it.OfficeID, CustomerNo: it.CustomerNo, CompanyID: it.CompanyID,
 		Solution: collab.Solution(it.Solution), TaskID: it.TaskID, Assignees: it.Assignees,
 		OfficeName: it.OfficeName, CompanyName: it.CompanyName, Status: collab.Status(it.Status),
@@ -142,10 +156,6 @@ func newHistoryItem(r collab.CollaborationRecord, i int, h collab.Transition) hi
 		From: string(h.From), To: string(h.To), Reason: h.Reason}
 }
 
-var errCollaborationExists = collab.Errorf(collab.ECONFLICT, "collaboration_exists",
-	"open the existing collaboration, or end or withdraw it first",
-	"this customer already has an open collaboration with the office for the solution")
-
 // PutCollaboration writes a new or changed collaboration with the history entries made since it
 // was loaded. A new one must not exist yet and claims the (office, customer, solution) slot, or
 // the commit fails with ECONFLICT collaboration_exists; a changed one must still be at the
@@ -158,7 +168,7 @@ func (t *Tx) PutCollaboration(c *collab.Collaboration) {
 	if r.Version == 0 {
 		t.putOnce(struct {
 			PK, SK, Type, CollaborationID string
-		}{open.pk, open.sk, "open", r.ID}, errCollaborationExists)
+		}{open.pk, open.sk, "open", r.ID}, collab.ErrCollaborationExists)
 	}
 	for i, h := range c.NewTransitions() {
 		t.putOnce(newHistoryItem(r, i, h), collab.ErrConflict)
@@ -167,9 +177,6 @@ func (t *Tx) PutCollaboration(c *collab.Collaboration) {
 		}
 	}
 }
-
-var errCollaborationNotFound = collab.Errorf(collab.ENOTFOUND, "collaboration_not_found",
-	"check the collaboration id", "there is no such collaboration")
 
 // Collaboration returns the collaboration with the id. It returns ENOTFOUND
 // collaboration_not_found.
@@ -180,7 +187,7 @@ func (s *Store) Collaboration(ctx context.Context, id string) (*collab.Collabora
 		return nil, err
 	}
 	if !ok {
-		return nil, errCollaborationNotFound
+		return nil, collab.ErrCollaborationNotFound
 	}
 	return collab.RestoreCollaboration(it.record()), nil
 }
@@ -217,7 +224,7 @@ func (s *Store) CollaborationWithHistory(ctx context.Context, id string) (collab
 		return rec, nil, err
 	}
 	if !found {
-		return rec, nil, errCollaborationNotFound
+		return rec, nil, collab.ErrCollaborationNotFound
 	}
 	return rec, history, nil
 }
