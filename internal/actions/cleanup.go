@@ -16,7 +16,8 @@ const CleanupBatch = 100
 
 // CleanupReport says what one cleanup run did, and how many items it read to find its work.
 type CleanupReport struct {
-	Read             int  `json:"read"`
+	Read             int  `json:"read"`   // items the Due index queries read
+	Loaded           int  `json:"loaded"` // items read besides them, to decide on the due items
 	InvitationsDead  int  `json:"invitationsExpired"`
 	RemindersSent    int  `json:"remindersQueued"`
 	AgreementsEnded  int  `json:"agreementsEnded"`
@@ -31,24 +32,33 @@ type CleanupReport struct {
 // agreement periods end, ends collaborations whose agreement period ran out (outcome continue,
 // through the ordinary teardown), re-queues teardowns stuck in ending, and re-sends queued
 // messages no consumer took. It reads only due items from the sparse Due index, at most
-// CleanupBatch of each kind, and every change is a conditional write: two runs at once do each
-// piece of work once, the loser skipping it.
+// CleanupBatch of each kind, and decides on the collaborations the index holds (it projects
+// them whole): the index lags the table, so each write is conditioned on the version read, and a
+// collaboration changed since is skipped until the next run. The expiries read their invitations
+// and subscriptions in one BatchGetItem per 50. So a due item costs one transaction, and reads
+// at most one item more than the index query's. Two runs at once do each piece of work once, the
+// loser skipping it.
 func (s *Service) Cleanup(ctx context.Context) (CleanupReport, error) {
 	var rep CleanupReport
 	now := s.Now()
-	kinds := []struct {
-		kind string
-		do   func(context.Context, *collab.Collaboration, time.Time) error
-		n    *int
+	kinds := map[collab.DueKind]struct {
+		do func(context.Context, *collab.Collaboration, dynamo.Expiring, time.Time) error
+		n  *int
 	}{
-		{dynamo.DueInvitationExpiry, s.expireInvitation, &rep.InvitationsDead},
-		{dynamo.DueAgreementReminder, s.remindAgreement, &rep.RemindersSent},
-		{dynamo.DueAgreementEnd, s.expireAgreement, &rep.AgreementsEnded},
-		{dynamo.DueTeardownStuck, s.redriveTeardown, &rep.TeardownsRedrive},
+		collab.DueInvitationExpiry:  {s.expireInvitation, &rep.InvitationsDead},
+		collab.DueAgreementReminder: {s.remindAgreement, &rep.RemindersSent},
+		collab.DueAgreementEnd:      {s.expireAgreement, &rep.AgreementsEnded},
+		collab.DueTeardownStuck:     {s.redriveTeardown, &rep.TeardownsRedrive},
 	}
 	var errs []error
-	for _, k := range kinds {
-		due, err := s.Store.DueWork(ctx, k.kind, now, CleanupBatch)
+	for _, kind := range collab.DueKinds {
+		k := kinds[kind]
+		due, err := s.Store.DueWork(ctx, string(kind), now, CleanupBatch)
+		if err == nil && kind == collab.DueInvitationExpiry {
+			var loaded int
+			due.Expiring, loaded, err = s.Store.ExpiringOf(ctx, due.Collaborations)
+			rep.Loaded += loaded
+		}
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -56,11 +66,7 @@ func (s *Service) Cleanup(ctx context.Context) (CleanupReport, error) {
 		rep.Read += due.Read
 		rep.More = rep.More || due.More
 		for _, r := range due.Collaborations {
-			c, err := s.Store.Collaboration(ctx, r.ID) // fresh and strongly consistent: the index lags
-			if err == nil {
-				err = k.do(ctx, c, now)
-			}
-			switch {
+			switch err := k.do(ctx, collab.RestoreCollaboration(r), due.Expiring[r.ID], now); {
 			case err == nil:
 				*k.n++
 			case collab.ErrorKind(err) == collab.ECONFLICT:
@@ -70,23 +76,7 @@ func (s *Service) Cleanup(ctx context.Context) (CleanupReport, error) {
 			}
 		}
 	}
-	due, err := s.Store.DueWork(ctx, dynamo.DueOutbox, now, CleanupBatch)
-	if err != nil {
-		errs = append(errs, err)
-	}
-	rep.Read += due.Read
-	rep.More = rep.More || due.More
-	for _, m := range due.Messages {
-		if err := s.Queue.Send(ctx, m); err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		// Look again later, waiting longer each time, until the consumer deletes it.
-		if err := s.Store.Postpone(ctx, m, now.Add(s.backoff(m.Sends+1))); err != nil {
-			errs = append(errs, err)
-		}
-		rep.MessagesResent++
-	}
+	errs = append(errs, s.resend(ctx, now, &rep)...)
 	s.Metrics.Count(ctx, metrics.Expiries, rep.InvitationsDead)
 	if len(errs) > 0 {
 		s.Log.ErrorContext(ctx, "cleanup finished with errors", "errors", len(errs), "first", errs[0].Error())
@@ -94,57 +84,75 @@ func (s *Service) Cleanup(ctx context.Context) (CleanupReport, error) {
 	return rep, errors.Join(errs...)
 }
 
-// backoff is how long to wait before the n-th re-send: the stuck period doubled each time, at
-// most a day.
-func (s *Service) backoff(n int) time.Duration {
-	return min(s.Store.Timing().StuckAfter<<min(n, 7), 24*time.Hour)
+// resend sends the outbox's overdue messages again, and looks at each again later, waiting
+// longer each time (collab.Timing.Backoff), until its consumer deletes it.
+func (s *Service) resend(ctx context.Context, now time.Time, rep *CleanupReport) []error {
+	due, err := s.Store.DueWork(ctx, dynamo.DueOutbox, now, CleanupBatch)
+	if err != nil {
+		return []error{err}
+	}
+	rep.Read += due.Read
+	rep.More = rep.More || due.More
+	var errs []error
+	for _, m := range due.Messages {
+		if err := s.Queue.Send(ctx, m); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if err := s.Store.Postpone(ctx, m, now.Add(collab.Timing(s.Store.Timing()).Backoff(m.Sends+1))); err != nil {
+			errs = append(errs, err)
+		}
+		rep.MessagesResent++
+	}
+	return errs
 }
 
-func (s *Service) expireInvitation(ctx context.Context, c *collab.Collaboration, now time.Time) error {
-	r := c.Record()
+// expireInvitation expires a pending collaboration whose invitation ran out: the invitation is
+// revoked, a subscription its activation opened rolled back, and the office told.
+func (s *Service) expireInvitation(ctx context.Context, c *collab.Collaboration, e dynamo.Expiring, now time.Time) error {
 	if err := c.Expire(now); err != nil {
 		return err
 	}
-	company, err := s.Store.Company(ctx, r.CompanyID)
-	if err != nil {
-		return err
-	}
 	ch := s.change()
-	if r.InvitationHash != "" {
-		if inv, err := s.Store.Invitation(ctx, r.InvitationHash); err == nil {
-			inv.Revoke(now)
-			ch.tx.PutInvitation(inv)
-		}
+	if inv := e.Invitation; inv != nil {
+		inv.Revoke(now)
+		ch.tx.PutInvitation(*inv)
 	}
 	ch.tx.PutCollaboration(c)
-	s.rollBackSubscription(ch, r, company, now)
-	s.enqueue(ch, Job{Kind: EmailQueue, CollaborationID: r.ID, Email: EmailInvitationExpired})
+	if sub := e.Subscription; sub != nil {
+		if after, remove, ok := sub.RollBackFor(c.ID(), now); remove {
+			ch.tx.DeleteSubscription(*sub)
+		} else if ok {
+			ch.tx.PutSubscription(after)
+		}
+	}
+	s.enqueue(ch, emailAbout(c.Record(), EmailInvitationExpired))
 	return s.commit(ctx, ch, 0, nil)
 }
 
-func (s *Service) remindAgreement(ctx context.Context, c *collab.Collaboration, now time.Time) error {
+func (s *Service) remindAgreement(ctx context.Context, c *collab.Collaboration, _ dynamo.Expiring, now time.Time) error {
 	if c.Status() != collab.Active || !c.Record().ReminderSentAt.IsZero() {
 		return collab.ErrConflict
 	}
 	c.MarkReminderSent(now)
 	ch := s.change()
 	ch.tx.PutCollaboration(c)
-	s.enqueue(ch, Job{Kind: EmailQueue, CollaborationID: c.ID(), Email: EmailAgreementReminder})
+	s.enqueue(ch, emailAbout(c.Record(), EmailAgreementReminder))
 	return s.commit(ctx, ch, 0, nil)
 }
 
-func (s *Service) expireAgreement(ctx context.Context, c *collab.Collaboration, now time.Time) error {
+func (s *Service) expireAgreement(ctx context.Context, c *collab.Collaboration, _ dynamo.Expiring, now time.Time) error {
 	if err := c.ExpireAgreement(now); err != nil {
 		return err
 	}
 	ch := s.change()
 	ch.tx.PutCollaboration(c)
-	s.enqueue(ch, Job{Kind: EmailQueue, CollaborationID: c.ID(), Email: EmailAgreementExpired})
+	s.enqueue(ch, emailAbout(c.Record(), EmailAgreementExpired))
 	s.enqueue(ch, Job{Kind: TeardownQueue, CollaborationID: c.ID()})
 	return s.commit(ctx, ch, 0, nil)
 }
 
-func (s *Service) redriveTeardown(ctx context.Context, c *collab.Collaboration, now time.Time) error {
+func (s *Service) redriveTeardown(ctx context.Context, c *collab.Collaboration, _ dynamo.Expiring, now time.Time) error {
 	if c.Status() != collab.Ending {
 		return collab.ErrConflict
 	}

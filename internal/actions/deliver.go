@@ -2,8 +2,6 @@ package actions
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -15,12 +13,38 @@ import (
 	"github.com/spiris/collab/internal/metrics"
 )
 
-// deliveryLease is how long a worker holds a claimed delivery before another may retry it; far
+// deliveryLease is how long a worker holds a job's deliveries before another may retry them; far
 // above an SES call, well below the queue's visibility timeout.
 const deliveryLease = 2 * time.Minute
 
 // errDeliveryInProgress asks the queue to retry later: another worker holds the delivery.
 var errDeliveryInProgress = errors.New("another worker is sending this e-mail")
+
+// EmailFacts is what an e-mail queued by a worker or the cleanup (ended, backup handed over,
+// agreement reminder and expiry, invitation expired) says of its collaboration: the collaboration
+// as it was when the e-mail was queued, in the state the e-mail reports. With them the e-mail
+// worker reads only who gets the e-mail, not the collaboration again.
+type EmailFacts struct {
+	CompanyID        string          `json:"companyId"`
+	OfficeID         string          `json:"officeId"`
+	Solution         collab.Solution `json:"solution"`
+	Assignees        []string        `json:"assignees,omitempty"`
+	Outcome          collab.Outcome  `json:"outcome,omitempty"`
+	InvitationExpiry time.Time       `json:"invitationExpiry,omitzero"`
+	AgreementEndsAt  time.Time       `json:"agreementEndsAt,omitzero"`
+}
+
+// emailAbout is the job of an e-mail of a kind about collaboration r, with r's facts.
+func emailAbout(r collab.CollaborationRecord, kind string) Job {
+	return Job{Kind: EmailQueue, CollaborationID: r.ID, Email: kind, About: &EmailFacts{CompanyID: r.CompanyID,
+		OfficeID: r.OfficeID, Solution: r.Solution, Assignees: r.Assignees, Outcome: r.Outcome,
+		InvitationExpiry: r.InvitationExpiry, AgreementEndsAt: r.AgreementEndsAt}}
+}
+
+func (f *EmailFacts) record(id string) collab.CollaborationRecord {
+	return collab.CollaborationRecord{ID: id, CompanyID: f.CompanyID, OfficeID: f.OfficeID, Solution: f.Solution,
+		Assignees: f.Assignees, Outcome: f.Outcome, InvitationExpiry: f.InvitationExpiry, AgreementEndsAt: f.AgreementEndsAt}
+}
 
 // recipient is one address an e-mail goes to.
 type recipient struct {
@@ -28,80 +52,103 @@ type recipient struct {
 	Language            collab.Language
 }
 
+// email is one job's e-mail, loaded: what it says, to whom, and the collaboration read for it
+// (nil for a job that carries its facts).
+type email struct {
+	data mail.Data
+	to   []recipient
+	c    *collab.Collaboration
+	drop string // why nothing is sent, when nothing is
+}
+
 // Deliver sends an e-mail job to each of its recipients, resolved from current data, once per
-// recipient: each delivery is claimed in the table before SES is called and settled after, so a
-// job delivered twice or to two workers sends nothing twice. A send that failed for any reason
-// but the recipient's (throttling, the sender's identity not verified, sending paused, quota
-// exceeded: mail.ErrSenderUnavailable, or anything unknown) releases the claim and returns the
-// error, so the job is retried, dead-lettered while the cause lasts, and sent once it is fixed.
-// A recipient refused for good (mail.ErrRejected) is recorded and the job goes on; an invitation
-// refused for some of its recipients is marked on the collaboration (Undelivered) in the same
-// transaction that consumes the job. An invitation job whose invitation was replaced since is
-// dropped: its link is dead.
+// recipient. It claims the job's deliveries (one UpdateItem that also returns who got the e-mail
+// already), loads what the e-mail says and who gets it (two reads), sends to each recipient not
+// yet served, and settles every delivery with the job's outbox message in one transaction: four
+// DynamoDB calls and one SES call per recipient. A job delivered twice or to two workers sends
+// nothing twice. A send that failed for any reason but the recipient's (throttling, the sender's
+// identity not verified, sending paused, quota exceeded: mail.ErrSenderUnavailable, or anything
+// unknown) settles what was sent, releases the lease and returns the error, so the job is
+// retried, dead-lettered while the cause lasts, and sent once it is fixed. A recipient refused
+// for good (mail.ErrRejected) is recorded and the job goes on; an invitation refused for some of
+// its recipients is marked on the collaboration (Undelivered) in the settling transaction. An
+// invitation job whose invitation was answered or replaced since is dropped: its link is dead.
 func (s *Service) Deliver(ctx context.Context, j Job) error {
-	c, err := s.Store.Collaboration(ctx, j.CollaborationID)
-	if collab.ErrorCode(err) == "collaboration_not_found" {
-		s.Log.WarnContext(ctx, "e-mail for an unknown collaboration dropped", "collaboration", j.CollaborationID, "job", j.ID)
-		return s.Store.Consumed(ctx, j.ID)
-	}
-	if err != nil {
+	d, err := s.Store.ClaimDeliveries(ctx, j.ID, s.Now(), deliveryLease)
+	switch {
+	case errors.Is(err, dynamo.ErrDelivered):
+		return nil
+	case errors.Is(err, dynamo.ErrDeliveryLeased):
+		return errDeliveryInProgress
+	case err != nil:
 		return err
 	}
-	r := c.Record()
-	data := mail.Data{Solution: collab.Solutions[r.Solution].Name, Expires: day(r.InvitationExpiry),
-		AgreementEnds: day(r.AgreementEndsAt)}
-	if j.Nonce != "" {
-		key, err := s.TokenKeys.Version(ctx, j.KeyVersion)
-		if err != nil {
-			return err
-		}
-		token := collab.InvitationToken(key, r.ID, j.Nonce)
-		if r.Status != collab.Pending || r.InvitationHash != collab.HashToken(token) {
-			s.Log.InfoContext(ctx, "invitation e-mail dropped: the invitation was answered or replaced", "job", j.ID)
-			return s.Store.Consumed(ctx, j.ID)
-		}
-		data.Link = strings.TrimRight(s.BaseURL, "/") + "/invitations/" + token
-	}
-	to, err := s.recipients(ctx, j.Email, r, &data)
+	e, err := s.loadEmail(ctx, j)
 	if err != nil {
+		s.settle(ctx, j, d, false, nil)
 		return err
+	}
+	if e.drop != "" {
+		s.Log.InfoContext(ctx, e.drop, "job", j.ID, "collaboration", j.CollaborationID)
+		return s.settle(ctx, j, d, true, nil)
 	}
 	var refused []string // users whose address was refused for good, now or by an earlier delivery
-	for _, rc := range to {
-		rejected, err := s.deliverOne(ctx, j, rc, data)
+	for _, rc := range e.to {
+		rejected, err := s.deliverOne(ctx, j, d, rc, e.data)
 		if err != nil {
+			if serr := s.settle(ctx, j, d, false, nil); serr != nil {
+				s.Log.ErrorContext(ctx, "settling a failed delivery failed", "job", j.ID, "error", mail.Redact(serr.Error()))
+			}
 			return err
 		}
 		if rejected {
 			refused = append(refused, rc.UserID)
 		}
 	}
+	var undelivered *collab.Collaboration
 	if j.Nonce != "" && len(refused) > 0 {
-		return s.markUndelivered(ctx, c, j, refused)
+		if changed, err := e.c.InvitationUndelivered(refused, s.Now()); err == nil && changed {
+			undelivered = e.c
+		}
 	}
-	return s.Store.Consumed(ctx, j.ID)
+	err = s.settle(ctx, j, d, true, undelivered)
+	if err != nil && undelivered != nil {
+		// The collaboration changed since it was read: keep what was sent, and mark it on a retry.
+		s.settle(ctx, j, d, false, nil)
+	}
+	return err
 }
 
-// deliverOne sends the e-mail to one recipient unless it was sent before. It reports whether
-// the recipient is rejected for good, by this send or an earlier one.
-func (s *Service) deliverOne(ctx context.Context, j Job, rc recipient, data mail.Data) (rejected bool, err error) {
-	sum := sha256.Sum256([]byte(strings.ToLower(rc.Email)))
-	key := j.ID + "#" + hex.EncodeToString(sum[:8])
-	claimed, state, err := s.Store.ClaimDelivery(ctx, key, s.Now(), deliveryLease)
-	if err != nil {
-		return false, err
+// settle commits how the job's deliveries ended and gives up its lease, in one transaction; when
+// done it also deletes the job's outbox message, and writes the collaboration marked undelivered
+// when there is one (at the version read: a collaboration changed since fails the commit with
+// concurrent_update, and the job is retried on what it is then).
+func (s *Service) settle(ctx context.Context, j Job, d *dynamo.Deliveries, done bool, undelivered *collab.Collaboration) error {
+	tx := s.Store.Tx()
+	tx.SettleDeliveries(d, done)
+	if done {
+		tx.Consume(j.ID)
 	}
-	if !claimed {
-		if state == dynamo.DeliverySending {
-			return false, errDeliveryInProgress
-		}
-		return state == dynamo.DeliveryRejected, nil // settled before
+	if undelivered != nil {
+		tx.PutCollaboration(undelivered)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("settle the deliveries of %s: %w", j.ID, err)
+	}
+	return nil
+}
+
+// deliverOne sends the e-mail to one recipient unless its delivery ended before, and records how
+// it ended in d. It reports whether the recipient is rejected for good, by this send or an
+// earlier one.
+func (s *Service) deliverOne(ctx context.Context, j Job, d *dynamo.Deliveries, rc recipient, data mail.Data) (rejected bool, err error) {
+	key := dynamo.RecipientKey(rc.Email)
+	if end, ok := d.Ended[key]; ok {
+		return end.State == dynamo.DeliveryRejected, nil
 	}
 	data.Recipient = rc.Name
-	data.OutcomeText = outcomeText(j.Email, rc.Language, data.OutcomeText)
 	m, err := mail.Render(j.Email, string(rc.Language), data)
 	if err != nil {
-		s.Store.ReleaseDelivery(ctx, key)
 		return false, err
 	}
 	switch err := s.Mailer.Send(ctx, rc.Email, m); {
@@ -109,11 +156,9 @@ func (s *Service) deliverOne(ctx context.Context, j Job, rc recipient, data mail
 		reason := mail.Redact(err.Error())
 		s.Log.WarnContext(ctx, "e-mail rejected for good", "job", j.ID, "email", j.Email, "user", rc.UserID, "error", reason)
 		s.Metrics.Count(ctx, metrics.EmailsRejected, 1)
-		return true, s.Store.SettleDelivery(ctx, key, dynamo.DeliveryRejected, reason)
+		d.Record(key, dynamo.DeliveryRejected, reason)
+		return true, nil
 	case err != nil:
-		if rerr := s.Store.ReleaseDelivery(ctx, key); rerr != nil {
-			s.Log.ErrorContext(ctx, "release of a failed delivery failed", "job", j.ID, "error", mail.Redact(rerr.Error()))
-		}
 		if errors.Is(err, mail.ErrSenderUnavailable) {
 			s.Log.ErrorContext(ctx, "e-mail not sent: the sender cannot send (SES identity, sending paused or quota); the job is retried",
 				"job", j.ID, "email", j.Email, "error", mail.Redact(err.Error()))
@@ -121,24 +166,8 @@ func (s *Service) deliverOne(ctx context.Context, j Job, rc recipient, data mail
 		return false, &redacted{err}
 	}
 	s.Metrics.Count(ctx, metrics.EmailsSent, 1)
-	return false, s.Store.SettleDelivery(ctx, key, dynamo.DeliverySent, "")
-}
-
-// markUndelivered marks the invitation of c as undelivered to the users refused, and consumes the
-// job, in one transaction. A collaboration changed since it was read fails the commit with
-// concurrent_update, and the job is retried on what it is then.
-func (s *Service) markUndelivered(ctx context.Context, c *collab.Collaboration, j Job, refused []string) error {
-	changed, err := c.InvitationUndelivered(refused, s.Now())
-	if err != nil || !changed {
-		return s.Store.Consumed(ctx, j.ID)
-	}
-	tx := s.Store.Tx()
-	tx.PutCollaboration(c)
-	tx.Consume(j.ID)
-	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("mark the invitation undelivered: %w", err)
-	}
-	return nil
+	d.Record(key, dynamo.DeliverySent, "")
+	return false, nil
 }
 
 // redacted is a send's error with every e-mail address taken out of its text, for the worker's
@@ -148,65 +177,74 @@ type redacted struct{ err error }
 func (r *redacted) Error() string { return mail.Redact(r.err.Error()) }
 func (r *redacted) Unwrap() error { return r.err }
 
-// recipients resolves who gets an e-mail of a kind about collaboration r, and fills the names of
-// the parties into data. Company-side e-mails go to the company's administrators; office-side
-// ones to the employees on the collaboration's task (or the office's administrators without one).
-func (s *Service) recipients(ctx context.Context, kind string, r collab.CollaborationRecord, data *mail.Data) ([]recipient, error) {
-	company, err := s.Store.Company(ctx, r.CompanyID)
+// loadEmail reads what a job's e-mail says and who gets it: the collaboration (unless the job
+// carries its facts), then the company's users and, for the office's e-mails, the office's staff.
+func (s *Service) loadEmail(ctx context.Context, j Job) (email, error) {
+	if j.About != nil {
+		return s.addressed(ctx, j.Email, j.About.record(j.CollaborationID))
+	}
+	c, err := s.Store.Collaboration(ctx, j.CollaborationID)
+	if collab.ErrorCode(err) == "collaboration_not_found" {
+		return email{drop: "e-mail for an unknown collaboration dropped"}, nil
+	}
 	if err != nil {
-		return nil, err
+		return email{}, err
 	}
-	office, err := s.Store.OfficeItems(ctx, dynamo.OfficeRefs{OfficeID: r.OfficeID, TaskID: r.TaskID})
-	if err != nil {
-		return nil, err
-	}
-	data.Company, data.Office = company.Company.Name, office.Office.Name
-	if r.Status == collab.Ended || r.Status == collab.Ending {
-		data.OutcomeText = string(r.Outcome) + ":" + string(collab.Solutions[r.Solution].EndEffect)
-	}
-	var to []recipient
-	if kind != EmailInvitationExpired {
-		for _, u := range company.Users {
-			if u.Role == collab.Administrator {
-				to = append(to, recipient{UserID: u.ID, Name: u.Name, Email: u.Email, Language: u.Language})
-			}
-		}
-	}
-	switch kind {
-	case EmailEnded, EmailAgreementReminder, EmailAgreementExpired, EmailInvitationExpired:
-		employees, err := s.Store.Employees(ctx, r.OfficeID)
+	r := c.Record()
+	var link string
+	if j.Nonce != "" {
+		key, err := s.TokenKeys.Version(ctx, j.KeyVersion)
 		if err != nil {
-			return nil, err
+			return email{}, err
 		}
-		for _, e := range employees {
-			if office.Task.Assigned(e.UserID) || (len(office.Task.Assignees) == 0 && e.Role == collab.OfficeAdministrator) {
-				to = append(to, recipient{UserID: e.UserID, Name: e.Name, Email: e.Email, Language: e.Language})
-			}
+		token := collab.InvitationToken(key, r.ID, j.Nonce)
+		if r.Status != collab.Pending || r.InvitationHash != collab.HashToken(token) {
+			return email{drop: "invitation e-mail dropped: the invitation was answered or replaced"}, nil
 		}
+		link = strings.TrimRight(s.BaseURL, "/") + "/invitations/" + token
 	}
-	return to, nil
+	e, err := s.addressed(ctx, j.Email, r)
+	e.c, e.data.Link = c, link
+	return e, err
 }
 
-// outcomeText says, in the recipient's language, what the end of a collaboration did to the
-// subscription; spec is "<outcome>:<end effect>".
-func outcomeText(kind string, lang collab.Language, spec string) string {
-	if kind != EmailEnded {
-		return ""
+// addressed resolves who gets an e-mail of a kind about collaboration r (collab.AudienceOf) and
+// what it says. Company-side e-mails name the office as the collaboration does (as the invitation
+// page does); the office's staff is read for office-side e-mails, or when the collaboration does
+// not carry the office's name (imported).
+func (s *Service) addressed(ctx context.Context, kind string, r collab.CollaborationRecord) (email, error) {
+	e := email{data: mail.Data{Solution: collab.Solutions[r.Solution].Name, Office: r.OfficeName,
+		Expires: day(r.InvitationExpiry), AgreementEnds: day(r.AgreementEndsAt)}}
+	if r.Outcome != "" {
+		e.data.Outcome = string(collab.Solutions[r.Solution].EffectOf(r.Outcome))
 	}
-	texts := map[string][2]string{
-		"continue":                         {"Företaget fortsätter med tjänsten på egen hand och är nu själv fakturamottagare.", "The company continues with the solution on its own and is now its own invoice recipient."},
-		"end_subscription:read_only":       {"Abonnemanget har avslutats. Befintlig information går fortfarande att läsa men inte ändra.", "The subscription has ended. Existing information can still be read but not changed."},
-		"end_subscription:delete_data":     {"Abonnemanget har avslutats och all information i tjänsten har tagits bort.", "The subscription has ended and all information in the solution has been deleted."},
-		"end_subscription:handover_backup": {"Säkerhetskopian har lämnats över till företaget.", "The backup file has been handed over to the company."},
+	audience := collab.AudienceOf(kind)
+	company, err := s.Store.Company(ctx, r.CompanyID)
+	if err != nil {
+		return email{}, err
 	}
-	t, ok := texts[spec]
-	if !ok {
-		t = texts[strings.SplitN(spec, ":", 2)[0]]
+	e.data.Company = company.Company.Name
+	if audience.Company {
+		for _, u := range company.Users {
+			if u.Role == collab.Administrator {
+				e.to = append(e.to, recipient{UserID: u.ID, Name: u.Name, Email: u.Email, Language: u.Language})
+			}
+		}
 	}
-	if lang == collab.English {
-		return t[1]
+	if !audience.Office && e.data.Office != "" {
+		return e, nil
 	}
-	return t[0]
+	office, staff, err := s.Store.OfficeStaff(ctx, r.OfficeID)
+	if err != nil {
+		return email{}, err
+	}
+	e.data.Office = office.Name
+	if audience.Office {
+		for _, emp := range r.OfficeRecipients(staff) {
+			e.to = append(e.to, recipient{UserID: emp.UserID, Name: emp.Name, Email: emp.Email, Language: emp.Language})
+		}
+	}
+	return e, nil
 }
 
 func day(t time.Time) string {

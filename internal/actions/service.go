@@ -97,6 +97,9 @@ type Job struct {
 	// Trace is the X-Ray trace header of the request that queued the job, so its work can be
 	// followed from that request (logs.WithTrace).
 	Trace string `json:"trace,omitempty"`
+	// About is what an e-mail queued by a worker or the cleanup says of its collaboration (see
+	// EmailFacts); nil in the jobs a request queues, whose e-mail worker reads the collaboration.
+	About *EmailFacts `json:"about,omitempty"`
 }
 
 // The e-mails the service sends.

@@ -436,18 +436,6 @@ func (t *Tx) DeleteFacts(company string, solution collab.Solution) {
 	t.delete(factsKey(company, string(solution)), "", nil, nil)
 }
 
-// Subscription returns a company's subscription to a solution, or nil when it has none, with a
-// strongly consistent GetItem.
-func (s *Store) Subscription(ctx context.Context, company string, solution collab.Solution) (*collab.Subscription, error) {
-	var it subscriptionItem
-	ok, err := s.get(ctx, "get subscription", subscriptionKey(company, string(solution)), &it)
-	if err != nil || !ok {
-		return nil, err
-	}
-	sub := it.subscription()
-	return &sub, nil
-}
-
 // UndoOpening undoes what collaboration r's activation did to the company's subscription
 // (collab.Opening), on the condition that the subscription is still as the activation wrote it
 // (at the version after the one it read), or the commit fails with collab.ErrConflict: a
@@ -465,4 +453,36 @@ func (t *Tx) UndoOpening(r collab.CollaborationRecord, now time.Time) {
 	written[":one"] = &types.AttributeValueMemberN{Value: "1"}
 	t.updateIf(k, "SET #status = :status, UpdatedAt = :now, Version = Version + :one REMOVE RestoreTo, CreatedBy", "Version = :v",
 		map[string]string{"#status": "Status"}, written, collab.ErrConflict)
+}
+
+// EndSubscription writes what ending a collaboration does to the company's subscription
+// (collab.SubscriptionEnd) as one UpdateItem of exactly the fields the end sets, moving the
+// version on: the end does not depend on what the subscription was, so it is neither read nor
+// conditioned, and it creates the subscription for a collaboration imported without one. A writer
+// that read the subscription before it fails its versioned write.
+func (t *Tx) EndSubscription(e collab.SubscriptionEnd) {
+	values := map[string]types.AttributeValue{
+		":type":     &types.AttributeValueMemberS{Value: "subscription"},
+		":company":  &types.AttributeValueMemberS{Value: e.CompanyID},
+		":solution": &types.AttributeValueMemberS{Value: string(e.Solution)},
+		":status":   &types.AttributeValueMemberS{Value: string(e.Status)},
+		":at":       &types.AttributeValueMemberS{Value: ts(e.At)},
+		":zero":     &types.AttributeValueMemberN{Value: "0"},
+		":one":      &types.AttributeValueMemberN{Value: "1"},
+	}
+	set := "#type = :type, CompanyID = :company, Solution = :solution, #status = :status, UpdatedAt = :at, " +
+		"Version = if_not_exists(Version, :zero) + :one"
+	remove := " REMOVE PayingOfficeID"
+	for _, f := range [...]struct{ attr, v string }{{"InvoiceRecipient", string(e.InvoiceRecipient)},
+		{"DataDeletedAt", ts(e.DataDeletedAt)}, {"BackupHandedOverAt", ts(e.BackupHandedOverAt)}} {
+		switch {
+		case f.v != "":
+			set += ", " + f.attr + " = :" + f.attr
+			values[":"+f.attr] = &types.AttributeValueMemberS{Value: f.v}
+		case f.attr == "InvoiceRecipient": // nobody pays any more
+			remove += ", " + f.attr
+		}
+	}
+	t.update(subscriptionKey(e.CompanyID, string(e.Solution)), "SET "+set+remove,
+		map[string]string{"#type": "Type", "#status": "Status"}, values)
 }

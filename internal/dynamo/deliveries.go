@@ -2,91 +2,189 @@ package dynamo
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/spiris/collab/internal/collab"
 )
 
-// The states of one e-mail delivery.
+// How one recipient's delivery ended.
 const (
-	DeliverySending  = "sending"  // claimed by a worker, which holds a lease
 	DeliverySent     = "sent"     // SES accepted it
-	DeliveryRejected = "rejected" // SES refused it for good; not retried
+	DeliveryRejected = "rejected" // SES refused the address for good; not retried
 )
 
-// deliveryRetention is how long a delivery is remembered: longer than any message can be
+// deliveryRetention is how long a job's deliveries are remembered: longer than any message can be
 // redelivered (queue retention plus the outbox's re-sends).
 const deliveryRetention = 30 * 24 * time.Hour
 
-func deliveryKey(k string) key { return key{"DELIVERY#" + k, "DELIVERY"} }
+func deliveryKey(jobID string) key { return key{"DELIVERY#" + jobID, "DELIVERY"} }
 
-// ClaimDelivery claims the delivery with key k for one worker until now+lease. It returns the
-// delivery's state: DeliverySending with claimed true when this caller holds it now; otherwise
-// the state another worker left (sending, under a live lease, or sent or rejected for good).
-func (s *Store) ClaimDelivery(ctx context.Context, k string, now time.Time, lease time.Duration) (claimed bool, state string, err error) {
-	dk := deliveryKey(k)
-	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
+// The reasons ClaimDeliveries gives for not claiming.
+var (
+	// ErrDelivered says the job's e-mails were settled for good: nothing is left to send.
+	ErrDelivered = errors.New("dynamo: the job's e-mails are delivered")
+	// ErrDeliveryLeased says another worker holds the job's lease and is sending its e-mails.
+	ErrDeliveryLeased = errors.New("dynamo: another worker is delivering the job's e-mails")
+)
+
+// Deliveries is where the e-mails of one job stand: how the delivery to each recipient that is
+// over ended, by RecipientKey, under the lease of the one worker sending the rest.
+type Deliveries struct {
+	JobID string
+	Ended map[string]DeliveryEnd
+	lease string
+	now   map[string]DeliveryEnd // ended since the claim, for the settle to record
+}
+
+// DeliveryEnd is how one recipient's delivery ended: DeliverySent, or DeliveryRejected with SES's
+// reason (e-mail addresses redacted).
+type DeliveryEnd struct {
+	State  string
+	Reason string `dynamodbav:",omitempty"`
+}
+
+// RecipientKey is the key of a recipient's delivery within a job: 8 bytes of SHA-256 of the
+// lower-cased address, in hex, so the table holds no address.
+func RecipientKey(email string) string {
+	sum := sha256.Sum256([]byte(strings.ToLower(email)))
+	return hex.EncodeToString(sum[:8])
+}
+
+// Record notes that the delivery to a recipient ended, for SettleDeliveries to write.
+func (d *Deliveries) Record(recipient, state, reason string) {
+	if d.now == nil {
+		d.now = map[string]DeliveryEnd{}
+	}
+	d.now[recipient] = DeliveryEnd{State: state, Reason: reason}
+	d.Ended[recipient] = d.now[recipient]
+}
+
+type deliveryItem struct {
+	Recipients map[string]DeliveryEnd
+	Settled    bool
+}
+
+// ClaimDeliveries leases the delivery of job jobID's e-mails to this worker until now+lease, in
+// one UpdateItem that also returns how each delivery of the job ended so far. It returns
+// ErrDelivered when the job was settled for good and ErrDeliveryLeased while another worker's
+// lease runs. The lease is the one condition on time the store writes: it is a lock, not a
+// decision, so that two workers never send the same job's e-mails at once.
+func (s *Store) ClaimDeliveries(ctx context.Context, jobID string, now time.Time, lease time.Duration) (*Deliveries, error) {
+	token := make([]byte, 12)
+	rand.Read(token)
+	d := &Deliveries{JobID: jobID, lease: hex.EncodeToString(token)}
+	res, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &s.table,
-		Item: map[string]types.AttributeValue{
-			attrPK: &types.AttributeValueMemberS{Value: dk.pk}, attrSK: &types.AttributeValueMemberS{Value: dk.sk},
-			"Type":       &types.AttributeValueMemberS{Value: "delivery"},
-			"State":      &types.AttributeValueMemberS{Value: DeliverySending},
-			"LeaseUntil": &types.AttributeValueMemberS{Value: ts(now.Add(lease))},
-			TTLAttribute: &types.AttributeValueMemberN{Value: fmt.Sprint(now.Add(deliveryRetention).Unix())},
-		},
-		ConditionExpression:      aws.String("attribute_not_exists(PK) OR (#state = :sending AND LeaseUntil < :now)"),
-		ExpressionAttributeNames: map[string]string{"#state": "State"},
+		Key:       deliveryKey(jobID).av(),
+		UpdateExpression: aws.String("SET #type = :type, LeaseUntil = :until, Lease = :lease, " +
+			"Recipients = if_not_exists(Recipients, :none), ExpiresAt = if_not_exists(ExpiresAt, :ttl)"),
+		ConditionExpression:      aws.String("attribute_not_exists(PK) OR (attribute_not_exists(Settled) AND (attribute_not_exists(LeaseUntil) OR LeaseUntil < :now))"),
+		ExpressionAttributeNames: map[string]string{"#type": "Type"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":sending": &types.AttributeValueMemberS{Value: DeliverySending},
-			":now":     &types.AttributeValueMemberS{Value: ts(now)},
+			":type":  &types.AttributeValueMemberS{Value: "delivery"},
+			":until": &types.AttributeValueMemberS{Value: ts(now.Add(lease))},
+			":lease": &types.AttributeValueMemberS{Value: d.lease},
+			":none":  &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{}},
+			":ttl":   &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Add(deliveryRetention).Unix(), 10)},
+			":now":   &types.AttributeValueMemberS{Value: ts(now)},
 		},
+		ReturnValues:                        types.ReturnValueAllNew,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
-	if err == nil {
-		return true, DeliverySending, nil
+	var failed *types.ConditionalCheckFailedException
+	if errors.As(err, &failed) {
+		var it deliveryItem
+		if err := attributevalue.UnmarshalMap(failed.Item, &it); err == nil && it.Settled {
+			return nil, ErrDelivered
+		}
+		return nil, ErrDeliveryLeased
 	}
-	if !isConditionFailure(err) {
-		return false, "", fmt.Errorf("claim delivery: %w", err)
-	}
-	var it struct{ State string }
-	if _, err := s.get(ctx, "get delivery", dk, &it); err != nil {
-		return false, "", err
-	}
-	return false, it.State, nil
-}
-
-// SettleDelivery records how a claimed delivery ended (DeliverySent or DeliveryRejected), with
-// the reason for a rejection.
-func (s *Store) SettleDelivery(ctx context.Context, k, state, reason string) error {
-	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                &s.table,
-		Key:                      deliveryKey(k).av(),
-		UpdateExpression:         aws.String("SET #state = :state, Reason = :reason REMOVE LeaseUntil"),
-		ExpressionAttributeNames: map[string]string{"#state": "State"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":state":  &types.AttributeValueMemberS{Value: state},
-			":reason": &types.AttributeValueMemberS{Value: reason},
-		},
-	})
 	if err != nil {
-		return fmt.Errorf("settle delivery: %w", err)
+		return nil, fmt.Errorf("claim deliveries of %s: %w", jobID, err)
 	}
-	return nil
+	var it deliveryItem
+	if err := decode("claim deliveries", res.Attributes, &it); err != nil {
+		return nil, err
+	}
+	d.Ended = it.Recipients
+	if d.Ended == nil {
+		d.Ended = map[string]DeliveryEnd{}
+	}
+	return d, nil
 }
 
-// ReleaseDelivery gives up a claim after a failed send, so a retry may claim it at once.
-func (s *Store) ReleaseDelivery(ctx context.Context, k string) error {
-	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-		TableName:                 &s.table,
-		Key:                       deliveryKey(k).av(),
-		ConditionExpression:       aws.String("#state = :sending"),
-		ExpressionAttributeNames:  map[string]string{"#state": "State"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":sending": &types.AttributeValueMemberS{Value: DeliverySending}},
-	})
-	if err != nil && !isConditionFailure(err) {
-		return fmt.Errorf("release delivery: %w", err)
+// SettleDeliveries records in the transaction how the deliveries made under d's lease ended and
+// gives the lease up; done says the job is over, so none of its e-mails is sent again. The write
+// requires the lease to be still d's (the claim unchanged): a worker whose lease ran out and was
+// taken over fails the commit with collab.ErrConflict and leaves the job to the other.
+func (t *Tx) SettleDeliveries(d *Deliveries, done bool) {
+	var set []string
+	names := map[string]string{}
+	values := map[string]types.AttributeValue{":lease": &types.AttributeValueMemberS{Value: d.lease}}
+	i := 0
+	for recipient, end := range d.now {
+		v, err := attributevalue.MarshalMap(end)
+		if err != nil {
+			t.err = errors.Join(t.err, fmt.Errorf("encode delivery: %w", err))
+			return
+		}
+		n := strconv.Itoa(i)
+		set = append(set, "Recipients.#r"+n+" = :r"+n)
+		names["#r"+n], values[":r"+n] = recipient, &types.AttributeValueMemberM{Value: v}
+		i++
 	}
-	return nil
+	if done {
+		set = append(set, "Settled = :true")
+		values[":true"] = &types.AttributeValueMemberBOOL{Value: true}
+	}
+	expr := "REMOVE LeaseUntil, Lease"
+	if len(set) > 0 {
+		expr = "SET " + strings.Join(set, ", ") + " " + expr
+	}
+	if len(names) == 0 {
+		names = nil
+	}
+	t.updateIf(deliveryKey(d.JobID), expr, "Lease = :lease", names, values, collab.ErrConflict)
+}
+
+// OfficeStaff returns an office and its employees in one strongly consistent query of the office's
+// partition (its employees' sort keys come just before the office's own), for whom an office-side
+// e-mail goes to and how it names the office; a zero Office when there is none.
+func (s *Store) OfficeStaff(ctx context.Context, office string) (collab.Office, []collab.Employee, error) {
+	var o collab.Office
+	var staff []collab.Employee
+	err := s.queryEach(ctx, "query staff of office "+office, &dynamodb.QueryInput{
+		TableName:              &s.table,
+		KeyConditionExpression: aws.String("PK = :pk AND SK BETWEEN :employees AND :office"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk":        &types.AttributeValueMemberS{Value: officePartition(office)},
+			":employees": &types.AttributeValueMemberS{Value: "EMPLOYEE#"},
+			":office":    &types.AttributeValueMemberS{Value: officeKey(office).sk},
+		},
+		ConsistentRead: aws.Bool(true),
+	}, func(item map[string]types.AttributeValue) error {
+		if keyOf(item).sk == officeKey(office).sk {
+			var it officeItem
+			err := decode("query staff", item, &it)
+			o = collab.Office{ID: it.ID, Name: it.Name}
+			return err
+		}
+		var it employeeItem
+		err := decode("query staff", item, &it)
+		staff = append(staff, it.employee())
+		return err
+	})
+	return o, staff, err
 }

@@ -92,8 +92,11 @@ func (s *Store) Postpone(ctx context.Context, m Message, until time.Time) error 
 type Due struct {
 	Collaborations []collab.CollaborationRecord
 	Messages       []Message
-	Read           int
-	More           bool
+	// Expiring is what expiring each collaboration decides on, by id, when the caller read it
+	// (ExpiringOf).
+	Expiring map[string]Expiring
+	Read     int
+	More     bool
 }
 
 // DueWork returns up to limit items of a kind (DueInvitationExpiry, DueAgreementReminder,
@@ -137,3 +140,59 @@ func (s *Store) DueWork(ctx context.Context, kind string, now time.Time, limit i
 	}
 	return d, nil
 }
+
+// Expiring is what expiring a pending collaboration decides on besides the collaboration: its
+// invitation and its company's subscription to the solution, each nil when there is none.
+type Expiring struct {
+	Invitation   *collab.Invitation
+	Subscription *collab.Subscription
+}
+
+// ExpiringOf reads the Expiring of pending collaborations, by collaboration id, in BatchGetItem
+// requests of up to 100 keys (one request for 50 collaborations), and reports how many items it
+// read. The keys come from the collaborations: the invitation by its hash, the subscription by
+// company and solution.
+func (s *Store) ExpiringOf(ctx context.Context, rs []collab.CollaborationRecord) (map[string]Expiring, int, error) {
+	out := make(map[string]Expiring, len(rs))
+	read := 0
+	for len(rs) > 0 {
+		batch := rs[:min(len(rs), maxBatchGet/2)]
+		rs = rs[len(batch):]
+		var keys []key
+		for _, r := range batch {
+			keys = append(keys, subscriptionKey(r.CompanyID, string(r.Solution)))
+			if r.InvitationHash != "" {
+				keys = append(keys, invitationKey(r.InvitationHash))
+			}
+		}
+		found, err := s.getMany(ctx, "get expiring invitations and subscriptions", keys)
+		if err != nil {
+			return nil, read, err
+		}
+		read += len(found)
+		for _, r := range batch {
+			var e Expiring
+			if item, ok := found[subscriptionKey(r.CompanyID, string(r.Solution))]; ok {
+				var it subscriptionItem
+				if err := decode("get expiring subscription", item, &it); err != nil {
+					return nil, read, err
+				}
+				sub := it.subscription()
+				e.Subscription = &sub
+			}
+			if item, ok := found[invitationKey(r.InvitationHash)]; ok && r.InvitationHash != "" {
+				var it invitationItem
+				if err := decode("get expiring invitation", item, &it); err != nil {
+					return nil, read, err
+				}
+				inv := it.invitation()
+				e.Invitation = &inv
+			}
+			out[r.ID] = e
+		}
+	}
+	return out, read, nil
+}
+
+// maxBatchGet is DynamoDB's limit of keys in one BatchGetItem.
+const maxBatchGet = 100

@@ -618,7 +618,7 @@ func TestEmailSentButNotRecordedGoesOutAgainAfterTheLease(t *testing.T) {
 	}
 	tap := h.tapDynamo()
 	tap.setFault(func(op, body string) (*http.Response, error) {
-		if op == "UpdateItem" && strings.Contains(body, "DELIVERY#") {
+		if op == "TransactWriteItems" && strings.Contains(body, "DELIVERY#") { // the settle
 			return dynamoError("ThrottlingException", ""), nil
 		}
 		return nil, nil
