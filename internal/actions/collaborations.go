@@ -183,6 +183,10 @@ func (s *Service) ended(ctx context.Context, ch *change, c *collab.Collaboration
 // LinkInput is the body of a link request.
 type LinkInput struct {
 	TaskID string `json:"taskId"`
+	// OfficeID is the collaboration's office, as Practice management knows it (optional): with
+	// it the task is read with the collaboration, in one round trip. It is only a hint: another
+	// office's id is not used.
+	OfficeID string `json:"officeId,omitempty"`
 }
 
 // Link connects a collaboration without a task (imported, or its task moved to another customer)
@@ -197,11 +201,7 @@ func (s *Service) Link(ctx context.Context, caller Caller, id string, in LinkInp
 	if err := collab.CheckID("taskId", in.TaskID); err != nil {
 		return CollaborationView{}, err
 	}
-	c, p, err := s.collaborationFor(ctx, caller, id, collab.OfficeSide)
-	if err != nil {
-		return CollaborationView{}, err
-	}
-	f, err := s.Store.OfficeItems(ctx, dynamo.OfficeRefs{OfficeID: c.Record().OfficeID, EmployeeID: caller.UserID, TaskID: in.TaskID})
+	c, p, f, err := s.linkFacts(ctx, caller, id, in)
 	if err != nil {
 		return CollaborationView{}, err
 	}
@@ -223,6 +223,36 @@ func (s *Service) Link(ctx context.Context, caller Caller, id string, in LinkInp
 	ch.tx.JoinTask(f.Task)
 	regrant(ch, r, nil, r.Assignees)
 	return s.saved(ctx, ch, c)
+}
+
+// linkFacts loads what Link decides on: the collaboration with the caller as its office-side
+// party, and the caller's employee item and the task at the collaboration's office. With the
+// office named in the request that is one BatchGetItem; without it, or when it names another
+// office than the collaboration's, the office's items are read after the collaboration.
+func (s *Service) linkFacts(ctx context.Context, caller Caller, id string, in LinkInput) (*collab.Collaboration, party, dynamo.OfficeFacts, error) {
+	var f dynamo.OfficeFacts
+	if in.OfficeID == "" || collab.CheckID("officeId", in.OfficeID) != nil || caller.UserID == "" || collab.CheckID("id", id) != nil {
+		c, p, err := s.collaborationFor(ctx, caller, id, collab.OfficeSide)
+		if err != nil {
+			return nil, party{}, f, err
+		}
+		f, err = s.Store.OfficeItems(ctx, dynamo.OfficeRefs{OfficeID: c.Record().OfficeID, EmployeeID: caller.UserID, TaskID: in.TaskID})
+		return c, p, f, err
+	}
+	c, m, e, t, err := s.Store.CollaborationTaskFor(ctx, id, caller.UserID, in.OfficeID, in.TaskID)
+	if err != nil {
+		return nil, party{}, f, err
+	}
+	p, err := s.partyOf(ctx, caller, c.Record(), m, collab.OfficeSide)
+	if err != nil {
+		return nil, party{}, f, err
+	}
+	if office := c.Record().OfficeID; office != in.OfficeID { // a wrong hint: read the right office's items
+		f, err = s.Store.OfficeItems(ctx, dynamo.OfficeRefs{OfficeID: office, EmployeeID: caller.UserID, TaskID: in.TaskID})
+		return c, p, f, err
+	}
+	f.Employee, f.Task = e, t
+	return c, p, f, nil
 }
 
 // RenewInput is the body of a renew request.

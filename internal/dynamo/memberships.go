@@ -310,3 +310,22 @@ func (s *Store) CollaborationFor(ctx context.Context, id, user string) (*collab.
 	}
 	return collab.RestoreCollaboration(it.record()), m, nil
 }
+
+// CollaborationTaskFor is CollaborationFor that also reads, in the same BatchGetItem, the user's
+// employee item and a task of the office officeID, for linking to that task when the client names
+// the collaboration's office. The task and the employee are zero when absent.
+func (s *Store) CollaborationTaskFor(ctx context.Context, id, user, officeID, taskID string) (*collab.Collaboration, Memberships, collab.Employee, collab.Task, error) {
+	var it collaborationItem
+	var m Memberships
+	var e employeeItem
+	var t taskItem
+	err := s.getInto(ctx, "get collaboration, memberships and task", map[key]any{collaborationKey(id): &it, membershipsKey(user): &m,
+		employeeKey(officeID, user): &e, taskKey(officeID, taskID): &t})
+	if err != nil {
+		return nil, m, collab.Employee{}, collab.Task{}, err
+	}
+	if it.ID == "" {
+		return nil, m, collab.Employee{}, collab.Task{}, collab.ErrCollaborationNotFound
+	}
+	return collab.RestoreCollaboration(it.record()), m, e.employee(), t.task(), nil
+}
