@@ -37,7 +37,7 @@ import (
 var knownOver = map[string]int{
 	// Synchronous routes over ≤ 2 DynamoDB calls + 1 SQS send.
 	"PutTask (assignee added, 1 active collaboration)": 3,
-	"Link (imported without a task)":                   3,
+	"Link (imported without a task)":                   3, // without officeId, the office's task is read second
 	"Link (imported without a task) + Idempotency-Key": 3,
 }
 
@@ -247,6 +247,18 @@ func routeCases() []routeCase {
 			}
 			return step{as: user(w.oe), method: "POST", target: "/collaborations/" + c.ID() + "/link", status: 200,
 				body: `{"taskId":"` + w.task["1001"] + `"}`}
+		}},
+		{"Link", " (imported without a task, officeId named)", func(t *testing.T, h *harness, w world) step {
+			c := collab.RestoreCollaboration(collab.CollaborationRecord{ID: rid("imported"), OfficeID: w.office, CustomerNo: "1001",
+				CompanyID: w.co, Solution: "tax-annual", Status: collab.Active, Scenario: collab.ExistingSolution,
+				InvoiceRecipient: collab.InvoiceOffice, CreatedAt: start, UpdatedAt: start})
+			tx := h.store.Tx()
+			tx.PutCollaboration(c)
+			if err := tx.Commit(ctx); err != nil {
+				t.Fatal(err)
+			}
+			return step{as: user(w.oe), method: "POST", target: "/collaborations/" + c.ID() + "/link", status: 200,
+				body: `{"taskId":"` + w.task["1001"] + `","officeId":"` + w.office + `"}`}
 		}},
 		{"Renew", "", func(t *testing.T, h *harness, w world) step {
 			id := h.active(t, w, "1001", "financial-overview", `,"agreementMonths":12`)
