@@ -72,77 +72,88 @@ func invitationPage(s *actions.Service, r *request) events.APIGatewayV2HTTPRespo
 	if lang == collab.English {
 		other = collab.Swedish
 	}
-	v, err := s.ShowInvitation(r.ctx, r.param("token"))
-	status := http.StatusOK
-	var dead string
-	if err != nil {
-		status = StatusOf(collab.ErrorKind(err))
-		t := pageTexts[lang]
-		switch collab.ErrorCode(err) {
-		case "invitation_used":
-			dead = t.Used
-		case "invitation_revoked":
-			dead = t.Revoked
-		case "invitation_expired":
-			dead = t.Expired
-		case "invitation_not_found":
-			dead = t.Unknown
-		default:
-			s.Log.ErrorContext(r.ctx, "invitation page failed", "error", err.Error())
-			dead = t.Unknown
-		}
-	}
-	answer := r.event.RawPath + "/answer"
-	if s.AnswerURL != "" {
-		answer = strings.ReplaceAll(s.AnswerURL, "{token}", r.param("token"))
-	}
 	t, e := pageTexts[lang], html.EscapeString
-	var b strings.Builder
-	if dead != "" {
-		b.WriteString(`  <p class="notice" role="status" id="state">` + e(dead) + "</p>\n  <p>" + e(t.DeadFix) + "</p>\n")
+	v, err := s.ShowInvitation(r.ctx, r.param("token"))
+	status, content := http.StatusOK, ""
+	if err != nil {
+		status, content = StatusOf(collab.ErrorKind(err)), deadInvitation(s, r, t, err)
 	} else {
-		row := func(label, id, value string) {
-			b.WriteString("    <dt>" + e(label) + `</dt><dd id="` + id + `">` + value + "</dd>\n")
+		answer := r.event.RawPath + "/answer"
+		if s.AnswerURL != "" {
+			answer = strings.ReplaceAll(s.AnswerURL, "{token}", r.param("token"))
 		}
-		b.WriteString(`  <p id="who"><strong>` + e(v.OfficeName) + "</strong> " + e(t.Invites) + " <strong>" + e(v.CompanyName) + "</strong>.</p>\n  <dl>\n")
-		row(t.Solution, "solution", e(v.SolutionName))
-		invoice := t.InvoiceCustomer
-		if v.InvoiceRecipient == "office" {
-			invoice = t.InvoiceOffice
-		}
-		row(t.Invoice, "invoice", e(invoice))
-		if v.StartPeriod != "" {
-			row(t.Start, "start", e(v.StartPeriod))
-		}
-		if v.AgreementMonths > 0 {
-			row(t.Agreement, "agreement", fmt.Sprintf("%d %s", v.AgreementMonths, e(t.Months)))
-		}
-		day := v.ExpiresAt.Format("2006-01-02")
-		row(t.Expires, "expires", `<time datetime="`+day+`">`+day+"</time>")
-		b.WriteString("  </dl>\n")
-		if v.NewCompany {
-			b.WriteString("  <p>" + e(t.NewCompanyNote) + "</p>\n")
-		}
-		// Links, not a form: a form sent to the answer page (another origin, which sends the
-		// customer on to sign in) would need every origin of that redirect chain in the page's
-		// form-action, which Chrome and Safari apply to redirects too.
-		sep := "?"
-		if strings.Contains(answer, "?") {
-			sep = "&"
-		}
-		href := func(choice string) string { return e(answer + sep + "lang=" + t.Lang + "&answer=" + choice) }
-		b.WriteString("  <p>" + e(t.SignInNote) + "</p>\n" +
-			`  <p class="actions">` + "\n" +
-			`    <a class="primary" href="` + href("accept") + `" id="approve">` + e(t.Approve) + "</a>\n" +
-			`    <a class="secondary" href="` + href("decline") + `" id="decline">` + e(t.Decline) + "</a>\n  </p>\n")
+		content = liveInvitation(t, v, answer)
 	}
-	page := strings.NewReplacer("{lang}", t.Lang, "{title}", e(t.Title), "{content}", b.String(),
+	page := strings.NewReplacer("{lang}", t.Lang, "{title}", e(t.Title), "{content}", content,
 		"{switchHref}", e(r.event.RawPath+"?lang="+string(other)), "{other}", string(other), "{switchText}", e(t.Switch)).Replace(invitationHTML)
 	return events.APIGatewayV2HTTPResponse{
 		StatusCode: status,
 		Headers:    map[string]string{"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
 		Body:       page,
 	}
+}
+
+// deadInvitation is the page's content for a link that no longer opens an invitation: used,
+// replaced, expired or never issued. Anything else is logged and shown as unknown.
+func deadInvitation(s *actions.Service, r *request, t pageText, err error) string {
+	var dead string
+	switch collab.ErrorCode(err) {
+	case "invitation_used":
+		dead = t.Used
+	case "invitation_revoked":
+		dead = t.Revoked
+	case "invitation_expired":
+		dead = t.Expired
+	case "invitation_not_found":
+		dead = t.Unknown
+	default:
+		s.Log.ErrorContext(r.ctx, "invitation page failed", "error", err.Error())
+		dead = t.Unknown
+	}
+	e := html.EscapeString
+	return `  <p class="notice" role="status" id="state">` + e(dead) + "</p>\n  <p>" + e(t.DeadFix) + "</p>\n"
+}
+
+// liveInvitation is the page's content for a live invitation: who invites whom, on what terms,
+// and the Approve and Decline links to answer.
+func liveInvitation(t pageText, v actions.InvitationView, answer string) string {
+	e := html.EscapeString
+	var b strings.Builder
+	row := func(label, id, value string) {
+		b.WriteString("    <dt>" + e(label) + `</dt><dd id="` + id + `">` + value + "</dd>\n")
+	}
+	b.WriteString(`  <p id="who"><strong>` + e(v.OfficeName) + "</strong> " + e(t.Invites) + " <strong>" + e(v.CompanyName) + "</strong>.</p>\n  <dl>\n")
+	row(t.Solution, "solution", e(v.SolutionName))
+	invoice := t.InvoiceCustomer
+	if v.InvoiceRecipient == "office" {
+		invoice = t.InvoiceOffice
+	}
+	row(t.Invoice, "invoice", e(invoice))
+	if v.StartPeriod != "" {
+		row(t.Start, "start", e(v.StartPeriod))
+	}
+	if v.AgreementMonths > 0 {
+		row(t.Agreement, "agreement", fmt.Sprintf("%d %s", v.AgreementMonths, e(t.Months)))
+	}
+	day := v.ExpiresAt.Format("2006-01-02")
+	row(t.Expires, "expires", `<time datetime="`+day+`">`+day+"</time>")
+	b.WriteString("  </dl>\n")
+	if v.NewCompany {
+		b.WriteString("  <p>" + e(t.NewCompanyNote) + "</p>\n")
+	}
+	// Links, not a form: a form sent to the answer page (another origin, which sends the
+	// customer on to sign in) would need every origin of that redirect chain in the page's
+	// form-action, which Chrome and Safari apply to redirects too.
+	sep := "?"
+	if strings.Contains(answer, "?") {
+		sep = "&"
+	}
+	href := func(choice string) string { return e(answer + sep + "lang=" + t.Lang + "&answer=" + choice) }
+	b.WriteString("  <p>" + e(t.SignInNote) + "</p>\n" +
+		`  <p class="actions">` + "\n" +
+		`    <a class="primary" href="` + href("accept") + `" id="approve">` + e(t.Approve) + "</a>\n" +
+		`    <a class="secondary" href="` + href("decline") + `" id="decline">` + e(t.Decline) + "</a>\n  </p>\n")
+	return b.String()
 }
 
 // pagePolicy is the Content-Security-Policy of every HTML page (secureHeaders sets it): nothing
