@@ -22,6 +22,10 @@ func CheckID(field, id string) error {
 	return nil
 }
 
+// ErrCursorInvalid refuses a list cursor the list did not return (EINVALID cursor_invalid).
+var ErrCursorInvalid = Invalid("cursor", "cursor_invalid", "pass the cursor exactly as the previous page returned it, or leave it out",
+	"the cursor is not one this list returned")
+
 // CheckIDs checks field/id pairs with CheckID.
 func CheckIDs(pairs ...string) error {
 	for i := 0; i+1 < len(pairs); i += 2 {

@@ -31,9 +31,6 @@ type Page struct {
 
 const defaultLimit, maxLimit = 50, 100
 
-var errCursor = collab.Invalid("cursor", "cursor_invalid", "pass the cursor exactly as the previous page returned it, or leave it out",
-	"the cursor is not one this list returned")
-
 // OfficeCollaborations returns a page of an office's collaborations, newest first. A customer
 // filter queries GSI2 (that customer's partition), a status filter GSI3, otherwise GSI1; a
 // solution filter is a filter expression on that query: it reads the office's (or customer's, or
@@ -180,13 +177,13 @@ func decodeCursor(cursor, index, pk string) (map[string]types.AttributeValue, er
 	}
 	b, err := base64.RawURLEncoding.DecodeString(cursor)
 	if err != nil || len(b) > 2048 {
-		return nil, errCursor
+		return nil, collab.ErrCursorInvalid
 	}
 	var m map[string]string
 	keys := Indexes[index]
 	if err := json.Unmarshal(b, &m); err != nil || len(m) != 4 || m[keys[0]] != pk ||
 		m[keys[1]] == "" || m[attrPK] == "" || m[attrSK] == "" {
-		return nil, errCursor
+		return nil, collab.ErrCursorInvalid
 	}
 	k := make(map[string]types.AttributeValue, len(m))
 	for name, v := range m {
