@@ -41,33 +41,33 @@ var invoked atomic.Bool
 // the first of this execution environment, and the X-Ray trace id the Lambda runtime handed it.
 // Every Lambda entry point calls it first.
 func Invocation(ctx context.Context) context.Context {
-	v := idsOf(ctx)
-	v.cold = invoked.CompareAndSwap(false, true)
-	if t, ok := ctx.Value("x-amzn-trace-id").(string); ok { // the key the aws-lambda-go runtime uses
-		v.trace = t
-	}
-	return context.WithValue(ctx, idsKey{}, v)
+	return with(ctx, func(v *ids) {
+		v.cold = invoked.CompareAndSwap(false, true)
+		if t, ok := ctx.Value("x-amzn-trace-id").(string); ok { // the key the aws-lambda-go runtime uses
+			v.trace = t
+		}
+	})
 }
 
 // WithAPIRequest returns ctx whose lines carry API Gateway's request id.
 func WithAPIRequest(ctx context.Context, id string) context.Context {
-	v := idsOf(ctx)
-	v.api = id
-	return context.WithValue(ctx, idsKey{}, v)
+	return with(ctx, func(v *ids) { v.api = id })
 }
 
 // WithCollaboration returns ctx whose lines carry a collaboration's id.
 func WithCollaboration(ctx context.Context, id string) context.Context {
-	v := idsOf(ctx)
-	v.collaboration = id
-	return context.WithValue(ctx, idsKey{}, v)
+	return with(ctx, func(v *ids) { v.collaboration = id })
 }
 
 // WithTrace returns ctx whose lines carry an X-Ray trace header (from a queue message, for a
 // worker following the request that queued it).
 func WithTrace(ctx context.Context, header string) context.Context {
+	return with(ctx, func(v *ids) { v.trace = header })
+}
+
+func with(ctx context.Context, set func(*ids)) context.Context {
 	v := idsOf(ctx)
-	v.trace = header
+	set(&v)
 	return context.WithValue(ctx, idsKey{}, v)
 }
 
