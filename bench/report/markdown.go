@@ -68,7 +68,7 @@ func Write(w io.Writer, r *Report) error {
 	p("- The round trips per route, per worker message, per due item of the cleanup and per lifecycle are also " +
 		"ordinary tests of the service, counted at the SDK and held to their targets: " +
 		"`go test -run TestRoundTripsPerRouteAndWorker -v ./internal/httpapi/` prints the table (make test writes it to " +
-		"test-output/TestRoundTripsPerRouteAndWorker/…/roundtrips.md).")
+		"test-output/roundtrips.md).")
 	p("- `go test -bench . ./roundtrips ./cleanupscale` (in bench/) runs the Go benchmarks of the round trips per " +
 		"action (reporting `dynamodb-calls/op`, `sqs-calls/op`, `ses-calls/op`, `est-rcu/op`, `est-wcu/op`) and of " +
 		"the due query (`read/due`); `go test ./...` in bench/ runs the harness's own tests (no timings asserted), " +

@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"maps"
 	"os"
@@ -527,8 +528,8 @@ func measureCleanup(t *testing.T, h *harness, count *callCounter) roundTrip {
 
 // TestRoundTripsPerRouteAndWorker counts the AWS calls of every route, a teardown message, an
 // e-mail message, the cleanup per due item and a whole lifecycle, and holds each to its target
-// (knownOver lists the rows not there yet). The table goes to the log and to roundtrips.md in
-// the test's artifact directory (go test -artifacts -outputdir; make test: test-output/).
+// (knownOver lists the rows not there yet). The table goes to the log and, when go test has an
+// -outputdir, to roundtrips.md there (make test: test-output/roundtrips.md).
 func TestRoundTripsPerRouteAndWorker(t *testing.T) {
 	count := &callCounter{calls: map[string]map[string]int{}}
 	rows := measureRoutes(t, count)
@@ -537,8 +538,14 @@ func TestRoundTripsPerRouteAndWorker(t *testing.T) {
 
 	table := roundTripTable(rows)
 	t.Log("\n" + table)
-	if err := os.WriteFile(filepath.Join(t.ArtifactDir(), "roundtrips.md"), []byte(table), 0o644); err != nil {
-		t.Error(err)
+	if dir := flag.Lookup("test.outputdir").Value.String(); dir != "" {
+		err := os.MkdirAll(dir, 0o755)
+		if err == nil {
+			err = os.WriteFile(filepath.Join(dir, "roundtrips.md"), []byte(table), 0o644)
+		}
+		if err != nil {
+			t.Error(err)
+		}
 	}
 	seen := map[string]bool{}
 	for _, r := range rows {
