@@ -52,7 +52,9 @@ type clockRequest struct {
 }
 
 // clockPage answers GET /_local/clock with the stack's time.
-func (s *Stack) clockPage(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, s.clock.view()) }
+func (s *Stack) clockPage(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.clock.view())
+}
 
 // moveClock answers POST /_local/clock: it moves the clock forward and, when asked
 // (?cleanup=1), runs the cleanup at the new time.
