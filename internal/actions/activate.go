@@ -63,7 +63,7 @@ func (s *Service) Activate(ctx context.Context, caller Caller, officeID string, 
 	if _, err := collab.Rules(collab.Solution(in.Solution)); err != nil {
 		return ActivationView{}, err
 	}
-	start, err := collab.ParsePeriod("startPeriod", in.StartPeriod)
+	start, err := collab.ParseStartPeriod("startPeriod", in.StartPeriod, s.Now())
 	if err != nil {
 		return ActivationView{}, err
 	}

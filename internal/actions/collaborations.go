@@ -3,6 +3,7 @@ package actions
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/spiris/collab/internal/collab"
 	"github.com/spiris/collab/internal/dynamo"
@@ -82,6 +83,9 @@ func (s *Service) EndCheck(ctx context.Context, caller Caller, id, outcome strin
 	bs := c.EndBlockers(o, company.Company, company.Facts)
 	if bs == nil {
 		bs = []collab.Blocker{}
+	}
+	if bs, err = s.offerAdministrators(ctx, caller, c.Record().CompanyID, bs); err != nil {
+		return EndCheckView{}, err
 	}
 	return EndCheckView{CanEnd: len(bs) == 0, Outcome: o, Blockers: bs}, nil
 }
@@ -164,9 +168,37 @@ func (s *Service) endChecked(ctx context.Context, caller Caller, c *collab.Colla
 		return CollaborationView{}, err
 	}
 	if err := c.End(by, o, company.Company, company.Facts, s.Now()); err != nil {
+		var refusal *collab.Error
+		if errors.As(err, &refusal) && len(refusal.Blockers) > 0 {
+			bs, rerr := s.offerAdministrators(ctx, caller, c.Record().CompanyID, refusal.Blockers)
+			if rerr != nil {
+				return CollaborationView{}, err // the refusal stands without the offer
+			}
+			offered := *refusal
+			offered.Blockers, offered.Fix = bs, bs[0].Fix
+			return CollaborationView{}, &offered
+		}
 		return CollaborationView{}, err
 	}
 	return s.ended(ctx, s.change(), c)
+}
+
+// offerAdministrators returns the blockers bs with the company's administrators offered on
+// main_contact_missing when the caller may set the company's main contact (an administrator of
+// the company, or an office employee acting in it: companyActor); the company's partition is
+// read for it, so only such a refusal pays the read.
+func (s *Service) offerAdministrators(ctx context.Context, caller Caller, companyID string, bs []collab.Blocker) ([]collab.Blocker, error) {
+	if !slices.ContainsFunc(bs, func(b collab.Blocker) bool { return b.Code == "main_contact_missing" }) {
+		return bs, nil
+	}
+	v, err := s.Store.Company(ctx, companyID)
+	if err != nil {
+		return bs, err
+	}
+	if _, err := companyActor(caller, v, true); err != nil {
+		return bs, nil // may not act in the company: nobody to offer
+	}
+	return collab.OfferAdministrators(bs, v.Users), nil
 }
 
 // ended commits a collaboration moved to ending with its teardown job.

@@ -247,6 +247,12 @@ func (s *Service) ReportFacts(ctx context.Context, caller Caller, companyID, sol
 	if len(in.UsersWithUnsubmittedExpenses) > 1000 {
 		return in, collab.FieldInvalid("usersWithUnsubmittedExpenses", "report at most 1000 users", "too many users")
 	}
+	for _, name := range in.UsersWithUnsubmittedExpenses {
+		// The names are shown in the expenses blocker's message.
+		if err := collab.CheckText("usersWithUnsubmittedExpenses", name, 200); err != nil {
+			return in, err
+		}
+	}
 	if _, err := s.Store.CompanyRecord(ctx, companyID); err != nil {
 		return in, err
 	}
@@ -269,7 +275,8 @@ func (s *Service) ReportFacts(ctx context.Context, caller Caller, companyID, sol
 	return in, s.save(ctx, ch, in)
 }
 
-// optionalTime parses an optional RFC 3339 time. It returns EINVALID field_invalid naming the field.
+// optionalTime parses an optional RFC 3339 time, which must be writable in UTC
+// (collab.CheckTime). It returns EINVALID field_invalid naming the field.
 func optionalTime(field string, s *string) (time.Time, error) {
 	if s == nil {
 		return time.Time{}, nil
@@ -279,5 +286,5 @@ func optionalTime(field string, s *string) (time.Time, error) {
 		return time.Time{}, collab.FieldInvalid(field, "write "+field+" as an RFC 3339 time, e.g. 2027-01-31T17:00:00Z",
 			"%s is not a time", field)
 	}
-	return t, nil
+	return t.UTC(), collab.CheckTime(field, t)
 }

@@ -109,24 +109,15 @@ type TaskInput struct {
 // task: in the same transaction, employees removed from it lose the access its active
 // collaborations gave them and employees added get it; a task moved to another customer leaves
 // the old customer's collaborations without a task (and its employees without their access)
-// until the office links them to another task. It returns the errors of officeAdmin;
-// ENOTFOUND customer_not_found; EINVALID id_invalid, field_required; ECONFLICT
-// concurrent_update.
+// until the office links them to another task. Every assignee must be an employee of the office:
+// their employee items are read with the office's, in the same BatchGetItem. It returns the
+// errors of officeAdmin; ENOTFOUND customer_not_found; EINVALID id_invalid, field_required,
+// field_too_long, assignee_not_employee; ECONFLICT concurrent_update.
 func (s *Service) PutTask(ctx context.Context, caller Caller, officeID, taskID string, in TaskInput) (TaskView, error) {
 	if caller.UserID == "" {
 		return TaskView{}, collab.ErrUnauthenticated
 	}
 	if err := collab.CheckIDs("taskId", taskID, "customerNo", in.CustomerNo); err != nil {
-		return TaskView{}, err
-	}
-	f, err := s.officeAdmin(ctx, caller, dynamo.OfficeRefs{OfficeID: officeID, CustomerNo: in.CustomerNo, TaskID: taskID})
-	if err != nil {
-		return TaskView{}, err
-	}
-	if f.Customer.No == "" {
-		return TaskView{}, collab.ErrCustomerNotFound
-	}
-	if err := collab.CheckText("name", in.Name, 200); err != nil {
 		return TaskView{}, err
 	}
 	if len(in.Assignees) > 50 {
@@ -138,7 +129,21 @@ func (s *Service) PutTask(ctx context.Context, caller Caller, officeID, taskID s
 		}
 	}
 	assignees := slices.Compact(slices.Sorted(slices.Values(in.Assignees)))
+	f, err := s.officeAdmin(ctx, caller, dynamo.OfficeRefs{OfficeID: officeID, CustomerNo: in.CustomerNo, TaskID: taskID,
+		Staff: append([]string{}, assignees...)})
+	if err != nil {
+		return TaskView{}, err
+	}
+	if f.Customer.No == "" {
+		return TaskView{}, collab.ErrCustomerNotFound
+	}
+	if err := collab.CheckText("name", in.Name, 200); err != nil {
+		return TaskView{}, err
+	}
 	t := collab.Task{OfficeID: officeID, ID: taskID, CustomerNo: in.CustomerNo, Name: in.Name, Assignees: assignees}
+	if err := t.CheckAssignees(f.Staff); err != nil {
+		return TaskView{}, err
+	}
 	ch := s.change()
 	ch.tx.ReplaceTask(f.Task, t)
 	if err := s.syncGrants(ctx, ch, actorOf(collab.OfficeEmployee, caller.UserID, officeID), f.Task, t); err != nil {

@@ -58,8 +58,11 @@ type TransitionView struct {
 	Reason    string    `json:"reason"`
 }
 
+// optTime is t for a view, nil when unset, and nil too when t could not be written as RFC 3339
+// (collab.Writable: stored by an older build without the checks), so no stored time can fail
+// an answer's encoding.
 func optTime(t time.Time) *time.Time {
-	if t.IsZero() {
+	if t.IsZero() || !collab.Writable(t) {
 		return nil
 	}
 	return &t

@@ -1,6 +1,7 @@
 package collab
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -133,13 +134,19 @@ type ActivationInput struct {
 	Opened *Subscription
 }
 
-// Activate creates a pending collaboration. It returns EINVALID solution_unknown,
-// agreement_period_required, agreement_period_invalid, agreement_period_not_applicable,
+// Activate creates a pending collaboration. It returns EINVALID solution_unknown, period_invalid
+// (a start period given before the current month or more than StartPeriodMonthsAhead months after
+// it), agreement_period_required, agreement_period_invalid, agreement_period_not_applicable,
 // invoice_recipient_invalid, or ECONFLICT task_customer_mismatch.
 func Activate(in ActivationInput, by Actor, now time.Time) (*Collaboration, error) {
 	rules, err := Rules(in.Solution)
 	if err != nil {
 		return nil, err
+	}
+	if !in.StartPeriod.IsZero() { // the API always gives one (ParseStartPeriod)
+		if err := CheckStartPeriod("startPeriod", in.StartPeriod, now); err != nil {
+			return nil, err
+		}
 	}
 	if err := checkAgreement(rules, in.AgreementMonths); err != nil {
 		return nil, err
@@ -169,7 +176,8 @@ func Activate(in ActivationInput, by Actor, now time.Time) (*Collaboration, erro
 		CreatedAt:        now,
 	}}
 	if in.AgreementMonths > 0 {
-		c.rec.AgreementEndsAt = in.StartPeriod.AddMonths(in.AgreementMonths).Start()
+		// As it would end if accepted now; Accept sets it from the acceptance.
+		c.rec.AgreementEndsAt = agreementEnd(in.StartPeriod, now, in.AgreementMonths)
 	}
 	if s := in.Opened; s != nil {
 		c.rec.Opened = &Opening{RestoreTo: s.RestoreTo, Version: s.Version}
@@ -293,9 +301,23 @@ func plural(n int, noun string) string {
 	return strconv.Itoa(n) + " " + noun + "s"
 }
 
-// Accept makes a pending collaboration active. It returns ECONFLICT collaboration_not_pending.
+// Accept makes a pending collaboration active. Its agreement period, if it has one, runs from
+// the later of the start period and the month of acceptance, so the time an invitation waited
+// for an answer is not taken from it. It returns ECONFLICT collaboration_not_pending.
 func (c *Collaboration) Accept(by Actor, now time.Time) error {
-	return c.settle(Active, by, now, "invitation accepted")
+	if err := c.settle(Active, by, now, "invitation accepted"); err != nil {
+		return err
+	}
+	if c.rec.AgreementMonths > 0 {
+		c.rec.AgreementEndsAt = agreementEnd(c.rec.StartPeriod, now, c.rec.AgreementMonths)
+	}
+	return nil
+}
+
+// agreementEnd is the end of an agreement period of months that runs from the later of the start
+// period and the month of from: the first day of the month after its last month.
+func agreementEnd(start Period, from time.Time, months int) time.Time {
+	return start.Later(PeriodOf(from)).AddMonths(months).Start()
 }
 
 // Decline ends a pending collaboration at the customer's wish. It returns ECONFLICT
@@ -343,9 +365,7 @@ func (c *Collaboration) Expire(now time.Time) error {
 func (c *Collaboration) EndBlockers(outcome Outcome, company Company, facts SolutionFacts) []Blocker {
 	bs := c.ownEndBlockers(outcome)
 	if company.MainContact == "" {
-		bs = append(bs, Blocker{Code: "main_contact_missing",
-			Message: "the company has no main contact",
-			Fix:     "set an administrator of the company as main contact (create the user first if needed)"})
+		bs = append(bs, MainContactMissing())
 	}
 	return append(bs, c.Rules().Blockers(facts)...)
 }
@@ -492,9 +512,15 @@ func (c *Collaboration) FollowTask(task Task, by Actor, now time.Time) bool {
 // OnTask reports whether the user works on the collaboration's task.
 func (r CollaborationRecord) OnTask(userID string) bool { return slices.Contains(r.Assignees, userID) }
 
-// Renew extends an active collaboration's agreement period by months (3 or 12). It returns
-// ECONFLICT collaboration_not_active or agreement_period_not_applicable, or EINVALID
-// agreement_period_invalid.
+// RenewalMonthsAhead is how far ahead of the current month an agreement period may already run
+// and still be renewed, so renewals cannot push its end out of reach (past year 9999).
+const RenewalMonthsAhead = 24
+
+// Renew extends an active collaboration's agreement period by months (3 or 12), from its end, or
+// from the current month when it has no end on record (imported without one). It returns
+// ECONFLICT collaboration_not_active, agreement_period_not_applicable or
+// agreement_renewal_too_early (the period already runs more than RenewalMonthsAhead months
+// ahead), or EINVALID agreement_period_invalid.
 func (c *Collaboration) Renew(months int, by Actor, now time.Time) error {
 	if err := c.require(Active, "collaboration_not_active", "only an active collaboration can be renewed"); err != nil {
 		return err
@@ -506,6 +532,15 @@ func (c *Collaboration) Renew(months int, by Actor, now time.Time) error {
 	}
 	if err := checkAgreement(rules, months); err != nil {
 		return err
+	}
+	limit := PeriodOf(now).AddMonths(RenewalMonthsAhead).Start()
+	if c.rec.AgreementEndsAt.After(limit) {
+		return Errorf(ECONFLICT, "agreement_renewal_too_early",
+			fmt.Sprintf("renew once the agreement period ends before %s", limit.Format("2006-01-02")),
+			"the agreement period already runs until %s, more than %d months ahead", c.rec.AgreementEndsAt.Format("2006-01-02"), RenewalMonthsAhead)
+	}
+	if c.rec.AgreementEndsAt.IsZero() {
+		c.rec.AgreementEndsAt = PeriodOf(now).Start()
 	}
 	c.rec.AgreementEndsAt = c.rec.AgreementEndsAt.AddDate(0, months, 0)
 	c.rec.ReminderSentAt = time.Time{}

@@ -41,6 +41,9 @@ type Blocker struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	Fix     string `json:"fix"`
+	// Administrators are the company's administrators to choose a main contact from, on a
+	// main_contact_missing blocker shown to a caller who may set one (OfferAdministrators).
+	Administrators []Candidate `json:"administrators,omitempty"`
 }
 
 func (e *Error) Error() string {

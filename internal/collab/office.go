@@ -1,6 +1,9 @@
 package collab
 
-import "slices"
+import (
+	"slices"
+	"strings"
+)
 
 // EmployeeRole is an office employee's role at the office.
 type EmployeeRole string
@@ -60,3 +63,22 @@ type Task struct {
 
 // Assigned reports whether the user works on the task.
 func (t Task) Assigned(userID string) bool { return slices.Contains(t.Assignees, userID) }
+
+// CheckAssignees refuses a task with assignees who are not employees of its office, since the
+// task's assignees get access to the customer's company: employees are the office's employee
+// records found for them, keyed by user id. It returns EINVALID assignee_not_employee naming
+// every such assignee.
+func (t Task) CheckAssignees(employees map[string]Employee) error {
+	var outsiders []string
+	for _, id := range t.Assignees {
+		if e, ok := employees[id]; !ok || e.UserID != id || e.OfficeID != t.OfficeID {
+			outsiders = append(outsiders, id)
+		}
+	}
+	if len(outsiders) == 0 {
+		return nil
+	}
+	return Invalid("assignees", "assignee_not_employee",
+		"add them as employees of the office first (PUT /offices/"+t.OfficeID+"/employees/{userId}), or leave them off the task",
+		"not employees of office %s: %s", t.OfficeID, strings.Join(outsiders, ", "))
+}

@@ -2,6 +2,7 @@ package collab
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -226,8 +227,14 @@ var ExpensesSubmitted = Precondition{
 		if f.UnsubmittedReports > 0 {
 			missing = append(missing, fmt.Sprintf("%d report(s) are not submitted", f.UnsubmittedReports))
 		}
-		if n := len(f.UsersWithUnsubmittedExpenses); n > 0 {
-			missing = append(missing, fmt.Sprintf("%d user(s) have unsubmitted expenses", n))
+		fix := "have every report and every user's expenses submitted in Travel & Expenses, then end again"
+		if users := f.UsersWithUnsubmittedExpenses; len(users) > 0 {
+			verb := "have"
+			if len(users) == 1 {
+				verb = "has"
+			}
+			missing = append(missing, nameList(users)+" "+verb+" unsubmitted expenses")
+			fix = "have every report submitted and " + nameList(users) + " submit their expenses in Travel & Expenses, then end again"
 		}
 		if len(missing) == 0 {
 			return nil
@@ -235,7 +242,66 @@ var ExpensesSubmitted = Precondition{
 		return &Blocker{
 			Code:    "expenses_not_submitted",
 			Message: strings.Join(missing, "; "),
-			Fix:     "have every report and every user's expenses submitted in Travel & Expenses, then end again",
+			Fix:     fix,
 		}
 	},
+}
+
+// namesShown is how many names a blocker lists before it counts the rest.
+const namesShown = 10
+
+// nameList lists names as a sentence does ("Anna", "Anna and Bo", "Anna, Bo and Cid"), the first
+// namesShown of them and a count of the others.
+func nameList(names []string) string {
+	shown := names[:min(len(names), namesShown)]
+	if rest := len(names) - len(shown); rest > 0 {
+		return strings.Join(shown, ", ") + fmt.Sprintf(" and %d more", rest)
+	}
+	if len(shown) == 1 {
+		return shown[0]
+	}
+	return strings.Join(shown[:len(shown)-1], ", ") + " and " + shown[len(shown)-1]
+}
+
+// MainContactMissing is the blocker of a company without a main contact: who can set one and
+// how, with the steps of the source pages and the API's routes for them.
+func MainContactMissing() Blocker {
+	return Blocker{Code: "main_contact_missing",
+		Message: "the company has no main contact, so the collaboration cannot end",
+		Fix: "an administrator of the company, or an office employee working in the company through an active collaboration, sets one: " +
+			"in My Spiris, switch to the customer's company and select Manage users; change a user's role by selecting the pencil symbol " +
+			"and then Administrator (if the user is not in the list, create the user first); then select that user as Main contact, and end again. " +
+			"Through this API: POST /companies/{companyId}/users to create the user if missing, PATCH /companies/{companyId}/users/{userId} " +
+			`with {"role":"administrator"}, then PUT /companies/{companyId}/main-contact with {"userId":"..."}`}
+}
+
+// Candidate is a company user who can be chosen to fix a blocker.
+type Candidate struct {
+	UserID string `json:"userId"`
+	Name   string `json:"name"`
+}
+
+// OfferAdministrators returns bs with the company's administrators among users offered on its
+// main_contact_missing blocker as the users to choose from, for a caller who may set the main
+// contact (an administrator of the company, or an office employee acting in it).
+func OfferAdministrators(bs []Blocker, users []User) []Blocker {
+	var admins []Candidate
+	for _, u := range users {
+		if u.Role == Administrator {
+			admins = append(admins, Candidate{UserID: u.ID, Name: u.Name})
+		}
+	}
+	out := slices.Clone(bs)
+	for i := range out {
+		if out[i].Code != "main_contact_missing" {
+			continue
+		}
+		out[i].Administrators = admins
+		if len(admins) > 0 {
+			out[i].Fix += "; the company's administrators to choose from are listed in administrators"
+		} else {
+			out[i].Fix += "; the company has no administrator left to choose, so make a user an administrator first"
+		}
+	}
+	return out
 }

@@ -145,6 +145,9 @@ type ErrorDetail struct {
 	Fix      string           `json:"fix"`
 	Field    string           `json:"field,omitempty"`
 	Blockers []collab.Blocker `json:"blockers,omitempty"`
+	// Administrators repeats the first blocker's, for a main_contact_missing refusal shown to a
+	// caller who may set the main contact: the company's administrators to choose from.
+	Administrators []collab.Candidate `json:"administrators,omitempty"`
 }
 
 func errorResponse(s *actions.Service, ctx context.Context, rt Route, err error) events.APIGatewayV2HTTPResponse {
@@ -158,6 +161,9 @@ func errorResponse(s *actions.Service, ctx context.Context, rt Route, err error)
 	if e != nil {
 		status = StatusOf(e.Kind)
 		detail = ErrorDetail{Code: e.Code, Message: e.Message, Fix: e.Fix, Field: e.Field, Blockers: e.Blockers}
+		if len(e.Blockers) > 0 {
+			detail.Administrators = e.Blockers[0].Administrators
+		}
 	}
 	if status >= 500 {
 		s.Log.ErrorContext(ctx, "request failed", "route", rt.Function, "error", err.Error())

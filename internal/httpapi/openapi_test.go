@@ -632,13 +632,14 @@ func TestSpecMatchesHandlerResponses(t *testing.T) {
 		check(t, user(w.oe), "PUT", office+"/customers/1004", `{"name":"Fyra AB"}`, 403, "office_administrator_required")
 		check(t, nobody, "PUT", office+"/customers/1004", `{"name":"Fyra AB"}`, 401, "unauthenticated")
 
-		task := check(t, user(w.oa), "PUT", office+"/tasks/"+rid("task"), `{"customerNo":"1004","name":"Bokslut","assignees":["b","a","b"]}`, 200, "")
-		if got := fmt.Sprint(task.JSON["assignees"]); got != "[a b]" {
+		task := check(t, user(w.oa), "PUT", office+"/tasks/"+rid("task"), `{"customerNo":"1004","name":"Bokslut","assignees":["`+w.ox+`","`+w.oe+`","`+w.ox+`"]}`, 200, "")
+		if got := fmt.Sprint(task.JSON["assignees"]); got != "["+w.oe+" "+w.ox+"]" {
 			t.Errorf("assignees %s, want sorted without duplicates", got)
 		}
 		check(t, user(w.oa), "PUT", office+"/tasks/"+rid("task"), `{"customerNo":"1004","name":"Inga"}`, 200, "")
 		check(t, user(w.oa), "PUT", office+"/tasks/"+rid("task"), `{"customerNo":"9999","name":"Bokslut"}`, 404, "customer_not_found")
 		check(t, user(w.oa), "PUT", office+"/tasks/"+rid("task"), `{"customerNo":"1004","name":""}`, 422, "field_required")
+		check(t, user(w.oa), "PUT", office+"/tasks/"+rid("task"), `{"customerNo":"1004","name":"Bokslut","assignees":["`+w.o2+`"]}`, 422, "assignee_not_employee")
 	})
 
 	var pending, active string
