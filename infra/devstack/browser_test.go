@@ -39,7 +39,8 @@ func TestInvitationLinkInARealBrowser(t *testing.T) {
 	// its company exists (found by organisation number) and lacks the solution.
 	token, _ := stack.Token("emp-eva")
 	req, _ := http.NewRequestWithContext(ctx, "POST", stack.URL+"/offices/office-1/collaborations", strings.NewReader(
-		`{"customerNo":"1002","solution":"scanner","taskId":"task-1002","invoiceRecipient":"office","startPeriod":"2027-01"}`))
+		`{"customerNo":"1002","solution":"scanner","taskId":"task-1002","invoiceRecipient":"office","startPeriod":"`+
+			stack.Service.Now().AddDate(0, 1, 0).Format("2006-01")+`"}`))
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil || resp.StatusCode != 201 {

@@ -259,8 +259,9 @@ func (l *loadRun) activate(ctx context.Context, rng *rand.Rand) {
 		months = `,"agreementMonths":12`
 	}
 	status, body := l.do(ctx, "activate", actor, "POST", "/offices/"+loadOffice+"/collaborations", fmt.Sprintf(
-		`{"customerNo":"%s","solution":"%s","taskId":"%s","invoiceRecipient":"office","startPeriod":"2027-01"%s,`+
-			`"contact":{"name":"Kontakt %s","email":"kontakt-%s@kund.example"}}`, s.customer, s.solution, s.task, months, s.customer, s.customer))
+		`{"customerNo":"%s","solution":"%s","taskId":"%s","invoiceRecipient":"office","startPeriod":"%s"%s,`+
+			`"contact":{"name":"Kontakt %s","email":"kontakt-%s@kund.example"}}`, s.customer, s.solution, s.task,
+		l.stack.Service.Now().AddDate(0, 1, 0).Format("2006-01"), months, s.customer, s.customer))
 	if status != http.StatusCreated {
 		return
 	}
