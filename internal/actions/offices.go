@@ -61,10 +61,13 @@ type CustomerInput struct {
 	OrgNo string `json:"orgNo"`
 }
 
-// PutCustomer creates or updates a customer of the office, keeping the link to its company; a
-// customer not linked yet is linked to the company with its organisation number, if there is
-// one, so the customer view names the company activation can be told about (ActivateInput's
-// CompanyID). It returns the errors of officeAdmin and EINVALID id_invalid, field_required.
+// PutCustomer creates or updates a customer of the office. Its company link follows its
+// organisation number (collab.Customer.Resync): a customer not linked yet is linked to the company
+// with its number, if there is one, so the customer view names the company activation can be
+// told about (ActivateInput's CompanyID); a changed number moves the link while the customer has
+// no collaboration that is not over. The office items, the number's company and the customer's
+// open guards are one BatchGetItem. It returns the errors of officeAdmin; EINVALID id_invalid,
+// field_required; ECONFLICT customer_relink_blocked, concurrent_update.
 func (s *Service) PutCustomer(ctx context.Context, caller Caller, officeID, customerNo string, in CustomerInput) (CustomerView, error) {
 	if caller.UserID == "" {
 		return CustomerView{}, collab.ErrUnauthenticated
@@ -72,7 +75,7 @@ func (s *Service) PutCustomer(ctx context.Context, caller Caller, officeID, cust
 	if err := collab.CheckID("customerNo", customerNo); err != nil {
 		return CustomerView{}, err
 	}
-	refs := dynamo.OfficeRefs{OfficeID: officeID, CustomerNo: customerNo}
+	refs := dynamo.OfficeRefs{OfficeID: officeID, CustomerNo: customerNo, CustomerOpen: true}
 	if collab.CheckID("orgNo", in.OrgNo) == nil {
 		refs.OrgNo = in.OrgNo
 	}
@@ -88,12 +91,18 @@ func (s *Service) PutCustomer(ctx context.Context, caller Caller, officeID, cust
 			return CustomerView{}, err
 		}
 	}
-	c := collab.Customer{OfficeID: officeID, No: customerNo, Name: in.Name, OrgNo: in.OrgNo, CompanyID: f.Customer.CompanyID}
-	if c.CompanyID == "" {
-		c.CompanyID = f.OrgNoOf
+	was := f.Customer
+	was.OfficeID, was.No = officeID, customerNo
+	c, err := was.Resync(in.Name, in.OrgNo, f.OrgNoOf, f.Open)
+	if err != nil {
+		return CustomerView{}, err
 	}
 	ch := s.change()
-	ch.tx.SyncCustomer(c)
+	if was.Relinked(c) {
+		ch.tx.RelinkCustomer(was, c)
+	} else {
+		ch.tx.SyncCustomer(c)
+	}
 	v := CustomerView{OfficeID: officeID, CustomerNo: customerNo, Name: c.Name, OrgNo: c.OrgNo, CompanyID: c.CompanyID}
 	return v, s.save(ctx, ch, v)
 }

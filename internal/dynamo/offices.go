@@ -122,6 +122,36 @@ func (t *Tx) SyncCustomer(c collab.Customer) {
 		map[string]string{"#type": "Type", "#no": "No", "#name": "Name"}, values)
 }
 
+// openItem is the guard of an (office, customer, solution) slot while its collaboration is not
+// over.
+type openItem struct {
+	CollaborationID string
+}
+
+// RelinkCustomer writes a customer whose company link moved (collab.Customer.Resync): its name,
+// organisation number and new link (none when next has no company), on the conditions that the
+// link is still the one was read (was.CompanyID) and that the customer still has no
+// collaboration that is not over. Either changed since read fails the commit with ECONFLICT
+// concurrent_update.
+func (t *Tx) RelinkCustomer(was, next collab.Customer) {
+	expr := "SET #name = :name, OrgNo = :org"
+	values := map[string]types.AttributeValue{
+		":name": &types.AttributeValueMemberS{Value: next.Name},
+		":org":  &types.AttributeValueMemberS{Value: next.OrgNo},
+		":was":  &types.AttributeValueMemberS{Value: was.CompanyID},
+	}
+	if next.CompanyID != "" {
+		expr += ", CompanyID = :company"
+		values[":company"] = &types.AttributeValueMemberS{Value: next.CompanyID}
+	} else {
+		expr += " REMOVE CompanyID"
+	}
+	t.updateIf(customerKey(next.OfficeID, next.No), expr, "CompanyID = :was", map[string]string{"#name": "Name"}, values, collab.ErrConflict)
+	for id := range collab.Solutions {
+		t.check(openKey(next.OfficeID, next.No, string(id)), "attribute_not_exists(PK)", nil, nil, collab.ErrConflict)
+	}
+}
+
 // LinkCustomer links an office's existing customer to its company, changing nothing else of it
 // (a sync may have renamed it since it was read). A customer linked to another company
 // meanwhile fails the commit with ECONFLICT.
@@ -192,6 +222,9 @@ type OfficeRefs struct {
 	CompanyID  string
 	Solution   collab.Solution
 	OrgNo      string
+	// CustomerOpen asks for the customer's collaborations that are not over: the open guard of
+	// every solution (OfficeFacts.Open).
+	CustomerOpen bool
 }
 
 // OfficeFacts is what OfficeItems found; a zero value (empty id) means not found, or not asked.
@@ -205,6 +238,9 @@ type OfficeFacts struct {
 	// Staff holds the employee items found of the users OfficeRefs.Staff names, by user id;
 	// a user who is not an employee of the office is not in it.
 	Staff map[string]collab.Employee
+	// Open lists the solutions in which the customer has a collaboration that is not over, when
+	// OfficeRefs.CustomerOpen asked.
+	Open []collab.Solution
 }
 
 // OfficeItems reads the office, an employee, a customer, a task, a company's subscription, an
@@ -233,6 +269,13 @@ func (s *Store) OfficeItems(ctx context.Context, r OfficeRefs) (OfficeFacts, err
 	if r.OrgNo != "" {
 		into[orgNoKey(r.OrgNo)] = &org
 	}
+	open := map[collab.Solution]*openItem{}
+	if r.CustomerOpen && r.CustomerNo != "" {
+		for id := range collab.Solutions {
+			open[id] = &openItem{}
+			into[openKey(r.OfficeID, r.CustomerNo, string(id))] = open[id]
+		}
+	}
 	staff := make([]employeeItem, len(r.Staff))
 	for i, id := range r.Staff {
 		if k := employeeKey(r.OfficeID, id); into[k] == nil {
@@ -242,6 +285,12 @@ func (s *Store) OfficeItems(ctx context.Context, r OfficeRefs) (OfficeFacts, err
 	err := s.getInto(ctx, "get office items", into)
 	f := OfficeFacts{Office: collab.Office{ID: o.ID, Name: o.Name}, Employee: e.employee(), Customer: c.customer(), Task: t.task(),
 		Subscription: sub.subscription(), OrgNoOf: org.CompanyID}
+	for id, it := range open {
+		if it.CollaborationID != "" {
+			f.Open = append(f.Open, id)
+		}
+	}
+	slices.Sort(f.Open)
 	if r.Staff != nil {
 		f.Staff = map[string]collab.Employee{}
 		for _, it := range append(staff, e) {
