@@ -121,84 +121,21 @@ func (s *Service) activate(ctx context.Context, caller Caller, in ActivateInput,
 	var view ActivationView
 	now := s.Now()
 	officeID := f.Employee.OfficeID
-	by := actorOf(collab.OfficeEmployee, caller.UserID, officeID)
 	id := s.NewID()
 	ch := s.change()
-	solution := collab.Solution(in.Solution)
-
-	customer := f.Customer
-	if customer.CompanyID == "" && customer.OrgNo != "" && (read || in.Contact == nil) {
-		if f.OrgNoOf == "" { // not looked up by a first attempt
-			var err error
-			if f.OrgNoOf, err = s.Store.CompanyByOrgNo(ctx, customer.OrgNo); err != nil {
-				return view, err
-			}
-		}
-		customer.CompanyID = f.OrgNoOf
-		if customer.CompanyID != "" {
-			ch.tx.LinkCustomer(customer) // remember the link
-		}
+	customer, err := s.linkByOrgNo(ctx, ch, f, in, read)
+	if err != nil {
+		return view, err
 	}
-
-	var scenario collab.Scenario
-	var opened *collab.Subscription
-	open := func(sub collab.Subscription) {
-		opened = &sub
-		ch.tx.PutSubscription(sub)
+	scenario, opened, err := s.scenario(ctx, ch, in, &customer, read, seen, id, now)
+	if err != nil {
+		return view, err
 	}
-	switch {
-	case customer.CompanyID == "":
-		if in.Contact == nil {
-			return view, collab.ErrContactRequired
-		}
-		lang, err := in.Contact.check("contact.")
-		if err != nil {
-			return view, err
-		}
-		scenario = collab.NewCompany
-		company := collab.Company{ID: s.NewID(), Name: customer.Name, OrgNo: customer.OrgNo, CreatedAt: now}
-		admin := collab.User{CompanyID: company.ID, ID: s.NewID(), Name: in.Contact.Name, Email: in.Contact.Email,
-			Language: lang, Role: collab.Administrator, CreatedAt: now}
-		company.AddUser(admin)
-		if err := company.SetMainContact(admin); err != nil {
-			return view, err
-		}
-		ch.tx.PutCompany(company)
-		ch.tx.PutUser(admin)
-		open(collab.Open(nil, company.ID, solution, id, now))
-		customer.CompanyID = company.ID
-		ch.tx.LinkCustomer(customer)
-	case !read && seen == nil:
-		scenario = collab.ExistingSolution
-		ch.tx.AssumeLiveSubscription(customer.CompanyID, solution)
-	default:
-		if seen == nil {
-			company, err := s.Store.Company(ctx, customer.CompanyID)
-			if err != nil {
-				return view, err
-			}
-			sub, has := company.Subscriptions[solution]
-			seen = &subscriptionSeen{sub, has}
-		}
-		scenario = collab.ExistingSolution
-		sub, has := seen.sub, seen.exists
-		if !has || !sub.Live() {
-			scenario = collab.NewSolution
-			var existing *collab.Subscription
-			if has {
-				existing = &sub
-			}
-			open(collab.Open(existing, customer.CompanyID, solution, id, now))
-		} else {
-			ch.tx.RequireLiveSubscription(customer.CompanyID, solution)
-		}
-	}
-
 	c, err := collab.Activate(collab.ActivationInput{
 		ID: id, OfficeID: officeID, OfficeName: f.Office.Name, Customer: customer, CompanyID: customer.CompanyID,
-		Task: f.Task, Solution: solution, InvoiceRecipient: collab.InvoiceRecipient(in.InvoiceRecipient),
+		Task: f.Task, Solution: collab.Solution(in.Solution), InvoiceRecipient: collab.InvoiceRecipient(in.InvoiceRecipient),
 		StartPeriod: start, AgreementMonths: in.AgreementMonths, Scenario: scenario, Opened: opened,
-	}, by, now)
+	}, actorOf(collab.OfficeEmployee, caller.UserID, officeID), now)
 	if err != nil {
 		return view, err
 	}
@@ -221,4 +158,88 @@ func (s *Service) activate(ctx context.Context, caller Caller, in ActivateInput,
 		return view, dynamo.ErrAssumption // the organisation number is a company's after all
 	}
 	return view, err
+}
+
+// linkByOrgNo returns the customer of f, linked to the company with its organisation number
+// when it is not linked yet and that company is to be looked for (read, or no contact given to
+// create one): looked up once across attempts (kept in f), and the link written with ch.
+func (s *Service) linkByOrgNo(ctx context.Context, ch *change, f *dynamo.OfficeFacts, in ActivateInput, read bool) (collab.Customer, error) {
+	customer := f.Customer
+	if customer.CompanyID != "" || customer.OrgNo == "" || !read && in.Contact != nil {
+		return customer, nil
+	}
+	if f.OrgNoOf == "" { // not looked up by a first attempt
+		var err error
+		if f.OrgNoOf, err = s.Store.CompanyByOrgNo(ctx, customer.OrgNo); err != nil {
+			return customer, err
+		}
+	}
+	customer.CompanyID = f.OrgNoOf
+	if customer.CompanyID != "" {
+		ch.tx.LinkCustomer(customer) // remember the link
+	}
+	return customer, nil
+}
+
+// scenario chooses the activation's scenario for the customer and adds to ch what it needs:
+// the new company with its administrator (linking the customer to it), the subscription opened
+// (returned, so the collaboration can undo it), or the check that the live subscription is still
+// live. With read false and the subscription not seen it assumes the company has the solution.
+func (s *Service) scenario(ctx context.Context, ch *change, in ActivateInput, customer *collab.Customer, read bool, seen *subscriptionSeen, id string, now time.Time) (collab.Scenario, *collab.Subscription, error) {
+	solution := collab.Solution(in.Solution)
+	switch {
+	case customer.CompanyID == "":
+		sub, err := s.newCompany(ch, in, customer, id, now)
+		return collab.NewCompany, sub, err
+	case !read && seen == nil:
+		ch.tx.AssumeLiveSubscription(customer.CompanyID, solution)
+		return collab.ExistingSolution, nil, nil
+	}
+	if seen == nil {
+		company, err := s.Store.Company(ctx, customer.CompanyID)
+		if err != nil {
+			return "", nil, err
+		}
+		sub, has := company.Subscriptions[solution]
+		seen = &subscriptionSeen{sub, has}
+	}
+	if seen.exists && seen.sub.Live() {
+		ch.tx.RequireLiveSubscription(customer.CompanyID, solution)
+		return collab.ExistingSolution, nil, nil
+	}
+	var existing *collab.Subscription
+	if seen.exists {
+		existing = &seen.sub
+	}
+	opened := collab.Open(existing, customer.CompanyID, solution, id, now)
+	ch.tx.PutSubscription(opened)
+	return collab.NewSolution, &opened, nil
+}
+
+// newCompany adds to ch the company a new customer becomes (scenario new_company): named after
+// the customer, with the contact as administrator and main contact, the solution's subscription
+// opened (returned) and the customer linked to it. It returns EINVALID contact_required and the
+// contact's input errors.
+func (s *Service) newCompany(ch *change, in ActivateInput, customer *collab.Customer, id string, now time.Time) (*collab.Subscription, error) {
+	if in.Contact == nil {
+		return nil, collab.ErrContactRequired
+	}
+	lang, err := in.Contact.check("contact.")
+	if err != nil {
+		return nil, err
+	}
+	company := collab.Company{ID: s.NewID(), Name: customer.Name, OrgNo: customer.OrgNo, CreatedAt: now}
+	admin := collab.User{CompanyID: company.ID, ID: s.NewID(), Name: in.Contact.Name, Email: in.Contact.Email,
+		Language: lang, Role: collab.Administrator, CreatedAt: now}
+	company.AddUser(admin)
+	if err := company.SetMainContact(admin); err != nil {
+		return nil, err
+	}
+	ch.tx.PutCompany(company)
+	ch.tx.PutUser(admin)
+	opened := collab.Open(nil, company.ID, collab.Solution(in.Solution), id, now)
+	ch.tx.PutSubscription(opened)
+	customer.CompanyID = company.ID
+	ch.tx.LinkCustomer(*customer)
+	return &opened, nil
 }
