@@ -52,13 +52,15 @@ type recipient struct {
 	Language            collab.Language
 }
 
-// email is one job's e-mail, loaded: what it says, to whom, and the collaboration read for it
-// (nil for a job that carries its facts).
+// email is one job's e-mail, loaded: what it says, to whom, the solution it is about (named in
+// each recipient's language) and the collaboration read for it (nil for a job that carries its
+// facts).
 type email struct {
-	data mail.Data
-	to   []recipient
-	c    *collab.Collaboration
-	drop string // why nothing is sent, when nothing is
+	data     mail.Data
+	solution collab.Solution
+	to       []recipient
+	c        *collab.Collaboration
+	drop     string // why nothing is sent, when nothing is
 }
 
 // Deliver sends an e-mail job to each of its recipients, resolved from current data, once per
@@ -94,7 +96,7 @@ func (s *Service) Deliver(ctx context.Context, j Job) error {
 	}
 	var refused []string // users whose address was refused for good, now or by an earlier delivery
 	for _, rc := range e.to {
-		rejected, err := s.deliverOne(ctx, j, d, rc, e.data)
+		rejected, err := s.deliverOne(ctx, j, d, rc, e)
 		if err != nil {
 			if serr := s.settle(ctx, j, d, false, nil); serr != nil {
 				s.Log.ErrorContext(ctx, "settling a failed delivery failed", "job", j.ID, "error", mail.Redact(serr.Error()))
@@ -138,15 +140,16 @@ func (s *Service) settle(ctx context.Context, j Job, d *dynamo.Deliveries, done 
 	return nil
 }
 
-// deliverOne sends the e-mail to one recipient unless its delivery ended before, and records how
-// it ended in d. It reports whether the recipient is rejected for good, by this send or an
-// earlier one.
-func (s *Service) deliverOne(ctx context.Context, j Job, d *dynamo.Deliveries, rc recipient, data mail.Data) (rejected bool, err error) {
+// deliverOne sends the e-mail to one recipient in the recipient's language, the solution named
+// in it too, unless its delivery ended before, and records how it ended in d. It reports whether
+// the recipient is rejected for good, by this send or an earlier one.
+func (s *Service) deliverOne(ctx context.Context, j Job, d *dynamo.Deliveries, rc recipient, e email) (rejected bool, err error) {
 	key := dynamo.RecipientKey(rc.Email)
 	if end, ok := d.Ended[key]; ok {
 		return end.State == dynamo.DeliveryRejected, nil
 	}
-	data.Recipient = rc.Name
+	data := e.data
+	data.Recipient, data.Solution = rc.Name, collab.Solutions[e.solution].NameIn(rc.Language)
 	m, err := mail.Render(j.Email, string(rc.Language), data)
 	if err != nil {
 		return false, err
@@ -213,7 +216,7 @@ func (s *Service) loadEmail(ctx context.Context, j Job) (email, error) {
 // page does); the office's staff is read for office-side e-mails, or when the collaboration does
 // not carry the office's name (imported).
 func (s *Service) addressed(ctx context.Context, kind string, r collab.CollaborationRecord) (email, error) {
-	e := email{data: mail.Data{Solution: collab.Solutions[r.Solution].Name, Office: r.OfficeName,
+	e := email{solution: r.Solution, data: mail.Data{Office: r.OfficeName,
 		Expires: day(r.InvitationExpiry), AgreementEnds: day(r.AgreementEndsAt)}}
 	if r.Outcome != "" {
 		e.data.Outcome = string(collab.Solutions[r.Solution].EffectOf(r.Outcome))

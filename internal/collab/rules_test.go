@@ -19,6 +19,36 @@ func TestSolutionsTable(t *testing.T) {
 	}
 }
 
+// The Swedish names are the vendor's own; every Swedish e-mail and page shows them.
+func TestEverySolutionHasASwedishName(t *testing.T) {
+	swedish := map[collab.Solution]string{
+		"bookkeeping":        "Bokföring & Fakturering",
+		"financial-overview": "Ekonomiöversikt, Budget & Prognos",
+		"scanner":            "Scanner",
+		"tax-annual":         "Skatt & Årsredovisning",
+		"consolidated":       "Koncernredovisning",
+		"travel-expenses":    "Resor & Utlägg",
+		"payroll":            "Lön",
+	}
+	for id, r := range collab.Solutions {
+		if r.SwedishName == "" {
+			t.Errorf("solution %q has no Swedish name", id)
+		}
+		if got, want := r.NameIn(collab.Swedish), swedish[id]; got != want {
+			t.Errorf("%s in Swedish = %q, want %q", id, got, want)
+		}
+		if got, want := r.NameIn(""), swedish[id]; got != want {
+			t.Errorf("%s in the default language = %q, want the Swedish %q", id, got, want)
+		}
+		if got, want := r.NameIn(collab.English), r.Name; got != want {
+			t.Errorf("%s in English = %q, want %q", id, got, want)
+		}
+	}
+	if got, want := (collab.SolutionRules{Name: "New solution"}).NameIn(collab.Swedish), "New solution"; got != want {
+		t.Errorf("a solution without a Swedish name is named %q in Swedish, want the English %q", got, want)
+	}
+}
+
 func TestCompanyRoles(t *testing.T) {
 	co := collab.Company{ID: "co"}
 	a := collab.User{CompanyID: "co", ID: "a", Role: collab.Administrator}

@@ -74,8 +74,10 @@ func ParseOutcome(s string) (Outcome, error) {
 // SolutionRules is one row of the solutions table: everything the service needs to know about a
 // solution. Adding a solution is adding one entry to Solutions.
 type SolutionRules struct {
-	ID   Solution
-	Name string
+	ID Solution
+	// Name is the solution's English name; SwedishName its Swedish one (the vendor's own), which
+	// every Swedish e-mail and page shows. NameIn picks between them.
+	Name, SwedishName string
 	// AgreementMonths lists the agreement periods an activation may choose; nil means the
 	// solution has no agreement period.
 	AgreementMonths []int
@@ -85,6 +87,16 @@ type SolutionRules struct {
 	EndEffect EndEffect
 	// Preconditions must all hold before a collaboration in this solution may end.
 	Preconditions []Precondition
+}
+
+// NameIn returns the solution's name in language lang: the English name in English, the Swedish
+// name in any other (Swedish is the default, as in the e-mails and pages), or the English name
+// when the solution has no Swedish name.
+func (r SolutionRules) NameIn(lang Language) string {
+	if lang != English && r.SwedishName != "" {
+		return r.SwedishName
+	}
+	return r.Name
 }
 
 // EffectOf returns what ending with outcome o does in the solution: EndContinue for Continue,
@@ -143,35 +155,35 @@ type SolutionFacts struct {
 // Solutions is the solutions table (shared/DOMAIN.md), keyed by id.
 var Solutions = map[Solution]SolutionRules{
 	"bookkeeping": {
-		ID: "bookkeeping", Name: "Bookkeeping & Invoicing",
+		ID: "bookkeeping", Name: "Bookkeeping & Invoicing", SwedishName: "Bokföring & Fakturering",
 		Outcomes: []Outcome{Continue, EndSubscription}, EndEffect: EndReadOnly,
 	},
 	"financial-overview": {
-		ID: "financial-overview", Name: "Financial overview, Budget & Forecast",
+		ID: "financial-overview", Name: "Financial overview, Budget & Forecast", SwedishName: "Ekonomiöversikt, Budget & Prognos",
 		AgreementMonths: []int{3, 12},
 		Outcomes:        []Outcome{Continue, EndSubscription}, EndEffect: EndDeleteData,
 	},
 	"scanner": {
-		ID: "scanner", Name: "Scanner",
+		ID: "scanner", Name: "Scanner", SwedishName: "Scanner",
 		Outcomes: []Outcome{Continue, EndSubscription}, EndEffect: EndDeleteData,
 	},
 	"tax-annual": {
-		ID: "tax-annual", Name: "Tax & Annual accounts",
+		ID: "tax-annual", Name: "Tax & Annual accounts", SwedishName: "Skatt & Årsredovisning",
 		Outcomes: []Outcome{Continue, EndSubscription}, EndEffect: EndReadOnly,
 	},
 	"consolidated": {
-		ID: "consolidated", Name: "Consolidated accounts",
+		ID: "consolidated", Name: "Consolidated accounts", SwedishName: "Koncernredovisning",
 		Outcomes: []Outcome{Continue, EndSubscription}, EndEffect: EndReadOnly,
 	},
 	"travel-expenses": {
-		ID: "travel-expenses", Name: "Travel & Expenses",
+		ID: "travel-expenses", Name: "Travel & Expenses", SwedishName: "Resor & Utlägg",
 		Outcomes: []Outcome{Continue, EndSubscription}, EndEffect: EndDeleteData,
 		Preconditions: []Precondition{ExpensesSubmitted},
 	},
 	// Payroll has no "continue with the office gone" in the source pages: the customer continues
 	// through its own payroll programme or a new collaboration, so only the handover ends it.
 	"payroll": {
-		ID: "payroll", Name: "Payroll",
+		ID: "payroll", Name: "Payroll", SwedishName: "Lön",
 		Outcomes: []Outcome{EndSubscription}, EndEffect: EndHandOverBackup,
 		Preconditions: []Precondition{PayrollHandover},
 	},

@@ -115,7 +115,8 @@ func deadInvitation(s *actions.Service, r *request, t pageText, err error) strin
 }
 
 // liveInvitation is the page's content for a live invitation: who invites whom, on what terms,
-// and the Approve and Decline links to answer.
+// and the Approve and Decline links to answer. The solution is named in the page's language (the
+// view's solutionName is the English name, for API clients that word it themselves).
 func liveInvitation(t pageText, v actions.InvitationView, answer string) string {
 	e := html.EscapeString
 	var b strings.Builder
@@ -123,7 +124,7 @@ func liveInvitation(t pageText, v actions.InvitationView, answer string) string 
 		b.WriteString("    <dt>" + e(label) + `</dt><dd id="` + id + `">` + value + "</dd>\n")
 	}
 	b.WriteString(`  <p id="who"><strong>` + e(v.OfficeName) + "</strong> " + e(t.Invites) + " <strong>" + e(v.CompanyName) + "</strong>.</p>\n  <dl>\n")
-	row(t.Solution, "solution", e(v.SolutionName))
+	row(t.Solution, "solution", e(collab.Solutions[v.Solution].NameIn(collab.Language(t.Lang))))
 	invoice := t.InvoiceCustomer
 	if v.InvoiceRecipient == "office" {
 		invoice = t.InvoiceOffice

@@ -25,7 +25,7 @@ type Data struct {
 	Recipient     string // the recipient's name, for the greeting
 	Office        string
 	Company       string
-	Solution      string
+	Solution      string // the solution's name in the e-mail's language (collab.SolutionRules.NameIn)
 	Link          string // the action link, for e-mails that have one
 	Expires       string // invitation expiry, YYYY-MM-DD
 	AgreementEnds string // YYYY-MM-DD
