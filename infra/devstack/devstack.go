@@ -22,7 +22,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/ses"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
@@ -33,9 +32,9 @@ import (
 	"github.com/spiris/collab/infra/seed"
 	"github.com/spiris/collab/internal/actions"
 	"github.com/spiris/collab/internal/awsenv"
+	"github.com/spiris/collab/internal/config"
 	"github.com/spiris/collab/internal/dynamo"
 	"github.com/spiris/collab/internal/mail/sesmail"
-	"github.com/spiris/collab/internal/queue"
 	"github.com/spiris/collab/internal/secrets"
 	"github.com/spiris/collab/internal/worker"
 )
@@ -154,18 +153,12 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 	s.verifier = &jwt.Verifier{Issuer: s.URL + "/", Audience: Audience, Keys: s.signer.PublicKeys(), Now: time.Now, Leeway: time.Minute}
 
 	sqsClient := sqs.NewFromConfig(cfg)
-	s.Service = &actions.Service{
-		Store: dynamo.New(dynamodb.NewFromConfig(cfg), s.Resources.TableName("Table"), dynamo.DefaultTiming),
-		Queue: &queue.SQS{Client: sqsClient, URLs: map[string]string{
-			actions.TeardownQueue: s.Resources.QueueURL("TeardownQueue"), actions.EmailQueue: s.Resources.QueueURL("EmailQueue")}},
-		Mailer:        &sesmail.Mailer{Client: ses.NewFromConfig(cfg), From: Sender},
-		BaseURL:       s.URL,
-		Log:           s.log,
-		Now:           s.clock.Now,
-		NewID:         actions.NewID,
-		TokenKeys:     secrets.FromConfig(cfg, s.Resources.SecretARN("TokenKeySecret")),
-		InvitationTTL: actions.DefaultInvitationTTL,
-	}
+	s.Service = config.Service(config.Settings{Table: s.Resources.TableName("Table"),
+		TeardownQueueURL: s.Resources.QueueURL("TeardownQueue"), EmailQueueURL: s.Resources.QueueURL("EmailQueue"),
+		BaseURL: s.URL, InvitationTTL: actions.DefaultInvitationTTL, Timing: dynamo.DefaultTiming}, cfg)
+	s.Service.Mailer = &sesmail.Mailer{Client: ses.NewFromConfig(cfg), From: Sender}
+	s.Service.Log, s.Service.Metrics, s.Service.Now = s.log, nil, s.clock.Now
+	s.Service.TokenKeys = secrets.FromConfig(cfg, s.Resources.SecretARN("TokenKeySecret"))
 
 	if o.SeedFile != "-" {
 		f, err := os.Open(o.SeedFile)

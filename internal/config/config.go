@@ -29,6 +29,8 @@ type Settings struct {
 	InvitationTTL    time.Duration // INVITATION_TTL, e.g. 720h; default 30 days
 	Sender           string        // SENDER_EMAIL: the verified SES identity e-mails come from
 	BaseURL          string        // BASE_URL: where e-mail links point
+	AnswerURL        string        // ANSWER_URL: where the invitation page's answers go; empty for this API's own (local runner)
+	MetricsNamespace string        // METRICS_NAMESPACE: the CloudWatch namespace of the business metrics
 	Timing           dynamo.Timing // REMINDER_DAYS: days before an agreement period ends its reminder goes out (14)
 }
 
@@ -41,6 +43,8 @@ func FromEnv() (Settings, error) {
 		InvitationTTL:    actions.DefaultInvitationTTL,
 		Sender:           os.Getenv("SENDER_EMAIL"),
 		BaseURL:          os.Getenv("BASE_URL"),
+		AnswerURL:        os.Getenv("ANSWER_URL"),
+		MetricsNamespace: os.Getenv("METRICS_NAMESPACE"),
 		Timing:           dynamo.DefaultTiming,
 	}
 	if s.Table == "" {
@@ -63,18 +67,20 @@ func FromEnv() (Settings, error) {
 	return s, nil
 }
 
-// Service builds the actions service from settings and the AWS configuration. It has no Mailer:
-// only the e-mail worker sends e-mail (MustLoadMailing), so the other functions do not
-// initialize the SES client package at cold start.
+// Service builds the actions service from settings and the AWS configuration: the one
+// constructor of the functions, the local runner, the tests and the benchmarks, which then set
+// what they do differently (their clock, their log, the mailer and the token keys they use). It
+// has no Mailer and no TokenKeys: only the functions that send e-mail or mint links get them
+// (MustLoadWith's Extras), so the others do not initialize those SDK clients at cold start.
 func Service(s Settings, cfg aws.Config) *actions.Service {
 	return &actions.Service{
 		Store: dynamo.New(dynamodb.NewFromConfig(cfg), s.Table, s.Timing),
 		Queue: &queue.SQS{Client: sqs.NewFromConfig(cfg), URLs: map[string]string{
 			actions.TeardownQueue: s.TeardownQueueURL, actions.EmailQueue: s.EmailQueueURL}},
 		BaseURL:       s.BaseURL,
-		AnswerURL:     os.Getenv("ANSWER_URL"),
+		AnswerURL:     s.AnswerURL,
 		Log:           logs.New(os.Stdout),
-		Metrics:       metrics.New(os.Stdout, os.Getenv("METRICS_NAMESPACE")),
+		Metrics:       metrics.New(os.Stdout, s.MetricsNamespace),
 		Now:           time.Now,
 		NewID:         actions.NewID,
 		InvitationTTL: s.InvitationTTL,

@@ -16,7 +16,6 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ses"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -28,10 +27,10 @@ import (
 	"github.com/spiris/collab/internal/actions"
 	"github.com/spiris/collab/internal/awsenv"
 	"github.com/spiris/collab/internal/collab"
+	"github.com/spiris/collab/internal/config"
 	"github.com/spiris/collab/internal/dynamo"
 	"github.com/spiris/collab/internal/httpapi"
 	"github.com/spiris/collab/internal/mail/sesmail"
-	"github.com/spiris/collab/internal/queue"
 	"github.com/spiris/collab/internal/secrets"
 	"github.com/spiris/collab/internal/worker"
 )
@@ -88,19 +87,15 @@ func newHarness(t *testing.T, attach ...func(*aws.Config)) *harness {
 	if err := localaws.VerifySender(ctx, cfg, h.sender); err != nil {
 		t.Fatal(err)
 	}
-	h.store = dynamo.New(dynamodb.NewFromConfig(cfg), res.TableName("Table"), dynamo.DefaultTiming)
-	h.svc = &actions.Service{
-		Store: h.store,
-		Queue: &queue.SQS{Client: h.sqs, URLs: map[string]string{
-			actions.TeardownQueue: res.QueueURL("TeardownQueue"), actions.EmailQueue: res.QueueURL("EmailQueue")}},
-		Mailer:        &sesmail.Mailer{Client: ses.NewFromConfig(cfg), From: h.sender},
-		BaseURL:       "https://collab.test",
-		Log:           slog.New(slog.NewTextHandler(testWriter{t}, nil)),
-		Now:           h.clock,
-		NewID:         actions.NewID,
-		TokenKeys:     &perFunction{client: secretsmanager.NewFromConfig(cfg), secret: res.SecretARN("TokenKeySecret")},
-		InvitationTTL: actions.DefaultInvitationTTL,
-	}
+	h.svc = config.Service(config.Settings{Table: res.TableName("Table"), TeardownQueueURL: res.QueueURL("TeardownQueue"),
+		EmailQueueURL: res.QueueURL("EmailQueue"), BaseURL: "https://collab.test", InvitationTTL: actions.DefaultInvitationTTL,
+		Timing: dynamo.DefaultTiming}, cfg)
+	h.store = h.svc.Store
+	h.svc.Mailer = &sesmail.Mailer{Client: ses.NewFromConfig(cfg), From: h.sender}
+	h.svc.Log = slog.New(slog.NewTextHandler(testWriter{t}, nil))
+	h.svc.Metrics = nil // TestALifecycleCanBeFollowedInTheLogsAndIsCountedInTheMetrics counts them
+	h.svc.Now = h.clock
+	h.svc.TokenKeys = &perFunction{client: secretsmanager.NewFromConfig(cfg), secret: res.SecretARN("TokenKeySecret")}
 	return h
 }
 
