@@ -39,7 +39,8 @@ const (
 
 // Party decides who the user in s is for collaboration r and whether that party may act on the
 // side: a user of the company is considered first, then an employee of the office who
-// administers it or works on a task of the customer. It returns the actor and what the right
+// administers it or works on a task of the customer, as the tasks are now (a collaboration that
+// is over no longer follows its task, so its own assignees do not count). It returns the actor and what the right
 // rests on, or EUNAUTHORIZED unauthenticated; EFORBIDDEN not_company_user,
 // administrator_required, not_office_employee, not_on_task.
 func (r CollaborationRecord) Party(s Standing, side Side) (Actor, Grounds, error) {
@@ -62,7 +63,9 @@ func (r CollaborationRecord) Party(s Standing, side Side) (Actor, Grounds, error
 	}
 	by := Actor{Kind: OfficeEmployee, UserID: s.UserID, OrgID: r.OfficeID}
 	switch {
-	case s.OfficeRole == OfficeAdministrator || r.OnTask(s.UserID):
+	case s.OfficeRole == OfficeAdministrator || !r.Status.Final() && r.OnTask(s.UserID):
+		// A collaboration that is over keeps the assignees it had; who may read it now is
+		// whoever works on a task of the customer now (CustomerTask, its own task included).
 		return by, AsEmployee, nil
 	case s.CustomerTask != "":
 		return by, AsOnCustomerTask, nil

@@ -235,3 +235,29 @@ func equal(a, b []string) bool {
 	}
 	return true
 }
+
+// A collaboration that is over keeps its last assignees, but who may read it follows the tasks
+// as they are now.
+func TestWhoMayReadACollaborationThatIsOver(t *testing.T) {
+	for _, status := range []collab.Status{collab.Ended, collab.Declined, collab.Withdrawn, collab.Expired} {
+		r := collab.CollaborationRecord{ID: "c1", OfficeID: "o1", CompanyID: "co1", CustomerNo: "1001", TaskID: "t1",
+			Assignees: []string{"was-on-task"}, Status: status}
+		for _, c := range []struct {
+			name    string
+			s       collab.Standing
+			grounds collab.Grounds
+			code    string
+		}{
+			{"a_last_assignee_off_every_task_of_the_customer_may_not", collab.Standing{UserID: "was-on-task", OfficeRole: collab.OfficeStaff}, 0, "not_on_task"},
+			{"an_employee_on_its_task_now_reads_it", collab.Standing{UserID: "u", OfficeRole: collab.OfficeStaff, CustomerTask: "t1"}, collab.AsOnCustomerTask, ""},
+			{"an_office_administrator_reads_it", collab.Standing{UserID: "u", OfficeRole: collab.OfficeAdministrator}, collab.AsEmployee, ""},
+		} {
+			t.Run(string(status)+"/"+c.name, func(t *testing.T) {
+				_, grounds, err := r.Party(c.s, collab.EitherSide)
+				if got := code(err); got != c.code || grounds != c.grounds {
+					t.Errorf("got %q on grounds %d, want %q on %d", got, grounds, c.code, c.grounds)
+				}
+			})
+		}
+	}
+}

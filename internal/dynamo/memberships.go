@@ -147,7 +147,11 @@ func (m Memberships) Standing(r collab.CollaborationRecord, user string) (collab
 	if e, ok := m.offices[r.OfficeID]; ok {
 		st.OfficeRole, p.employee = collab.EmployeeRole(e.role), stampCheck(employeeKey(r.OfficeID, user), e.version)
 	}
-	if task, v := m.taskOf(r.OfficeID, r.CustomerNo, r.TaskID); task != "" {
+	except := r.TaskID // its own task's employees are its assignees, while it is not over
+	if r.Status.Final() {
+		except = ""
+	}
+	if task, v := m.taskOf(r.OfficeID, r.CustomerNo, except); task != "" {
 		st.CustomerTask, p.task = task, versionCheck(taskKey(r.OfficeID, task), v)
 	}
 	return st, p
@@ -192,12 +196,13 @@ func (s *Store) StandingOf(ctx context.Context, r collab.CollaborationRecord, us
 	if e.UserID != "" {
 		st.OfficeRole, p.employee = collab.EmployeeRole(e.Role), stampCheck(employeeKey(r.OfficeID, user), e.Stamp)
 	}
-	if e.UserID == "" || st.OfficeRole == collab.OfficeAdministrator || r.OnTask(user) {
+	final := r.Status.Final()
+	if e.UserID == "" || st.OfficeRole == collab.OfficeAdministrator || !final && r.OnTask(user) {
 		return st, p, nil
 	}
 	tasks, err := s.CustomerTasks(ctx, r.OfficeID, r.CustomerNo)
 	for _, t := range tasks {
-		if t.ID != r.TaskID && t.Assigned(user) {
+		if (final || t.ID != r.TaskID) && t.Assigned(user) {
 			st.CustomerTask, p.task = t.ID, versionCheck(taskKey(r.OfficeID, t.ID), t.Version)
 			break
 		}
