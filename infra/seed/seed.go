@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/spiris/collab/internal/collab"
@@ -17,6 +18,8 @@ import (
 type File struct {
 	Offices   []Office  `json:"offices"`
 	Companies []Company `json:"companies"`
+	// Imported are active collaborations moved over from the older tool, without a task.
+	Imported []Imported `json:"imported"`
 }
 
 // Office is an accounting office with its people, customers and tasks.
@@ -78,6 +81,17 @@ type Subscription struct {
 	Solution         string `json:"solution"`
 	Status           string `json:"status"`           // active, read_only, ended
 	InvoiceRecipient string `json:"invoiceRecipient"` // customer (default) or office
+}
+
+// Imported is an active collaboration of the older tool (collab.ImportInput).
+type Imported struct {
+	ID               string    `json:"id"`
+	OfficeID         string    `json:"officeId"`
+	CustomerNo       string    `json:"customerNo"`
+	CompanyID        string    `json:"companyId"`
+	Solution         string    `json:"solution"`
+	InvoiceRecipient string    `json:"invoiceRecipient"` // customer (default) or office
+	Since            time.Time `json:"since"`            // when it became active there (optional)
 }
 
 // Person is someone who can sign in locally, for the login page and the startup banner.
@@ -195,5 +209,38 @@ func Load(ctx context.Context, store *dynamo.Store, f File, now time.Time) error
 			return fmt.Errorf("seed: company %s: %w", c.ID, err)
 		}
 	}
-	return nil
+	return loadImported(ctx, store, f.Imported, now)
+}
+
+// loadImported moves the older tool's collaborations over with dynamo.Store.Import: each one not
+// here yet, in a slot (office, customer, solution) that has no collaboration that is not over.
+func loadImported(ctx context.Context, store *dynamo.Store, imported []Imported, now time.Time) error {
+	var cs []*collab.Collaboration
+	slots := map[string]bool{}
+	for _, in := range imported {
+		slot := in.OfficeID + "/" + in.CustomerNo + "/" + in.Solution
+		if slots[slot] {
+			return fmt.Errorf("seed: imported %s: another imported collaboration has customer %s of office %s in %s", in.ID, in.CustomerNo, in.OfficeID, in.Solution)
+		}
+		slots[slot] = true
+		if _, err := store.Collaboration(ctx, in.ID); err == nil {
+			continue // loaded before
+		} else if collab.ErrorCode(err) != "collaboration_not_found" {
+			return err
+		}
+		c, err := collab.Import(collab.ImportInput{ID: in.ID, OfficeID: in.OfficeID, CustomerNo: in.CustomerNo, CompanyID: in.CompanyID,
+			Solution: collab.Solution(in.Solution), InvoiceRecipient: collab.InvoiceRecipient(in.InvoiceRecipient), Since: in.Since}, now)
+		if err != nil {
+			return fmt.Errorf("seed: imported %s: %w", in.ID, err)
+		}
+		f, err := store.OfficeItems(ctx, dynamo.OfficeRefs{OfficeID: in.OfficeID, CustomerNo: in.CustomerNo, CustomerOpen: true})
+		if err != nil {
+			return err
+		}
+		if slices.Contains(f.Open, collab.Solution(in.Solution)) {
+			return fmt.Errorf("seed: imported %s: customer %s of office %s already has a %s collaboration that is not over", in.ID, in.CustomerNo, in.OfficeID, in.Solution)
+		}
+		cs = append(cs, c)
+	}
+	return store.Import(ctx, cs)
 }
