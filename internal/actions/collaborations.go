@@ -84,7 +84,7 @@ func (s *Service) EndCheck(ctx context.Context, caller Caller, id, outcome strin
 	if bs == nil {
 		bs = []collab.Blocker{}
 	}
-	if bs, err = s.offerAdministrators(ctx, caller, c.Record().CompanyID, bs); err != nil {
+	if bs, _, err = s.offerAdministrators(ctx, caller, c.Record().CompanyID, bs); err != nil {
 		return EndCheckView{}, err
 	}
 	return EndCheckView{CanEnd: len(bs) == 0, Outcome: o, Blockers: bs}, nil
@@ -170,12 +170,15 @@ func (s *Service) endChecked(ctx context.Context, caller Caller, c *collab.Colla
 	if err := c.End(by, o, company.Company, company.Facts, s.Now()); err != nil {
 		var refusal *collab.Error
 		if errors.As(err, &refusal) && len(refusal.Blockers) > 0 {
-			bs, rerr := s.offerAdministrators(ctx, caller, c.Record().CompanyID, refusal.Blockers)
+			bs, mayAct, rerr := s.offerAdministrators(ctx, caller, c.Record().CompanyID, refusal.Blockers)
 			if rerr != nil {
 				return CollaborationView{}, err // the refusal stands without the offer
 			}
 			offered := *refusal
 			offered.Blockers, offered.Fix = bs, bs[0].Fix
+			if noMainContact(bs) && !mayAct && s.requestMainContact(ctx, c.Record()) {
+				offered.Message += "; the company's administrators have been asked by e-mail to choose one"
+			}
 			return CollaborationView{}, &offered
 		}
 		return CollaborationView{}, err
@@ -187,18 +190,41 @@ func (s *Service) endChecked(ctx context.Context, caller Caller, c *collab.Colla
 // main_contact_missing when the caller may set the company's main contact (an administrator of
 // the company, or an office employee acting in it: companyActor); the company's partition is
 // read for it, so only such a refusal pays the read.
-func (s *Service) offerAdministrators(ctx context.Context, caller Caller, companyID string, bs []collab.Blocker) ([]collab.Blocker, error) {
-	if !slices.ContainsFunc(bs, func(b collab.Blocker) bool { return b.Code == "main_contact_missing" }) {
-		return bs, nil
+func (s *Service) offerAdministrators(ctx context.Context, caller Caller, companyID string, bs []collab.Blocker) (_ []collab.Blocker, mayAct bool, _ error) {
+	if !noMainContact(bs) {
+		return bs, false, nil
 	}
 	v, err := s.Store.Company(ctx, companyID)
 	if err != nil {
-		return bs, err
+		return bs, false, err
 	}
 	if _, err := companyActor(caller, v, true); err != nil {
-		return bs, nil // may not act in the company: nobody to offer
+		return bs, false, nil // may not act in the company: nobody to offer
 	}
-	return collab.OfferAdministrators(bs, v.Users), nil
+	return collab.OfferAdministrators(bs, v.Users), true, nil
+}
+
+func noMainContact(bs []collab.Blocker) bool {
+	return slices.ContainsFunc(bs, func(b collab.Blocker) bool { return b.Code == "main_contact_missing" })
+}
+
+// requestMainContact e-mails the company's administrators a request to choose a main contact,
+// for an end refused without one by a caller who cannot choose it; at most once a day per
+// company (collab.MainContactRequestDay), recorded with the e-mail's job in one transaction. It
+// reports whether they were asked now or earlier today; a failure is logged and leaves the
+// refusal as it is. The request is no answer to the caller's request, so it is never stored as
+// the Idempotency-Key's response.
+func (s *Service) requestMainContact(ctx context.Context, r collab.CollaborationRecord) bool {
+	now := s.Now()
+	ch := s.change()
+	ch.tx.RequestMainContact(r.CompanyID, collab.MainContactRequestDay(now), now)
+	s.enqueue(ch, Job{Kind: EmailQueue, CollaborationID: r.ID, Email: EmailMainContactRequest})
+	err := s.save(context.WithValue(ctx, idempotencyKey{}, nil), ch, nil)
+	if err != nil && !errors.Is(err, collab.ErrConflict) {
+		s.Log.WarnContext(ctx, "main contact request not recorded", "error", err.Error())
+		return false
+	}
+	return true
 }
 
 // ended commits a collaboration moved to ending with its teardown job.

@@ -112,6 +112,9 @@ const (
 	EmailAgreementExpired  = "agreement_expired"
 	EmailInvitationExpired = "invitation_expired"
 	EmailPayrollHandover   = "payroll_handover"
+	// EmailMainContactRequest asks a company's administrators to choose a main contact, for an
+	// end that was refused without one by a caller who cannot choose it.
+	EmailMainContactRequest = "main_contact_request"
 )
 
 // change is one commit in the making: the writes and the jobs they cause.

@@ -108,3 +108,7 @@ func (c *Company) ChangeRole(u *User, role Role) error {
 	u.Role = role
 	return nil
 }
+
+// MainContactRequestDay is the day a request to choose a main contact counts for: a company's
+// administrators are asked at most once a day (UTC), however often ending is refused for it.
+func MainContactRequestDay(now time.Time) string { return now.UTC().Format("2006-01-02") }

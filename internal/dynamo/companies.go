@@ -486,3 +486,13 @@ func (t *Tx) EndSubscription(e collab.SubscriptionEnd) {
 	t.update(subscriptionKey(e.CompanyID, string(e.Solution)), "SET "+set+remove,
 		map[string]string{"#type": "Type", "#status": "Status"}, values)
 }
+
+// RequestMainContact records that the company's administrators are asked to choose a main
+// contact on day (collab.MainContactRequestDay): once per company and day. A request already
+// recorded fails the commit with ECONFLICT concurrent_update. The record expires after a week.
+func (t *Tx) RequestMainContact(companyID, day string, now time.Time) {
+	t.putOnce(struct {
+		PK, SK, Type string
+		ExpiresAt    int64
+	}{companyPartition(companyID), "MAINCONTACTREQ#" + day, "main_contact_request", now.Add(7 * 24 * time.Hour).Unix()}, collab.ErrConflict)
+}
