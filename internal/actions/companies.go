@@ -80,7 +80,8 @@ func (s *Service) CreateUser(ctx context.Context, caller Caller, companyID strin
 	if err != nil {
 		return UserView{}, err
 	}
-	if _, err := companyActor(caller, v, true); err != nil {
+	by, err := companyActor(caller, v, true)
+	if err != nil {
 		return UserView{}, err
 	}
 	lang, err := Contact{Name: in.Name, Email: in.Email, Language: in.Language}.check("")
@@ -97,6 +98,7 @@ func (s *Service) CreateUser(ctx context.Context, caller Caller, companyID strin
 	ch := s.change()
 	ch.tx.PutCompany(company)
 	ch.tx.PutUser(u)
+	s.companyEvent(ch, companyID, collab.CompanyEvent{Actor: by, Kind: collab.UserCreated, UserID: u.ID, To: string(role)})
 	view := userView(u, company)
 	return view, s.save(ctx, ch, view)
 }
@@ -114,7 +116,8 @@ func (s *Service) ChangeRole(ctx context.Context, caller Caller, companyID, user
 	if err != nil {
 		return UserView{}, err
 	}
-	if _, err := companyActor(caller, v, true); err != nil {
+	by, err := companyActor(caller, v, true)
+	if err != nil {
 		return UserView{}, err
 	}
 	role, err := collab.ParseRole(in.Role)
@@ -125,13 +128,16 @@ func (s *Service) ChangeRole(ctx context.Context, caller Caller, companyID, user
 	if !ok {
 		return UserView{}, collab.ErrUserNotFound
 	}
-	company := v.Company
+	company, was := v.Company, u.Role
 	if err := company.ChangeRole(&u, role); err != nil {
 		return UserView{}, err
 	}
 	ch := s.change()
 	ch.tx.PutCompany(company)
 	ch.tx.PutUser(u)
+	if was != u.Role {
+		s.companyEvent(ch, companyID, collab.CompanyEvent{Actor: by, Kind: collab.RoleChanged, UserID: u.ID, From: string(was), To: string(u.Role)})
+	}
 	view := userView(u, company)
 	return view, s.save(ctx, ch, view)
 }
@@ -152,7 +158,8 @@ func (s *Service) SetMainContact(ctx context.Context, caller Caller, companyID s
 	if err != nil {
 		return UserView{}, err
 	}
-	if _, err := companyActor(caller, v, true); err != nil {
+	by, err := companyActor(caller, v, true)
+	if err != nil {
 		return UserView{}, err
 	}
 	if in.UserID == "" {
@@ -162,13 +169,16 @@ func (s *Service) SetMainContact(ctx context.Context, caller Caller, companyID s
 	if !ok {
 		return UserView{}, collab.ErrUserNotFound
 	}
-	company := v.Company
+	company, was := v.Company, v.Company.MainContact
 	if err := company.SetMainContact(u); err != nil {
 		return UserView{}, err
 	}
 	ch := s.change()
 	ch.tx.PutCompany(company)
 	ch.tx.RequireAdministrator(companyID, u.ID)
+	if was != u.ID {
+		s.companyEvent(ch, companyID, collab.CompanyEvent{Actor: by, Kind: collab.MainContactChanged, UserID: u.ID, From: was, To: u.ID})
+	}
 	view := userView(u, company)
 	return view, s.save(ctx, ch, view)
 }
@@ -287,4 +297,53 @@ func optionalTime(field string, s *string) (time.Time, error) {
 			"%s is not a time", field)
 	}
 	return t.UTC(), collab.CheckTime(field, t)
+}
+
+// companyEvent adds e, at now, to the company's history in ch.
+func (s *Service) companyEvent(ch *change, companyID string, e collab.CompanyEvent) {
+	e.At = s.Now()
+	ch.tx.AddCompanyEvent(companyID, s.NewID(), e)
+}
+
+// CompanyEventView is one entry of a company's history.
+type CompanyEventView struct {
+	At        time.Time `json:"at"`
+	ActorKind string    `json:"actorKind"`
+	ActorID   string    `json:"actorId,omitempty"`
+	Event     string    `json:"event"`
+	UserID    string    `json:"userId"`
+	From      string    `json:"from,omitempty"`
+	To        string    `json:"to,omitempty"`
+}
+
+// CompanyHistoryLimit is how many of its newest events a company's history shows.
+const CompanyHistoryLimit = 100
+
+// CompanyHistory returns the company's own history, newest first: users created, roles changed,
+// main contacts changed, by whom and when. Only the company's administrators read it. It reads
+// the company and its history partition (2 calls) and returns EUNAUTHORIZED unauthenticated;
+// EINVALID id_invalid; ENOTFOUND company_not_found; EFORBIDDEN not_company_user,
+// administrator_required.
+func (s *Service) CompanyHistory(ctx context.Context, caller Caller, companyID string) ([]CompanyEventView, error) {
+	v, err := s.company(ctx, caller, companyID)
+	if err != nil {
+		return nil, err
+	}
+	by, err := companyActor(caller, v, true)
+	if err == nil {
+		err = collab.MayReadCompanyHistory(by)
+	}
+	if err != nil {
+		return nil, err
+	}
+	events, err := s.Store.CompanyHistory(ctx, companyID, CompanyHistoryLimit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]CompanyEventView, len(events))
+	for i, e := range events {
+		out[i] = CompanyEventView{At: e.At, ActorKind: string(e.Actor.Kind), ActorID: e.Actor.UserID, Event: e.Kind,
+			UserID: e.UserID, From: e.From, To: e.To}
+	}
+	return out, nil
 }

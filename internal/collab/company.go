@@ -112,3 +112,32 @@ func (c *Company) ChangeRole(u *User, role Role) error {
 // MainContactRequestDay is the day a request to choose a main contact counts for: a company's
 // administrators are asked at most once a day (UTC), however often ending is refused for it.
 func MainContactRequestDay(now time.Time) string { return now.UTC().Format("2006-01-02") }
+
+// CompanyEvent is one change of who is who in a company, for the company's own history: a user
+// created, a user's role changed, the main contact changed. From and To are roles, or user ids
+// for the main contact.
+type CompanyEvent struct {
+	At       time.Time
+	Actor    Actor
+	Kind     string // UserCreated, RoleChanged, MainContactChanged
+	UserID   string // the user it is about
+	From, To string
+}
+
+// The kinds of company events.
+const (
+	UserCreated        = "user_created"
+	RoleChanged        = "role_changed"
+	MainContactChanged = "main_contact_changed"
+)
+
+// MayReadCompanyHistory reports nil when the actor, as CompanyActor decided for an administrator,
+// may read the company's history: its own administrators may; an office employee acting in the
+// company may not (the history is the company's record of what was done in it, by offices too).
+// It returns EFORBIDDEN not_company_user.
+func MayReadCompanyHistory(by Actor) error {
+	if by.Kind != CustomerUser {
+		return ErrNotCompanyUser
+	}
+	return nil
+}

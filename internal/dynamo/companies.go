@@ -496,3 +496,50 @@ func (t *Tx) RequestMainContact(companyID, day string, now time.Time) {
 		ExpiresAt    int64
 	}{companyPartition(companyID), "MAINCONTACTREQ#" + day, "main_contact_request", now.Add(7 * 24 * time.Hour).Unix()}, collab.ErrConflict)
 }
+
+// companyHistoryItem is one collab.CompanyEvent, in a partition of its own per company, so the
+// company's partition (read whole by Company) does not grow with its history.
+type companyHistoryItem struct {
+	PK, SK, Type       string
+	At                 string
+	ActorKind, ActorID string
+	Kind, UserID       string
+	From, To           string `dynamodbav:",omitempty"`
+}
+
+func companyHistoryPartition(company string) string { return "COMPANYHIST#" + company }
+
+// AddCompanyEvent records e in the company's history; id makes its key unique.
+func (t *Tx) AddCompanyEvent(companyID, id string, e collab.CompanyEvent) {
+	t.putOnce(companyHistoryItem{PK: companyHistoryPartition(companyID), SK: ts(e.At) + "#" + id, Type: "company_event",
+		At: ts(e.At), ActorKind: string(e.Actor.Kind), ActorID: e.Actor.UserID, Kind: e.Kind, UserID: e.UserID, From: e.From, To: e.To},
+		collab.ErrConflict)
+}
+
+// CompanyHistory returns the company's newest events, at most limit, newest first: one Query of
+// its history partition.
+func (s *Store) CompanyHistory(ctx context.Context, companyID string, limit int) ([]collab.CompanyEvent, error) {
+	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
+		TableName:              &s.table,
+		KeyConditionExpression: aws.String("PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": &types.AttributeValueMemberS{Value: companyHistoryPartition(companyID)},
+		},
+		ScanIndexForward: aws.Bool(false),
+		Limit:            aws.Int32(int32(limit)),
+		ConsistentRead:   aws.Bool(true),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("query the history of company %s: %w", companyID, err)
+	}
+	events := make([]collab.CompanyEvent, 0, len(out.Items))
+	for _, item := range out.Items {
+		var it companyHistoryItem
+		if err := decode("query company history", item, &it); err != nil {
+			return nil, err
+		}
+		events = append(events, collab.CompanyEvent{At: parseTS(it.At), Actor: collab.Actor{Kind: collab.ActorKind(it.ActorKind), UserID: it.ActorID},
+			Kind: it.Kind, UserID: it.UserID, From: it.From, To: it.To})
+	}
+	return events, nil
+}

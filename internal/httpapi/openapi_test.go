@@ -784,6 +784,10 @@ func TestSpecMatchesHandlerResponses(t *testing.T) {
 		check(t, user(w.ca), "PUT", co+"/main-contact", `{}`, 422, "field_required")
 		check(t, user(w.ca), "PUT", co+"/main-contact", `{"userId":"`+w.ca+`"}`, 200, "")
 
+		check(t, user(w.ca), "GET", co+"/history", "", 200, "")
+		check(t, user(w.cu), "GET", co+"/history", "", 403, "administrator_required")
+		check(t, user(w.oe), "GET", co+"/history", "", 403, "not_company_user")
+
 		check(t, user(w.cu), "GET", co+"/access", "", 200, "")
 		check(t, user(w.c2a), "GET", co+"/access", "", 403, "not_company_user")
 		check(t, user(w.ca), "GET", "/companies/bad$id/access", "", 422, "id_invalid")

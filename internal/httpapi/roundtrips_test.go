@@ -285,6 +285,9 @@ func routeCases() []routeCase {
 		{"ListUsers", "", func(t *testing.T, h *harness, w world) step {
 			return step{as: user(w.ca), method: "GET", target: "/companies/" + w.co + "/users", status: 200}
 		}},
+		{"CompanyHistory", "", func(t *testing.T, h *harness, w world) step {
+			return step{as: user(w.ca), method: "GET", target: "/companies/" + w.co + "/history", status: 200}
+		}},
 		{"CreateUser", "", func(t *testing.T, h *harness, w world) step {
 			return step{as: user(w.ca), method: "POST", target: "/companies/" + w.co + "/users", status: 201,
 				body: `{"name":"Ny Användare","email":"ny@customer.test","language":"sv","role":"user"}`}
