@@ -99,6 +99,7 @@ func (s *Service) CreateUser(ctx context.Context, caller Caller, companyID strin
 	ch.tx.PutCompany(company)
 	ch.tx.PutUser(u)
 	s.companyEvent(ch, companyID, collab.CompanyEvent{Actor: by, Kind: collab.UserCreated, UserID: u.ID, To: string(role)})
+	s.noticeAdministrator(ch, by, role, v)
 	view := userView(u, company)
 	return view, s.save(ctx, ch, view)
 }
@@ -137,6 +138,7 @@ func (s *Service) ChangeRole(ctx context.Context, caller Caller, companyID, user
 	ch.tx.PutUser(u)
 	if was != u.Role {
 		s.companyEvent(ch, companyID, collab.CompanyEvent{Actor: by, Kind: collab.RoleChanged, UserID: u.ID, From: string(was), To: string(u.Role)})
+		s.noticeAdministrator(ch, by, u.Role, v)
 	}
 	view := userView(u, company)
 	return view, s.save(ctx, ch, view)
@@ -297,6 +299,14 @@ func optionalTime(field string, s *string) (time.Time, error) {
 			"%s is not a time", field)
 	}
 	return t.UTC(), collab.CheckTime(field, t)
+}
+
+// noticeAdministrator queues, in ch, the e-mail that tells the company's administrators an office
+// employee made someone an administrator (collab.AdministratorNotice).
+func (s *Service) noticeAdministrator(ch *change, by collab.Actor, role collab.Role, v dynamo.CompanyView) {
+	if via := collab.AdministratorNotice(by, role, v.Grants); via != "" {
+		s.enqueue(ch, Job{Kind: EmailQueue, CollaborationID: via, Email: EmailAdministratorAdded})
+	}
 }
 
 // companyEvent adds e, at now, to the company's history in ch.

@@ -115,6 +115,9 @@ const (
 	// EmailMainContactRequest asks a company's administrators to choose a main contact, for an
 	// end that was refused without one by a caller who cannot choose it.
 	EmailMainContactRequest = "main_contact_request"
+	// EmailAdministratorAdded tells a company's administrators that an office employee made
+	// someone an administrator of their company.
+	EmailAdministratorAdded = "administrator_added"
 )
 
 // change is one commit in the making: the writes and the jobs they cause.

@@ -141,3 +141,19 @@ func MayReadCompanyHistory(by Actor) error {
 	}
 	return nil
 }
+
+// AdministratorNotice is the collaboration through which an office employee acted when they
+// made someone an administrator of the company (a user created as one, or promoted), whose
+// e-mail tells the company's administrators; "" when the actor is the company's own user or the
+// change makes nobody an administrator. Grants name the collaboration they come from.
+func AdministratorNotice(by Actor, role Role, grants []Grant) string {
+	if by.Kind != OfficeEmployee || role != Administrator {
+		return ""
+	}
+	for _, g := range grants {
+		if g.UserID == by.UserID && g.Mode == FullAccess {
+			return g.Via
+		}
+	}
+	return ""
+}

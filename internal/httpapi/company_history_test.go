@@ -47,3 +47,40 @@ func TestACompanysHistoryRecordsWhoChangedItsPeople(t *testing.T) {
 	expect(t, h.call(t, user(w.oe), "GET", co+"/history", ""), 403, "not_company_user")
 	expect(t, h.call(t, user(w.c2a), "GET", co+"/history", ""), 403, "not_company_user")
 }
+
+// The company's administrators are told when an office employee makes someone an administrator of
+// their company, not when they do it themselves.
+func TestTheCompanyIsToldWhenAnOfficeEmployeeAddsAnAdministrator(t *testing.T) {
+	h := newHarness(t)
+	w := h.world(t)
+	h.active(t, w, "1001", "bookkeeping", "")
+	h.drain(t)
+	co := "/companies/" + w.co
+	notices := func() int {
+		t.Helper()
+		n := 0
+		for _, s := range h.mailsTo(t, w.ca+"@customer.test") {
+			if s == "Byrå Ett har lagt till en administratör i Ett AB" {
+				n++
+			}
+		}
+		return n
+	}
+	plain := h.call(t, user(w.oe), "POST", co+"/users", `{"name":"Vanlig","email":"vanlig@customer.test","role":"user"}`)
+	expect(t, plain, 201, "")
+	expect(t, h.call(t, user(w.ca), "PATCH", co+"/users/"+plain.str("id"), `{"role":"administrator"}`), 200, "")
+	h.drain(t)
+	if n := notices(); n != 0 {
+		t.Fatalf("%d notices for a plain user and a promotion by the company's own administrator", n)
+	}
+	expect(t, h.call(t, user(w.oe), "POST", co+"/users", `{"name":"Ny Admin","email":"nyadmin@customer.test","role":"administrator"}`), 201, "")
+	h.drain(t)
+	if n := notices(); n != 1 {
+		t.Errorf("%d notices after an office employee created an administrator, want 1", n)
+	}
+	expect(t, h.call(t, user(w.oe), "PATCH", co+"/users/"+w.cu, `{"role":"administrator"}`), 200, "")
+	h.drain(t)
+	if n := notices(); n != 2 {
+		t.Errorf("%d notices after an office employee promoted a user, want 2", n)
+	}
+}
