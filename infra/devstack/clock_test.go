@@ -1,47 +1,14 @@
 package devstack_test
 
 import (
-	"context"
-	"encoding/json"
-	"io"
-	"net/http"
-	"strings"
 	"testing"
 	"time"
-
-	"github.com/spiris/collab/infra/devstack"
 )
 
 // A client moves the local runner's clock forward and sees what time does: a pending invitation
 // past its expiry becomes expired at the cleanup that follows. The clock never moves back.
 func TestTheLocalClockMovesForwardAndTheCleanupActsOnIt(t *testing.T) {
-	useLiveEmulator(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	stack, err := devstack.Start(ctx, devstack.Options{Addr: "127.0.0.1:0", Prefix: "clk" + time.Now().Format("150405"),
-		StateDir: t.TempDir(), Log: io.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stack.Close()
-	token, err := stack.Token("emp-eva")
-	if err != nil {
-		t.Fatal(err)
-	}
-	call := func(method, path, body string) (int, map[string]any) {
-		t.Helper()
-		req, _ := http.NewRequestWithContext(ctx, method, stack.URL+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+token)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var out map[string]any
-		json.NewDecoder(resp.Body).Decode(&out)
-		return resp.StatusCode, out
-	}
+	stack, call := demoStack(t, "clk", "emp-eva")
 	status, out := call("POST", "/offices/office-1/collaborations",
 		`{"customerNo":"1002","solution":"scanner","taskId":"task-1002","invoiceRecipient":"office","startPeriod":"`+stack.Service.Now().AddDate(0, 1, 0).Format("2006-01")+`"}`)
 	if status != 201 {

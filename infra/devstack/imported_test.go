@@ -1,46 +1,14 @@
 package devstack_test
 
 import (
-	"context"
-	"encoding/json"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/spiris/collab/infra/devstack"
 )
 
 // The demo data brings a collaboration over from the older tool, through the seed format's
 // imported list: it is active without a task, and the employee on the customer's task links it.
 func TestAnImportedCollaborationIsLinkedToATask(t *testing.T) {
-	useLiveEmulator(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	stack, err := devstack.Start(ctx, devstack.Options{Addr: "127.0.0.1:0", Prefix: "imp" + time.Now().Format("150405"),
-		StateDir: t.TempDir(), Log: io.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stack.Close()
-	token, err := stack.Token("emp-eva")
-	if err != nil {
-		t.Fatal(err)
-	}
-	call := func(method, path, body string) (int, map[string]any) {
-		t.Helper()
-		req, _ := http.NewRequestWithContext(ctx, method, stack.URL+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var out map[string]any
-		json.NewDecoder(resp.Body).Decode(&out)
-		return resp.StatusCode, out
-	}
+	_, call := demoStack(t, "imp", "emp-eva")
 	const id = "imported-ett-bookkeeping"
 	if status, out := call("GET", "/collaborations/"+id, ""); status != 200 || out["status"] != "active" || out["taskId"] != nil {
 		t.Fatalf("imported: %d %v, want active without a task", status, out)

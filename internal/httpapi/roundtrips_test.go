@@ -42,6 +42,21 @@ var knownOver = map[string]int{
 	"Link (imported without a task) + Idempotency-Key": 3,
 }
 
+// importedWithoutTask stores an active collaboration of customer 1001 as the older tool's
+// import leaves it: without a task.
+func importedWithoutTask(t *testing.T, h *harness, w world) *collab.Collaboration {
+	t.Helper()
+	c := collab.RestoreCollaboration(collab.CollaborationRecord{ID: rid("imported"), OfficeID: w.office, CustomerNo: "1001",
+		CompanyID: w.co, Solution: "tax-annual", Status: collab.Active, Scenario: collab.ExistingSolution,
+		InvoiceRecipient: collab.InvoiceOffice, CreatedAt: start, UpdatedAt: start})
+	tx := h.store.Tx()
+	tx.PutCollaboration(c)
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 // callCounter counts AWS operations by function, at the SDK.
 type callCounter struct {
 	mu    sync.Mutex
@@ -238,26 +253,12 @@ func routeCases() []routeCase {
 			return step{as: user(w.oe), method: "POST", target: "/collaborations/" + id + "/withdraw", status: 200}
 		}},
 		{"Link", " (imported without a task)", func(t *testing.T, h *harness, w world) step {
-			c := collab.RestoreCollaboration(collab.CollaborationRecord{ID: rid("imported"), OfficeID: w.office, CustomerNo: "1001",
-				CompanyID: w.co, Solution: "tax-annual", Status: collab.Active, Scenario: collab.ExistingSolution,
-				InvoiceRecipient: collab.InvoiceOffice, CreatedAt: start, UpdatedAt: start})
-			tx := h.store.Tx()
-			tx.PutCollaboration(c)
-			if err := tx.Commit(ctx); err != nil {
-				t.Fatal(err)
-			}
+			c := importedWithoutTask(t, h, w)
 			return step{as: user(w.oe), method: "POST", target: "/collaborations/" + c.ID() + "/link", status: 200,
 				body: `{"taskId":"` + w.task["1001"] + `"}`}
 		}},
 		{"Link", " (imported without a task, officeId named)", func(t *testing.T, h *harness, w world) step {
-			c := collab.RestoreCollaboration(collab.CollaborationRecord{ID: rid("imported"), OfficeID: w.office, CustomerNo: "1001",
-				CompanyID: w.co, Solution: "tax-annual", Status: collab.Active, Scenario: collab.ExistingSolution,
-				InvoiceRecipient: collab.InvoiceOffice, CreatedAt: start, UpdatedAt: start})
-			tx := h.store.Tx()
-			tx.PutCollaboration(c)
-			if err := tx.Commit(ctx); err != nil {
-				t.Fatal(err)
-			}
+			c := importedWithoutTask(t, h, w)
 			return step{as: user(w.oe), method: "POST", target: "/collaborations/" + c.ID() + "/link", status: 200,
 				body: `{"taskId":"` + w.task["1001"] + `","officeId":"` + w.office + `"}`}
 		}},
