@@ -127,7 +127,7 @@ func (s *Service) expireInvitation(ctx context.Context, c *collab.Collaboration,
 		}
 	}
 	s.enqueue(ch, emailAbout(c.Record(), EmailInvitationExpired))
-	return s.commit(ctx, ch, 0, nil)
+	return s.write(ctx, ch)
 }
 
 func (s *Service) remindAgreement(ctx context.Context, c *collab.Collaboration, _ dynamo.Expiring, now time.Time) error {
@@ -138,7 +138,7 @@ func (s *Service) remindAgreement(ctx context.Context, c *collab.Collaboration, 
 	ch := s.change()
 	ch.tx.PutCollaboration(c)
 	s.enqueue(ch, emailAbout(c.Record(), EmailAgreementReminder))
-	return s.commit(ctx, ch, 0, nil)
+	return s.write(ctx, ch)
 }
 
 func (s *Service) expireAgreement(ctx context.Context, c *collab.Collaboration, _ dynamo.Expiring, now time.Time) error {
@@ -149,7 +149,7 @@ func (s *Service) expireAgreement(ctx context.Context, c *collab.Collaboration, 
 	ch.tx.PutCollaboration(c)
 	s.enqueue(ch, emailAbout(c.Record(), EmailAgreementExpired))
 	s.enqueue(ch, Job{Kind: TeardownQueue, CollaborationID: c.ID()})
-	return s.commit(ctx, ch, 0, nil)
+	return s.write(ctx, ch)
 }
 
 func (s *Service) redriveTeardown(ctx context.Context, c *collab.Collaboration, _ dynamo.Expiring, now time.Time) error {
@@ -162,5 +162,5 @@ func (s *Service) redriveTeardown(ctx context.Context, c *collab.Collaboration, 
 	s.enqueue(ch, Job{Kind: TeardownQueue, CollaborationID: c.ID()})
 	s.Log.WarnContext(ctx, "teardown re-driven", "collaboration", c.ID(), "redrives", c.Record().Redrives,
 		"lastError", c.Record().TeardownError)
-	return s.commit(ctx, ch, 0, nil)
+	return s.write(ctx, ch)
 }

@@ -212,14 +212,14 @@ func noMainContact(bs []collab.Blocker) bool {
 // for an end refused without one by a caller who cannot choose it; at most once a day per
 // company (collab.MainContactRequestDay), recorded with the e-mail's job in one transaction. It
 // reports whether they were asked now or earlier today; a failure is logged and leaves the
-// refusal as it is. The request is no answer to the caller's request, so it is never stored as
-// the Idempotency-Key's response.
+// refusal as it is. The request is no answer to the caller's request, so it is written without
+// the Idempotency-Key's response (write, not save).
 func (s *Service) requestMainContact(ctx context.Context, r collab.CollaborationRecord) bool {
 	now := s.Now()
 	ch := s.change()
 	ch.tx.RequestMainContact(r.CompanyID, collab.MainContactRequestDay(now), now)
 	s.enqueue(ch, Job{Kind: EmailQueue, CollaborationID: r.ID, Email: EmailMainContactRequest})
-	err := s.save(context.WithValue(ctx, idempotencyKey{}, nil), ch, nil)
+	err := s.write(ctx, ch)
 	if err != nil && !errors.Is(err, collab.ErrConflict) {
 		s.Log.WarnContext(ctx, "main contact request not recorded", "error", err.Error())
 		return false

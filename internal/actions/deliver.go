@@ -9,6 +9,7 @@ import (
 
 	"github.com/spiris/collab/internal/collab"
 	"github.com/spiris/collab/internal/dynamo"
+	"github.com/spiris/collab/internal/logs"
 	"github.com/spiris/collab/internal/mail"
 	"github.com/spiris/collab/internal/metrics"
 )
@@ -99,7 +100,7 @@ func (s *Service) Deliver(ctx context.Context, j Job) error {
 		rejected, err := s.deliverOne(ctx, j, d, rc, e)
 		if err != nil {
 			if serr := s.settle(ctx, j, d, false, nil); serr != nil {
-				s.Log.ErrorContext(ctx, "settling a failed delivery failed", "job", j.ID, "error", mail.Redact(serr.Error()))
+				s.Log.ErrorContext(ctx, "settling a failed delivery failed", "job", j.ID, "error", logs.Redact(serr.Error()))
 			}
 			return err
 		}
@@ -156,7 +157,7 @@ func (s *Service) deliverOne(ctx context.Context, j Job, d *dynamo.Deliveries, r
 	}
 	switch err := s.Mailer.Send(ctx, rc.Email, m); {
 	case errors.Is(err, mail.ErrRejected):
-		reason := mail.Redact(err.Error())
+		reason := logs.Redact(err.Error())
 		s.Log.WarnContext(ctx, "e-mail rejected for good", "job", j.ID, "email", j.Email, "user", rc.UserID, "error", reason)
 		s.Metrics.Count(ctx, metrics.EmailsRejected, 1)
 		d.Record(key, dynamo.DeliveryRejected, reason)
@@ -164,7 +165,7 @@ func (s *Service) deliverOne(ctx context.Context, j Job, d *dynamo.Deliveries, r
 	case err != nil:
 		if errors.Is(err, mail.ErrSenderUnavailable) {
 			s.Log.ErrorContext(ctx, "e-mail not sent: the sender cannot send (SES identity, sending paused or quota); the job is retried",
-				"job", j.ID, "email", j.Email, "error", mail.Redact(err.Error()))
+				"job", j.ID, "email", j.Email, "error", logs.Redact(err.Error()))
 		}
 		return false, &redacted{err}
 	}
@@ -177,7 +178,7 @@ func (s *Service) deliverOne(ctx context.Context, j Job, d *dynamo.Deliveries, r
 // log; it unwraps to the error itself.
 type redacted struct{ err error }
 
-func (r *redacted) Error() string { return mail.Redact(r.err.Error()) }
+func (r *redacted) Error() string { return logs.Redact(r.err.Error()) }
 func (r *redacted) Unwrap() error { return r.err }
 
 // loadEmail reads what a job's e-mail says and who gets it: the collaboration (unless the job

@@ -75,7 +75,8 @@ func (s *Service) PutCustomer(ctx context.Context, caller Caller, officeID, cust
 	if err := collab.CheckID("customerNo", customerNo); err != nil {
 		return CustomerView{}, err
 	}
-	refs := dynamo.OfficeRefs{OfficeID: officeID, CustomerNo: customerNo, CustomerOpen: true}
+	// The customer's open guards decide only whether a changed number may move the link.
+	refs := dynamo.OfficeRefs{OfficeID: officeID, CustomerNo: customerNo, CustomerOpen: in.OrgNo != ""}
 	if collab.CheckID("orgNo", in.OrgNo) == nil {
 		refs.OrgNo = in.OrgNo
 	}

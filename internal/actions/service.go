@@ -94,9 +94,6 @@ type Job struct {
 	// key's version KeyVersion ("" for the current one).
 	Nonce      string `json:"nonce,omitempty"`
 	KeyVersion string `json:"keyVersion,omitempty"`
-	// Trace is the X-Ray trace header of the request that queued the job, so its work can be
-	// followed from that request (logs.WithTrace).
-	Trace string `json:"trace,omitempty"`
 	// About is what an e-mail queued by a worker or the cleanup says of its collaboration (see
 	// EmailFacts); nil in the jobs a request queues, whose e-mail worker reads the collaboration.
 	About *EmailFacts `json:"about,omitempty"`
@@ -135,10 +132,8 @@ func (s *Service) enqueue(ch *change, j Job) {
 	ch.pending = append(ch.pending, j)
 }
 
-// save writes the change, with the response when the request carries an Idempotency-Key (the
-// record's status is the one the transport answers success with, WithIdempotency), then sends
-// its jobs. A failed send is logged, not returned: the job is in the outbox and the cleanup sends
-// it later, so the caller's request has succeeded.
+// save writes the change with view as the response when the request carries an
+// Idempotency-Key (WithIdempotency), in the same transaction (write).
 func (s *Service) save(ctx context.Context, ch *change, view any) error {
 	if r, ok := ctx.Value(idempotencyKey{}).(*dynamo.Response); ok {
 		body, err := json.Marshal(view)
@@ -148,10 +143,16 @@ func (s *Service) save(ctx context.Context, ch *change, view any) error {
 		r.Body, r.At = string(body), s.Now()
 		ch.tx.SaveResponse(*r)
 	}
+	return s.write(ctx, ch)
+}
+
+// write commits the change with its jobs in the outbox, each carrying the request's trace, then
+// sends the jobs. A failed send is logged, not returned: the job is in the outbox and the cleanup
+// sends it later. The workers, and writes that answer no request, use it directly.
+func (s *Service) write(ctx context.Context, ch *change) error {
 	for _, j := range ch.pending {
-		j.Trace = logs.Trace(ctx)
 		body, _ := json.Marshal(j)
-		m := dynamo.Message{ID: j.ID, Queue: j.Kind, Body: string(body), CreatedAt: s.Now(), Trace: j.Trace}
+		m := dynamo.Message{ID: j.ID, Queue: j.Kind, Body: string(body), CreatedAt: s.Now(), Trace: logs.Trace(ctx)}
 		ch.tx.Enqueue(m)
 		ch.jobs = append(ch.jobs, m)
 	}
@@ -161,11 +162,6 @@ func (s *Service) save(ctx context.Context, ch *change, view any) error {
 	}
 	s.send(ctx, ch.jobs)
 	return nil
-}
-
-// commit is save for the workers, which answer no request (the status argument is unused).
-func (s *Service) commit(ctx context.Context, ch *change, _ int, view any) error {
-	return s.save(ctx, ch, view)
 }
 
 func (s *Service) send(ctx context.Context, jobs []dynamo.Message) {

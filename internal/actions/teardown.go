@@ -64,7 +64,7 @@ func (s *Service) teardownStage(ctx context.Context, c *collab.Collaboration, j 
 	if st.Ended {
 		ch.tx.Consume(j.ID)
 	}
-	return st.Ended, s.commit(ctx, ch, 0, nil)
+	return st.Ended, s.write(ctx, ch)
 }
 
 // recordTeardownFailure puts the failed step on the collaboration (as read before the stage),
@@ -77,7 +77,7 @@ func (s *Service) recordTeardownFailure(ctx context.Context, c *collab.Collabora
 	if err == nil {
 		ch := s.change()
 		ch.tx.PutCollaboration(c)
-		err = s.commit(ctx, ch, 0, nil)
+		err = s.write(ctx, ch)
 	}
 	s.Log.ErrorContext(ctx, "teardown step failed", "collaboration", c.ID(), "error", cause.Error(), "recorded", err == nil)
 }

@@ -9,9 +9,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"regexp"
 	"strings"
-	"sync"
 	"sync/atomic"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -133,24 +131,82 @@ func (h *handler) WithAttrs(as []slog.Attr) slog.Handler {
 
 func (h *handler) WithGroup(name string) slog.Handler { return &handler{next: h.next.WithGroup(name)} }
 
-// secrets matches what no line may show: an e-mail address (SES error texts and user input may
-// carry one) and the secret part of an invitation token ("~" and 43 base64url characters).
-// Compiled on the first line that needs it, not at cold start.
-var secrets = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`[^\s<>"'(),;:@]+@[^\s<>"'(),;:@]+|~[A-Za-z0-9_-]{43}`)
-})
+// Redact returns s with every e-mail address (SES error texts and user input may carry one)
+// replaced by "<address>" and every invitation-token secret ("~" and 43 base64url characters)
+// by "~<secret>": what no log line and no stored error text may show.
+func Redact(s string) string { return redactTokens(redactAddresses(s)) }
 
-// Redact returns s with every e-mail address and invitation-token secret replaced.
-func Redact(s string) string {
-	if !strings.ContainsAny(s, "@~") {
+// redactAddresses replaces every e-mail address in s (anything with a local part before an "@")
+// with "<address>".
+func redactAddresses(s string) string {
+	if !strings.Contains(s, "@") {
 		return s
 	}
-	return secrets().ReplaceAllStringFunc(s, func(m string) string {
-		if m[0] == '~' {
-			return "~<secret>"
+	var b strings.Builder
+	for {
+		at := strings.IndexByte(s, '@')
+		if at < 0 {
+			b.WriteString(s)
+			return b.String()
 		}
-		return "<address>"
-	})
+		start, end := at, at+1
+		for start > 0 && inAddress(s[start-1]) {
+			start--
+		}
+		for end < len(s) && inAddress(s[end]) {
+			end++
+		}
+		if start == at { // no local part ("@domain"): names no one
+			b.WriteString(s[:end])
+		} else {
+			b.WriteString(s[:start])
+			b.WriteString("<address>")
+		}
+		s = s[end:]
+	}
+}
+
+// inAddress reports whether c can be part of an e-mail address as error texts print one: not
+// white space, a control character or a delimiter around addresses. Bytes of non-ASCII UTF-8
+// characters count as part of it (internationalized addresses).
+func inAddress(c byte) bool {
+	if c <= ' ' || c == 0x7f {
+		return false
+	}
+	return !strings.ContainsRune(`<>()[],;:"'\`, rune(c))
+}
+
+// tokenSecretLen is the length of an invitation token's secret: unpadded base64url of 32 bytes.
+const tokenSecretLen = 43
+
+// redactTokens replaces the secret of every invitation token in s with "<secret>".
+func redactTokens(s string) string {
+	if !strings.Contains(s, "~") {
+		return s
+	}
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(s, '~')
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		n := 0
+		for n < tokenSecretLen && i+1+n < len(s) && base64URL(s[i+1+n]) {
+			n++
+		}
+		b.WriteString(s[:i+1])
+		if n == tokenSecretLen {
+			b.WriteString("<secret>")
+		} else {
+			b.WriteString(s[i+1 : i+1+n])
+		}
+		s = s[i+1+n:]
+	}
+}
+
+func base64URL(c byte) bool {
+	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_'
 }
 
 func redactAttr(_ []string, a slog.Attr) slog.Attr {

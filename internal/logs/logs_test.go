@@ -69,3 +69,20 @@ func TestNoAddressOrTokenReachesALine(t *testing.T) {
 		t.Errorf("redactions not marked: %s", out)
 	}
 }
+
+func TestRedactTakesOutEveryAddress(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"Email address is not verified. The following identities failed the check in region EU-NORTH-1: no-reply+x@collab.test, anna@kund.se",
+			"Email address is not verified. The following identities failed the check in region EU-NORTH-1: <address>, <address>"},
+		{"Email address not verified Spiris <no-reply@collab.test>", "Email address not verified Spiris <<address>>"},
+		{`"anna@kund.se" (Anna)`, `"<address>" (Anna)`},
+		{"to anna@ and @kund.se", "to <address> and @kund.se"},
+		{"åsa@exempel.se", "<address>"},
+		{"Missing final '@domain'", "Missing final '@domain'"},
+		{"Maximum sending rate exceeded.", "Maximum sending rate exceeded."},
+	} {
+		if got := Redact(c.in); got != c.want {
+			t.Errorf("Redact(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}

@@ -2,7 +2,6 @@ package mail
 
 import (
 	"errors"
-	"strings"
 )
 
 // How a send can fail, as a Mailer reports it (errors.Is). Any other error is a failure worth
@@ -20,44 +19,3 @@ var (
 	// cause lasts, never recorded as rejected.
 	ErrSenderUnavailable = errors.New("mail: sender cannot send")
 )
-
-// Redact replaces every e-mail address in s (anything with a local part before an "@") with
-// "<address>". The mail service's error texts can name the recipient or the sender, and no
-// address may reach a log line or a stored error.
-func Redact(s string) string {
-	if !strings.Contains(s, "@") {
-		return s
-	}
-	var b strings.Builder
-	for {
-		at := strings.IndexByte(s, '@')
-		if at < 0 {
-			b.WriteString(s)
-			return b.String()
-		}
-		start, end := at, at+1
-		for start > 0 && inAddress(s[start-1]) {
-			start--
-		}
-		for end < len(s) && inAddress(s[end]) {
-			end++
-		}
-		if start == at { // no local part ("@domain"): names no one
-			b.WriteString(s[:end])
-		} else {
-			b.WriteString(s[:start])
-			b.WriteString("<address>")
-		}
-		s = s[end:]
-	}
-}
-
-// inAddress reports whether c can be part of an e-mail address as error texts print one: not
-// white space, a control character or a delimiter around addresses. Bytes of non-ASCII UTF-8
-// characters count as part of it (internationalized addresses).
-func inAddress(c byte) bool {
-	if c <= ' ' || c == 0x7f {
-		return false
-	}
-	return !strings.ContainsRune(`<>()[],;:"'\`, rune(c))
-}

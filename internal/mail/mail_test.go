@@ -48,23 +48,6 @@ func TestUnknownLanguageFallsBackToSwedish(t *testing.T) {
 	}
 }
 
-func TestRedactTakesOutEveryAddress(t *testing.T) {
-	for _, c := range []struct{ in, want string }{
-		{"Email address is not verified. The following identities failed the check in region EU-NORTH-1: no-reply+x@collab.test, anna@kund.se",
-			"Email address is not verified. The following identities failed the check in region EU-NORTH-1: <address>, <address>"},
-		{"Email address not verified Spiris <no-reply@collab.test>", "Email address not verified Spiris <<address>>"},
-		{`"anna@kund.se" (Anna)`, `"<address>" (Anna)`},
-		{"to anna@ and @kund.se", "to <address> and @kund.se"},
-		{"åsa@exempel.se", "<address>"},
-		{"Missing final '@domain'", "Missing final '@domain'"},
-		{"Maximum sending rate exceeded.", "Maximum sending rate exceeded."},
-	} {
-		if got := mail.Redact(c.in); got != c.want {
-			t.Errorf("Redact(%q) = %q, want %q", c.in, got, c.want)
-		}
-	}
-}
-
 func TestSubjectStaysOneLineWhateverTheNames(t *testing.T) {
 	for _, name := range []string{"Byrå\r\nBcc: x@evil.test", "Byrå\nX", "Byrå\x00", "Byrå\u0085X", "Byrå\u2028X", "Byrå\u2029X"} {
 		m, err := mail.Render("invitation", "sv", mail.Data{Office: name, Company: name, Solution: "Payroll", Link: "https://x.test"})

@@ -4,7 +4,6 @@
 package worker
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -70,7 +69,7 @@ func run(ctx context.Context, m events.SQSMessage, do func(context.Context, acti
 		return ctx, ErrMalformed
 	}
 	out = logs.WithCollaboration(ctx, j.CollaborationID)
-	if trace := cmp.Or(m.Attributes["AWSTraceHeader"], j.Trace); trace != "" {
+	if trace := m.Attributes["AWSTraceHeader"]; trace != "" {
 		out = logs.WithTrace(out, trace) // the request that queued the job
 	}
 	return out, do(out, j)

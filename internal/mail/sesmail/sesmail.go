@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ses/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/spiris/collab/internal/logs"
 	"github.com/spiris/collab/internal/mail"
 )
 
@@ -44,13 +45,13 @@ func (s *Mailer) Send(ctx context.Context, to string, m mail.Rendered) error {
 	var api smithy.APIError
 	if errors.As(err, &api) {
 		kind := classify(api.ErrorCode(), api.ErrorMessage(), s.From)
-		text := "SES " + api.ErrorCode() + ": " + mail.Redact(api.ErrorMessage())
+		text := "SES " + api.ErrorCode() + ": " + logs.Redact(api.ErrorMessage())
 		if kind != nil {
 			text = kind.Error() + " (" + text + ")"
 		}
 		return &sendError{text: "send e-mail: " + text, kind: kind, cause: err}
 	}
-	return &sendError{text: "send e-mail: " + mail.Redact(err.Error()), cause: err}
+	return &sendError{text: "send e-mail: " + logs.Redact(err.Error()), cause: err}
 }
 
 // sendError is a failed send as the worker logs and stores it: its text is redacted, and it
