@@ -16,13 +16,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/spiris/collab/internal/actions"
+	"github.com/spiris/collab/internal/actions/port"
 	"github.com/spiris/collab/internal/collab"
 	"github.com/spiris/collab/internal/dynamo"
 )
 
 // Kinds are the due kinds the cleanup queries, in its order.
-var Kinds = []string{dynamo.DueInvitationExpiry, dynamo.DueAgreementReminder, dynamo.DueAgreementEnd,
-	dynamo.DueTeardownStuck, dynamo.DueOutbox}
+var Kinds = []string{port.DueInvitationExpiry, port.DueAgreementReminder, port.DueAgreementEnd,
+	port.DueTeardownStuck, port.DueOutbox}
 
 // Table is a seeded table.
 type Table struct {

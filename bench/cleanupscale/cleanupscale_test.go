@@ -10,6 +10,7 @@ import (
 
 	"github.com/spiris/collab/bench/cleanupscale"
 	"github.com/spiris/collab/infra/localaws"
+	"github.com/spiris/collab/internal/actions/port"
 	"github.com/spiris/collab/internal/awsenv"
 	"github.com/spiris/collab/internal/dynamo"
 )
@@ -31,7 +32,7 @@ func seed(t testing.TB, total, due int) *cleanupscale.Table {
 	}
 	db := dynamodb.NewFromConfig(cfg)
 	r := localaws.ForTest(t)
-	tbl, err := cleanupscale.Seed(ctx, dynamo.New(db, r.TableName("Table"), dynamo.DefaultTiming), db, total, due, now)
+	tbl, err := cleanupscale.Seed(ctx, dynamo.New(db, r.TableName("Table"), port.DefaultTiming), db, total, due, now)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/ses"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
@@ -20,6 +21,7 @@ import (
 	"github.com/spiris/collab/infra/localaws"
 	"github.com/spiris/collab/infra/samtemplate"
 	"github.com/spiris/collab/internal/actions"
+	"github.com/spiris/collab/internal/actions/port"
 	"github.com/spiris/collab/internal/awsenv"
 	"github.com/spiris/collab/internal/config"
 	"github.com/spiris/collab/internal/dynamo"
@@ -128,9 +130,9 @@ func NewEnv(ctx context.Context, res *localaws.Resources, log *slog.Logger) (*En
 	e.Svc = config.Service(config.Settings{
 		Table: res.TableName("Table"), TeardownQueueURL: res.QueueURL("TeardownQueue"), EmailQueueURL: res.QueueURL("EmailQueue"),
 		TokenKeySecret: res.SecretARN("TokenKeySecret"), InvitationTTL: actions.DefaultInvitationTTL, Sender: e.Sender, BaseURL: "https://collab.test",
-		Timing: dynamo.DefaultTiming,
+		Timing: port.DefaultTiming,
 	}, counted)
-	e.Store = e.Svc.Store
+	e.Store = dynamo.New(dynamodb.NewFromConfig(counted), res.TableName("Table"), port.DefaultTiming)
 	e.Sent = &Recorder{Queue: e.Svc.Queue}
 	e.Svc.Queue, e.Svc.Log, e.Svc.Now = e.Sent, log, e.Clock.Now
 	e.Svc.Mailer = &sesmail.Mailer{Client: ses.NewFromConfig(counted), From: e.Sender}
@@ -142,11 +144,11 @@ func NewEnv(ctx context.Context, res *localaws.Resources, log *slog.Logger) (*En
 type Recorder struct {
 	Queue actions.Queue
 	mu    sync.Mutex
-	jobs  []dynamo.Message
+	jobs  []port.Message
 }
 
 // Send sends m and records it.
-func (r *Recorder) Send(ctx context.Context, m dynamo.Message) error {
+func (r *Recorder) Send(ctx context.Context, m port.Message) error {
 	r.mu.Lock()
 	r.jobs = append(r.jobs, m)
 	r.mu.Unlock()
@@ -154,10 +156,10 @@ func (r *Recorder) Send(ctx context.Context, m dynamo.Message) error {
 }
 
 // Jobs returns the jobs sent so far.
-func (r *Recorder) Jobs() []dynamo.Message {
+func (r *Recorder) Jobs() []port.Message {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return append([]dynamo.Message(nil), r.jobs...)
+	return append([]port.Message(nil), r.jobs...)
 }
 
 // Discard is a logger that drops everything (the benchmarks' expected refusals are not news).

@@ -22,6 +22,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/ses"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
@@ -31,6 +32,7 @@ import (
 	"github.com/spiris/collab/infra/samtemplate"
 	"github.com/spiris/collab/infra/seed"
 	"github.com/spiris/collab/internal/actions"
+	"github.com/spiris/collab/internal/actions/port"
 	"github.com/spiris/collab/internal/awsenv"
 	"github.com/spiris/collab/internal/config"
 	"github.com/spiris/collab/internal/dynamo"
@@ -63,8 +65,10 @@ const OpenAPIFile = "docs/openapi.yaml"
 
 // Stack is a running local service.
 type Stack struct {
-	URL       string
-	Service   *actions.Service
+	URL     string
+	Service *actions.Service
+	// Store is the service's table, for the seed and for tests to read back.
+	Store     *dynamo.Store
 	Resources *localaws.Resources
 	People    []seed.Person
 
@@ -155,10 +159,11 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 	sqsClient := sqs.NewFromConfig(cfg)
 	s.Service = config.Service(config.Settings{Table: s.Resources.TableName("Table"),
 		TeardownQueueURL: s.Resources.QueueURL("TeardownQueue"), EmailQueueURL: s.Resources.QueueURL("EmailQueue"),
-		BaseURL: s.URL, InvitationTTL: actions.DefaultInvitationTTL, Timing: dynamo.DefaultTiming}, cfg)
+		BaseURL: s.URL, InvitationTTL: actions.DefaultInvitationTTL, Timing: port.DefaultTiming}, cfg)
 	s.Service.Mailer = &sesmail.Mailer{Client: ses.NewFromConfig(cfg), From: Sender}
 	s.Service.Log, s.Service.Metrics, s.Service.Now = s.log, nil, s.clock.Now
 	s.Service.TokenKeys = secrets.FromConfig(cfg, s.Resources.SecretARN("TokenKeySecret"))
+	s.Store = dynamo.New(dynamodb.NewFromConfig(cfg), s.Resources.TableName("Table"), port.DefaultTiming)
 
 	if o.SeedFile != "-" {
 		f, err := os.Open(o.SeedFile)
@@ -170,7 +175,7 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := seed.Load(ctx, s.Service.Store, data, time.Now()); err != nil {
+		if err := seed.Load(ctx, s.Store, data, time.Now()); err != nil {
 			return nil, err
 		}
 		s.People = data.People()

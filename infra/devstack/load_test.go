@@ -275,7 +275,7 @@ func (l *loadRun) activate(ctx context.Context, rng *rand.Rand) {
 	}
 	// The link's token, as the e-mail worker builds it (the test reads the table instead of
 	// waiting for the mailbox), and the company's administrator who may accept it.
-	store := l.stack.Service.Store
+	store := l.stack.Store
 	c, err := store.Collaboration(ctx, v.Collaboration.ID)
 	if err != nil {
 		l.t.Errorf("read back %s: %v", v.Collaboration.ID, err)

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/spiris/collab/internal/actions/port"
 	"github.com/spiris/collab/internal/collab"
 	"github.com/spiris/collab/internal/dynamo"
 )
@@ -233,7 +234,7 @@ func loadImported(ctx context.Context, store *dynamo.Store, imported []Imported,
 		if err != nil {
 			return fmt.Errorf("seed: imported %s: %w", in.ID, err)
 		}
-		f, err := store.OfficeItems(ctx, dynamo.OfficeRefs{OfficeID: in.OfficeID, CustomerNo: in.CustomerNo, CustomerOpen: true})
+		f, err := store.OfficeItems(ctx, port.OfficeRefs{OfficeID: in.OfficeID, CustomerNo: in.CustomerNo, CustomerOpen: true})
 		if err != nil {
 			return err
 		}

@@ -5,8 +5,8 @@ import (
 	"errors"
 	"time"
 
+	"github.com/spiris/collab/internal/actions/port"
 	"github.com/spiris/collab/internal/collab"
-	"github.com/spiris/collab/internal/dynamo"
 	"github.com/spiris/collab/internal/metrics"
 )
 
@@ -67,7 +67,7 @@ func (s *Service) Activate(ctx context.Context, caller Caller, officeID string, 
 	if err != nil {
 		return ActivationView{}, err
 	}
-	refs := dynamo.OfficeRefs{OfficeID: officeID, CustomerNo: in.CustomerNo, TaskID: in.TaskID}
+	refs := port.OfficeRefs{OfficeID: officeID, CustomerNo: in.CustomerNo, TaskID: in.TaskID}
 	if in.CompanyID != "" {
 		if err := collab.CheckID("companyId", in.CompanyID); err != nil {
 			return ActivationView{}, err
@@ -92,9 +92,9 @@ func (s *Service) Activate(ctx context.Context, caller Caller, officeID string, 
 		seen = &subscriptionSeen{f.Subscription, f.Subscription.CompanyID != ""}
 	}
 	view, err := s.activate(ctx, caller, in, start, &f, false, seen)
-	if errors.Is(err, dynamo.ErrAssumption) {
+	if errors.Is(err, port.ErrAssumption) {
 		seen = nil
-		if sub, exists, known := dynamo.SubscriptionFound(err); known {
+		if sub, exists, known := port.SubscriptionFound(err); known {
 			seen = &subscriptionSeen{sub, exists}
 		}
 		view, err = s.activate(ctx, caller, in, start, &f, true, seen)
@@ -112,12 +112,12 @@ type subscriptionSeen struct {
 // activate writes an activation from the office's items in f (where it keeps the company it
 // finds by organisation number, for a second attempt) and the company's subscription as
 // seen says it is (nil: not known). With read false it does not read the company but assumes,
-// and the commit fails with dynamo.ErrAssumption where that is wrong: a customer not linked to a
+// and the commit fails with port.ErrAssumption where that is wrong: a customer not linked to a
 // company, whose contact details are given, is not a company here yet; a linked company whose
 // subscription is not known has the solution. With read true it reads what it needs to choose.
 // A subscription that was seen is written or checked at what it was seen as, so a change since
 // fails the commit with ECONFLICT.
-func (s *Service) activate(ctx context.Context, caller Caller, in ActivateInput, start collab.Period, f *dynamo.OfficeFacts, read bool, seen *subscriptionSeen) (ActivationView, error) {
+func (s *Service) activate(ctx context.Context, caller Caller, in ActivateInput, start collab.Period, f *port.OfficeFacts, read bool, seen *subscriptionSeen) (ActivationView, error) {
 	var view ActivationView
 	now := s.Now()
 	officeID := f.Employee.OfficeID
@@ -155,7 +155,7 @@ func (s *Service) activate(ctx context.Context, caller Caller, in ActivateInput,
 		InvitationExpiresAt: inv.ExpiresAt}
 	err = s.save(ctx, ch, view)
 	if !read && scenario == collab.NewCompany && collab.ErrorCode(err) == "company_exists" {
-		return view, dynamo.ErrAssumption // the organisation number is a company's after all
+		return view, port.ErrAssumption // the organisation number is a company's after all
 	}
 	return view, err
 }
@@ -163,7 +163,7 @@ func (s *Service) activate(ctx context.Context, caller Caller, in ActivateInput,
 // linkByOrgNo returns the customer of f, linked to the company with its organisation number
 // when it is not linked yet and that company is to be looked for (read, or no contact given to
 // create one): looked up once across attempts (kept in f), and the link written with ch.
-func (s *Service) linkByOrgNo(ctx context.Context, ch *change, f *dynamo.OfficeFacts, in ActivateInput, read bool) (collab.Customer, error) {
+func (s *Service) linkByOrgNo(ctx context.Context, ch *change, f *port.OfficeFacts, in ActivateInput, read bool) (collab.Customer, error) {
 	customer := f.Customer
 	if customer.CompanyID != "" || customer.OrgNo == "" || !read && in.Contact != nil {
 		return customer, nil

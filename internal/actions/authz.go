@@ -3,16 +3,16 @@ package actions
 import (
 	"context"
 
+	"github.com/spiris/collab/internal/actions/port"
 	"github.com/spiris/collab/internal/collab"
-	"github.com/spiris/collab/internal/dynamo"
 )
 
 // officeEmployee reads the office items of refs with the caller as employee, in one round trip,
 // and checks that the caller is an employee of the office (its administrator when admin is true).
 // It returns the errors of collab.OfficeActor.
-func (s *Service) officeEmployee(ctx context.Context, caller Caller, refs dynamo.OfficeRefs, admin bool) (dynamo.OfficeFacts, collab.Actor, error) {
+func (s *Service) officeEmployee(ctx context.Context, caller Caller, refs port.OfficeRefs, admin bool) (port.OfficeFacts, collab.Actor, error) {
 	if caller.UserID == "" {
-		return dynamo.OfficeFacts{}, collab.Actor{}, collab.ErrUnauthenticated
+		return port.OfficeFacts{}, collab.Actor{}, collab.ErrUnauthenticated
 	}
 	refs.EmployeeID = caller.UserID
 	f, err := s.Store.OfficeItems(ctx, refs)
@@ -24,7 +24,7 @@ func (s *Service) officeEmployee(ctx context.Context, caller Caller, refs dynamo
 }
 
 // standing is what the user and employee items p, as read, make the caller to collaboration r.
-func standing(caller Caller, p dynamo.Parties) collab.Standing {
+func standing(caller Caller, p port.Parties) collab.Standing {
 	st := collab.Standing{UserID: caller.UserID}
 	if p.User.ID != "" {
 		st.CompanyRole = p.User.Role
@@ -40,11 +40,11 @@ func standing(caller Caller, p dynamo.Parties) collab.Standing {
 // when the action already read them; otherwise both are read in one round trip. The customer's
 // tasks are read only when the rule needs them: for an employee who neither administers the
 // office nor works on r's own task.
-func (s *Service) collaborationActor(ctx context.Context, caller Caller, r collab.CollaborationRecord, side collab.Side, known *dynamo.Parties) (collab.Actor, error) {
+func (s *Service) collaborationActor(ctx context.Context, caller Caller, r collab.CollaborationRecord, side collab.Side, known *port.Parties) (collab.Actor, error) {
 	if caller.UserID == "" {
 		return collab.Actor{}, collab.ErrUnauthenticated
 	}
-	var p dynamo.Parties
+	var p port.Parties
 	if known != nil {
 		p = *known
 	} else {
@@ -85,7 +85,7 @@ func (s *Service) customerTask(ctx context.Context, r collab.CollaborationRecord
 
 // companyActor decides who the caller is for a company's own data (collab.CompanyActor), from
 // the company's partition as read.
-func companyActor(caller Caller, v dynamo.CompanyView, admin bool) (collab.Actor, error) {
+func companyActor(caller Caller, v port.CompanyView, admin bool) (collab.Actor, error) {
 	u, _ := v.User(caller.UserID)
 	return collab.CompanyActor(caller.UserID, v.Company.ID, u, v.Grants, admin)
 }
@@ -94,7 +94,7 @@ func companyActor(caller Caller, v dynamo.CompanyView, admin bool) (collab.Actor
 // require unchanged.
 type party struct {
 	by      collab.Actor
-	proof   dynamo.Proof
+	proof   port.Proof
 	grounds collab.Grounds
 }
 
@@ -106,7 +106,7 @@ func (p party) require(ch *change) { ch.tx.RequireParty(p.proof, p.grounds) }
 // caller a party that may (an entry is missing, or was written around the service), it decides
 // again on the user and employee items themselves (and the customer's tasks), which costs a read
 // or two more and is the authoritative answer.
-func (s *Service) partyOf(ctx context.Context, caller Caller, r collab.CollaborationRecord, m dynamo.Memberships, side collab.Side) (party, error) {
+func (s *Service) partyOf(ctx context.Context, caller Caller, r collab.CollaborationRecord, m port.Memberships, side collab.Side) (party, error) {
 	if caller.UserID == "" {
 		return party{}, collab.ErrUnauthenticated
 	}

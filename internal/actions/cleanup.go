@@ -5,8 +5,8 @@ import (
 	"errors"
 	"time"
 
+	"github.com/spiris/collab/internal/actions/port"
 	"github.com/spiris/collab/internal/collab"
-	"github.com/spiris/collab/internal/dynamo"
 	"github.com/spiris/collab/internal/metrics"
 )
 
@@ -42,7 +42,7 @@ func (s *Service) Cleanup(ctx context.Context) (CleanupReport, error) {
 	var rep CleanupReport
 	now := s.Now()
 	kinds := map[collab.DueKind]struct {
-		do func(context.Context, *collab.Collaboration, dynamo.Expiring, time.Time) error
+		do func(context.Context, *collab.Collaboration, port.Expiring, time.Time) error
 		n  *int
 	}{
 		collab.DueInvitationExpiry:  {s.expireInvitation, &rep.InvitationsDead},
@@ -87,7 +87,7 @@ func (s *Service) Cleanup(ctx context.Context) (CleanupReport, error) {
 // resend sends the outbox's overdue messages again, and looks at each again later, waiting
 // longer each time (collab.Timing.Backoff), until its consumer deletes it.
 func (s *Service) resend(ctx context.Context, now time.Time, rep *CleanupReport) []error {
-	due, err := s.Store.DueWork(ctx, dynamo.DueOutbox, now, CleanupBatch)
+	due, err := s.Store.DueWork(ctx, port.DueOutbox, now, CleanupBatch)
 	if err != nil {
 		return []error{err}
 	}
@@ -109,7 +109,7 @@ func (s *Service) resend(ctx context.Context, now time.Time, rep *CleanupReport)
 
 // expireInvitation expires a pending collaboration whose invitation ran out: the invitation is
 // revoked, a subscription its activation opened rolled back, and the office told.
-func (s *Service) expireInvitation(ctx context.Context, c *collab.Collaboration, e dynamo.Expiring, now time.Time) error {
+func (s *Service) expireInvitation(ctx context.Context, c *collab.Collaboration, e port.Expiring, now time.Time) error {
 	if err := c.Expire(now); err != nil {
 		return err
 	}
@@ -130,7 +130,7 @@ func (s *Service) expireInvitation(ctx context.Context, c *collab.Collaboration,
 	return s.write(ctx, ch)
 }
 
-func (s *Service) remindAgreement(ctx context.Context, c *collab.Collaboration, _ dynamo.Expiring, now time.Time) error {
+func (s *Service) remindAgreement(ctx context.Context, c *collab.Collaboration, _ port.Expiring, now time.Time) error {
 	if c.Status() != collab.Active || !c.Record().ReminderSentAt.IsZero() {
 		return collab.ErrConflict
 	}
@@ -141,7 +141,7 @@ func (s *Service) remindAgreement(ctx context.Context, c *collab.Collaboration, 
 	return s.write(ctx, ch)
 }
 
-func (s *Service) expireAgreement(ctx context.Context, c *collab.Collaboration, _ dynamo.Expiring, now time.Time) error {
+func (s *Service) expireAgreement(ctx context.Context, c *collab.Collaboration, _ port.Expiring, now time.Time) error {
 	if err := c.ExpireAgreement(now); err != nil {
 		return err
 	}
@@ -152,7 +152,7 @@ func (s *Service) expireAgreement(ctx context.Context, c *collab.Collaboration, 
 	return s.write(ctx, ch)
 }
 
-func (s *Service) redriveTeardown(ctx context.Context, c *collab.Collaboration, _ dynamo.Expiring, now time.Time) error {
+func (s *Service) redriveTeardown(ctx context.Context, c *collab.Collaboration, _ port.Expiring, now time.Time) error {
 	if c.Status() != collab.Ending {
 		return collab.ErrConflict
 	}

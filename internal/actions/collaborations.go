@@ -5,8 +5,8 @@ import (
 	"errors"
 	"slices"
 
+	"github.com/spiris/collab/internal/actions/port"
 	"github.com/spiris/collab/internal/collab"
-	"github.com/spiris/collab/internal/dynamo"
 	"github.com/spiris/collab/internal/metrics"
 )
 
@@ -41,8 +41,8 @@ func (s *Service) Collaboration(ctx context.Context, caller Caller, id string) (
 
 // ending loads a collaboration, what its company and solution say about ending it, and the
 // caller's right to end it, in two round trips.
-func (s *Service) ending(ctx context.Context, caller Caller, id, outcome string) (*collab.Collaboration, dynamo.EndFacts, collab.Actor, collab.Outcome, error) {
-	var facts dynamo.EndFacts
+func (s *Service) ending(ctx context.Context, caller Caller, id, outcome string) (*collab.Collaboration, port.EndFacts, collab.Actor, collab.Outcome, error) {
+	var facts port.EndFacts
 	if caller.UserID == "" {
 		return nil, facts, collab.Actor{}, "", collab.ErrUnauthenticated
 	}
@@ -63,7 +63,7 @@ func (s *Service) ending(ctx context.Context, caller Caller, id, outcome string)
 
 // endFacts reads the company's side of ending r and who the caller is to it, in one BatchGetItem
 // (and a task query for an employee not on r's task).
-func (s *Service) endFacts(ctx context.Context, caller Caller, r collab.CollaborationRecord) (dynamo.EndFacts, collab.Actor, error) {
+func (s *Service) endFacts(ctx context.Context, caller Caller, r collab.CollaborationRecord) (port.EndFacts, collab.Actor, error) {
 	facts, err := s.Store.EndFactsOf(ctx, r, caller.UserID)
 	if err != nil {
 		return facts, collab.Actor{}, err
@@ -130,7 +130,7 @@ func (s *Service) End(ctx context.Context, caller Caller, id string, in EndInput
 	}
 	ch.tx.RequireEndable(r.CompanyID, r.Solution)
 	v, err := s.ended(ctx, ch, c)
-	if errors.Is(err, dynamo.ErrAssumption) {
+	if errors.Is(err, port.ErrAssumption) {
 		return s.endChecked(ctx, caller, collab.RestoreCollaboration(r), o)
 	}
 	return v, err
@@ -139,7 +139,7 @@ func (s *Service) End(ctx context.Context, caller Caller, id string, in EndInput
 // assumeEnder adds to tx the conditions under which the user, as their memberships m describe
 // them, may end collaboration r, and returns who they then are; ok is false when m makes them
 // no party that may. The order is collaborationActor's: a user of the company first.
-func assumeEnder(tx *dynamo.Tx, r collab.CollaborationRecord, m dynamo.Memberships, user string) (by collab.Actor, ok bool) {
+func assumeEnder(tx port.Tx, r collab.CollaborationRecord, m port.Memberships, user string) (by collab.Actor, ok bool) {
 	officeRole, employee := m.Office(r.OfficeID)
 	if role, _ := m.Company(r.CompanyID); role == collab.Administrator {
 		tx.AssumeAdministrator(r.CompanyID, user)
@@ -287,14 +287,14 @@ func (s *Service) Link(ctx context.Context, caller Caller, id string, in LinkInp
 // party, and the caller's employee item and the task at the collaboration's office. With the
 // office named in the request that is one BatchGetItem; without it, or when it names another
 // office than the collaboration's, the office's items are read after the collaboration.
-func (s *Service) linkFacts(ctx context.Context, caller Caller, id string, in LinkInput) (*collab.Collaboration, party, dynamo.OfficeFacts, error) {
-	var f dynamo.OfficeFacts
+func (s *Service) linkFacts(ctx context.Context, caller Caller, id string, in LinkInput) (*collab.Collaboration, party, port.OfficeFacts, error) {
+	var f port.OfficeFacts
 	if in.OfficeID == "" || collab.CheckID("officeId", in.OfficeID) != nil || caller.UserID == "" || collab.CheckID("id", id) != nil {
 		c, p, err := s.collaborationFor(ctx, caller, id, collab.OfficeSide)
 		if err != nil {
 			return nil, party{}, f, err
 		}
-		f, err = s.Store.OfficeItems(ctx, dynamo.OfficeRefs{OfficeID: c.Record().OfficeID, EmployeeID: caller.UserID, TaskID: in.TaskID})
+		f, err = s.Store.OfficeItems(ctx, port.OfficeRefs{OfficeID: c.Record().OfficeID, EmployeeID: caller.UserID, TaskID: in.TaskID})
 		return c, p, f, err
 	}
 	c, m, e, t, err := s.Store.CollaborationTaskFor(ctx, id, caller.UserID, in.OfficeID, in.TaskID)
@@ -306,7 +306,7 @@ func (s *Service) linkFacts(ctx context.Context, caller Caller, id string, in Li
 		return nil, party{}, f, err
 	}
 	if office := c.Record().OfficeID; office != in.OfficeID { // a wrong hint: read the right office's items
-		f, err = s.Store.OfficeItems(ctx, dynamo.OfficeRefs{OfficeID: office, EmployeeID: caller.UserID, TaskID: in.TaskID})
+		f, err = s.Store.OfficeItems(ctx, port.OfficeRefs{OfficeID: office, EmployeeID: caller.UserID, TaskID: in.TaskID})
 		return c, p, f, err
 	}
 	f.Employee, f.Task = e, t
@@ -356,7 +356,7 @@ func (s *Service) OfficeCollaborations(ctx context.Context, caller Caller, offic
 	if caller.UserID == "" {
 		return ListView{}, collab.ErrUnauthenticated
 	}
-	f := dynamo.Filter{CustomerNo: q.CustomerNo, Cursor: q.Cursor, Limit: q.Limit}
+	f := port.Filter{CustomerNo: q.CustomerNo, Cursor: q.Cursor, Limit: q.Limit}
 	if err := collab.CheckID("officeId", officeID); err != nil {
 		return ListView{}, err
 	}
@@ -378,7 +378,7 @@ func (s *Service) OfficeCollaborations(ctx context.Context, caller Caller, offic
 			return ListView{}, err
 		}
 	}
-	office, _, err := s.officeEmployee(ctx, caller, dynamo.OfficeRefs{OfficeID: officeID}, false)
+	office, _, err := s.officeEmployee(ctx, caller, port.OfficeRefs{OfficeID: officeID}, false)
 	if err != nil {
 		return ListView{}, err
 	}
@@ -393,7 +393,7 @@ func (s *Service) OfficeCollaborations(ctx context.Context, caller Caller, offic
 
 // listView is a page of collaborations, with the teardown failure of those sees says no to left
 // out.
-func listView(p dynamo.Page, sees func(collab.CollaborationRecord) bool) ListView {
+func listView(p port.Page, sees func(collab.CollaborationRecord) bool) ListView {
 	v := ListView{Items: make([]CollaborationView, len(p.Items)), Next: p.Next}
 	for i, r := range p.Items {
 		v.Items[i] = collaborationView(r, nil)

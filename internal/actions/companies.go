@@ -5,17 +5,17 @@ import (
 	"slices"
 	"time"
 
+	"github.com/spiris/collab/internal/actions/port"
 	"github.com/spiris/collab/internal/collab"
-	"github.com/spiris/collab/internal/dynamo"
 )
 
 // company reads a company's partition after checking the caller and the id.
-func (s *Service) company(ctx context.Context, caller Caller, companyID string) (dynamo.CompanyView, error) {
+func (s *Service) company(ctx context.Context, caller Caller, companyID string) (port.CompanyView, error) {
 	if caller.UserID == "" && caller.Service == "" {
-		return dynamo.CompanyView{}, collab.ErrUnauthenticated
+		return port.CompanyView{}, collab.ErrUnauthenticated
 	}
 	if err := collab.CheckID("companyId", companyID); err != nil {
-		return dynamo.CompanyView{}, err
+		return port.CompanyView{}, err
 	}
 	return s.Store.Company(ctx, companyID)
 }
@@ -303,7 +303,7 @@ func optionalTime(field string, s *string) (time.Time, error) {
 
 // noticeAdministrator queues, in ch, the e-mail that tells the company's administrators an office
 // employee made someone an administrator (collab.AdministratorNotice).
-func (s *Service) noticeAdministrator(ch *change, by collab.Actor, role collab.Role, v dynamo.CompanyView) {
+func (s *Service) noticeAdministrator(ch *change, by collab.Actor, role collab.Role, v port.CompanyView) {
 	if via := collab.AdministratorNotice(by, role, v.Grants); via != "" {
 		s.enqueue(ch, Job{Kind: EmailQueue, CollaborationID: via, Email: EmailAdministratorAdded})
 	}

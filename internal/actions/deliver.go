@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spiris/collab/internal/actions/port"
 	"github.com/spiris/collab/internal/collab"
-	"github.com/spiris/collab/internal/dynamo"
 	"github.com/spiris/collab/internal/logs"
 	"github.com/spiris/collab/internal/mail"
 	"github.com/spiris/collab/internal/metrics"
@@ -79,9 +79,9 @@ type email struct {
 func (s *Service) Deliver(ctx context.Context, j Job) error {
 	d, err := s.Store.ClaimDeliveries(ctx, j.ID, s.Now(), deliveryLease)
 	switch {
-	case errors.Is(err, dynamo.ErrDelivered):
+	case errors.Is(err, port.ErrDelivered):
 		return nil
-	case errors.Is(err, dynamo.ErrDeliveryLeased):
+	case errors.Is(err, port.ErrDeliveryLeased):
 		return errDeliveryInProgress
 	case err != nil:
 		return err
@@ -126,8 +126,8 @@ func (s *Service) Deliver(ctx context.Context, j Job) error {
 // done it also deletes the job's outbox message, and writes the collaboration marked undelivered
 // when there is one (at the version read: a collaboration changed since fails the commit with
 // concurrent_update, and the job is retried on what it is then).
-func (s *Service) settle(ctx context.Context, j Job, d *dynamo.Deliveries, done bool, undelivered *collab.Collaboration) error {
-	tx := s.Store.Tx()
+func (s *Service) settle(ctx context.Context, j Job, d *port.Deliveries, done bool, undelivered *collab.Collaboration) error {
+	tx := s.Store.Begin()
 	tx.SettleDeliveries(d, done)
 	if done {
 		tx.Consume(j.ID)
@@ -144,10 +144,10 @@ func (s *Service) settle(ctx context.Context, j Job, d *dynamo.Deliveries, done 
 // deliverOne sends the e-mail to one recipient in the recipient's language, the solution named
 // in it too, unless its delivery ended before, and records how it ended in d. It reports whether
 // the recipient is rejected for good, by this send or an earlier one.
-func (s *Service) deliverOne(ctx context.Context, j Job, d *dynamo.Deliveries, rc recipient, e email) (rejected bool, err error) {
-	key := dynamo.RecipientKey(rc.Email)
+func (s *Service) deliverOne(ctx context.Context, j Job, d *port.Deliveries, rc recipient, e email) (rejected bool, err error) {
+	key := port.RecipientKey(rc.Email)
 	if end, ok := d.Ended[key]; ok {
-		return end.State == dynamo.DeliveryRejected, nil
+		return end.State == port.DeliveryRejected, nil
 	}
 	data := e.data
 	data.Recipient, data.Solution = rc.Name, collab.Solutions[e.solution].NameIn(rc.Language)
@@ -160,7 +160,7 @@ func (s *Service) deliverOne(ctx context.Context, j Job, d *dynamo.Deliveries, r
 		reason := logs.Redact(err.Error())
 		s.Log.WarnContext(ctx, "e-mail rejected for good", "job", j.ID, "email", j.Email, "user", rc.UserID, "error", reason)
 		s.Metrics.Count(ctx, metrics.EmailsRejected, 1)
-		d.Record(key, dynamo.DeliveryRejected, reason)
+		d.Record(key, port.DeliveryRejected, reason)
 		return true, nil
 	case err != nil:
 		if errors.Is(err, mail.ErrSenderUnavailable) {
@@ -170,7 +170,7 @@ func (s *Service) deliverOne(ctx context.Context, j Job, d *dynamo.Deliveries, r
 		return false, &redacted{err}
 	}
 	s.Metrics.Count(ctx, metrics.EmailsSent, 1)
-	d.Record(key, dynamo.DeliverySent, "")
+	d.Record(key, port.DeliverySent, "")
 	return false, nil
 }
 

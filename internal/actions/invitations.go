@@ -5,8 +5,8 @@ import (
 	"errors"
 	"time"
 
+	"github.com/spiris/collab/internal/actions/port"
 	"github.com/spiris/collab/internal/collab"
-	"github.com/spiris/collab/internal/dynamo"
 	"github.com/spiris/collab/internal/metrics"
 )
 
@@ -133,7 +133,7 @@ func (s *Service) Decline(ctx context.Context, caller Caller, token string) (_ C
 // the company's subscription is read and collab.Subscription.RollBack decides.
 func (s *Service) closeUnanswered(ctx context.Context, p party, before collab.CollaborationRecord, c *collab.Collaboration, also func(*change)) (CollaborationView, error) {
 	now := s.Now()
-	build := func(read *dynamo.CompanyView) *change {
+	build := func(read *port.CompanyView) *change {
 		ch := s.change()
 		p.require(ch)
 		also(ch)
@@ -161,7 +161,7 @@ func (s *Service) closeUnanswered(ctx context.Context, p party, before collab.Co
 
 // rollBackSubscription undoes the subscription an activation opened, when its collaboration
 // ends without ever becoming active, from the company's partition as read.
-func (s *Service) rollBackSubscription(ch *change, r collab.CollaborationRecord, company dynamo.CompanyView, now time.Time) {
+func (s *Service) rollBackSubscription(ch *change, r collab.CollaborationRecord, company port.CompanyView, now time.Time) {
 	sub, ok := company.Subscriptions[r.Solution]
 	if !ok || !sub.RolledBackBy(r.ID) {
 		return

@@ -4,19 +4,19 @@ import (
 	"context"
 	"slices"
 
+	"github.com/spiris/collab/internal/actions/port"
 	"github.com/spiris/collab/internal/collab"
-	"github.com/spiris/collab/internal/dynamo"
 )
 
 // officeAdmin checks that the caller administers the office and returns the office items of
 // refs. It returns EUNAUTHORIZED unauthenticated; EINVALID id_invalid; EFORBIDDEN
 // not_office_employee, office_administrator_required.
-func (s *Service) officeAdmin(ctx context.Context, caller Caller, refs dynamo.OfficeRefs) (dynamo.OfficeFacts, error) {
+func (s *Service) officeAdmin(ctx context.Context, caller Caller, refs port.OfficeRefs) (port.OfficeFacts, error) {
 	if caller.UserID == "" {
-		return dynamo.OfficeFacts{}, collab.ErrUnauthenticated
+		return port.OfficeFacts{}, collab.ErrUnauthenticated
 	}
 	if err := collab.CheckID("officeId", refs.OfficeID); err != nil {
-		return dynamo.OfficeFacts{}, err
+		return port.OfficeFacts{}, err
 	}
 	f, _, err := s.officeEmployee(ctx, caller, refs, true)
 	return f, err
@@ -34,7 +34,7 @@ type EmployeeInput struct {
 // office administrators may. It returns the errors of officeAdmin and EINVALID id_invalid,
 // field_required, email_invalid, language_invalid, role_invalid.
 func (s *Service) PutEmployee(ctx context.Context, caller Caller, officeID, userID string, in EmployeeInput) (EmployeeView, error) {
-	if _, err := s.officeAdmin(ctx, caller, dynamo.OfficeRefs{OfficeID: officeID}); err != nil {
+	if _, err := s.officeAdmin(ctx, caller, port.OfficeRefs{OfficeID: officeID}); err != nil {
 		return EmployeeView{}, err
 	}
 	if err := collab.CheckID("userId", userID); err != nil {
@@ -76,7 +76,7 @@ func (s *Service) PutCustomer(ctx context.Context, caller Caller, officeID, cust
 		return CustomerView{}, err
 	}
 	// The customer's open guards decide only whether a changed number may move the link.
-	refs := dynamo.OfficeRefs{OfficeID: officeID, CustomerNo: customerNo, CustomerOpen: in.OrgNo != ""}
+	refs := port.OfficeRefs{OfficeID: officeID, CustomerNo: customerNo, CustomerOpen: in.OrgNo != ""}
 	if collab.CheckID("orgNo", in.OrgNo) == nil {
 		refs.OrgNo = in.OrgNo
 	}
@@ -139,7 +139,7 @@ func (s *Service) PutTask(ctx context.Context, caller Caller, officeID, taskID s
 		}
 	}
 	assignees := slices.Compact(slices.Sorted(slices.Values(in.Assignees)))
-	f, err := s.officeAdmin(ctx, caller, dynamo.OfficeRefs{OfficeID: officeID, CustomerNo: in.CustomerNo, TaskID: taskID,
+	f, err := s.officeAdmin(ctx, caller, port.OfficeRefs{OfficeID: officeID, CustomerNo: in.CustomerNo, TaskID: taskID,
 		Staff: append([]string{}, assignees...)})
 	if err != nil {
 		return TaskView{}, err

@@ -12,8 +12,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/spiris/collab/internal/actions/port"
 	"github.com/spiris/collab/internal/collab"
-	"github.com/spiris/collab/internal/dynamo"
 	"github.com/spiris/collab/internal/logs"
 	"github.com/spiris/collab/internal/mail"
 	"github.com/spiris/collab/internal/metrics"
@@ -21,7 +21,7 @@ import (
 
 // Queue sends a queued message to its SQS queue.
 type Queue interface {
-	Send(ctx context.Context, m dynamo.Message) error
+	Send(ctx context.Context, m port.Message) error
 }
 
 // Mailer sends one rendered e-mail; an error wrapping mail.ErrRejected is a permanent refusal.
@@ -39,7 +39,7 @@ type TokenKeys interface {
 
 // Service runs the actions. Now and NewID are injectable for tests.
 type Service struct {
-	Store  *dynamo.Store
+	Store  port.Store
 	Queue  Queue
 	Mailer Mailer
 	Log    *slog.Logger
@@ -119,12 +119,12 @@ const (
 
 // change is one commit in the making: the writes and the jobs they cause.
 type change struct {
-	tx      *dynamo.Tx
-	pending []Job            // to the outbox at commit, with the request's trace
-	jobs    []dynamo.Message // in the outbox, to send after commit
+	tx      port.Tx
+	pending []Job          // to the outbox at commit, with the request's trace
+	jobs    []port.Message // in the outbox, to send after commit
 }
 
-func (s *Service) change() *change { return &change{tx: s.Store.Tx()} }
+func (s *Service) change() *change { return &change{tx: s.Store.Begin()} }
 
 // enqueue adds a job to the transaction's outbox.
 func (s *Service) enqueue(ch *change, j Job) {
@@ -135,7 +135,7 @@ func (s *Service) enqueue(ch *change, j Job) {
 // save writes the change with view as the response when the request carries an
 // Idempotency-Key (WithIdempotency), in the same transaction (write).
 func (s *Service) save(ctx context.Context, ch *change, view any) error {
-	if r, ok := ctx.Value(idempotencyKey{}).(*dynamo.Response); ok {
+	if r, ok := ctx.Value(idempotencyKey{}).(*port.Response); ok {
 		body, err := json.Marshal(view)
 		if err != nil {
 			return err
@@ -152,7 +152,7 @@ func (s *Service) save(ctx context.Context, ch *change, view any) error {
 func (s *Service) write(ctx context.Context, ch *change) error {
 	for _, j := range ch.pending {
 		body, _ := json.Marshal(j)
-		m := dynamo.Message{ID: j.ID, Queue: j.Kind, Body: string(body), CreatedAt: s.Now(), Trace: logs.Trace(ctx)}
+		m := port.Message{ID: j.ID, Queue: j.Kind, Body: string(body), CreatedAt: s.Now(), Trace: logs.Trace(ctx)}
 		ch.tx.Enqueue(m)
 		ch.jobs = append(ch.jobs, m)
 	}
@@ -164,7 +164,7 @@ func (s *Service) write(ctx context.Context, ch *change) error {
 	return nil
 }
 
-func (s *Service) send(ctx context.Context, jobs []dynamo.Message) {
+func (s *Service) send(ctx context.Context, jobs []port.Message) {
 	for _, m := range jobs {
 		if err := s.Queue.Send(ctx, m); err != nil {
 			s.Log.WarnContext(ctx, "queue send failed; the cleanup will re-send from the outbox",
@@ -178,7 +178,7 @@ type idempotencyKey struct{}
 // WithIdempotency returns a context under which the next committed action also stores its
 // response as r, in the same transaction: r names the request and the status the transport
 // answers its success with; the action adds the body.
-func WithIdempotency(ctx context.Context, r dynamo.Response) context.Context {
+func WithIdempotency(ctx context.Context, r port.Response) context.Context {
 	return context.WithValue(ctx, idempotencyKey{}, &r)
 }
 

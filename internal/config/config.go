@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/spiris/collab/internal/actions"
+	"github.com/spiris/collab/internal/actions/port"
 	"github.com/spiris/collab/internal/awsenv"
 	"github.com/spiris/collab/internal/dynamo"
 	"github.com/spiris/collab/internal/logs"
@@ -31,7 +32,7 @@ type Settings struct {
 	BaseURL          string        // BASE_URL: where e-mail links point
 	AnswerURL        string        // ANSWER_URL: where the invitation page's answers go; empty for this API's own (local runner)
 	MetricsNamespace string        // METRICS_NAMESPACE: the CloudWatch namespace of the business metrics
-	Timing           dynamo.Timing // REMINDER_DAYS: days before an agreement period ends its reminder goes out (14)
+	Timing           port.Timing   // REMINDER_DAYS: days before an agreement period ends its reminder goes out (14)
 }
 
 // FromEnv reads the settings.
@@ -45,7 +46,7 @@ func FromEnv() (Settings, error) {
 		BaseURL:          os.Getenv("BASE_URL"),
 		AnswerURL:        os.Getenv("ANSWER_URL"),
 		MetricsNamespace: os.Getenv("METRICS_NAMESPACE"),
-		Timing:           dynamo.DefaultTiming,
+		Timing:           port.DefaultTiming,
 	}
 	if s.Table == "" {
 		return s, fmt.Errorf("config: TABLE_NAME is not set")

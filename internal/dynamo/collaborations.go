@@ -8,16 +8,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/spiris/collab/internal/actions/port"
 	"github.com/spiris/collab/internal/collab"
-)
-
-// Kinds of due work on the Due index: the collaborations' (collab.DueKinds) and the outbox's.
-const (
-	DueInvitationExpiry  = string(collab.DueInvitationExpiry)
-	DueAgreementReminder = string(collab.DueAgreementReminder)
-	DueAgreementEnd      = string(collab.DueAgreementEnd)
-	DueTeardownStuck     = string(collab.DueTeardownStuck)
-	DueOutbox            = "outbox" // queued messages not yet consumed
 )
 
 type collaborationItem struct {
@@ -237,7 +229,7 @@ func (t *Tx) RequireCollaboration(r collab.CollaborationRecord) {
 }
 
 // Timing returns when the store considers time-driven work due.
-func (s *Store) Timing() Timing { return s.timing }
+func (s *Store) Timing() port.Timing { return s.timing }
 
 // PutTeardown writes a stage of a collaboration's teardown: the collaboration as the stage left it
 // (PutCollaboration: at the version read, or collab.ErrConflict), the deletion of the office's

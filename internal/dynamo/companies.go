@@ -2,7 +2,6 @@ package dynamo
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/spiris/collab/internal/actions/port"
 	"github.com/spiris/collab/internal/collab"
 )
 
@@ -130,30 +130,10 @@ func (it factsItem) facts() collab.SolutionFacts {
 		UsersWithUnsubmittedExpenses: it.UsersWithUnsubmittedExpenses, ReportedAt: parseTS(it.ReportedAt)}
 }
 
-// CompanyView is everything stored in one company's partition, read in one query: the company,
-// its users, subscriptions, access grants of office employees, and what solutions reported.
-type CompanyView struct {
-	Company       collab.Company
-	Users         []collab.User
-	Subscriptions map[collab.Solution]collab.Subscription
-	Grants        []collab.Grant
-	Facts         map[collab.Solution]collab.SolutionFacts
-}
-
-// User returns the company's user with the id, and whether there is one.
-func (v CompanyView) User(id string) (collab.User, bool) {
-	for _, u := range v.Users {
-		if u.ID == id {
-			return u, true
-		}
-	}
-	return collab.User{}, false
-}
-
 // Company returns the company partition's items in one strongly consistent query. It returns
 // ENOTFOUND company_not_found.
-func (s *Store) Company(ctx context.Context, id string) (CompanyView, error) {
-	v := CompanyView{Subscriptions: map[collab.Solution]collab.Subscription{}, Facts: map[collab.Solution]collab.SolutionFacts{}}
+func (s *Store) Company(ctx context.Context, id string) (port.CompanyView, error) {
+	v := port.CompanyView{Subscriptions: map[collab.Solution]collab.Subscription{}, Facts: map[collab.Solution]collab.SolutionFacts{}}
 	found := false
 	err := s.queryEach(ctx, "query company "+id, &dynamodb.QueryInput{
 		TableName:                 &s.table,
@@ -201,15 +181,9 @@ func (s *Store) Company(ctx context.Context, id string) (CompanyView, error) {
 	return v, nil
 }
 
-// Parties is who a user is to one company and one office.
-type Parties struct {
-	User     collab.User // zero when the user is not a user of the company
-	Employee collab.Employee
-}
-
 // PartiesOf reads the user's user item in the company and employee item in the office in one
 // round trip; an empty company or office is not read.
-func (s *Store) PartiesOf(ctx context.Context, company, office, user string) (Parties, error) {
+func (s *Store) PartiesOf(ctx context.Context, company, office, user string) (port.Parties, error) {
 	var u userItem
 	var e employeeItem
 	into := map[key]any{}
@@ -220,20 +194,12 @@ func (s *Store) PartiesOf(ctx context.Context, company, office, user string) (Pa
 		into[employeeKey(office, user)] = &e
 	}
 	err := s.getInto(ctx, "get parties", into)
-	return Parties{User: u.user(), Employee: e.employee()}, err
-}
-
-// EndFacts is what deciding whether a collaboration may end reads besides it: its company, what
-// its solution last reported, and who the caller is to the company and the office.
-type EndFacts struct {
-	Company collab.Company
-	Facts   collab.SolutionFacts
-	Parties
+	return port.Parties{User: u.user(), Employee: e.employee()}, err
 }
 
 // EndFactsOf reads collaboration r's EndFacts for the user in one round trip. It returns
 // ENOTFOUND company_not_found.
-func (s *Store) EndFactsOf(ctx context.Context, r collab.CollaborationRecord, user string) (EndFacts, error) {
+func (s *Store) EndFactsOf(ctx context.Context, r collab.CollaborationRecord, user string) (port.EndFacts, error) {
 	var co companyItem
 	var facts factsItem
 	var u userItem
@@ -243,12 +209,12 @@ func (s *Store) EndFactsOf(ctx context.Context, r collab.CollaborationRecord, us
 		userKey(r.CompanyID, user): &u, employeeKey(r.OfficeID, user): &e,
 	})
 	if err != nil {
-		return EndFacts{}, err
+		return port.EndFacts{}, err
 	}
 	if co.ID == "" {
-		return EndFacts{}, collab.ErrCompanyNotFound
+		return port.EndFacts{}, collab.ErrCompanyNotFound
 	}
-	return EndFacts{Company: co.company(), Facts: facts.facts(), Parties: Parties{User: u.user(), Employee: e.employee()}}, nil
+	return port.EndFacts{Company: co.company(), Facts: facts.facts(), Parties: port.Parties{User: u.user(), Employee: e.employee()}}, nil
 }
 
 // CompanyUser returns one user of a company, and whether there is one.
@@ -295,14 +261,14 @@ func (t *Tx) RequireAdministrator(company, user string) {
 // AssumeAdministrator makes the transaction depend on the user being an administrator of the
 // company, or the commit fails with ErrAssumption.
 func (t *Tx) AssumeAdministrator(company, user string) {
-	t.checkRole(userKey(company, user), string(collab.Administrator), ErrAssumption)
+	t.checkRole(userKey(company, user), string(collab.Administrator), port.ErrAssumption)
 }
 
 // AssumeLiveSubscription makes the transaction depend on the company's subscription to the
 // solution being live (active or pending), or the commit fails with ErrAssumption, from which
 // SubscriptionFound tells what the subscription was instead.
 func (t *Tx) AssumeLiveSubscription(company string, solution collab.Solution) {
-	t.liveSubscription(company, solution, ErrAssumption).ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
+	t.liveSubscription(company, solution, port.ErrAssumption).ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
 }
 
 // RequireLiveSubscription makes the transaction depend on the company's subscription to the
@@ -319,29 +285,21 @@ func (t *Tx) liveSubscription(company string, solution collab.Solution, onFail e
 		}, onFail)
 }
 
-// SubscriptionFound returns the subscription a commit found when it failed an
-// AssumeLiveSubscription (exists is false when there was none), and known false when err is not
-// such a failure.
-func SubscriptionFound(err error) (sub collab.Subscription, exists, known bool) {
-	var a *assumptionError
-	if !errors.As(err, &a) {
-		return sub, false, false
-	}
-	if a.item == nil {
-		return sub, false, true
-	}
+// subscriptionAssumed is the failure of an AssumeLiveSubscription, with the subscription item
+// the commit found instead (nil when there was none).
+func subscriptionAssumed(item map[string]types.AttributeValue) error {
 	var it subscriptionItem
-	if decode("subscription found", a.item, &it) != nil {
-		return sub, false, false
+	if item == nil || decode("subscription found", item, &it) != nil {
+		return &port.SubscriptionAssumed{}
 	}
-	return it.subscription(), true, true
+	return &port.SubscriptionAssumed{Subscription: it.subscription(), Exists: true}
 }
 
 // RequireEndable makes the transaction depend on the company's side of ending a collaboration in
 // the solution (collab.EndIfCompanyReady): the company has a main contact, and the solution's
 // last reported facts do not block, or the commit fails with ErrAssumption.
 func (t *Tx) RequireEndable(company string, solution collab.Solution) {
-	t.check(companyKey(company), "attribute_exists(MainContact)", nil, nil, ErrAssumption)
+	t.check(companyKey(company), "attribute_exists(MainContact)", nil, nil, port.ErrAssumption)
 	rules := collab.Solutions[solution]
 	if len(rules.Preconditions) == 0 {
 		return
@@ -351,7 +309,7 @@ func (t *Tx) RequireEndable(company string, solution collab.Solution) {
 		cond = "attribute_not_exists(PK) OR " + cond // nothing reported does not block
 	}
 	t.check(factsKey(company, string(solution)), cond, nil,
-		map[string]types.AttributeValue{":true": &types.AttributeValueMemberBOOL{Value: true}}, ErrAssumption)
+		map[string]types.AttributeValue{":true": &types.AttributeValueMemberBOOL{Value: true}}, port.ErrAssumption)
 }
 
 // ActivateSubscription makes the company's subscription to collaboration r's solution active as

@@ -3,7 +3,6 @@ package dynamo
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -16,13 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/spiris/collab/internal/actions/port"
 	"github.com/spiris/collab/internal/collab"
-)
-
-// How one recipient's delivery ended.
-const (
-	DeliverySent     = "sent"     // SES accepted it
-	DeliveryRejected = "rejected" // SES refused the address for good; not retried
 )
 
 // deliveryRetention is how long a job's deliveries are remembered: longer than any message can be
@@ -31,48 +25,8 @@ const deliveryRetention = 30 * 24 * time.Hour
 
 func deliveryKey(jobID string) key { return key{"DELIVERY#" + jobID, "DELIVERY"} }
 
-// The reasons ClaimDeliveries gives for not claiming.
-var (
-	// ErrDelivered says the job's e-mails were settled for good: nothing is left to send.
-	ErrDelivered = errors.New("dynamo: the job's e-mails are delivered")
-	// ErrDeliveryLeased says another worker holds the job's lease and is sending its e-mails.
-	ErrDeliveryLeased = errors.New("dynamo: another worker is delivering the job's e-mails")
-)
-
-// Deliveries is where the e-mails of one job stand: how the delivery to each recipient that is
-// over ended, by RecipientKey, under the lease of the one worker sending the rest.
-type Deliveries struct {
-	JobID string
-	Ended map[string]DeliveryEnd
-	lease string
-	now   map[string]DeliveryEnd // ended since the claim, for the settle to record
-}
-
-// DeliveryEnd is how one recipient's delivery ended: DeliverySent, or DeliveryRejected with SES's
-// reason (e-mail addresses redacted).
-type DeliveryEnd struct {
-	State  string
-	Reason string `dynamodbav:",omitempty"`
-}
-
-// RecipientKey is the key of a recipient's delivery within a job: 8 bytes of SHA-256 of the
-// lower-cased address, in hex, so the table holds no address.
-func RecipientKey(email string) string {
-	sum := sha256.Sum256([]byte(strings.ToLower(email)))
-	return hex.EncodeToString(sum[:8])
-}
-
-// Record notes that the delivery to a recipient ended, for SettleDeliveries to write.
-func (d *Deliveries) Record(recipient, state, reason string) {
-	if d.now == nil {
-		d.now = map[string]DeliveryEnd{}
-	}
-	d.now[recipient] = DeliveryEnd{State: state, Reason: reason}
-	d.Ended[recipient] = d.now[recipient]
-}
-
 type deliveryItem struct {
-	Recipients map[string]DeliveryEnd
+	Recipients map[string]port.DeliveryEnd
 	Settled    bool
 }
 
@@ -81,10 +35,10 @@ type deliveryItem struct {
 // ErrDelivered when the job was settled for good and ErrDeliveryLeased while another worker's
 // lease runs. The lease is the one condition on time the store writes: it is a lock, not a
 // decision, so that two workers never send the same job's e-mails at once.
-func (s *Store) ClaimDeliveries(ctx context.Context, jobID string, now time.Time, lease time.Duration) (*Deliveries, error) {
+func (s *Store) ClaimDeliveries(ctx context.Context, jobID string, now time.Time, lease time.Duration) (*port.Deliveries, error) {
 	token := make([]byte, 12)
 	rand.Read(token)
-	d := &Deliveries{JobID: jobID, lease: hex.EncodeToString(token)}
+	d := &port.Deliveries{JobID: jobID, Lease: hex.EncodeToString(token)}
 	res, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &s.table,
 		Key:       deliveryKey(jobID).av(),
@@ -95,7 +49,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, jobID string, now time.Time
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":type":  &types.AttributeValueMemberS{Value: "delivery"},
 			":until": &types.AttributeValueMemberS{Value: ts(now.Add(lease))},
-			":lease": &types.AttributeValueMemberS{Value: d.lease},
+			":lease": &types.AttributeValueMemberS{Value: d.Lease},
 			":none":  &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{}},
 			":ttl":   &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Add(deliveryRetention).Unix(), 10)},
 			":now":   &types.AttributeValueMemberS{Value: ts(now)},
@@ -107,9 +61,9 @@ func (s *Store) ClaimDeliveries(ctx context.Context, jobID string, now time.Time
 	if errors.As(err, &failed) {
 		var it deliveryItem
 		if err := attributevalue.UnmarshalMap(failed.Item, &it); err == nil && it.Settled {
-			return nil, ErrDelivered
+			return nil, port.ErrDelivered
 		}
-		return nil, ErrDeliveryLeased
+		return nil, port.ErrDeliveryLeased
 	}
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries of %s: %w", jobID, err)
@@ -120,7 +74,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, jobID string, now time.Time
 	}
 	d.Ended = it.Recipients
 	if d.Ended == nil {
-		d.Ended = map[string]DeliveryEnd{}
+		d.Ended = map[string]port.DeliveryEnd{}
 	}
 	return d, nil
 }
@@ -129,12 +83,12 @@ func (s *Store) ClaimDeliveries(ctx context.Context, jobID string, now time.Time
 // gives the lease up; done says the job is over, so none of its e-mails is sent again. The write
 // requires the lease to be still d's (the claim unchanged): a worker whose lease ran out and was
 // taken over fails the commit with collab.ErrConflict and leaves the job to the other.
-func (t *Tx) SettleDeliveries(d *Deliveries, done bool) {
+func (t *Tx) SettleDeliveries(d *port.Deliveries, done bool) {
 	var set []string
 	names := map[string]string{}
-	values := map[string]types.AttributeValue{":lease": &types.AttributeValueMemberS{Value: d.lease}}
+	values := map[string]types.AttributeValue{":lease": &types.AttributeValueMemberS{Value: d.Lease}}
 	i := 0
-	for recipient, end := range d.now {
+	for recipient, end := range d.Recorded {
 		v, err := attributevalue.MarshalMap(end)
 		if err != nil {
 			t.err = errors.Join(t.err, fmt.Errorf("encode delivery: %w", err))

@@ -10,22 +10,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/spiris/collab/internal/actions/port"
 	"github.com/spiris/collab/internal/collab"
 )
-
-// IdempotencyWindow is how long a response is kept for a retry with the same Idempotency-Key.
-const IdempotencyWindow = 24 * time.Hour
-
-// Response is the first response to a request made with an Idempotency-Key, kept so a retry gets
-// it again without the work being done twice.
-type Response struct {
-	Scope       string // who asked, and for what route
-	Key         string
-	RequestHash string
-	Status      int
-	Body        string
-	At          time.Time
-}
 
 type idempotencyItem struct {
 	PK, SK      string
@@ -42,10 +29,10 @@ type idempotencyItem struct {
 // goes first in the transaction, so that failure wins over the conflicts the duplicate's other
 // writes would also meet. A key whose window has passed may be used again even before TTL has
 // deleted its record.
-func (t *Tx) SaveResponse(r Response) {
+func (t *Tx) SaveResponse(r port.Response) {
 	k := idempotencyKey(r.Scope, r.Key)
 	item, err := attributevalue.MarshalMap(idempotencyItem{PK: k.pk, SK: k.sk, Type: "idempotency", RequestHash: r.RequestHash,
-		Status: r.Status, Body: r.Body, At: ts(r.At), ExpiresAt: r.At.Add(IdempotencyWindow).Unix()})
+		Status: r.Status, Body: r.Body, At: ts(r.At), ExpiresAt: r.At.Add(port.IdempotencyWindow).Unix()})
 	if err != nil {
 		t.err = errors.Join(t.err, err)
 		return
@@ -62,13 +49,13 @@ func (t *Tx) SaveResponse(r Response) {
 
 // SavedResponse returns the response stored for a key, and whether there is one within the
 // window (TTL deletion lags, so the window is checked here too).
-func (s *Store) SavedResponse(ctx context.Context, scope, key string, now time.Time) (Response, bool, error) {
+func (s *Store) SavedResponse(ctx context.Context, scope, key string, now time.Time) (port.Response, bool, error) {
 	var it idempotencyItem
 	ok, err := s.get(ctx, "get idempotency record", idempotencyKey(scope, key), &it)
 	if err != nil || !ok || now.Unix() > it.ExpiresAt {
-		return Response{}, false, err
+		return port.Response{}, false, err
 	}
-	return Response{Scope: scope, Key: key, RequestHash: it.RequestHash, Status: it.Status, Body: it.Body, At: parseTS(it.At)}, true, nil
+	return port.Response{Scope: scope, Key: key, RequestHash: it.RequestHash, Status: it.Status, Body: it.Body, At: parseTS(it.At)}, true, nil
 }
 
 // ErrDuplicateRequest is what Commit returns when a concurrent request with the same

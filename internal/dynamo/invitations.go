@@ -6,6 +6,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/spiris/collab/internal/actions/port"
 	"github.com/spiris/collab/internal/collab"
 )
 
@@ -86,7 +87,7 @@ func (t *Tx) RevokeInvitation(hash string, now time.Time) {
 }
 
 // AnsweringFor is Answering with the user's memberships, in the same BatchGetItem.
-func (s *Store) AnsweringFor(ctx context.Context, collaborationID, hash, user string) (collab.Invitation, *collab.Collaboration, Memberships, error) {
+func (s *Store) AnsweringFor(ctx context.Context, collaborationID, hash, user string) (collab.Invitation, *collab.Collaboration, port.Memberships, error) {
 	var inv invitationItem
 	var c collaborationItem
 	var m Memberships

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/spiris/collab/internal/actions/port"
 	"github.com/spiris/collab/internal/collab"
 )
 
@@ -97,9 +98,9 @@ func (m *Memberships) UnmarshalDynamoDBAttributeValue(av types.AttributeValue) e
 	return nil
 }
 
-// Proof is what a decision about a user's right read, to be required unchanged at commit
-// (Tx.RequireParty): the versions of the user, employee and task items it rests on.
-type Proof struct {
+// proof is this store's port.Proof: what a decision about a user's right read, to be required
+// unchanged at commit (Tx.RequireParty), the versions of the user, employee and task items it rests on.
+type proof struct {
 	user     check // the user item in the company, by version
 	employee check // the employee item in the office, by stamp
 	task     check // the user's other task of the customer, by version
@@ -137,8 +138,8 @@ func stampCheck(k key, stamp string) check {
 
 // Standing returns what the memberships make the user to collaboration r, and the proof of each
 // part of it.
-func (m Memberships) Standing(r collab.CollaborationRecord, user string) (collab.Standing, Proof) {
-	st, p := collab.Standing{UserID: user}, Proof{}
+func (m Memberships) Standing(r collab.CollaborationRecord, user string) (collab.Standing, port.Proof) {
+	st, p := collab.Standing{UserID: user}, proof{}
 	if e, ok := m.companies[r.CompanyID]; ok {
 		if v, err := strconv.Atoi(e.version); err == nil {
 			st.CompanyRole, p.user = collab.Role(e.role), versionCheck(userKey(r.CompanyID, user), v)
@@ -160,7 +161,8 @@ func (m Memberships) Standing(r collab.CollaborationRecord, user string) (collab
 // RequireParty makes the transaction depend on what the right the actor acts on rests on being
 // unchanged since it was read: the user item for a company user; the employee item for an
 // employee, and the other task of the customer when that is what the right rests on.
-func (t *Tx) RequireParty(p Proof, g collab.Grounds) {
+func (t *Tx) RequireParty(pr port.Proof, g collab.Grounds) {
+	p, _ := pr.(proof) // nothing else is issued as a proof here; a zero proof requires nothing
 	switch g {
 	case collab.AsCompanyUser:
 		p.user.add(t)
@@ -176,10 +178,10 @@ func (t *Tx) RequireParty(p Proof, g collab.Grounds) {
 // the office side) and the employee item (not for the company side), and, for an employee who
 // neither administers the office nor is on r's task, the customer's tasks, with their proof: what
 // an action decides on when the memberships do not make the user a party.
-func (s *Store) StandingOf(ctx context.Context, r collab.CollaborationRecord, user string, side collab.Side) (collab.Standing, Proof, error) {
+func (s *Store) StandingOf(ctx context.Context, r collab.CollaborationRecord, user string, side collab.Side) (collab.Standing, port.Proof, error) {
 	var u userItem
 	var e employeeItem
-	st, p := collab.Standing{UserID: user}, Proof{}
+	st, p := collab.Standing{UserID: user}, proof{}
 	into := map[key]any{}
 	if side != collab.OfficeSide {
 		into[userKey(r.CompanyID, user)] = &u
@@ -289,7 +291,7 @@ func (t *Tx) flushMemberships() {
 // AssumeOfficeAdministrator makes the transaction depend on the user being an administrator of
 // the office, or the commit fails with ErrAssumption.
 func (t *Tx) AssumeOfficeAdministrator(office, user string) {
-	t.checkRole(employeeKey(office, user), string(collab.OfficeAdministrator), ErrAssumption)
+	t.checkRole(employeeKey(office, user), string(collab.OfficeAdministrator), port.ErrAssumption)
 }
 
 // AssumeAssigned makes the transaction depend on the user being on the office's task of the
@@ -299,12 +301,12 @@ func (t *Tx) AssumeAssigned(office, task, customer, user string) {
 		map[string]types.AttributeValue{
 			":user":     &types.AttributeValueMemberS{Value: user},
 			":customer": &types.AttributeValueMemberS{Value: customer},
-		}, ErrAssumption)
+		}, port.ErrAssumption)
 }
 
 // CollaborationFor returns the collaboration with the id and the user's memberships, in one
 // BatchGetItem. It returns ENOTFOUND collaboration_not_found.
-func (s *Store) CollaborationFor(ctx context.Context, id, user string) (*collab.Collaboration, Memberships, error) {
+func (s *Store) CollaborationFor(ctx context.Context, id, user string) (*collab.Collaboration, port.Memberships, error) {
 	var it collaborationItem
 	var m Memberships
 	if err := s.getInto(ctx, "get collaboration and memberships", map[key]any{collaborationKey(id): &it, membershipsKey(user): &m}); err != nil {
@@ -319,7 +321,7 @@ func (s *Store) CollaborationFor(ctx context.Context, id, user string) (*collab.
 // CollaborationTaskFor is CollaborationFor that also reads, in the same BatchGetItem, the user's
 // employee item and a task of the office officeID, for linking to that task when the client names
 // the collaboration's office. The task and the employee are zero when absent.
-func (s *Store) CollaborationTaskFor(ctx context.Context, id, user, officeID, taskID string) (*collab.Collaboration, Memberships, collab.Employee, collab.Task, error) {
+func (s *Store) CollaborationTaskFor(ctx context.Context, id, user, officeID, taskID string) (*collab.Collaboration, port.Memberships, collab.Employee, collab.Task, error) {
 	var it collaborationItem
 	var m Memberships
 	var e employeeItem

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/spiris/collab/internal/actions/port"
 	"github.com/spiris/collab/internal/collab"
 )
 
@@ -205,48 +206,13 @@ func newTaskItem(task collab.Task) taskItem {
 // AssumeEmployee makes the transaction depend on the user being an employee of the office, or
 // the commit fails with ErrAssumption.
 func (t *Tx) AssumeEmployee(office, user string) {
-	t.check(employeeKey(office, user), "attribute_exists(PK)", nil, nil, ErrAssumption)
-}
-
-// OfficeRefs names items of one office to read together in one BatchGetItem; empty names are
-// skipped. CompanyID and Solution, when both are set, add that company's subscription to the
-// solution (activation reads it with the office's items when the client names the company);
-// OrgNo adds which company has that organisation number (a customer sync links by it); Staff
-// adds those users' employee items (a task change checks its assignees by them).
-type OfficeRefs struct {
-	OfficeID   string
-	EmployeeID string
-	Staff      []string
-	CustomerNo string
-	TaskID     string
-	CompanyID  string
-	Solution   collab.Solution
-	OrgNo      string
-	// CustomerOpen asks for the customer's collaborations that are not over: the open guard of
-	// every solution (OfficeFacts.Open).
-	CustomerOpen bool
-}
-
-// OfficeFacts is what OfficeItems found; a zero value (empty id) means not found, or not asked.
-type OfficeFacts struct {
-	Office       collab.Office
-	Employee     collab.Employee
-	Customer     collab.Customer
-	Task         collab.Task
-	Subscription collab.Subscription
-	OrgNoOf      string // the id of the company with OrgNo
-	// Staff holds the employee items found of the users OfficeRefs.Staff names, by user id;
-	// a user who is not an employee of the office is not in it.
-	Staff map[string]collab.Employee
-	// Open lists the solutions in which the customer has a collaboration that is not over, when
-	// OfficeRefs.CustomerOpen asked.
-	Open []collab.Solution
+	t.check(employeeKey(office, user), "attribute_exists(PK)", nil, nil, port.ErrAssumption)
 }
 
 // OfficeItems reads the office, an employee, a customer, a task, a company's subscription, an
 // organisation number's company and the employee items of Staff in one round trip (at most 100
 // keys: callers name at most 94 staff).
-func (s *Store) OfficeItems(ctx context.Context, r OfficeRefs) (OfficeFacts, error) {
+func (s *Store) OfficeItems(ctx context.Context, r port.OfficeRefs) (port.OfficeFacts, error) {
 	var o officeItem
 	var e employeeItem
 	var c customerItem
@@ -283,7 +249,7 @@ func (s *Store) OfficeItems(ctx context.Context, r OfficeRefs) (OfficeFacts, err
 		}
 	}
 	err := s.getInto(ctx, "get office items", into)
-	f := OfficeFacts{Office: collab.Office{ID: o.ID, Name: o.Name}, Employee: e.employee(), Customer: c.customer(), Task: t.task(),
+	f := port.OfficeFacts{Office: collab.Office{ID: o.ID, Name: o.Name}, Employee: e.employee(), Customer: c.customer(), Task: t.task(),
 		Subscription: sub.subscription(), OrgNoOf: org.CompanyID}
 	for id, it := range open {
 		if it.CollaborationID != "" {

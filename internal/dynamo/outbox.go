@@ -9,21 +9,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/spiris/collab/internal/actions/port"
 	"github.com/spiris/collab/internal/collab"
 )
-
-// Message is queued work: written to the table in the same transaction as the state change that
-// causes it (the outbox), then sent to its queue. The consumer deletes it when done; until then
-// the Due index holds it, and the cleanup re-sends it once it is overdue. So a failed send after
-// a successful write delays the work but never loses it.
-type Message struct {
-	ID        string // unique; consumers use it as their deduplication key
-	Queue     string // logical queue: "teardown" or "email"
-	Body      string
-	CreatedAt time.Time
-	Sends     int    // how many times the cleanup re-sent it
-	Trace     string // X-Ray trace header of the request that queued it; sent as AWSTraceHeader
-}
 
 type outboxItem struct {
 	PK, SK    string
@@ -43,16 +31,16 @@ type outboxItem struct {
 // longer than any queue's retention, so an operator sees what never ran.
 const outboxRetention = 30 * 24 * time.Hour
 
-func (s *Store) outboxItem(m Message, dueAt time.Time) outboxItem {
+func (s *Store) outboxItem(m port.Message, dueAt time.Time) outboxItem {
 	k := outboxKey(m.ID)
-	return outboxItem{PK: k.pk, SK: k.sk, Type: "outbox", DuePK: DueOutbox, DueAt: ts(dueAt),
+	return outboxItem{PK: k.pk, SK: k.sk, Type: "outbox", DuePK: port.DueOutbox, DueAt: ts(dueAt),
 		ID: m.ID, Queue: m.Queue, Body: m.Body, CreatedAt: ts(m.CreatedAt), Sends: m.Sends, Trace: m.Trace,
 		ExpiresAt: m.CreatedAt.Add(outboxRetention).Unix()}
 }
 
 // Enqueue records a message to send after the commit; it falls due for re-sending after
 // Timing.StuckAfter.
-func (t *Tx) Enqueue(m Message) {
+func (t *Tx) Enqueue(m port.Message) {
 	t.putOnce(t.s.outboxItem(m, m.CreatedAt.Add(t.s.timing.StuckAfter)), collab.ErrConflict)
 }
 
@@ -71,7 +59,7 @@ func (t *Tx) Consume(id string) { t.delete(outboxKey(id), "", nil, nil) }
 
 // Postpone records that the cleanup re-sent a message and when to look at it again. It changes
 // nothing if the message was consumed meanwhile.
-func (s *Store) Postpone(ctx context.Context, m Message, until time.Time) error {
+func (s *Store) Postpone(ctx context.Context, m port.Message, until time.Time) error {
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:           &s.table,
 		Key:                 outboxKey(m.ID).av(),
@@ -88,22 +76,11 @@ func (s *Store) Postpone(ctx context.Context, m Message, until time.Time) error 
 	return nil
 }
 
-// Due is one page of due work and how many items DynamoDB read to find it.
-type Due struct {
-	Collaborations []collab.CollaborationRecord
-	Messages       []Message
-	// Expiring is what expiring each collaboration decides on, by id, when the caller read it
-	// (ExpiringOf).
-	Expiring map[string]Expiring
-	Read     int
-	More     bool
-}
-
 // DueWork returns up to limit items of a kind (DueInvitationExpiry, DueAgreementReminder,
 // DueAgreementEnd, DueTeardownStuck, DueOutbox) due at or before now, oldest due first. It
 // queries the sparse Due index, so it reads only due items whatever the table's size.
-func (s *Store) DueWork(ctx context.Context, kind string, now time.Time, limit int) (Due, error) {
-	var d Due
+func (s *Store) DueWork(ctx context.Context, kind string, now time.Time, limit int) (port.Due, error) {
+	var d port.Due
 	if limit <= 0 || limit > maxLimit {
 		limit = maxLimit
 	}
@@ -123,12 +100,12 @@ func (s *Store) DueWork(ctx context.Context, kind string, now time.Time, limit i
 	d.Read = int(res.ScannedCount)
 	d.More = res.LastEvaluatedKey != nil
 	for _, item := range res.Items {
-		if kind == DueOutbox {
+		if kind == port.DueOutbox {
 			var it outboxItem
 			if err := decode("query due outbox", item, &it); err != nil {
 				return d, err
 			}
-			d.Messages = append(d.Messages, Message{ID: it.ID, Queue: it.Queue, Body: it.Body,
+			d.Messages = append(d.Messages, port.Message{ID: it.ID, Queue: it.Queue, Body: it.Body,
 				CreatedAt: parseTS(it.CreatedAt), Sends: it.Sends, Trace: it.Trace})
 			continue
 		}
@@ -141,19 +118,12 @@ func (s *Store) DueWork(ctx context.Context, kind string, now time.Time, limit i
 	return d, nil
 }
 
-// Expiring is what expiring a pending collaboration decides on besides the collaboration: its
-// invitation and its company's subscription to the solution, each nil when there is none.
-type Expiring struct {
-	Invitation   *collab.Invitation
-	Subscription *collab.Subscription
-}
-
 // ExpiringOf reads the Expiring of pending collaborations, by collaboration id, in BatchGetItem
 // requests of up to 100 keys (one request for 50 collaborations), and reports how many items it
 // read. The keys come from the collaborations: the invitation by its hash, the subscription by
 // company and solution.
-func (s *Store) ExpiringOf(ctx context.Context, rs []collab.CollaborationRecord) (map[string]Expiring, int, error) {
-	out := make(map[string]Expiring, len(rs))
+func (s *Store) ExpiringOf(ctx context.Context, rs []collab.CollaborationRecord) (map[string]port.Expiring, int, error) {
+	out := make(map[string]port.Expiring, len(rs))
 	read := 0
 	for len(rs) > 0 {
 		batch := rs[:min(len(rs), maxBatchGet/2)]
@@ -171,7 +141,7 @@ func (s *Store) ExpiringOf(ctx context.Context, rs []collab.CollaborationRecord)
 		}
 		read += len(found)
 		for _, r := range batch {
-			var e Expiring
+			var e port.Expiring
 			if item, ok := found[subscriptionKey(r.CompanyID, string(r.Solution))]; ok {
 				var it subscriptionItem
 				if err := decode("get expiring subscription", item, &it); err != nil {

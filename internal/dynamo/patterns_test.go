@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/spiris/collab/infra/samtemplate"
+	"github.com/spiris/collab/internal/actions/port"
 	"github.com/spiris/collab/internal/collab"
 	"github.com/spiris/collab/internal/dynamo"
 )
@@ -80,15 +81,15 @@ func TestOfficeAndCustomerAndCompanyReads(t *testing.T) {
 
 	for _, tc := range []struct {
 		name   string
-		filter dynamo.Filter
+		filter port.Filter
 		want   []string
 	}{
-		{"all_newest_first", dynamo.Filter{}, []string{d.ID(), c.ID(), b.ID(), a.ID()}},
-		{"by_status", dynamo.Filter{Status: collab.Pending}, []string{d.ID(), c.ID(), a.ID()}},
-		{"by_solution", dynamo.Filter{Solution: "scanner"}, []string{c.ID(), a.ID()}},
-		{"by_customer", dynamo.Filter{CustomerNo: "1001"}, []string{d.ID(), b.ID(), a.ID()}},
-		{"by_customer_and_status", dynamo.Filter{CustomerNo: "1001", Status: collab.Active}, []string{b.ID()}},
-		{"by_status_and_solution", dynamo.Filter{Status: collab.Pending, Solution: "scanner"}, []string{c.ID(), a.ID()}},
+		{"all_newest_first", port.Filter{}, []string{d.ID(), c.ID(), b.ID(), a.ID()}},
+		{"by_status", port.Filter{Status: collab.Pending}, []string{d.ID(), c.ID(), a.ID()}},
+		{"by_solution", port.Filter{Solution: "scanner"}, []string{c.ID(), a.ID()}},
+		{"by_customer", port.Filter{CustomerNo: "1001"}, []string{d.ID(), b.ID(), a.ID()}},
+		{"by_customer_and_status", port.Filter{CustomerNo: "1001", Status: collab.Active}, []string{b.ID()}},
+		{"by_status_and_solution", port.Filter{Status: collab.Pending, Solution: "scanner"}, []string{c.ID(), a.ID()}},
 	} {
 		t.Run("office_overview_"+tc.name, func(t *testing.T) {
 			page, err := s.OfficeCollaborations(ctx, w.office, tc.filter)
@@ -105,7 +106,7 @@ func TestOfficeAndCustomerAndCompanyReads(t *testing.T) {
 		var got []string
 		cursor := ""
 		for pages := 0; ; pages++ {
-			page, err := s.OfficeCollaborations(ctx, w.office, dynamo.Filter{Limit: 3, Cursor: cursor, Solution: "scanner"})
+			page, err := s.OfficeCollaborations(ctx, w.office, port.Filter{Limit: 3, Cursor: cursor, Solution: "scanner"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -118,14 +119,14 @@ func TestOfficeAndCustomerAndCompanyReads(t *testing.T) {
 		if want := []string{c.ID(), a.ID()}; !slices.Equal(got, want) {
 			t.Fatalf("paged %v, want %v", got, want)
 		}
-		page, _ := s.OfficeCollaborations(ctx, w.office, dynamo.Filter{Limit: 2})
+		page, _ := s.OfficeCollaborations(ctx, w.office, port.Filter{Limit: 2})
 		if page.Next == "" {
 			t.Fatal("no cursor after a full page")
 		}
-		if _, err := s.OfficeCollaborations(ctx, other.office, dynamo.Filter{Cursor: page.Next}); collab.ErrorCode(err) != "cursor_invalid" {
+		if _, err := s.OfficeCollaborations(ctx, other.office, port.Filter{Cursor: page.Next}); collab.ErrorCode(err) != "cursor_invalid" {
 			t.Fatalf("another office's cursor: %v, want cursor_invalid", err)
 		}
-		if _, err := s.OfficeCollaborations(ctx, w.office, dynamo.Filter{Cursor: "%%%"}); collab.ErrorCode(err) != "cursor_invalid" {
+		if _, err := s.OfficeCollaborations(ctx, w.office, port.Filter{Cursor: "%%%"}); collab.ErrorCode(err) != "cursor_invalid" {
 			t.Fatalf("garbage cursor: %v", err)
 		}
 	})
@@ -151,14 +152,14 @@ func TestOfficeAndCustomerAndCompanyReads(t *testing.T) {
 	})
 
 	t.Run("office_items_in_one_batch", func(t *testing.T) {
-		f, err := s.OfficeItems(ctx, dynamo.OfficeRefs{OfficeID: w.office, EmployeeID: "emp-1", CustomerNo: "1001", TaskID: w.task.ID})
+		f, err := s.OfficeItems(ctx, port.OfficeRefs{OfficeID: w.office, EmployeeID: "emp-1", CustomerNo: "1001", TaskID: w.task.ID})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if f.Office.ID != w.office || f.Employee.UserID != "emp-1" || f.Customer.CompanyID != w.company || f.Task.ID != w.task.ID {
 			t.Fatalf("office items %+v", f)
 		}
-		f, err = s.OfficeItems(ctx, dynamo.OfficeRefs{OfficeID: w.office, EmployeeID: "stranger"})
+		f, err = s.OfficeItems(ctx, port.OfficeRefs{OfficeID: w.office, EmployeeID: "stranger"})
 		if err != nil || f.Employee.UserID != "" {
 			t.Fatalf("unknown employee: %+v, %v", f.Employee, err)
 		}
@@ -290,7 +291,7 @@ func TestDueWorkReadsOnlyDueItems(t *testing.T) {
 	// soon: agreement from 2027-04 for 3 months ends 2027-07-01; later ends 2028-04-01.
 	now := time.Date(2027, 6, 20, 0, 0, 0, 0, time.UTC)
 
-	d, err := s.DueWork(ctx, dynamo.DueInvitationExpiry, now, 100)
+	d, err := s.DueWork(ctx, port.DueInvitationExpiry, now, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,12 +299,12 @@ func TestDueWorkReadsOnlyDueItems(t *testing.T) {
 	if !slices.Contains(got, expired.ID()) || !slices.Contains(got, live.ID()) {
 		t.Fatalf("due invitations at %v: %v", now, got)
 	}
-	d, _ = s.DueWork(ctx, dynamo.DueInvitationExpiry, t0.Add(-time.Hour), 100)
+	d, _ = s.DueWork(ctx, port.DueInvitationExpiry, t0.Add(-time.Hour), 100)
 	if got := ids(d.Collaborations); slices.Contains(got, live.ID()) || !slices.Contains(got, expired.ID()) {
 		t.Fatalf("due invitations at %v: %v", t0, got)
 	}
 
-	d, _ = s.DueWork(ctx, dynamo.DueAgreementReminder, now, 100)
+	d, _ = s.DueWork(ctx, port.DueAgreementReminder, now, 100)
 	if got := ids(d.Collaborations); !slices.Contains(got, soon.ID()) || slices.Contains(got, later.ID()) {
 		t.Fatalf("due reminders %v", got)
 	}
@@ -315,11 +316,11 @@ func TestDueWorkReadsOnlyDueItems(t *testing.T) {
 	if err := save(s, soon); err != nil {
 		t.Fatal(err)
 	}
-	d, _ = s.DueWork(ctx, dynamo.DueAgreementReminder, now, 100)
+	d, _ = s.DueWork(ctx, port.DueAgreementReminder, now, 100)
 	if slices.Contains(ids(d.Collaborations), soon.ID()) {
 		t.Fatal("reminder still due after it was sent")
 	}
-	d, _ = s.DueWork(ctx, dynamo.DueAgreementEnd, time.Date(2027, 7, 1, 0, 0, 0, 0, time.UTC), 100)
+	d, _ = s.DueWork(ctx, port.DueAgreementEnd, time.Date(2027, 7, 1, 0, 0, 0, 0, time.UTC), 100)
 	if !slices.Contains(ids(d.Collaborations), soon.ID()) {
 		t.Fatal("agreement end not due at its end")
 	}
@@ -327,14 +328,14 @@ func TestDueWorkReadsOnlyDueItems(t *testing.T) {
 
 func TestOutboxAndSavedResponses(t *testing.T) {
 	s := newStore(t)
-	m := dynamo.Message{ID: id("msg"), Queue: "email", Body: `{"x":1}`, CreatedAt: t0}
+	m := port.Message{ID: id("msg"), Queue: "email", Body: `{"x":1}`, CreatedAt: t0}
 	tx := s.Tx()
 	tx.Enqueue(m)
-	tx.SaveResponse(dynamo.Response{Scope: "s", Key: m.ID, RequestHash: "h", Status: 201, Body: "{}", At: t0})
+	tx.SaveResponse(port.Response{Scope: "s", Key: m.ID, RequestHash: "h", Status: 201, Body: "{}", At: t0})
 	if err := tx.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
-	d, err := s.DueWork(ctx, dynamo.DueOutbox, t0.Add(timing.StuckAfter), 100)
+	d, err := s.DueWork(ctx, port.DueOutbox, t0.Add(timing.StuckAfter), 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -345,19 +346,19 @@ func TestOutboxAndSavedResponses(t *testing.T) {
 	if !found {
 		t.Fatalf("overdue message not found in %+v", d.Messages)
 	}
-	if d, _ := s.DueWork(ctx, dynamo.DueOutbox, t0, 100); len(d.Messages) != 0 {
+	if d, _ := s.DueWork(ctx, port.DueOutbox, t0, 100); len(d.Messages) != 0 {
 		t.Fatalf("message due before its grace: %+v", d.Messages)
 	}
 	if err := s.Postpone(ctx, m, t0.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if d, _ := s.DueWork(ctx, dynamo.DueOutbox, t0.Add(30*time.Minute), 100); len(d.Messages) != 0 {
+	if d, _ := s.DueWork(ctx, port.DueOutbox, t0.Add(30*time.Minute), 100); len(d.Messages) != 0 {
 		t.Fatal("postponed message still due")
 	}
 	if err := s.Consumed(ctx, m.ID); err != nil {
 		t.Fatal(err)
 	}
-	if d, _ := s.DueWork(ctx, dynamo.DueOutbox, t0.Add(48*time.Hour), 100); len(d.Messages) != 0 {
+	if d, _ := s.DueWork(ctx, port.DueOutbox, t0.Add(48*time.Hour), 100); len(d.Messages) != 0 {
 		t.Fatal("consumed message still due")
 	}
 	if err := s.Postpone(ctx, m, t0); err != nil {
@@ -372,7 +373,7 @@ func TestOutboxAndSavedResponses(t *testing.T) {
 		t.Fatal("response outlived the idempotency window")
 	}
 	tx = s.Tx()
-	tx.SaveResponse(dynamo.Response{Scope: "s", Key: m.ID, At: t0})
+	tx.SaveResponse(port.Response{Scope: "s", Key: m.ID, At: t0})
 	if err := tx.Commit(ctx); err != dynamo.ErrDuplicateRequest {
 		t.Fatalf("second response for a key: %v", err)
 	}
@@ -396,15 +397,15 @@ func TestAssumptionsFailWithWhatTheyFound(t *testing.T) {
 		t.Fatalf("live subscription refused: %v", err)
 	}
 	err := assume("payroll")
-	sub, exists, known := dynamo.SubscriptionFound(err)
-	if !errors.Is(err, dynamo.ErrAssumption) || !known || !exists || sub.Status != collab.SubscriptionEnded || sub.Version != 1 || !sub.UpdatedAt.Equal(t0) {
+	sub, exists, known := port.SubscriptionFound(err)
+	if !errors.Is(err, port.ErrAssumption) || !known || !exists || sub.Status != collab.SubscriptionEnded || sub.Version != 1 || !sub.UpdatedAt.Equal(t0) {
 		t.Fatalf("ended subscription: %v, found %+v exists %v known %v", err, sub, exists, known)
 	}
 	err = assume("bookkeeping")
-	if _, exists, known := dynamo.SubscriptionFound(err); !errors.Is(err, dynamo.ErrAssumption) || !known || exists {
+	if _, exists, known := port.SubscriptionFound(err); !errors.Is(err, port.ErrAssumption) || !known || exists {
 		t.Fatalf("missing subscription: %v, exists %v known %v", err, exists, known)
 	}
-	if _, _, known := dynamo.SubscriptionFound(collab.ErrConflict); known {
+	if _, _, known := port.SubscriptionFound(collab.ErrConflict); known {
 		t.Fatal("a conflict passed for a failed assumption")
 	}
 
@@ -421,7 +422,7 @@ func TestAssumptionsFailWithWhatTheyFound(t *testing.T) {
 		tx := s.Tx()
 		add(tx)
 		tx.PutGrant(collab.Grant{CompanyID: company, Solution: "scanner", UserID: user, Mode: collab.FullAccess, Via: name})
-		if err := tx.Commit(ctx); !errors.Is(err, dynamo.ErrAssumption) {
+		if err := tx.Commit(ctx); !errors.Is(err, port.ErrAssumption) {
 			t.Errorf("%s: %v, want ErrAssumption", name, err)
 		}
 	}
@@ -442,7 +443,7 @@ func TestTaskChangesCommitOnTheTaskAsRead(t *testing.T) {
 	w := newWorld(t, s)
 	read := func() collab.Task {
 		t.Helper()
-		f, err := s.OfficeItems(ctx, dynamo.OfficeRefs{OfficeID: w.office, TaskID: w.task.ID})
+		f, err := s.OfficeItems(ctx, port.OfficeRefs{OfficeID: w.office, TaskID: w.task.ID})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -496,7 +497,7 @@ func TestMembershipsFollowEmployeesUsersAndTasks(t *testing.T) {
 	s := newStore(t)
 	w := newWorld(t, s)
 	c := w.activate(t, s, "scanner", 0, t0)
-	membershipsOf := func(user string) dynamo.Memberships {
+	membershipsOf := func(user string) port.Memberships {
 		t.Helper()
 		got, m, err := s.CollaborationFor(ctx, c.ID(), user)
 		if err != nil || got.ID() != c.ID() {

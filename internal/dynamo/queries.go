@@ -11,23 +11,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/spiris/collab/internal/actions/port"
 	"github.com/spiris/collab/internal/collab"
 )
-
-// Filter narrows an office's collaborations. Zero fields do not filter.
-type Filter struct {
-	Status     collab.Status
-	Solution   collab.Solution
-	CustomerNo string
-	Limit      int    // at most this many; 0 means 50
-	Cursor     string // from the previous page's Page.Next
-}
-
-// Page is one page of collaborations, newest first; Next is empty on the last page.
-type Page struct {
-	Items []collab.CollaborationRecord
-	Next  string
-}
 
 const defaultLimit, maxLimit = 50, 100
 
@@ -36,7 +22,7 @@ const defaultLimit, maxLimit = 50, 100
 // solution filter is a filter expression on that query: it reads the office's (or customer's, or
 // status's) collaborations of every solution and returns one solution's, a cost that stays within
 // one office's own collaborations. It returns EINVALID cursor_invalid for a cursor it did not issue.
-func (s *Store) OfficeCollaborations(ctx context.Context, office string, f Filter) (Page, error) {
+func (s *Store) OfficeCollaborations(ctx context.Context, office string, f port.Filter) (port.Page, error) {
 	q := query{index: indexOffice, pkAttr: "GSI1PK", pk: officePartition(office)}
 	var filters []string
 	values := map[string]types.AttributeValue{}
@@ -78,7 +64,7 @@ func (s *Store) PendingOrActive(ctx context.Context, office, customerNo string) 
 
 // CompanyCollaborations returns a page of a company's collaborations (all offices, all
 // solutions), newest first, from GSI4.
-func (s *Store) CompanyCollaborations(ctx context.Context, company string, limit int, cursor string) (Page, error) {
+func (s *Store) CompanyCollaborations(ctx context.Context, company string, limit int, cursor string) (port.Page, error) {
 	return s.collaborationPage(ctx, query{index: indexCompany, pkAttr: "GSI4PK", pk: companyPartition(company),
 		skAttr: "GSI4SK", skPrefix: "COLLAB#"}, limit, cursor)
 }
@@ -119,7 +105,7 @@ func (q query) input(table string) *dynamodb.QueryInput {
 
 // collaborationPage reads up to limit matching collaborations, asking DynamoDB for no more than
 // it still needs, so the returned cursor never skips an item.
-func (s *Store) collaborationPage(ctx context.Context, q query, limit int, cursor string) (Page, error) {
+func (s *Store) collaborationPage(ctx context.Context, q query, limit int, cursor string) (port.Page, error) {
 	switch {
 	case limit <= 0:
 		limit = defaultLimit
@@ -129,20 +115,20 @@ func (s *Store) collaborationPage(ctx context.Context, q query, limit int, curso
 	in := q.input(s.table)
 	start, err := decodeCursor(cursor, q.index, q.pk)
 	if err != nil {
-		return Page{}, err
+		return port.Page{}, err
 	}
 	in.ExclusiveStartKey = start
-	var page Page
+	var page port.Page
 	for {
 		in.Limit = aws.Int32(int32(limit - len(page.Items)))
 		res, err := s.db.Query(ctx, in)
 		if err != nil {
-			return Page{}, fmt.Errorf("query %s: %w", q.index, err)
+			return port.Page{}, fmt.Errorf("query %s: %w", q.index, err)
 		}
 		for _, item := range res.Items {
 			var it collaborationItem
 			if err := decode("query "+q.index, item, &it); err != nil {
-				return Page{}, err
+				return port.Page{}, err
 			}
 			page.Items = append(page.Items, it.record())
 		}

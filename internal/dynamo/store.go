@@ -16,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/spiris/collab/internal/actions/port"
 )
 
 // Index names and key attributes. They must match template.yaml (a test checks they do).
@@ -42,27 +44,15 @@ var Indexes = map[string][2]string{
 	indexDue:      {"DuePK", "DueAt"},
 }
 
-// Timing says when time-driven work falls due.
-type Timing struct {
-	// ReminderLead is how long before an agreement period ends its reminder is due.
-	ReminderLead time.Duration
-	// StuckAfter is how long a collaboration may stay ending, or a queued message unconsumed,
-	// before the cleanup re-drives it.
-	StuckAfter time.Duration
-}
-
-// DefaultTiming is 14 days of reminder lead and 15 minutes before work counts as stuck.
-var DefaultTiming = Timing{ReminderLead: 14 * 24 * time.Hour, StuckAfter: 15 * time.Minute}
-
 // Store reads and writes the service's table.
 type Store struct {
 	db     *dynamodb.Client
 	table  string
-	timing Timing
+	timing port.Timing
 }
 
 // New returns a store on the named table.
-func New(db *dynamodb.Client, table string, timing Timing) *Store {
+func New(db *dynamodb.Client, table string, timing port.Timing) *Store {
 	return &Store{db: db, table: table, timing: timing}
 }
 
@@ -209,3 +199,9 @@ func (s *Store) queryEach(ctx context.Context, op string, in *dynamodb.QueryInpu
 	}
 	return nil
 }
+
+// Begin starts an empty transaction: the port's way to Tx.
+func (s *Store) Begin() port.Tx { return s.Tx() }
+
+var _ port.Store = (*Store)(nil)
+var _ port.Tx = (*Tx)(nil)

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/spiris/collab/infra/localaws"
+	"github.com/spiris/collab/internal/actions/port"
 	"github.com/spiris/collab/internal/awsenv"
 	"github.com/spiris/collab/internal/collab"
 	"github.com/spiris/collab/internal/dynamo"
@@ -27,7 +28,7 @@ var (
 	clerk   = collab.Actor{Kind: collab.OfficeEmployee, UserID: "emp-1", OrgID: "office-1"}
 	boss    = collab.Actor{Kind: collab.CustomerUser, UserID: "adm-1"}
 	testKey = []byte("test key of at least 32 bytes....")
-	timing  = dynamo.Timing{ReminderLead: 14 * 24 * time.Hour, StuckAfter: 15 * time.Minute}
+	timing  = port.Timing{ReminderLead: 14 * 24 * time.Hour, StuckAfter: 15 * time.Minute}
 )
 
 func newStore(t *testing.T) *dynamo.Store {
@@ -246,7 +247,7 @@ func TestCustomerSyncKeepsTheCompanyLink(t *testing.T) {
 	office := id("office")
 	read := func() collab.Customer {
 		t.Helper()
-		f, err := s.OfficeItems(ctx, dynamo.OfficeRefs{OfficeID: office, CustomerNo: "1001"})
+		f, err := s.OfficeItems(ctx, port.OfficeRefs{OfficeID: office, CustomerNo: "1001"})
 		if err != nil {
 			t.Fatal(err)
 		}

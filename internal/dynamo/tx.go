@@ -13,16 +13,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/spiris/collab/internal/actions/port"
 	"github.com/spiris/collab/internal/collab"
 )
 
 // maxTxItems is DynamoDB's limit of items in one TransactWriteItems.
 const maxTxItems = 100
-
-// ErrAssumption is what Commit returns when a condition written in place of a read did not hold
-// (the Assume* methods, and the ones that say they use it): nothing was written, and the caller
-// reads what it assumed to decide again, and to say exactly what stands in the way.
-var ErrAssumption = errors.New("dynamo: a condition assumed instead of read did not hold")
 
 // assumptionError is ErrAssumption with the item whose condition failed, as it was then, for an
 // assumption that asked for it (item is nil when there was no such item).
@@ -30,8 +26,8 @@ type assumptionError struct {
 	item map[string]types.AttributeValue
 }
 
-func (e *assumptionError) Error() string { return ErrAssumption.Error() }
-func (e *assumptionError) Unwrap() error { return ErrAssumption }
+func (e *assumptionError) Error() string { return port.ErrAssumption.Error() }
+func (e *assumptionError) Unwrap() error { return port.ErrAssumption }
 
 // Tx collects writes that succeed or fail together in one TransactWriteItems. Each write carries
 // its condition and the error to return when that condition fails.
@@ -212,9 +208,9 @@ func (t *Tx) send(ctx context.Context) error {
 	for i, r := range canceled.CancellationReasons {
 		switch aws.ToString(r.Code) {
 		case "ConditionalCheckFailed":
-			if i < len(t.onFail) && t.onFail[i] == ErrAssumption && t.items[i].ConditionCheck != nil &&
+			if i < len(t.onFail) && t.onFail[i] == port.ErrAssumption && t.items[i].ConditionCheck != nil &&
 				t.items[i].ConditionCheck.ReturnValuesOnConditionCheckFailure == types.ReturnValuesOnConditionCheckFailureAllOld {
-				return &assumptionError{item: r.Item}
+				return subscriptionAssumed(r.Item)
 			}
 			if i < len(t.onFail) && t.onFail[i] != nil {
 				return t.onFail[i]

@@ -18,8 +18,8 @@ import (
 
 	"github.com/spiris/collab/infra/localaws"
 	"github.com/spiris/collab/internal/actions"
+	"github.com/spiris/collab/internal/actions/port"
 	"github.com/spiris/collab/internal/collab"
-	"github.com/spiris/collab/internal/dynamo"
 	"github.com/spiris/collab/internal/mail/sesmail"
 )
 
@@ -176,7 +176,7 @@ func TestUnverifiedSenderIsRetriedUntilFixedAndDeliversOnce(t *testing.T) {
 	if n := h.outboxFor(t, id, actions.EmailQueue); n != 0 {
 		t.Fatalf("%d outbox items after the delivery, want none", n)
 	}
-	h.advance(dynamo.DefaultTiming.StuckAfter * 4)
+	h.advance(port.DefaultTiming.StuckAfter * 4)
 	if rep, err := h.svc.Cleanup(ctx); err != nil || rep.MessagesResent != 0 {
 		t.Fatalf("cleanup after the delivery: %+v %v", rep, err)
 	}

@@ -17,8 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 
 	"github.com/spiris/collab/internal/actions"
+	"github.com/spiris/collab/internal/actions/port"
 	"github.com/spiris/collab/internal/collab"
-	"github.com/spiris/collab/internal/dynamo"
 	"github.com/spiris/collab/internal/logs"
 )
 
@@ -97,7 +97,7 @@ func idempotent(s *actions.Service, rt Route, r *request, key string) events.API
 	// The stored response is looked up only when the action fails, which is how a retry ends: the
 	// first request's changes make the domain refuse it, or its stored response makes the commit
 	// fail. A first request thus costs no extra round trip.
-	r.ctx = actions.WithIdempotency(r.ctx, dynamo.Response{Scope: scope, Key: key, RequestHash: hash, Status: rt.status()})
+	r.ctx = actions.WithIdempotency(r.ctx, port.Response{Scope: scope, Key: key, RequestHash: hash, Status: rt.status()})
 	v, err := rt.handle(s, r)
 	if err != nil {
 		if resp, ok, rerr := replay(); rerr == nil && ok {

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ses"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -25,6 +26,7 @@ import (
 	"github.com/spiris/collab/infra/iamcheck"
 	"github.com/spiris/collab/infra/localaws"
 	"github.com/spiris/collab/internal/actions"
+	"github.com/spiris/collab/internal/actions/port"
 	"github.com/spiris/collab/internal/awsenv"
 	"github.com/spiris/collab/internal/collab"
 	"github.com/spiris/collab/internal/config"
@@ -89,8 +91,8 @@ func newHarness(t *testing.T, attach ...func(*aws.Config)) *harness {
 	}
 	h.svc = config.Service(config.Settings{Table: res.TableName("Table"), TeardownQueueURL: res.QueueURL("TeardownQueue"),
 		EmailQueueURL: res.QueueURL("EmailQueue"), BaseURL: "https://collab.test", InvitationTTL: actions.DefaultInvitationTTL,
-		Timing: dynamo.DefaultTiming}, cfg)
-	h.store = h.svc.Store
+		Timing: port.DefaultTiming}, cfg)
+	h.store = dynamo.New(dynamodb.NewFromConfig(cfg), res.TableName("Table"), port.DefaultTiming)
 	h.svc.Mailer = &sesmail.Mailer{Client: ses.NewFromConfig(cfg), From: h.sender}
 	h.svc.Log = slog.New(slog.NewTextHandler(testWriter{t}, nil))
 	h.svc.Metrics = nil // TestALifecycleCanBeFollowedInTheLogsAndIsCountedInTheMetrics counts them

@@ -31,6 +31,7 @@ import (
 
 	"github.com/spiris/collab/infra/localaws"
 	"github.com/spiris/collab/internal/actions"
+	"github.com/spiris/collab/internal/actions/port"
 	"github.com/spiris/collab/internal/collab"
 	"github.com/spiris/collab/internal/dynamo"
 	"github.com/spiris/collab/internal/mail/sesmail"
@@ -307,7 +308,7 @@ func TestThrottlingBeyondTheSDKRetriesWritesNothing(t *testing.T) {
 	t.Run("activation_of_a_new_company_cancelled_for_throttling", func(t *testing.T) {
 		h := newHarness(t)
 		w := h.world(t)
-		customer, err := h.store.OfficeItems(ctx, dynamo.OfficeRefs{OfficeID: w.office, CustomerNo: "1003"})
+		customer, err := h.store.OfficeItems(ctx, port.OfficeRefs{OfficeID: w.office, CustomerNo: "1003"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -327,7 +328,7 @@ func TestThrottlingBeyondTheSDKRetriesWritesNothing(t *testing.T) {
 		if id, _ := h.store.CompanyByOrgNo(ctx, customer.Customer.OrgNo); id != "" {
 			t.Fatalf("a failed activation created company %s", id)
 		}
-		if f, _ := h.store.OfficeItems(ctx, dynamo.OfficeRefs{OfficeID: w.office, CustomerNo: "1003"}); f.Customer.CompanyID != "" {
+		if f, _ := h.store.OfficeItems(ctx, port.OfficeRefs{OfficeID: w.office, CustomerNo: "1003"}); f.Customer.CompanyID != "" {
 			t.Fatalf("a failed activation linked the customer to %s", f.Customer.CompanyID)
 		}
 		list := h.call(t, user(w.oe), "GET", path+"?customerNo=1003", "")
@@ -389,7 +390,7 @@ func TestAcceptSurvivesAnSQSSendFailure(t *testing.T) {
 		t.Fatalf("%d e-mails before the cleanup re-sent the job", n)
 	}
 
-	h.advance(dynamo.DefaultTiming.StuckAfter + time.Minute)
+	h.advance(port.DefaultTiming.StuckAfter + time.Minute)
 	rep, err := h.svc.Cleanup(invoke(fnCleanup))
 	if err != nil || rep.MessagesResent != 2 { // the access-granted job, and the invitation job the test took
 		t.Fatalf("cleanup %+v %v, want the access-granted and the invitation job re-sent", rep, err)
@@ -663,7 +664,7 @@ func TestConcurrentRetryWithTheSameIdempotencyKeyGetsTheFirstResponse(t *testing
 	retrySvc := *h.svc
 	hold := &holdOnce{inner: awsHTTPClient(), held: make(chan struct{}), release: make(chan struct{}),
 		match: func(op, body string) bool { return op != "" && !strings.Contains(body, "IDEM#") }}
-	retrySvc.Store = dynamo.New(dynamodb.NewFromConfig(h.cfg, func(o *dynamodb.Options) { o.HTTPClient = hold }), h.res.TableName("Table"), dynamo.DefaultTiming)
+	retrySvc.Store = dynamo.New(dynamodb.NewFromConfig(h.cfg, func(o *dynamodb.Options) { o.HTTPClient = hold }), h.res.TableName("Table"), port.DefaultTiming)
 	retried := make(chan response, 1)
 	go func() { retried <- callVia(t, &retrySvc, user(w.oe), "POST", path, body, "Idempotency-Key", key) }()
 	<-hold.held
@@ -772,7 +773,7 @@ func (h *harness) putTaskHeldBeforeCommit(t *testing.T, w world, path, body stri
 	taskSvc := *h.svc
 	hold := &holdOnce{inner: awsHTTPClient(), held: make(chan struct{}), release: make(chan struct{}),
 		match: func(op, _ string) bool { return op == "TransactWriteItems" }}
-	taskSvc.Store = dynamo.New(dynamodb.NewFromConfig(h.cfg, func(o *dynamodb.Options) { o.HTTPClient = hold }), h.res.TableName("Table"), dynamo.DefaultTiming)
+	taskSvc.Store = dynamo.New(dynamodb.NewFromConfig(h.cfg, func(o *dynamodb.Options) { o.HTTPClient = hold }), h.res.TableName("Table"), port.DefaultTiming)
 	done := make(chan response, 1)
 	go func() { done <- callVia(t, &taskSvc, user(w.oa), "PUT", path, body) }()
 	return hold, done
@@ -871,7 +872,7 @@ func transitionsTo(t *testing.T, h *harness, id string) map[collab.Status]int {
 	return n
 }
 
-func grantsVia(v dynamo.CompanyView, id string) []collab.Grant {
+func grantsVia(v port.CompanyView, id string) []collab.Grant {
 	var out []collab.Grant
 	for _, g := range v.Grants {
 		if g.Via == id {
@@ -916,7 +917,7 @@ func concurrently(n int, call func(i int) response) []response {
 // when id is empty), due or not.
 func (h *harness) outboxFor(t *testing.T, id, queueName string) int {
 	t.Helper()
-	due, err := h.store.DueWork(ctx, dynamo.DueOutbox, h.clock().Add(365*24*time.Hour), 100)
+	due, err := h.store.DueWork(ctx, port.DueOutbox, h.clock().Add(365*24*time.Hour), 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -979,7 +980,7 @@ func (h *harness) snapshot(t *testing.T, w world, ids map[collab.Solution]string
 	for _, m := range mails {
 		b.WriteString(m + "\n")
 	}
-	due, err := h.store.DueWork(ctx, dynamo.DueOutbox, h.clock().Add(365*24*time.Hour), 100)
+	due, err := h.store.DueWork(ctx, port.DueOutbox, h.clock().Add(365*24*time.Hour), 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1019,7 +1020,7 @@ type dynamoTap struct {
 // tapDynamo puts a tap under h.svc's store; h.store, which seeds and checks, stays direct.
 func (h *harness) tapDynamo() *dynamoTap {
 	tap := &dynamoTap{inner: awsHTTPClient(), calls: map[string]int{}}
-	h.svc.Store = dynamo.New(dynamodb.NewFromConfig(h.cfg, func(o *dynamodb.Options) { o.HTTPClient = tap }), h.res.TableName("Table"), dynamo.DefaultTiming)
+	h.svc.Store = dynamo.New(dynamodb.NewFromConfig(h.cfg, func(o *dynamodb.Options) { o.HTTPClient = tap }), h.res.TableName("Table"), port.DefaultTiming)
 	return tap
 }
 

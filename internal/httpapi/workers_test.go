@@ -17,8 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/spiris/collab/internal/actions"
+	"github.com/spiris/collab/internal/actions/port"
 	"github.com/spiris/collab/internal/collab"
-	"github.com/spiris/collab/internal/dynamo"
 	"github.com/spiris/collab/internal/mail/sesmail"
 	"github.com/spiris/collab/internal/queue"
 )
@@ -206,7 +206,7 @@ func TestWorkIsNotLostWhenTheSendFailsAfterTheWrite(t *testing.T) {
 	if err != nil || rep.MessagesResent != 0 {
 		t.Fatalf("cleanup before the grace period: %+v %v", rep, err)
 	}
-	h.advance(dynamo.DefaultTiming.StuckAfter + time.Minute)
+	h.advance(port.DefaultTiming.StuckAfter + time.Minute)
 	rep, err = h.svc.Cleanup(invoke(fnCleanup))
 	// The teardown job is re-sent from the outbox (and, stuck in ending that long, re-driven too;
 	// both are the same idempotent work). The test took the invitation e-mail job off the queue

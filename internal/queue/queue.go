@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/spiris/collab/internal/dynamo"
+	"github.com/spiris/collab/internal/actions/port"
 )
 
 // SQS sends messages to the queue their Queue names.
@@ -20,7 +20,7 @@ type SQS struct {
 
 // Send sends one message; its body carries its id, which consumers deduplicate on, and its
 // trace header goes as the AWSTraceHeader system attribute.
-func (q *SQS) Send(ctx context.Context, m dynamo.Message) error {
+func (q *SQS) Send(ctx context.Context, m port.Message) error {
 	url, ok := q.URLs[m.Queue]
 	if !ok {
 		return fmt.Errorf("send %s: no URL for queue %q", m.ID, m.Queue)

@@ -24,6 +24,7 @@ import (
 	"github.com/spiris/collab/bench/throughput"
 	"github.com/spiris/collab/bench/world"
 	"github.com/spiris/collab/infra/localaws"
+	"github.com/spiris/collab/internal/actions/port"
 	"github.com/spiris/collab/internal/awsenv"
 	"github.com/spiris/collab/internal/dynamo"
 )
@@ -396,7 +397,7 @@ func (b *bench) cleanup(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		store := dynamo.New(db, res.TableName("Table"), dynamo.DefaultTiming)
+		store := dynamo.New(db, res.TableName("Table"), port.DefaultTiming)
 		logf("cleanup: seeding %d collaborations …", total)
 		t, err := cleanupscale.Seed(ctx, store, db, total, b.cfg.CleanupDue, world.Start)
 		if err != nil {

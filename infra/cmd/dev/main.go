@@ -27,6 +27,7 @@ import (
 	"github.com/spiris/collab/infra/jwt"
 	"github.com/spiris/collab/infra/samtemplate"
 	"github.com/spiris/collab/infra/seed"
+	"github.com/spiris/collab/internal/actions/port"
 	"github.com/spiris/collab/internal/awsenv"
 	"github.com/spiris/collab/internal/dynamo"
 )
@@ -122,7 +123,7 @@ func seedFile(root, file string) error {
 	if err != nil {
 		return err
 	}
-	store := dynamo.New(dynamodb.NewFromConfig(cfg), st.Table, dynamo.DefaultTiming)
+	store := dynamo.New(dynamodb.NewFromConfig(cfg), st.Table, port.DefaultTiming)
 	if err := seed.Load(context.Background(), store, data, time.Now()); err != nil {
 		return err
 	}

@@ -1,0 +1,105 @@
+package port
+
+import (
+	"context"
+	"time"
+
+	"github.com/spiris/collab/internal/collab"
+)
+
+// Store is what the use cases read, each method one round trip unless it says otherwise. The
+// errors it returns are the domain's (collab's coded errors) or, for a failure of the store
+// itself, any other error.
+type Store interface {
+	// Begin starts a change to commit in one transaction.
+	Begin() Tx
+	Timing() Timing
+
+	// Collaborations.
+	Collaboration(ctx context.Context, id string) (*collab.Collaboration, error)
+	CollaborationWithHistory(ctx context.Context, id string) (collab.CollaborationRecord, []collab.Transition, error)
+	CollaborationFor(ctx context.Context, id, user string) (*collab.Collaboration, Memberships, error)
+	CollaborationTaskFor(ctx context.Context, id, user, officeID, taskID string) (*collab.Collaboration, Memberships, collab.Employee, collab.Task, error)
+	StandingOf(ctx context.Context, r collab.CollaborationRecord, user string, side collab.Side) (collab.Standing, Proof, error)
+	EndFactsOf(ctx context.Context, r collab.CollaborationRecord, user string) (EndFacts, error)
+	Answering(ctx context.Context, collaborationID, hash string) (collab.Invitation, *collab.Collaboration, error)
+	AnsweringFor(ctx context.Context, collaborationID, hash, user string) (collab.Invitation, *collab.Collaboration, Memberships, error)
+	OfficeCollaborations(ctx context.Context, office string, f Filter) (Page, error)
+	CompanyCollaborations(ctx context.Context, company string, limit int, cursor string) (Page, error)
+	PendingOrActive(ctx context.Context, office, customerNo string) ([]collab.CollaborationRecord, error)
+
+	// Offices.
+	OfficeItems(ctx context.Context, r OfficeRefs) (OfficeFacts, error)
+	OfficeStaff(ctx context.Context, office string) (collab.Office, []collab.Employee, error)
+	CustomerTasks(ctx context.Context, office, customerNo string) ([]collab.Task, error)
+
+	// Companies.
+	Company(ctx context.Context, id string) (CompanyView, error)
+	CompanyRecord(ctx context.Context, id string) (collab.Company, error)
+	CompanyUser(ctx context.Context, company, user string) (collab.User, bool, error)
+	CompanyByOrgNo(ctx context.Context, orgNo string) (string, error)
+	CompanyHistory(ctx context.Context, companyID string, limit int) ([]collab.CompanyEvent, error)
+	PartiesOf(ctx context.Context, company, office, user string) (Parties, error)
+
+	// Queued work and its e-mails.
+	DueWork(ctx context.Context, kind string, now time.Time, limit int) (Due, error)
+	ExpiringOf(ctx context.Context, rs []collab.CollaborationRecord) (map[string]Expiring, int, error)
+	Consumed(ctx context.Context, id string) error
+	Postpone(ctx context.Context, m Message, until time.Time) error
+	ClaimDeliveries(ctx context.Context, jobID string, now time.Time, lease time.Duration) (*Deliveries, error)
+
+	// SavedResponse returns the response kept for a retry of the request with the key in the
+	// scope, if one was kept within IdempotencyWindow before now.
+	SavedResponse(ctx context.Context, scope, key string, now time.Time) (Response, bool, error)
+}
+
+// Tx collects the writes of one change, to succeed or fail together at Commit. A Put of an item
+// read at a version commits only if it is still at that version (0: it must not exist); the
+// Require* writes commit only if what they name is unchanged since it was read; the Assume*
+// writes commit only if what they name holds, else Commit returns ErrAssumption.
+type Tx interface {
+	Commit(ctx context.Context) error
+
+	// Collaborations and their invitations.
+	PutCollaboration(c *collab.Collaboration)
+	RequireCollaboration(r collab.CollaborationRecord)
+	PutTeardown(c *collab.Collaboration, st collab.TeardownStage)
+	UndoOpening(r collab.CollaborationRecord, now time.Time)
+	PutInvitation(i collab.Invitation)
+	RevokeInvitation(hash string, now time.Time)
+	RequireParty(p Proof, g collab.Grounds)
+
+	// Offices.
+	PutEmployee(e collab.Employee)
+	SyncCustomer(c collab.Customer)
+	LinkCustomer(c collab.Customer)
+	RelinkCustomer(was, next collab.Customer)
+	ReplaceTask(before, task collab.Task)
+	JoinTask(task collab.Task)
+	AssumeEmployee(office, user string)
+	AssumeOfficeAdministrator(office, user string)
+	AssumeAssigned(office, task, customer, user string)
+
+	// Companies.
+	PutCompany(c collab.Company)
+	PutUser(u collab.User)
+	RequireAdministrator(company, user string)
+	AssumeAdministrator(company, user string)
+	PutSubscription(s collab.Subscription)
+	DeleteSubscription(s collab.Subscription)
+	ActivateSubscription(r collab.CollaborationRecord, now time.Time)
+	AssumeLiveSubscription(company string, solution collab.Solution)
+	RequireLiveSubscription(company string, solution collab.Solution)
+	RequireEndable(company string, solution collab.Solution)
+	PutGrant(g collab.Grant)
+	DeleteGrant(g collab.Grant)
+	PutFacts(company string, solution collab.Solution, f collab.SolutionFacts)
+	RequestMainContact(companyID, day string, now time.Time)
+	AddCompanyEvent(companyID, id string, e collab.CompanyEvent)
+
+	// Queued work, e-mails and responses kept for retries.
+	Enqueue(m Message)
+	Consume(id string)
+	SettleDeliveries(d *Deliveries, done bool)
+	SaveResponse(r Response)
+}
