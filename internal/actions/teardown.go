@@ -13,24 +13,24 @@ import (
 const maxTeardownRounds = 10
 
 // Teardown runs the teardown plan of an ending collaboration (collab.SolutionRules.TeardownPlan):
-// each stage reads the collaboration (everything else it changes follows from it: the grants to
-// revoke from its assignees, the subscription's end from its solution and outcome), lets the
-// domain decide, and commits the stage in one transaction conditioned on the version read; the
-// last stage also ends the collaboration, queues the e-mails and deletes the job's outbox
-// message. So one delivery costs two DynamoDB calls for a plan of one stage. A
-// redelivered job or a second worker on the same collaboration loses the version race, reloads
-// and carries on from the recorded progress, so every step and every e-mail happens once. A
-// failing stage leaves the collaboration ending with the failure on record and returns the error,
-// so the queue retries the job (and, after its maxReceiveCount, dead-letters it).
+// it reads the collaboration (everything else a stage changes follows from it: the grants to
+// revoke from its assignees, the subscription's end from its solution and outcome), and commits
+// each stage the domain decides in one transaction conditioned on the version read, going on
+// from the committed collaboration (collab.Collaboration.Committed) without reading it again;
+// the last stage also ends the collaboration, queues the e-mails and deletes the job's outbox
+// message. So one delivery costs one DynamoDB call plus one per stage. A redelivered job or a
+// second worker on the same collaboration loses the version race, reloads and carries on from
+// the recorded progress, so every step and every e-mail happens once. A failing stage leaves the
+// collaboration ending with the failure on record and returns the error, so the queue retries
+// the job (and, after its maxReceiveCount, dead-letters it).
 func (s *Service) Teardown(ctx context.Context, j Job) error {
+	var c *collab.Collaboration
 	for range maxTeardownRounds {
-		c, err := s.Store.Collaboration(ctx, j.CollaborationID)
-		if collab.ErrorCode(err) == "collaboration_not_found" {
-			s.Log.WarnContext(ctx, "teardown of an unknown collaboration dropped", "collaboration", j.CollaborationID, "job", j.ID)
-			return s.Store.Consumed(ctx, j.ID)
-		}
-		if err != nil {
-			return err
+		if c == nil {
+			var err error
+			if c, err = s.Store.Collaboration(ctx, j.CollaborationID); err != nil {
+				return s.teardownUnread(ctx, j, err)
+			}
 		}
 		if c.Status() != collab.Ending {
 			return s.Store.Consumed(ctx, j.ID) // done, by this job or another
@@ -39,15 +39,27 @@ func (s *Service) Teardown(ctx context.Context, j Job) error {
 		ended, err := s.teardownStage(ctx, c, j)
 		switch {
 		case errors.Is(err, collab.ErrConflict):
-			continue // another worker moved it on; reload
+			c = nil // another worker moved it on; reload
 		case err != nil:
 			s.recordTeardownFailure(ctx, collab.RestoreCollaboration(read), err)
 			return fmt.Errorf("teardown %s: %w", j.CollaborationID, err)
 		case ended:
 			return nil
+		default:
+			c = c.Committed()
 		}
 	}
 	return fmt.Errorf("teardown %s: not finished after %d rounds", j.CollaborationID, maxTeardownRounds)
+}
+
+// teardownUnread handles a collaboration the teardown could not read: one that is gone drops the
+// job (nothing is left to tear down); any other error is the queue's to retry.
+func (s *Service) teardownUnread(ctx context.Context, j Job, err error) error {
+	if collab.ErrorCode(err) != "collaboration_not_found" {
+		return err
+	}
+	s.Log.WarnContext(ctx, "teardown of an unknown collaboration dropped", "collaboration", j.CollaborationID, "job", j.ID)
+	return s.Store.Consumed(ctx, j.ID)
 }
 
 // teardownStage runs and commits the next stage of c's teardown, and reports whether c ended.

@@ -216,6 +216,16 @@ func RestoreCollaboration(r CollaborationRecord) *Collaboration {
 // Record returns a copy of the collaboration's state, for storage and for reading.
 func (c *Collaboration) Record() CollaborationRecord { return c.rec }
 
+// Committed returns the collaboration as storage holds it once its changes are committed: one
+// version on (Version counts writes) and with no new transitions. A use case that changes it
+// again after a commit goes on from here instead of reading it back; if anything else wrote it
+// in between, the next commit fails on the version like any change since a read.
+func (c *Collaboration) Committed() *Collaboration {
+	r := c.rec
+	r.Version++
+	return RestoreCollaboration(r)
+}
+
 // NewTransitions returns the transitions made since the collaboration was loaded or created, for
 // storage to append to the stored history.
 func (c *Collaboration) NewTransitions() []Transition { return c.history }

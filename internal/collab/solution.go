@@ -40,8 +40,8 @@ type EndEffectRules struct {
 	// applied; empty for none.
 	Email string
 	// OnItsOwn says the effect is applied in a teardown stage of its own: the office's access is
-	// removed in a stage before it, so a handover held up by the solution never holds up the
-	// removal, and the collaboration ends in a stage after it, once the customer has been told.
+	// removed in a stage before it, so a handover held up never holds up the removal; the
+	// collaboration ends with it, in the transaction that queues the customer's e-mail.
 	OnItsOwn bool
 }
 

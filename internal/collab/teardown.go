@@ -55,10 +55,10 @@ func (r CollaborationRecord) TeardownFailure() (TeardownFailure, bool) {
 // order. A stage is the steps committed together, in one transaction with the collaboration, and
 // the collaboration ends with the last stage. Every plan removes the office's access and applies
 // the outcome's effect, both in one stage; an effect applied on its own (EndEffectRules.OnItsOwn)
-// gets a stage of its own between the removal and the end.
+// gets a stage of its own after the removal, with which the collaboration ends.
 func (r SolutionRules) TeardownPlan(o Outcome) [][]Step {
 	if EndEffects[r.EffectOf(o)].OnItsOwn {
-		return [][]Step{{StepRevokeOfficeAccess}, {StepApplyOutcome}, {}}
+		return [][]Step{{StepRevokeOfficeAccess}, {StepApplyOutcome}}
 	}
 	return [][]Step{{StepRevokeOfficeAccess, StepApplyOutcome}}
 }

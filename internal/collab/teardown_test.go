@@ -82,7 +82,7 @@ func TestTeardownStagesFollowTheSolutionsTable(t *testing.T) {
 					}
 					stages = append(stages, st)
 				}
-				want := map[bool]int{false: 1, true: 3}[effect.OnItsOwn]
+				want := map[bool]int{false: 1, true: 2}[effect.OnItsOwn]
 				if len(stages) != want || c.Status() != collab.Ended || !stages[len(stages)-1].Ended {
 					t.Fatalf("%d stages, status %s; want %d and ended", len(stages), c.Status(), want)
 				}
@@ -143,9 +143,9 @@ func TestTeardownResumesWhereTheStepsStand(t *testing.T) {
 			nil, true},
 		{"a_handover_first_removes_the_access_alone", "payroll", collab.EndSubscription, nil,
 			[]collab.Step{collab.StepRevokeOfficeAccess}, false},
-		{"then_hands_over_alone", "payroll", collab.EndSubscription, []collab.Step{collab.StepRevokeOfficeAccess},
-			[]collab.Step{collab.StepApplyOutcome}, false},
-		{"then_ends_alone", "payroll", collab.EndSubscription, []collab.Step{collab.StepRevokeOfficeAccess, collab.StepApplyOutcome},
+		{"then_hands_over_and_ends", "payroll", collab.EndSubscription, []collab.Step{collab.StepRevokeOfficeAccess},
+			[]collab.Step{collab.StepApplyOutcome}, true},
+		{"a_handover_done_before_only_ends", "payroll", collab.EndSubscription, []collab.Step{collab.StepRevokeOfficeAccess, collab.StepApplyOutcome},
 			nil, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {

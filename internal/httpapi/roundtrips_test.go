@@ -460,6 +460,16 @@ func measureWorkers(t *testing.T, count *callCounter) []roundTrip {
 	one("EmailWorker (ended, 3 recipients)", fnDeliver, target{dynamoDB: 4, ses: 3, words: "≤ 4 DynamoDB + 3 SES (n = 3)"},
 		func() { h.deliver(t, fnDeliver, ended[:1]) })
 
+	payrollReady := `{"customerIsPayrollUser":true,"lastChangeAt":"2027-02-01T00:00:00Z","lastSyncAt":"2027-02-02T00:00:00Z"}`
+	expect(t, h.call(t, integration, "PUT", "/companies/"+w.co+"/solutions/payroll/status", payrollReady), 200, "")
+	payroll := h.active(t, w, "1001", "payroll", "")
+	h.queued(t, "EmailQueue", payroll, "")
+	expect(t, h.call(t, user(w.ca), "POST", "/collaborations/"+payroll+"/end", `{"outcome":"end_subscription"}`), 202, "")
+	teardown = h.queued(t, "TeardownQueue", payroll, "")
+	one("TeardownWorker (1 message: Payroll's end_subscription, two stages)", fnTeardown,
+		target{dynamoDB: 3, sqs: 2, words: "≤ 3 DynamoDB (+ the handover and ended e-mails' SQS sends)"},
+		func() { h.deliver(t, fnTeardown, teardown[:1]) })
+
 	h = newHarness(t, count.attach)
 	w = h.world(t)
 	total := trips{}
