@@ -66,14 +66,15 @@ func (t *Tx) RequireCollaboration(r collab.CollaborationRecord) {
 }
 
 // PutTeardown writes a stage of a collaboration's teardown: the collaboration (PutCollaboration),
-// the deletion of the office's grants, the subscription's end and the deletion of the facts.
+// the deletion of the office's grants, the subscription as the stage leaves it (PutSubscription:
+// at the version read, or collab.ErrConflict) and the deletion of the facts.
 func (t *Tx) PutTeardown(c *collab.Collaboration, st collab.TeardownStage) {
 	t.PutCollaboration(c)
 	for _, g := range st.Revoke {
 		t.DeleteGrant(g)
 	}
 	if st.Subscription != nil {
-		t.endSubscription(*st.Subscription)
+		t.PutSubscription(*st.Subscription)
 	}
 	if st.DeleteFacts {
 		r := c.Record()
@@ -96,6 +97,25 @@ func (s *Store) collaboration(id string) (*collab.Collaboration, error) {
 		return nil, collab.ErrCollaborationNotFound
 	}
 	return collab.RestoreCollaboration(cloneRecord(r)), nil
+}
+
+// Ending returns the collaboration with the id and its company's subscription to its solution
+// (nil when there is none). The company and solution named are only where to look first: the
+// subscription returned is always the collaboration's. It returns ENOTFOUND
+// collaboration_not_found.
+func (s *Store) Ending(_ context.Context, id, _ string, _ collab.Solution) (*collab.Collaboration, *collab.Subscription, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, err := s.collaboration(id)
+	if err != nil {
+		return nil, nil, err
+	}
+	r := c.Record()
+	sub, ok := s.subscription(r.CompanyID, r.Solution)
+	if !ok {
+		return c, nil, nil
+	}
+	return c, &sub, nil
 }
 
 // CollaborationWithHistory returns a collaboration and its whole history, oldest first. It

@@ -28,9 +28,9 @@ func (s *Store) Company(_ context.Context, id string) (port.CompanyView, error) 
 		}
 	}
 	slices.SortFunc(v.Users, func(a, b collab.User) int { return strings.Compare(a.ID, b.ID) })
-	for k, sub := range s.subs {
+	for k := range s.subs {
 		if k.a == id {
-			v.Subscriptions[sub.Solution] = sub
+			v.Subscriptions[collab.Solution(k.b)], _ = s.subscription(k.a, collab.Solution(k.b))
 		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(s.grants)) {
@@ -154,6 +154,21 @@ func (t *Tx) checkAdministrator(company, user string, onFail error) {
 	}, onFail), nil)
 }
 
+// subscription returns a company's subscription to a solution as the table gives it back: its
+// uses earliest first and, while any collaboration uses it, the earliest one's payer
+// (collab.RestoreSubscription). The caller holds the lock.
+func (s *Store) subscription(company string, solution collab.Solution) (collab.Subscription, bool) {
+	sub, ok := s.subs[pair{company, string(solution)}]
+	if !ok {
+		return collab.Subscription{}, false
+	}
+	sub.Uses = slices.Clone(sub.Uses)
+	if len(sub.Uses) == 0 {
+		sub.Uses = nil
+	}
+	return collab.RestoreSubscription(sub), true
+}
+
 func subscriptionItem(company string, solution collab.Solution) string {
 	return "SUB#" + company + "#" + string(solution)
 }
@@ -162,9 +177,8 @@ func subscriptionItem(company string, solution collab.Solution) string {
 // solution being live, or the commit fails with a *port.SubscriptionAssumed (port.ErrAssumption)
 // saying what the subscription was instead.
 func (t *Tx) AssumeLiveSubscription(company string, solution collab.Solution) {
-	k := pair{company, string(solution)}
 	t.add(subscriptionItem(company, solution), func(s *Store) error {
-		sub, ok := s.subs[k]
+		sub, ok := s.subscription(company, solution)
 		if ok && sub.Live() {
 			return nil
 		}
@@ -200,12 +214,12 @@ func (t *Tx) RequireEndable(company string, solution collab.Solution) {
 }
 
 // ActivateSubscription makes the company's subscription to r's solution active as
-// collab.Subscription.Activate does, without reading it (creating it if it is missing), and moves
-// its version on.
+// collab.Subscription.Activate does, r's use of it added, without conditioning it (creating it if
+// it is missing), and moves its version on.
 func (t *Tx) ActivateSubscription(r collab.CollaborationRecord, now time.Time) {
 	k := pair{r.CompanyID, string(r.Solution)}
 	t.add(subscriptionItem(r.CompanyID, r.Solution), nil, func(s *Store) {
-		sub := s.subs[k]
+		sub, _ := s.subscription(r.CompanyID, r.Solution)
 		sub.CompanyID, sub.Solution = r.CompanyID, r.Solution
 		sub.Activate(r, now)
 		sub.Version++
@@ -219,6 +233,7 @@ func (t *Tx) PutSubscription(sub collab.Subscription) {
 	t.add(subscriptionItem(sub.CompanyID, sub.Solution), conflictUnless(func(s *Store) bool { return s.subs[k].Version == sub.Version }),
 		func(s *Store) {
 			w := sub
+			w.Uses = slices.Clone(sub.Uses)
 			w.Version++
 			s.subs[k] = w
 		})

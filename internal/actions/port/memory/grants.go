@@ -31,20 +31,6 @@ func (t *Tx) UndoOpening(r collab.CollaborationRecord, now time.Time) {
 	})
 }
 
-// endSubscription writes what ending a collaboration does to the company's subscription
-// (collab.SubscriptionEnd) without reading or conditioning it, creating it if it is missing, and
-// moves its version on.
-func (t *Tx) endSubscription(e collab.SubscriptionEnd) {
-	k := pair{e.CompanyID, string(e.Solution)}
-	t.add(subscriptionItem(e.CompanyID, e.Solution), nil, func(s *Store) {
-		sub := s.subs[k]
-		sub.CompanyID, sub.Solution = e.CompanyID, e.Solution
-		e.Apply(&sub)
-		sub.Version++
-		s.subs[k] = sub
-	})
-}
-
 // PutGrant gives an office employee access (idempotent).
 func (t *Tx) PutGrant(g collab.Grant) {
 	t.add("ACCESS#"+grantKey(g), nil, func(s *Store) { s.grants[grantKey(g)] = g })

@@ -141,7 +141,7 @@ func (s *Store) OfficeItems(_ context.Context, r port.OfficeRefs) (port.OfficeFa
 		f.Task = cloneTask(s.tasks[pair{r.OfficeID, r.TaskID}])
 	}
 	if r.CompanyID != "" && r.Solution != "" {
-		f.Subscription = s.subs[pair{r.CompanyID, string(r.Solution)}]
+		f.Subscription, _ = s.subscription(r.CompanyID, r.Solution)
 	}
 	if r.OrgNo != "" {
 		f.OrgNoOf = s.orgNos[r.OrgNo]

@@ -111,7 +111,7 @@ func (s *Store) ExpiringOf(_ context.Context, rs []collab.CollaborationRecord) (
 	found := map[string]bool{}
 	for _, r := range rs {
 		var e port.Expiring
-		if sub, ok := s.subs[pair{r.CompanyID, string(r.Solution)}]; ok {
+		if sub, ok := s.subscription(r.CompanyID, r.Solution); ok {
 			e.Subscription, found[subscriptionItem(r.CompanyID, r.Solution)] = &sub, true
 		}
 		if inv, ok := s.invitations[r.InvitationHash]; ok && r.InvitationHash != "" {
