@@ -211,7 +211,9 @@ func declineIt(t *testing.T, w *world, id string) {
 	noErr(t, errOf(w.svc.Decline(ctx, user(ca), w.token(t, id))))
 }
 
-func withdrawIt(t *testing.T, w *world, id string) { noErr(t, errOf(w.svc.Withdraw(ctx, user(oe), id))) }
+func withdrawIt(t *testing.T, w *world, id string) {
+	noErr(t, errOf(w.svc.Withdraw(ctx, user(oe), id)))
+}
 
 func TestDeclineOfANewCompanyLeavesTheCompanyWithoutTheSubscription(t *testing.T) {
 	w := newWorld(t)
