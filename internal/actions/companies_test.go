@@ -2,9 +2,12 @@ package actions_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/spiris/collab/internal/actions"
+	"github.com/spiris/collab/internal/actions/port"
 	"github.com/spiris/collab/internal/collab"
 )
 
@@ -328,4 +331,26 @@ func TestCompanyCollaborations(t *testing.T) {
 			wantCode(t, err, tc.want)
 		})
 	}
+}
+
+func TestAnIdempotencyKeyIsUsedOnceWithinItsWindow(t *testing.T) {
+	w := newWorld(t)
+	in := actions.NewUserInput{Name: "N", Email: "n@ett.test", Language: "sv", Role: "user"}
+	r := port.Response{Scope: "ca POST /companies/co1/users", Key: "k1", RequestHash: "h", Status: 201}
+	v, err := w.svc.CreateUser(actions.WithIdempotency(ctx, r), user(ca), co, in)
+	noErr(t, err)
+	saved, ok, _ := w.store.SavedResponse(ctx, r.Scope, r.Key, w.clock())
+	if !ok || saved.Status != 201 || !strings.Contains(saved.Body, v.ID) {
+		t.Fatalf("saved %+v (%v), want the first response", saved, ok)
+	}
+	_, err = w.svc.CreateUser(actions.WithIdempotency(ctx, r), user(ca), co, in)
+	wantCode(t, err, "request_in_progress")
+	if n := len(w.company(t, co).Users); n != 3 {
+		t.Errorf("%d users, want one created", n)
+	}
+	w.advance(port.IdempotencyWindow + time.Second)
+	if _, ok, _ := w.store.SavedResponse(ctx, r.Scope, r.Key, w.clock()); ok {
+		t.Error("the response is kept past its window")
+	}
+	noErr(t, errOf(w.svc.CreateUser(actions.WithIdempotency(ctx, r), user(ca), co, in)))
 }
