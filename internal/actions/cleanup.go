@@ -148,7 +148,7 @@ func (s *Service) expireAgreement(ctx context.Context, c *collab.Collaboration, 
 	ch := s.change()
 	ch.tx.PutCollaboration(c)
 	s.enqueue(ch, emailAbout(c.Record(), EmailAgreementExpired))
-	s.enqueue(ch, Job{Kind: TeardownQueue, CollaborationID: c.ID()})
+	s.enqueue(ch, teardownJob(c.Record()))
 	return s.write(ctx, ch)
 }
 
@@ -159,7 +159,7 @@ func (s *Service) redriveTeardown(ctx context.Context, c *collab.Collaboration, 
 	c.Redriven(now)
 	ch := s.change()
 	ch.tx.PutCollaboration(c)
-	s.enqueue(ch, Job{Kind: TeardownQueue, CollaborationID: c.ID()})
+	s.enqueue(ch, teardownJob(c.Record()))
 	s.Log.WarnContext(ctx, "teardown re-driven", "collaboration", c.ID(), "redrives", c.Record().Redrives,
 		"lastError", c.Record().TeardownError)
 	return s.write(ctx, ch)

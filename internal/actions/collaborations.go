@@ -230,7 +230,7 @@ func (s *Service) requestMainContact(ctx context.Context, r collab.Collaboration
 // ended commits a collaboration moved to ending with its teardown job.
 func (s *Service) ended(ctx context.Context, ch *change, c *collab.Collaboration) (CollaborationView, error) {
 	ch.tx.PutCollaboration(c)
-	s.enqueue(ch, Job{Kind: TeardownQueue, CollaborationID: c.ID()})
+	s.enqueue(ch, teardownJob(c.Record()))
 	r := c.Record()
 	v := collaborationView(r, nil)
 	err := s.save(ctx, ch, v)

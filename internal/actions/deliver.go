@@ -26,13 +26,16 @@ var errDeliveryInProgress = errors.New("another worker is sending this e-mail")
 // as it was when the e-mail was queued, in the state the e-mail reports. With them the e-mail
 // worker reads only who gets the e-mail, not the collaboration again.
 type EmailFacts struct {
-	CompanyID        string          `json:"companyId"`
-	OfficeID         string          `json:"officeId"`
-	Solution         collab.Solution `json:"solution"`
-	Assignees        []string        `json:"assignees,omitempty"`
-	Outcome          collab.Outcome  `json:"outcome,omitempty"`
-	InvitationExpiry time.Time       `json:"invitationExpiry,omitzero"`
-	AgreementEndsAt  time.Time       `json:"agreementEndsAt,omitzero"`
+	CompanyID string          `json:"companyId"`
+	OfficeID  string          `json:"officeId"`
+	Solution  collab.Solution `json:"solution"`
+	Assignees []string        `json:"assignees,omitempty"`
+	Outcome   collab.Outcome  `json:"outcome,omitempty"`
+	// Effect is what the end did to the subscription, when the teardown knows it
+	// (collab.EndShared: only this collaboration's use ended).
+	Effect           collab.EndEffect `json:"effect,omitempty"`
+	InvitationExpiry time.Time        `json:"invitationExpiry,omitzero"`
+	AgreementEndsAt  time.Time        `json:"agreementEndsAt,omitzero"`
 }
 
 // emailAbout is the job of an e-mail of a kind about collaboration r, with r's facts.
@@ -185,7 +188,11 @@ func (r *redacted) Unwrap() error { return r.err }
 // carries its facts), then the company's users and, for the office's e-mails, the office's staff.
 func (s *Service) loadEmail(ctx context.Context, j Job) (email, error) {
 	if j.About != nil {
-		return s.addressed(ctx, j.Email, j.About.record(j.CollaborationID))
+		e, err := s.addressed(ctx, j.Email, j.About.record(j.CollaborationID))
+		if j.About.Effect != "" {
+			e.data.Outcome = string(j.About.Effect)
+		}
+		return e, err
 	}
 	c, err := s.Store.Collaboration(ctx, j.CollaborationID)
 	if collab.ErrorCode(err) == "collaboration_not_found" {

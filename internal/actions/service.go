@@ -88,6 +88,10 @@ type Job struct {
 	ID              string `json:"id"`
 	Kind            string `json:"kind"` // TeardownQueue or EmailQueue
 	CollaborationID string `json:"collaborationId"`
+	// CompanyID and Solution name a teardown job's subscription, so the worker reads it with the
+	// collaboration in one round trip (empty in jobs queued before they were added).
+	CompanyID string          `json:"companyId,omitempty"`
+	Solution  collab.Solution `json:"solution,omitempty"`
 	// Email is the e-mail to send (an Email* constant) for e-mail jobs.
 	Email string `json:"email,omitempty"`
 	// Nonce rebuilds the invitation link for invitation and login e-mails, under the token

@@ -25,10 +25,11 @@ const maxTeardownRounds = 10
 // the job (and, after its maxReceiveCount, dead-letters it).
 func (s *Service) Teardown(ctx context.Context, j Job) error {
 	var c *collab.Collaboration
+	var sub *collab.Subscription
 	for range maxTeardownRounds {
 		if c == nil {
 			var err error
-			if c, err = s.Store.Collaboration(ctx, j.CollaborationID); err != nil {
+			if c, sub, err = s.Store.Ending(ctx, j.CollaborationID, j.CompanyID, j.Solution); err != nil {
 				return s.teardownUnread(ctx, j, err)
 			}
 		}
@@ -36,20 +37,27 @@ func (s *Service) Teardown(ctx context.Context, j Job) error {
 			return s.Store.Consumed(ctx, j.ID) // done, by this job or another
 		}
 		read := c.Record()
-		ended, err := s.teardownStage(ctx, c, j)
+		st, err := s.teardownStage(ctx, c, sub, j)
 		switch {
 		case errors.Is(err, collab.ErrConflict):
 			c = nil // another worker moved it on; reload
 		case err != nil:
 			s.recordTeardownFailure(ctx, collab.RestoreCollaboration(read), err)
 			return fmt.Errorf("teardown %s: %w", j.CollaborationID, err)
-		case ended:
+		case st.Ended:
 			return nil
+		case st.Subscription != nil:
+			c = nil // reload the subscription the stage wrote with the collaboration
 		default:
 			c = c.Committed()
 		}
 	}
 	return fmt.Errorf("teardown %s: not finished after %d rounds", j.CollaborationID, maxTeardownRounds)
+}
+
+// teardownJob is the job that tears collaboration r down, naming its subscription.
+func teardownJob(r collab.CollaborationRecord) Job {
+	return Job{Kind: TeardownQueue, CollaborationID: r.ID, CompanyID: r.CompanyID, Solution: r.Solution}
 }
 
 // teardownUnread handles a collaboration the teardown could not read: one that is gone drops the
@@ -62,21 +70,24 @@ func (s *Service) teardownUnread(ctx context.Context, j Job, err error) error {
 	return s.Store.Consumed(ctx, j.ID)
 }
 
-// teardownStage runs and commits the next stage of c's teardown, and reports whether c ended.
-func (s *Service) teardownStage(ctx context.Context, c *collab.Collaboration, j Job) (bool, error) {
-	st, err := c.Teardown(s.Now())
+// teardownStage runs and commits the next stage of c's teardown, with the company's
+// subscription sub as read, and returns it.
+func (s *Service) teardownStage(ctx context.Context, c *collab.Collaboration, sub *collab.Subscription, j Job) (collab.TeardownStage, error) {
+	st, err := c.Teardown(sub, s.Now())
 	if err != nil {
-		return false, err
+		return st, err
 	}
 	ch := s.change()
 	ch.tx.PutTeardown(c, st)
 	for _, kind := range st.Emails {
-		s.enqueue(ch, emailAbout(c.Record(), kind))
+		job := emailAbout(c.Record(), kind)
+		job.About.Effect = st.Effect
+		s.enqueue(ch, job)
 	}
 	if st.Ended {
 		ch.tx.Consume(j.ID)
 	}
-	return st.Ended, s.write(ctx, ch)
+	return st, s.write(ctx, ch)
 }
 
 // recordTeardownFailure puts the failed step on the collaboration (as read before the stage),

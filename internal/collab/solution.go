@@ -21,6 +21,9 @@ const (
 	EndReadOnly       EndEffect = "read_only"       // subscription ends; existing data stays readable
 	EndDeleteData     EndEffect = "delete_data"     // subscription ends; the solution's data is deleted
 	EndHandOverBackup EndEffect = "handover_backup" // office access removed; backup file handed over
+	// EndShared is what an end does to a subscription another collaboration still uses: nothing
+	// but this collaboration's part (Subscription.EndUse); not an effect a solution chooses.
+	EndShared EndEffect = "shared"
 )
 
 // EndEffectRules is what one effect of ending does: to the subscription, to the solution's data,

@@ -1,6 +1,10 @@
 package collab
 
-import "time"
+import (
+	"cmp"
+	"slices"
+	"time"
+)
 
 // SubscriptionStatus is where a company's subscription to a solution stands.
 type SubscriptionStatus string
@@ -13,13 +17,19 @@ const (
 	SubscriptionEnded    SubscriptionStatus = "ended"     // ended; data deleted or handed over
 )
 
-// Subscription is a company's subscription to one solution and who pays for it.
+// Subscription is a company's subscription to one solution and who pays for it. Several offices
+// may collaborate with the company in the same solution: each accepted collaboration is a use of
+// the subscription (Uses), and while any uses it, the earliest accepted one decides who pays
+// (RestoreSubscription). Ending one collaboration ends only its use; the end's effect on the
+// subscription applies when the last use ends (EndUse).
 type Subscription struct {
 	CompanyID        string
 	Solution         Solution
 	Status           SubscriptionStatus
 	InvoiceRecipient InvoiceRecipient
 	PayingOfficeID   string // the office paying, while InvoiceRecipient is InvoiceOffice
+	// Uses are the accepted collaborations using the subscription, earliest first.
+	Uses []SubscriptionUse
 	// CreatedBy is the collaboration whose activation created the subscription; if that
 	// collaboration never becomes active, the subscription is rolled back.
 	CreatedBy string
@@ -32,14 +42,65 @@ type Subscription struct {
 	Version            int
 }
 
+// SubscriptionUse is an accepted collaboration using a subscription: its office, the invoice
+// recipient it was activated with, and when it was accepted.
+type SubscriptionUse struct {
+	CollaborationID  string
+	OfficeID         string
+	InvoiceRecipient InvoiceRecipient
+	Since            time.Time
+}
+
+// RestoreSubscription rebuilds a subscription from storage: its uses earliest first and, while
+// any collaboration uses it, the payer the earliest one chose. A collaboration accepted later, by
+// another office, never changes who pays for the one before it.
+func RestoreSubscription(s Subscription) Subscription {
+	slices.SortFunc(s.Uses, func(a, b SubscriptionUse) int {
+		return cmp.Or(a.Since.Compare(b.Since), cmp.Compare(a.CollaborationID, b.CollaborationID))
+	})
+	if len(s.Uses) > 0 {
+		first := s.Uses[0]
+		s.InvoiceRecipient, s.PayingOfficeID = first.InvoiceRecipient, ""
+		if first.InvoiceRecipient == InvoiceOffice {
+			s.PayingOfficeID = first.OfficeID
+		}
+	}
+	return s
+}
+
+// UseOf is collaboration c's use of its company's subscription, from when it is accepted at now.
+func UseOf(c CollaborationRecord, now time.Time) SubscriptionUse {
+	return SubscriptionUse{CollaborationID: c.ID, OfficeID: c.OfficeID, InvoiceRecipient: c.InvoiceRecipient, Since: now}
+}
+
+// EndUse is what ending collaboration c with effect e does to the subscription s (as read; nil
+// when there is none, for a collaboration imported without one): c's use ends, and when no other
+// collaboration uses the subscription, the effect applies. It returns the subscription after,
+// and the effect applied: EndShared when another collaboration still uses it, so it stays as that
+// one needs it.
+func EndUse(s *Subscription, c CollaborationRecord, e EndEffect, now time.Time) (Subscription, EndEffect) {
+	after := Subscription{CompanyID: c.CompanyID, Solution: c.Solution}
+	if s != nil {
+		after = *s
+	}
+	after.Uses = slices.DeleteFunc(slices.Clone(after.Uses), func(u SubscriptionUse) bool { return u.CollaborationID == c.ID })
+	if len(after.Uses) > 0 {
+		after.UpdatedAt = now
+		return RestoreSubscription(after), EndShared
+	}
+	EndOf(c.CompanyID, c.Solution, EndEffects[e], now).Apply(&after)
+	return after, e
+}
+
 // Live reports whether the company can use the solution with full rights (or will, once pending
 // is accepted).
 func (s Subscription) Live() bool {
 	return s.Status == SubscriptionActive || s.Status == SubscriptionPending
 }
 
-// Activate makes a pending subscription active when its collaboration is accepted; the invoice
-// recipient chosen at activation applies from then on.
+// Activate makes the subscription active when collaboration c is accepted, as one of its uses:
+// the invoice recipient c was activated with applies from then on, unless a collaboration
+// accepted earlier still uses the subscription (RestoreSubscription).
 func (s *Subscription) Activate(c CollaborationRecord, now time.Time) {
 	s.Status = SubscriptionActive
 	s.RestoreTo = ""
@@ -48,7 +109,11 @@ func (s *Subscription) Activate(c CollaborationRecord, now time.Time) {
 	if c.InvoiceRecipient == InvoiceOffice {
 		s.PayingOfficeID = c.OfficeID
 	}
+	if !slices.ContainsFunc(s.Uses, func(u SubscriptionUse) bool { return u.CollaborationID == c.ID }) {
+		s.Uses = append(slices.Clone(s.Uses), UseOf(c, now))
+	}
 	s.UpdatedAt = now
+	*s = RestoreSubscription(*s)
 }
 
 // Open returns the subscription an activation of collaboration id needs: a new pending one when

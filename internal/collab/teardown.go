@@ -106,9 +106,12 @@ type TeardownStage struct {
 	// Revoke are the grants the collaboration gave the office's employees (one per employee on
 	// its task: the collaboration keeps its task's assignees, and so its grants, in step).
 	Revoke []Grant
-	// Subscription is what the stage does to the company's subscription; nil when it does not
-	// change it.
-	Subscription *SubscriptionEnd
+	// Subscription is the company's subscription as the stage leaves it, to be written at the
+	// version it was read at; nil when the stage does not change it.
+	Subscription *Subscription
+	// Effect is what the stage did to the subscription (EndShared: only this collaboration's
+	// use ended); empty when it did not apply the outcome.
+	Effect EndEffect
 	// DeleteFacts says what the solution reported about the company goes, with its data.
 	DeleteFacts bool
 	// Emails are the e-mails the stage causes, by template name.
@@ -121,10 +124,10 @@ type TeardownStage struct {
 const EmailEnded = "ended"
 
 // Teardown runs the next stage of an ending collaboration's teardown plan on it and returns what
-// the stage changes besides it: all of it follows from the collaboration (its assignees give the
-// grants to revoke, its solution and outcome the subscription's end), so a stage needs no other
-// read. It returns ECONFLICT collaboration_not_ending.
-func (c *Collaboration) Teardown(now time.Time) (TeardownStage, error) {
+// the stage changes besides it: its assignees give the grants to revoke; its solution and outcome,
+// with the company's subscription sub as read (nil when there is none), the subscription's end
+// (EndUse). It returns ECONFLICT collaboration_not_ending.
+func (c *Collaboration) Teardown(sub *Subscription, now time.Time) (TeardownStage, error) {
 	steps, ends, ok := c.NextStage()
 	if !ok {
 		return TeardownStage{}, c.require(Ending, "collaboration_not_ending", "only an ending collaboration has a teardown")
@@ -139,9 +142,9 @@ func (c *Collaboration) Teardown(now time.Time) (TeardownStage, error) {
 		case StepRevokeOfficeAccess:
 			st.Revoke = c.officeGrants()
 		case StepApplyOutcome:
-			effect := EndEffects[c.Rules().EffectOf(c.rec.Outcome)]
-			end := EndOf(c.rec.CompanyID, c.rec.Solution, effect, now)
-			st.Subscription, st.DeleteFacts = &end, effect.DeletesData
+			after, applied := EndUse(sub, c.rec, c.Rules().EffectOf(c.rec.Outcome), now)
+			effect := EndEffects[applied]
+			st.Subscription, st.Effect, st.DeleteFacts = &after, applied, effect.DeletesData
 			if effect.Email != "" {
 				st.Emails = append(st.Emails, effect.Email)
 			}

@@ -184,6 +184,35 @@ func (s *Store) Collaboration(ctx context.Context, id string) (*collab.Collabora
 	return collab.RestoreCollaboration(it.record()), nil
 }
 
+// Ending returns the collaboration with the id and its company's subscription to its solution
+// (nil when there is none): what a teardown stage decides on. With the company and the solution
+// known (a teardown job carries them) it is one BatchGetItem; without, the collaboration is read
+// first. It returns ENOTFOUND collaboration_not_found.
+func (s *Store) Ending(ctx context.Context, id, company string, solution collab.Solution) (*collab.Collaboration, *collab.Subscription, error) {
+	if company == "" || solution == "" {
+		c, err := s.Collaboration(ctx, id)
+		if err != nil {
+			return nil, nil, err
+		}
+		company, solution = c.Record().CompanyID, c.Record().Solution
+	}
+	var it collaborationItem
+	var sub subscriptionItem
+	err := s.getInto(ctx, "get collaboration and subscription", map[key]any{collaborationKey(id): &it, subscriptionKey(company, string(solution)): &sub})
+	switch {
+	case err != nil:
+		return nil, nil, err
+	case it.ID == "":
+		return nil, nil, collab.ErrCollaborationNotFound
+	case it.CompanyID != company || it.Solution != string(solution):
+		return s.Ending(ctx, id, "", "") // the job named another company's subscription
+	case sub.CompanyID == "":
+		return collab.RestoreCollaboration(it.record()), nil, nil
+	}
+	found := sub.subscription()
+	return collab.RestoreCollaboration(it.record()), &found, nil
+}
+
 // CollaborationWithHistory returns a collaboration and its whole history, oldest first, in one
 // query of its partition. It returns ENOTFOUND collaboration_not_found.
 func (s *Store) CollaborationWithHistory(ctx context.Context, id string) (collab.CollaborationRecord, []collab.Transition, error) {
@@ -241,7 +270,7 @@ func (t *Tx) PutTeardown(c *collab.Collaboration, st collab.TeardownStage) {
 		t.DeleteGrant(g)
 	}
 	if st.Subscription != nil {
-		t.EndSubscription(*st.Subscription)
+		t.PutSubscription(*st.Subscription)
 	}
 	if st.DeleteFacts {
 		r := c.Record()

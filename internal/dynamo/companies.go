@@ -2,12 +2,14 @@ package dynamo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -54,6 +56,64 @@ type subscriptionItem struct {
 	BackupHandedOverAt string `dynamodbav:",omitempty"`
 	UpdatedAt          string
 	Version            int
+	// Uses are the accepted collaborations using the subscription, by collaboration id: each
+	// one a top-level attribute USE#<collaborationId> (useAttr), so an accept adds its own
+	// without reading the item.
+	Uses map[string]useItem `dynamodbav:"-"`
+}
+
+// useItem is one collab.SubscriptionUse, without the collaboration id its attribute names.
+type useItem struct {
+	OfficeID         string
+	InvoiceRecipient string
+	Since            string
+}
+
+func useAttr(collaborationID string) string { return "USE#" + collaborationID }
+
+// subscriptionFields is subscriptionItem without its methods, to encode and decode the fixed
+// attributes with attributevalue.
+type subscriptionFields subscriptionItem
+
+// MarshalDynamoDBAttributeValue writes the fixed attributes and one USE# attribute per use.
+func (it subscriptionItem) MarshalDynamoDBAttributeValue() (types.AttributeValue, error) {
+	av, err := attributevalue.Marshal(subscriptionFields(it))
+	if err != nil {
+		return nil, err
+	}
+	m := av.(*types.AttributeValueMemberM)
+	for id, u := range it.Uses {
+		if m.Value[useAttr(id)], err = attributevalue.Marshal(u); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// UnmarshalDynamoDBAttributeValue reads the fixed attributes and every USE# attribute.
+func (it *subscriptionItem) UnmarshalDynamoDBAttributeValue(av types.AttributeValue) error {
+	if err := attributevalue.Unmarshal(av, (*subscriptionFields)(it)); err != nil {
+		return err
+	}
+	m, _ := av.(*types.AttributeValueMemberM)
+	if m == nil {
+		return nil
+	}
+	for name, v := range m.Value {
+		id, ok := strings.CutPrefix(name, "USE#")
+		if !ok {
+			continue
+		}
+		var u useItem
+		if err := attributevalue.Unmarshal(v, &u); err != nil {
+			return err
+		}
+		if it.Uses == nil {
+			it.Uses = map[string]useItem{}
+		}
+		it.Uses[id] = u
+	}
+	return nil
 }
 
 type grantItem struct {
@@ -114,14 +174,27 @@ func toSubscriptionItem(s collab.Subscription) subscriptionItem {
 	return subscriptionItem{PK: k.pk, SK: k.sk, Type: "subscription", CompanyID: s.CompanyID,
 		Solution: string(s.Solution), Status: string(s.Status), InvoiceRecipient: string(s.InvoiceRecipient),
 		PayingOfficeID: s.PayingOfficeID, CreatedBy: s.CreatedBy, RestoreTo: string(s.RestoreTo), DataDeletedAt: ts(s.DataDeletedAt),
-		BackupHandedOverAt: ts(s.BackupHandedOverAt), UpdatedAt: ts(s.UpdatedAt), Version: s.Version}
+		BackupHandedOverAt: ts(s.BackupHandedOverAt), UpdatedAt: ts(s.UpdatedAt), Version: s.Version, Uses: toUseItems(s.Uses)}
+}
+
+func toUseItems(us []collab.SubscriptionUse) map[string]useItem {
+	out := map[string]useItem{}
+	for _, u := range us {
+		out[u.CollaborationID] = useItem{OfficeID: u.OfficeID, InvoiceRecipient: string(u.InvoiceRecipient), Since: ts(u.Since)}
+	}
+	return out
 }
 
 func (it subscriptionItem) subscription() collab.Subscription {
-	return collab.Subscription{CompanyID: it.CompanyID, Solution: collab.Solution(it.Solution),
+	s := collab.Subscription{CompanyID: it.CompanyID, Solution: collab.Solution(it.Solution),
 		Status: collab.SubscriptionStatus(it.Status), InvoiceRecipient: collab.InvoiceRecipient(it.InvoiceRecipient),
 		PayingOfficeID: it.PayingOfficeID, CreatedBy: it.CreatedBy, RestoreTo: collab.SubscriptionStatus(it.RestoreTo), DataDeletedAt: parseTS(it.DataDeletedAt),
 		BackupHandedOverAt: parseTS(it.BackupHandedOverAt), UpdatedAt: parseTS(it.UpdatedAt), Version: it.Version}
+	for id, u := range it.Uses {
+		s.Uses = append(s.Uses, collab.SubscriptionUse{CollaborationID: id, OfficeID: u.OfficeID,
+			InvoiceRecipient: collab.InvoiceRecipient(u.InvoiceRecipient), Since: parseTS(u.Since)})
+	}
+	return collab.RestoreSubscription(s)
 }
 
 func (it factsItem) facts() collab.SolutionFacts {
@@ -331,6 +404,13 @@ func (t *Tx) ActivateSubscription(r collab.CollaborationRecord, now time.Time) {
 		":zero":      &types.AttributeValueMemberN{Value: "0"},
 		":one":       &types.AttributeValueMemberN{Value: "1"},
 	}
+	use, err := attributevalue.Marshal(toUseItems(sub.Uses)[r.ID])
+	if err != nil {
+		t.err = errors.Join(t.err, err)
+		return
+	}
+	set = append(set, "#use = :use")
+	values[":use"] = use
 	if sub.PayingOfficeID != "" {
 		set = append(set, "PayingOfficeID = :office")
 		values[":office"] = &types.AttributeValueMemberS{Value: sub.PayingOfficeID}
@@ -339,7 +419,7 @@ func (t *Tx) ActivateSubscription(r collab.CollaborationRecord, now time.Time) {
 	}
 	t.update(subscriptionKey(r.CompanyID, string(r.Solution)),
 		"SET "+strings.Join(set, ", ")+" REMOVE "+strings.Join(remove, ", "),
-		map[string]string{"#type": "Type", "#status": "Status"}, values)
+		map[string]string{"#type": "Type", "#status": "Status", "#use": useAttr(r.ID)}, values)
 }
 
 // PutSubscription writes a new or changed subscription under its version.
@@ -411,38 +491,6 @@ func (t *Tx) UndoOpening(r collab.CollaborationRecord, now time.Time) {
 	written[":one"] = &types.AttributeValueMemberN{Value: "1"}
 	t.updateIf(k, "SET #status = :status, UpdatedAt = :now, Version = Version + :one REMOVE RestoreTo, CreatedBy", "Version = :v",
 		map[string]string{"#status": "Status"}, written, collab.ErrConflict)
-}
-
-// EndSubscription writes what ending a collaboration does to the company's subscription
-// (collab.SubscriptionEnd) as one UpdateItem of exactly the fields the end sets, moving the
-// version on: the end does not depend on what the subscription was, so it is neither read nor
-// conditioned, and it creates the subscription for a collaboration imported without one. A writer
-// that read the subscription before it fails its versioned write.
-func (t *Tx) EndSubscription(e collab.SubscriptionEnd) {
-	values := map[string]types.AttributeValue{
-		":type":     &types.AttributeValueMemberS{Value: "subscription"},
-		":company":  &types.AttributeValueMemberS{Value: e.CompanyID},
-		":solution": &types.AttributeValueMemberS{Value: string(e.Solution)},
-		":status":   &types.AttributeValueMemberS{Value: string(e.Status)},
-		":at":       &types.AttributeValueMemberS{Value: ts(e.At)},
-		":zero":     &types.AttributeValueMemberN{Value: "0"},
-		":one":      &types.AttributeValueMemberN{Value: "1"},
-	}
-	set := "#type = :type, CompanyID = :company, Solution = :solution, #status = :status, UpdatedAt = :at, " +
-		"Version = if_not_exists(Version, :zero) + :one"
-	remove := " REMOVE PayingOfficeID"
-	for _, f := range [...]struct{ attr, v string }{{"InvoiceRecipient", string(e.InvoiceRecipient)},
-		{"DataDeletedAt", ts(e.DataDeletedAt)}, {"BackupHandedOverAt", ts(e.BackupHandedOverAt)}} {
-		switch {
-		case f.v != "":
-			set += ", " + f.attr + " = :" + f.attr
-			values[":"+f.attr] = &types.AttributeValueMemberS{Value: f.v}
-		case f.attr == "InvoiceRecipient": // nobody pays any more
-			remove += ", " + f.attr
-		}
-	}
-	t.update(subscriptionKey(e.CompanyID, string(e.Solution)), "SET "+set+remove,
-		map[string]string{"#type": "Type", "#status": "Status"}, values)
 }
 
 // RequestMainContact records that the company's administrators are asked to choose a main

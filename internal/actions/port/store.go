@@ -21,6 +21,9 @@ type Store interface {
 	CollaborationFor(ctx context.Context, id, user string) (*collab.Collaboration, Memberships, error)
 	CollaborationTaskFor(ctx context.Context, id, user, officeID, taskID string) (*collab.Collaboration, Memberships, collab.Employee, collab.Task, error)
 	StandingOf(ctx context.Context, r collab.CollaborationRecord, user string, side collab.Side) (collab.Standing, Proof, error)
+	// Ending returns the collaboration with its company's subscription to its solution (nil
+	// when there is none); company and solution may be empty when the caller does not know them.
+	Ending(ctx context.Context, id, company string, solution collab.Solution) (*collab.Collaboration, *collab.Subscription, error)
 	EndFactsOf(ctx context.Context, r collab.CollaborationRecord, user string) (EndFacts, error)
 	Answering(ctx context.Context, collaborationID, hash string) (collab.Invitation, *collab.Collaboration, error)
 	AnsweringFor(ctx context.Context, collaborationID, hash, user string) (collab.Invitation, *collab.Collaboration, Memberships, error)
