@@ -141,6 +141,9 @@ var authzMatrix = map[string]authzRow{
 	"CompanyHistory": {companyAdminRoute, "ca", 200, func(t *testing.T, h *harness, w world) authzTarget {
 		return authzTarget{params: map[string]string{"companyId": w.co}}
 	}},
+	"CompanySubscriptions": {companyAdminRoute, "ca", 200, func(t *testing.T, h *harness, w world) authzTarget {
+		return authzTarget{params: map[string]string{"companyId": w.co}}
+	}},
 	"CreateUser": {companyAdminRoute, "ca", 201, func(t *testing.T, h *harness, w world) authzTarget {
 		return authzTarget{params: map[string]string{"companyId": w.co},
 			body: `{"name":"Ny Admin","email":"ny@customer.test","role":"administrator"}`}

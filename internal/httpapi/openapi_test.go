@@ -788,6 +788,11 @@ func TestSpecMatchesHandlerResponses(t *testing.T) {
 		check(t, user(w.cu), "GET", co+"/history", "", 403, "administrator_required")
 		check(t, user(w.oe), "GET", co+"/history", "", 403, "not_company_user")
 
+		check(t, user(w.ca), "GET", co+"/subscriptions", "", 200, "")
+		check(t, user(w.cu), "GET", co+"/subscriptions", "", 403, "administrator_required")
+		check(t, user(w.oe), "GET", co+"/subscriptions", "", 403, "not_company_user")
+		check(t, user(w.ca), "GET", "/companies/no-such-company/subscriptions", "", 404, "company_not_found")
+
 		check(t, user(w.cu), "GET", co+"/access", "", 200, "")
 		check(t, user(w.c2a), "GET", co+"/access", "", 403, "not_company_user")
 		check(t, user(w.ca), "GET", "/companies/bad$id/access", "", 422, "id_invalid")

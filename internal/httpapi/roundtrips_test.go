@@ -289,6 +289,9 @@ func routeCases() []routeCase {
 		{"CompanyHistory", "", func(t *testing.T, h *harness, w world) step {
 			return step{as: user(w.ca), method: "GET", target: "/companies/" + w.co + "/history", status: 200}
 		}},
+		{"CompanySubscriptions", "", func(t *testing.T, h *harness, w world) step {
+			return step{as: user(w.ca), method: "GET", target: "/companies/" + w.co + "/subscriptions", status: 200}
+		}},
 		{"CreateUser", "", func(t *testing.T, h *harness, w world) step {
 			return step{as: user(w.ca), method: "POST", target: "/companies/" + w.co + "/users", status: 201,
 				body: `{"name":"Ny Användare","email":"ny@customer.test","language":"sv","role":"user"}`}

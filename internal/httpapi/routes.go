@@ -125,6 +125,11 @@ var Routes = []Route{
 			v, err := s.CompanyHistory(r.ctx, r.caller, r.param("companyId"))
 			return map[string]any{"items": v}, err
 		}},
+	{Function: "CompanySubscriptions", Method: http.MethodGet, Path: "/companies/{companyId}/subscriptions", Auth: AuthJWT,
+		handle: func(s *actions.Service, r *request) (any, error) {
+			v, err := s.Subscriptions(r.ctx, r.caller, r.param("companyId"))
+			return map[string]any{"items": v}, err
+		}},
 	{Function: "CreateUser", Method: http.MethodPost, Path: "/companies/{companyId}/users", Auth: AuthJWT, Idempotent: true,
 		Success: http.StatusCreated,
 		handle: func(s *actions.Service, r *request) (any, error) {

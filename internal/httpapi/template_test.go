@@ -63,7 +63,7 @@ var sampleStatus = map[string]int{
 	"PutEmployee": 200, "PutCustomer": 200, "PutTask": 200, "Activate": 201, "ListOfficeCollaborations": 200,
 	"Resend": 200, "Withdraw": 200, "Link": 409, // collab-1 already has a task
 	"ShowInvitation": 404, "Accept": 404, "Decline": 404, // the sample token is not a live invitation
-	"ListCompanyCollaborations": 200, "ListUsers": 200, "CompanyHistory": 200, "CreateUser": 201, "ChangeRole": 200,
+	"ListCompanyCollaborations": 200, "ListUsers": 200, "CompanyHistory": 200, "CompanySubscriptions": 200, "CreateUser": 201, "ChangeRole": 200,
 	"SetMainContact": 200, "Access": 200, "ReportFacts": 200, "GetCollaboration": 200, "EndCheck": 200,
 	"End": 409, "Renew": 409, // collab-1 is pending
 }

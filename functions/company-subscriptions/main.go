@@ -1,0 +1,13 @@
+// Command company-subscriptions is the Lambda function behind GET /companies/{companyId}/subscriptions.
+package main
+
+import (
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/spiris/collab/internal/config"
+	"github.com/spiris/collab/internal/httpapi"
+)
+
+func main() {
+	lambda.Start(httpapi.Lambda(config.MustLoad(), "CompanySubscriptions"))
+}
