@@ -127,6 +127,10 @@ func (s *Service) activate(ctx context.Context, caller Caller, in ActivateInput,
 	if err != nil {
 		return view, err
 	}
+	corrected, seen, err := s.checkContact(ctx, ch, actorOf(collab.OfficeEmployee, caller.UserID, officeID), in, customer, seen)
+	if err != nil {
+		return view, err
+	}
 	scenario, opened, err := s.scenario(ctx, ch, in, &customer, read, seen, id, now)
 	if err != nil {
 		return view, err
@@ -149,7 +153,11 @@ func (s *Service) activate(ctx context.Context, caller Caller, in ActivateInput,
 	ch.tx.PutCollaboration(c)
 	ch.tx.JoinTask(f.Task)
 	ch.tx.PutInvitation(inv)
-	s.enqueue(ch, Job{Kind: EmailQueue, CollaborationID: id, Email: invitationEmail(scenario), Nonce: inv.Nonce, KeyVersion: keyVersion})
+	email := invitationEmail(scenario)
+	if corrected {
+		email = EmailLoginInstructions // to the corrected contact, who has never signed in
+	}
+	s.enqueue(ch, Job{Kind: EmailQueue, CollaborationID: id, Email: email, Nonce: inv.Nonce, KeyVersion: keyVersion})
 
 	view = ActivationView{Collaboration: collaborationView(c.Record(), nil), Scenario: scenario,
 		InvitationExpiresAt: inv.ExpiresAt}
@@ -158,6 +166,35 @@ func (s *Service) activate(ctx context.Context, caller Caller, in ActivateInput,
 		return view, port.ErrAssumption // the organisation number is a company's after all
 	}
 	return view, err
+}
+
+// checkContact decides, when a contact is given for a customer whose company exists, what it
+// means (collab.ContactFor), from the company's partition read for it: nothing when the contact
+// is one of its administrators; the company's only administrator, whom nobody ever signed in as,
+// corrected to the contact (written with ch, and recorded on the company's history: corrected
+// is true); or ECONFLICT contact_not_administrator. It returns the company's subscription to the
+// solution as read, or seen unchanged when it read nothing.
+func (s *Service) checkContact(ctx context.Context, ch *change, by collab.Actor, in ActivateInput, customer collab.Customer, seen *subscriptionSeen) (bool, *subscriptionSeen, error) {
+	if customer.CompanyID == "" || in.Contact == nil {
+		return false, seen, nil
+	}
+	lang, err := in.Contact.check("contact.")
+	if err != nil {
+		return false, seen, err
+	}
+	company, err := s.Store.Company(ctx, customer.CompanyID)
+	if err != nil {
+		return false, seen, err
+	}
+	sub, has := company.Subscriptions[collab.Solution(in.Solution)]
+	seen = &subscriptionSeen{sub, has}
+	fixed, err := collab.ContactFor(by.OrgID, company.Company, company.Users, in.Contact.Name, in.Contact.Email, lang)
+	if err != nil || fixed == nil {
+		return false, seen, err
+	}
+	ch.tx.PutUser(*fixed)
+	s.companyEvent(ch, company.Company.ID, collab.CompanyEvent{Actor: by, Kind: collab.ContactCorrected, UserID: fixed.ID})
+	return true, seen, nil
 }
 
 // linkByOrgNo returns the customer of f, linked to the company with its organisation number
@@ -228,7 +265,7 @@ func (s *Service) newCompany(ch *change, in ActivateInput, customer *collab.Cust
 	if err != nil {
 		return nil, err
 	}
-	company := collab.Company{ID: s.NewID(), Name: customer.Name, OrgNo: customer.OrgNo, CreatedAt: now}
+	company := collab.Company{ID: s.NewID(), Name: customer.Name, OrgNo: customer.OrgNo, CreatedBy: customer.OfficeID, CreatedAt: now}
 	admin := collab.User{CompanyID: company.ID, ID: s.NewID(), Name: in.Contact.Name, Email: in.Contact.Email,
 		Language: lang, Role: collab.Administrator, CreatedAt: now}
 	company.AddUser(admin)

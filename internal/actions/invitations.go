@@ -101,6 +101,7 @@ func (s *Service) Accept(ctx context.Context, caller Caller, token string) (_ Co
 	ch.tx.PutInvitation(inv)
 	ch.tx.PutCollaboration(c)
 	ch.tx.ActivateSubscription(r, now)
+	ch.tx.CompanyAnswered(r.CompanyID, now)
 	regrant(ch, r, nil, r.Assignees)
 	s.enqueue(ch, Job{Kind: EmailQueue, CollaborationID: r.ID, Email: EmailAccessGranted})
 	return s.saved(ctx, ch, c)
@@ -122,7 +123,10 @@ func (s *Service) Decline(ctx context.Context, caller Caller, token string) (_ C
 	if err := c.Decline(p.by, now); err != nil {
 		return CollaborationView{}, err
 	}
-	return s.closeUnanswered(ctx, p, before, c, func(ch *change) { ch.tx.PutInvitation(inv) })
+	return s.closeUnanswered(ctx, p, before, c, func(ch *change) {
+		ch.tx.PutInvitation(inv)
+		ch.tx.CompanyAnswered(before.CompanyID, now)
+	})
 }
 
 // closeUnanswered commits a pending collaboration (before, as read) that ended without becoming

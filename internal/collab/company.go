@@ -51,7 +51,13 @@ type Company struct {
 	MainContact string // user id; empty when the company has none
 	Admins      int
 	CreatedAt   time.Time
-	Version     int
+	// CreatedBy is the office whose activation created the company (scenario new_company); empty
+	// for a company created otherwise.
+	CreatedBy string
+	// AnsweredAt is when one of the company's administrators first answered an invitation: zero
+	// while none ever has, so nobody has yet signed in for the company.
+	AnsweredAt time.Time
+	Version    int
 }
 
 // User is a person's membership of a company.

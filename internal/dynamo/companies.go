@@ -26,6 +26,8 @@ type companyItem struct {
 	MainContact string `dynamodbav:",omitempty"`
 	Admins      int
 	CreatedAt   string
+	CreatedBy   string `dynamodbav:",omitempty"`
+	AnsweredAt  string `dynamodbav:",omitempty"`
 	Version     int
 }
 
@@ -150,12 +152,14 @@ type orgNoItem struct {
 func toCompanyItem(c collab.Company) companyItem {
 	k := companyKey(c.ID)
 	return companyItem{PK: k.pk, SK: k.sk, Type: "company", ID: c.ID, Name: c.Name, OrgNo: c.OrgNo,
-		MainContact: c.MainContact, Admins: c.Admins, CreatedAt: ts(c.CreatedAt), Version: c.Version}
+		MainContact: c.MainContact, Admins: c.Admins, CreatedAt: ts(c.CreatedAt), CreatedBy: c.CreatedBy,
+		AnsweredAt: ts(c.AnsweredAt), Version: c.Version}
 }
 
 func (it companyItem) company() collab.Company {
 	return collab.Company{ID: it.ID, Name: it.Name, OrgNo: it.OrgNo, MainContact: it.MainContact,
-		Admins: it.Admins, CreatedAt: parseTS(it.CreatedAt), Version: it.Version}
+		Admins: it.Admins, CreatedAt: parseTS(it.CreatedAt), CreatedBy: it.CreatedBy,
+		AnsweredAt: parseTS(it.AnsweredAt), Version: it.Version}
 }
 
 func toUserItem(u collab.User) userItem {
@@ -167,6 +171,16 @@ func toUserItem(u collab.User) userItem {
 func (it userItem) user() collab.User {
 	return collab.User{CompanyID: it.CompanyID, ID: it.ID, Name: it.Name, Email: it.Email,
 		Language: collab.Language(it.Language), Role: collab.Role(it.Role), CreatedAt: parseTS(it.CreatedAt), Version: it.Version}
+}
+
+// CompanyAnswered records that one of the company's administrators answered an invitation at
+// now, kept from the first answer on (Company.AnsweredAt), without reading the company: the
+// version moves on, so a writer that read the company before fails its versioned write and reads
+// it again. The company must exist.
+func (t *Tx) CompanyAnswered(company string, now time.Time) {
+	t.updateIf(companyKey(company), "SET AnsweredAt = if_not_exists(AnsweredAt, :now), Version = Version + :one",
+		"attribute_exists(PK)", nil, map[string]types.AttributeValue{
+			":now": &types.AttributeValueMemberS{Value: ts(now)}, ":one": &types.AttributeValueMemberN{Value: "1"}}, collab.ErrConflict)
 }
 
 func toSubscriptionItem(s collab.Subscription) subscriptionItem {

@@ -59,20 +59,22 @@ func TestActivationScenarios(t *testing.T) {
 		}
 	})
 
-	t.Run("contact_details_for_a_company_that_exists_are_not_used", func(t *testing.T) {
+	t.Run("contact_details_for_a_company_that_exists_are_refused_not_ignored", func(t *testing.T) {
 		// Activate assumes a customer not linked yet, with contact details, is a new company; the
-		// organisation number proves it wrong, and it reads and links instead of creating one.
+		// organisation number proves it wrong. The company has administrators of its own, so the
+		// contact would not be used: the activation says so, and writes nothing.
 		h := newHarness(t)
 		w := h.world(t)
 		r := h.activate(t, w, "1002", "scanner", `,"contact":{"name":"Tea","email":"tea@two.test"}`)
-		expect(t, r, 201, "")
-		if r.str("scenario") != "new_solution" || r.str("collaboration.companyId") != w.co2 {
-			t.Fatalf("activation %s", r.Raw)
+		expect(t, r, 409, "contact_not_administrator")
+		if !strings.Contains(r.str("error.fix"), "leave out contact") {
+			t.Errorf("the refusal's fix does not say what to do: %s", r.Raw)
 		}
 		users := h.call(t, user(w.ca2), "GET", "/companies/"+w.co2+"/users", "")
 		if strings.Contains(users.Raw, "tea@two.test") {
 			t.Fatalf("the contact became a user of the existing company: %s", users.Raw)
 		}
+		expect(t, h.activate(t, w, "1002", "scanner", ""), 201, "") // without the contact, the company's administrators are invited
 	})
 
 	t.Run("new_company_needs_contact_details", func(t *testing.T) {

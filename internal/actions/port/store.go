@@ -87,6 +87,7 @@ type Tx interface {
 	PutCompany(c collab.Company)
 	PutUser(u collab.User)
 	RequireAdministrator(company, user string)
+	CompanyAnswered(company string, now time.Time)
 	AssumeAdministrator(company, user string)
 	PutSubscription(s collab.Subscription)
 	DeleteSubscription(s collab.Subscription)

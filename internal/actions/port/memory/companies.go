@@ -248,3 +248,19 @@ func (t *Tx) DeleteSubscription(sub collab.Subscription) {
 		return ok && was.Version == sub.Version
 	}), func(s *Store) { delete(s.subs, k) })
 }
+
+// CompanyAnswered records, from the first answer on, that one of the company's administrators
+// answered an invitation at now, moving the company's version on. The company must exist.
+func (t *Tx) CompanyAnswered(company string, now time.Time) {
+	t.add("COMPANY#"+company, holds(func(s *Store) bool {
+		_, ok := s.companies[company]
+		return ok
+	}, collab.ErrConflict), func(s *Store) {
+		c := s.companies[company]
+		if c.AnsweredAt.IsZero() {
+			c.AnsweredAt = now
+		}
+		c.Version++
+		s.companies[company] = c
+	})
+}
