@@ -82,35 +82,29 @@ func (s *Store) ClaimDeliveries(ctx context.Context, jobID string, now time.Time
 // SettleDeliveries records in the transaction how the deliveries made under d's lease ended and
 // gives the lease up; done says the job is over, so none of its e-mails is sent again. The write
 // requires the lease to be still d's (the claim unchanged): a worker whose lease ran out and was
-// taken over fails the commit with collab.ErrConflict and leaves the job to the other.
+// taken over fails the commit with collab.ErrConflict and leaves the job to the other. It writes
+// the job's whole record of ended deliveries (d.Ended: what the claim read and what ended since),
+// which only the lease holder can change, so the expression stays one short SET for any number
+// of recipients (an expression of one per recipient passes DynamoDB's 4 KB at about 200).
 func (t *Tx) SettleDeliveries(d *port.Deliveries, done bool) {
-	var set []string
-	names := map[string]string{}
 	values := map[string]types.AttributeValue{":lease": &types.AttributeValueMemberS{Value: d.Lease}}
-	i := 0
-	for recipient, end := range d.Recorded {
-		v, err := attributevalue.MarshalMap(end)
+	var set []string
+	if len(d.Recorded) > 0 {
+		ended, err := attributevalue.Marshal(d.Ended)
 		if err != nil {
-			t.err = errors.Join(t.err, fmt.Errorf("encode delivery: %w", err))
+			t.err = errors.Join(t.err, fmt.Errorf("encode deliveries: %w", err))
 			return
 		}
-		n := strconv.Itoa(i)
-		set = append(set, "Recipients.#r"+n+" = :r"+n)
-		names["#r"+n], values[":r"+n] = recipient, &types.AttributeValueMemberM{Value: v}
-		i++
+		set, values[":ended"] = append(set, "Recipients = :ended"), ended
 	}
 	if done {
-		set = append(set, "Settled = :true")
-		values[":true"] = &types.AttributeValueMemberBOOL{Value: true}
+		set, values[":true"] = append(set, "Settled = :true"), &types.AttributeValueMemberBOOL{Value: true}
 	}
 	expr := "REMOVE LeaseUntil, Lease"
 	if len(set) > 0 {
 		expr = "SET " + strings.Join(set, ", ") + " " + expr
 	}
-	if len(names) == 0 {
-		names = nil
-	}
-	t.updateIf(deliveryKey(d.JobID), expr, "Lease = :lease", names, values, collab.ErrConflict)
+	t.updateIf(deliveryKey(d.JobID), expr, "Lease = :lease", nil, values, collab.ErrConflict)
 }
 
 // OfficeStaff returns an office and its employees in one strongly consistent query of the office's

@@ -2,6 +2,8 @@ package dynamo
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
 	"maps"
 	"slices"
@@ -37,8 +39,25 @@ type entry struct {
 // Attribute names of the memberships item, one per office, company and task of a customer.
 func employeeAttr(office string) string { return "EMP#" + office }
 func userAttr(company string) string    { return "USR#" + company }
+
+// taskAttr names a task entry by hashes, so that an entry costs about 22 bytes whatever the
+// ids' lengths, and an employee on tasks of 10 000 customers keeps the item near 220 KB, under
+// DynamoDB's 400 KB (TestTheLargestItemsStayUnderDynamoDBsLimit): "T:", 72 bits of the office
+// and customer (customerPrefix), then 36 bits of the task. The customer part is long enough that
+// two customers of one user never share it; the task part only tells a customer's few tasks
+// apart, and a task mistaken for the collaboration's own costs a read of the tasks, never a
+// right (Standing).
 func taskAttr(office, customer, task string) string {
-	return "TASK#" + office + "#" + customer + "#" + task
+	return customerPrefix(office, customer) + hash64(task)[:6]
+}
+
+func customerPrefix(office, customer string) string {
+	return "T:" + hash64(office + "#" + customer)[:12]
+}
+
+func hash64(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
 }
 func membershipsKey(user string) key { return key{"USER#" + user, "MEMBERSHIPS"} }
 
@@ -54,17 +73,23 @@ func (m Memberships) Company(company string) (collab.Role, bool) {
 	return collab.Role(e.role), ok
 }
 
-// TaskOf returns a task of the office's customer the user is on (the first by id), or "".
+// TaskOf returns the entry of a task of the office's customer the user is on (the first by
+// name), for AssumeAssigned, or "".
 func (m Memberships) TaskOf(office, customer string) string {
-	task, _ := m.taskOf(office, customer, "")
-	return task
+	a, _ := m.taskOf(office, customer, "")
+	return a
 }
 
+// taskOf returns the entry of a task of the office's customer the user is on other than task
+// except ("" for none), with the task's version, or "".
 func (m Memberships) taskOf(office, customer, except string) (string, int) {
-	prefix := taskAttr(office, customer, "")
+	prefix, own := customerPrefix(office, customer), ""
+	if except != "" {
+		own = taskAttr(office, customer, except)
+	}
 	for _, a := range slices.Sorted(maps.Keys(m.tasks)) {
-		if t := strings.TrimPrefix(a, prefix); t != a && t != except {
-			return t, m.tasks[a]
+		if strings.HasPrefix(a, prefix) && a != own {
+			return a, m.tasks[a]
 		}
 	}
 	return "", 0
@@ -90,7 +115,7 @@ func (m *Memberships) UnmarshalDynamoDBAttributeValue(av types.AttributeValue) e
 				m.companies[strings.TrimPrefix(name, "USR#")] = entry{role, version}
 			}
 		case *types.AttributeValueMemberN:
-			if n, err := strconv.Atoi(v.Value); err == nil && n > 0 && strings.HasPrefix(name, "TASK#") {
+			if n, err := strconv.Atoi(v.Value); err == nil && n > 0 && strings.HasPrefix(name, "T:") {
 				m.tasks[name] = n
 			}
 		}
@@ -117,11 +142,62 @@ func (c check) add(t *Tx) {
 	if c.k.pk == "" {
 		return
 	}
+	if user, ok := memberOf(c.k); ok && c.value != nil {
+		t.requireMember(user, memberCond{attr: c.attr, value: c.value, onFail: collab.ErrConflict})
+		return
+	}
 	if c.value == nil {
 		t.check(c.k, "attribute_exists(PK) AND attribute_not_exists(#a)", map[string]string{"#a": c.attr}, nil, collab.ErrConflict)
 		return
 	}
 	t.check(c.k, "#a = :a", map[string]string{"#a": c.attr}, map[string]types.AttributeValue{":a": c.value}, collab.ErrConflict)
+}
+
+// entryCheck is the condition that the user's memberships entry of a task still holds the task's
+// version v: it is written with every change to the task, as the task's own version is.
+func entryCheck(user, attr string, v int) check {
+	return check{membershipsKey(user), attr, &types.AttributeValueMemberN{Value: strconv.Itoa(v)}}
+}
+
+// memberCond is a condition on one attribute of a memberships item: equal to value, or present
+// when value is nil.
+type memberCond struct {
+	attr   string
+	value  types.AttributeValue
+	onFail error
+}
+
+func memberOf(k key) (string, bool) {
+	user, ok := strings.CutPrefix(k.pk, "USER#")
+	return user, ok && k.sk == "MEMBERSHIPS"
+}
+
+func (t *Tx) requireMember(user string, c memberCond) {
+	if t.memberConds == nil {
+		t.memberConds = map[string][]memberCond{}
+	}
+	t.memberConds[user] = append(t.memberConds[user], c)
+}
+
+// memberCondition is the condition expression of the user's memberships conditions, with its
+// names and values added to names and values, and the error of the first.
+func (t *Tx) memberCondition(user string, names map[string]string, values map[string]types.AttributeValue) (string, error) {
+	var parts []string
+	var onFail error
+	for i, c := range t.memberConds[user] {
+		ref := fmt.Sprintf("#c%d", i)
+		names[ref] = c.attr
+		if c.value == nil {
+			parts = append(parts, "attribute_exists("+ref+")")
+		} else {
+			values[":c"+ref[2:]] = c.value
+			parts = append(parts, ref+" = :c"+ref[2:])
+		}
+		if onFail == nil {
+			onFail = c.onFail
+		}
+	}
+	return strings.Join(parts, " AND "), onFail
 }
 
 func versionCheck(k key, v int) check {
@@ -153,7 +229,7 @@ func (m Memberships) Standing(r collab.CollaborationRecord, user string) (collab
 		except = ""
 	}
 	if task, v := m.taskOf(r.OfficeID, r.CustomerNo, except); task != "" {
-		st.CustomerTask, p.task = task, versionCheck(taskKey(r.OfficeID, task), v)
+		st.CustomerTask, p.task = task, entryCheck(user, task, v)
 	}
 	return st, p
 }
@@ -283,9 +359,22 @@ func (t *Tx) flushMemberships() {
 		if remove != nil {
 			expr += " REMOVE " + strings.Join(remove, ", ")
 		}
-		t.update(membershipsKey(user), expr, names, values)
+		if cond, onFail := t.memberCondition(user, names, values); cond != "" {
+			t.updateIf(membershipsKey(user), expr, cond, names, values, onFail)
+		} else {
+			t.update(membershipsKey(user), expr, names, values)
+		}
+		delete(t.memberConds, user)
 	}
-	t.members = nil
+	for _, user := range slices.Sorted(maps.Keys(t.memberConds)) {
+		names, values := map[string]string{}, map[string]types.AttributeValue{}
+		cond, onFail := t.memberCondition(user, names, values)
+		if len(values) == 0 {
+			values = nil
+		}
+		t.check(membershipsKey(user), cond, names, values, onFail)
+	}
+	t.members, t.memberConds = nil, nil
 }
 
 // AssumeOfficeAdministrator makes the transaction depend on the user being an administrator of
@@ -295,13 +384,10 @@ func (t *Tx) AssumeOfficeAdministrator(office, user string) {
 }
 
 // AssumeAssigned makes the transaction depend on the user being on the office's task of the
-// customer, or the commit fails with ErrAssumption.
+// customer, named by its memberships entry as Memberships.TaskOf returned it (the entry is
+// written with every change to the task), or the commit fails with ErrAssumption.
 func (t *Tx) AssumeAssigned(office, task, customer, user string) {
-	t.check(taskKey(office, task), "contains(Assignees, :user) AND CustomerNo = :customer", nil,
-		map[string]types.AttributeValue{
-			":user":     &types.AttributeValueMemberS{Value: user},
-			":customer": &types.AttributeValueMemberS{Value: customer},
-		}, port.ErrAssumption)
+	t.requireMember(user, memberCond{attr: task, onFail: port.ErrAssumption})
 }
 
 // CollaborationFor returns the collaboration with the id and the user's memberships, in one

@@ -518,8 +518,8 @@ func TestMembershipsFollowEmployeesUsersAndTasks(t *testing.T) {
 	if role, ok := m.Office(w.office); !ok || role != collab.OfficeStaff {
 		t.Errorf("emp-1 in the office: %q %v", role, ok)
 	}
-	if got := m.TaskOf(w.office, "1001"); got != w.task.ID {
-		t.Errorf("emp-1's task of 1001: %q, want %q", got, w.task.ID)
+	if got := m.TaskOf(w.office, "1001"); got != dynamo.TaskEntry(w.office, "1001", w.task.ID) {
+		t.Errorf("emp-1's task of 1001: %q, want %s's", got, w.task.ID)
 	}
 	if role, ok := membershipsOf("adm-1").Company(w.company); !ok || role != collab.Administrator {
 		t.Errorf("adm-1 in the company: %q %v", role, ok)
@@ -540,13 +540,13 @@ func TestMembershipsFollowEmployeesUsersAndTasks(t *testing.T) {
 	changed.Assignees = []string{"emp-2"}
 	commit(func(tx *dynamo.Tx) { tx.ReplaceTask(w.task, changed) })
 	m = membershipsOf("emp-1")
-	if got := m.TaskOf(w.office, "1001"); got != second.ID {
-		t.Errorf("emp-1's task of 1001 after leaving the first: %q, want %q", got, second.ID)
+	if got := m.TaskOf(w.office, "1001"); got != dynamo.TaskEntry(w.office, "1001", second.ID) {
+		t.Errorf("emp-1's task of 1001 after leaving the first: %q, want %s's", got, second.ID)
 	}
 	if role, _ := m.Office(w.office); role != collab.OfficeAdministrator {
 		t.Errorf("emp-1's role after the change: %q", role)
 	}
-	if got := membershipsOf("emp-2").TaskOf(w.office, "1001"); got != changed.ID {
+	if got := membershipsOf("emp-2").TaskOf(w.office, "1001"); got != dynamo.TaskEntry(w.office, "1001", changed.ID) {
 		t.Errorf("emp-2's task of 1001: %q", got)
 	}
 
@@ -558,7 +558,7 @@ func TestMembershipsFollowEmployeesUsersAndTasks(t *testing.T) {
 	if got := m.TaskOf(w.office, "1001"); got != "" {
 		t.Errorf("emp-1 still on %q of 1001 after the task moved", got)
 	}
-	if got := m.TaskOf(w.office, "1002"); got != second.ID {
+	if got := m.TaskOf(w.office, "1002"); got != dynamo.TaskEntry(w.office, "1002", second.ID) {
 		t.Errorf("emp-1's task of 1002: %q", got)
 	}
 

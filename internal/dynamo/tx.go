@@ -39,6 +39,9 @@ type Tx struct {
 	// members collects changes to users' memberships items, written as one update per user
 	// when the transaction commits.
 	members map[string]*membershipChange
+	// memberConds collects conditions on users' memberships items, by user: added to the item's
+	// update when the transaction changes it too (one item, one operation), else checked alone.
+	memberConds map[string][]memberCond
 }
 
 // Tx starts an empty transaction.

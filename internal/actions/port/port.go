@@ -147,7 +147,8 @@ type Memberships interface {
 	Office(office string) (collab.EmployeeRole, bool)
 	// Company returns the user's role in the company, and whether they are its user.
 	Company(company string) (collab.Role, bool)
-	// TaskOf returns the id of a task of the office's customer the user is on, or "".
+	// TaskOf names a task of the office's customer the user is on, in the store's own terms, for
+	// Tx.AssumeAssigned; "" when the user is on none.
 	TaskOf(office, customer string) string
 	// Standing returns what the memberships make the user to collaboration r, and its proof.
 	Standing(r collab.CollaborationRecord, user string) (collab.Standing, Proof)
@@ -223,8 +224,16 @@ func RecipientKey(email string) string {
 	return hex.EncodeToString(sum[:8])
 }
 
+// MaxDeliveryReason is how much of a rejection's reason a delivery keeps (the whole of it goes
+// to the log), so a job's record stays far under DynamoDB's item limit for an e-mail to every
+// user of a large company.
+const MaxDeliveryReason = 120
+
 // Record notes that the delivery to a recipient ended, for Tx.SettleDeliveries to write.
 func (d *Deliveries) Record(recipient, state, reason string) {
+	if len(reason) > MaxDeliveryReason {
+		reason = strings.ToValidUTF8(reason[:MaxDeliveryReason], "")
+	}
 	if d.Recorded == nil {
 		d.Recorded = map[string]DeliveryEnd{}
 	}
