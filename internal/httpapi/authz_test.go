@@ -95,6 +95,16 @@ var authzMatrix = map[string]authzRow{
 		return authzTarget{params: map[string]string{"officeId": w.office, "taskId": w.task["1001"]},
 			body: `{"customerNo":"1001","name":"Löpande","assignees":["` + w.oe + `","` + w.ox + `"]}`}
 	}},
+	"RemoveEmployee": {officeAdminRoute, "oa", 200, func(t *testing.T, h *harness, w world) authzTarget {
+		// Strangers try to remove the employee on the customers' tasks.
+		return authzTarget{params: map[string]string{"officeId": w.office, "userId": w.oe}}
+	}},
+	"RemoveCustomer": {officeAdminRoute, "oa", 200, func(t *testing.T, h *harness, w world) authzTarget {
+		return authzTarget{params: map[string]string{"officeId": w.office, "customerNo": "1003"}}
+	}},
+	"RemoveTask": {officeAdminRoute, "oa", 200, func(t *testing.T, h *harness, w world) authzTarget {
+		return authzTarget{params: map[string]string{"officeId": w.office, "taskId": w.task["1001"]}}
+	}},
 	"Activate": {customerOfficeRoute, "oe", 201, func(t *testing.T, h *harness, w world) authzTarget {
 		return authzTarget{params: map[string]string{"officeId": w.office},
 			body: `{"customerNo":"1001","solution":"scanner","taskId":"` + w.task["1001"] + `","invoiceRecipient":"office","startPeriod":"2027-04"}`}
@@ -140,6 +150,10 @@ var authzMatrix = map[string]authzRow{
 	}},
 	"CompanyHistory": {companyAdminRoute, "ca", 200, func(t *testing.T, h *harness, w world) authzTarget {
 		return authzTarget{params: map[string]string{"companyId": w.co}}
+	}},
+	"RemoveUser": {companyAdminRoute, "ca", 200, func(t *testing.T, h *harness, w world) authzTarget {
+		// Strangers try to remove the company's plain user.
+		return authzTarget{params: map[string]string{"companyId": w.co, "userId": w.cu}}
 	}},
 	"CompanySubscriptions": {companyAdminRoute, "ca", 200, func(t *testing.T, h *harness, w world) authzTarget {
 		return authzTarget{params: map[string]string{"companyId": w.co}}

@@ -640,6 +640,20 @@ func TestSpecMatchesHandlerResponses(t *testing.T) {
 		check(t, user(w.oa), "PUT", office+"/tasks/"+rid("task"), `{"customerNo":"9999","name":"Bokslut"}`, 404, "customer_not_found")
 		check(t, user(w.oa), "PUT", office+"/tasks/"+rid("task"), `{"customerNo":"1004","name":""}`, 422, "field_required")
 		check(t, user(w.oa), "PUT", office+"/tasks/"+rid("task"), `{"customerNo":"1004","name":"Bokslut","assignees":["`+w.o2+`"]}`, 422, "assignee_not_employee")
+
+		gone := rid("task")
+		check(t, user(w.oa), "PUT", office+"/tasks/"+gone, `{"customerNo":"1005","name":"Bokslut"}`, 200, "")
+		check(t, user(w.oe), "DELETE", office+"/tasks/"+gone, "", 403, "office_administrator_required")
+		check(t, user(w.oa), "DELETE", office+"/tasks/"+gone, "", 200, "")
+		check(t, user(w.oa), "DELETE", office+"/tasks/"+gone, "", 404, "task_not_found")
+		check(t, user(w.oa), "DELETE", office+"/customers/1005", "", 200, "")
+		check(t, user(w.oa), "DELETE", office+"/customers/1005", "", 404, "customer_not_found")
+		check(t, user(w.oa), "DELETE", office+"/customers/bad$no", "", 422, "id_invalid")
+		leaver := rid("emp")
+		check(t, user(w.oa), "PUT", office+"/employees/"+leaver, `{"name":"Går Snart","email":"gar@office.test","role":"employee"}`, 200, "")
+		check(t, user(w.oa), "DELETE", office+"/employees/"+leaver, "", 200, "")
+		check(t, user(w.oa), "DELETE", office+"/employees/"+leaver, "", 404, "employee_not_found")
+		check(t, nobody, "DELETE", office+"/employees/"+w.ox, "", 401, "unauthenticated")
 	})
 
 	var pending, active string
@@ -792,6 +806,12 @@ func TestSpecMatchesHandlerResponses(t *testing.T) {
 		check(t, user(w.cu), "GET", co+"/subscriptions", "", 403, "administrator_required")
 		check(t, user(w.oe), "GET", co+"/subscriptions", "", 403, "not_company_user")
 		check(t, user(w.ca), "GET", "/companies/no-such-company/subscriptions", "", 404, "company_not_found")
+
+		leaving := check(t, user(w.ca), "POST", co+"/users", `{"name":"Går Snart","email":"gar@customer.test","role":"user"}`, 201, "")
+		check(t, user(w.cu), "DELETE", co+"/users/"+leaving.str("id"), "", 403, "administrator_required")
+		check(t, user(w.ca), "DELETE", co+"/users/"+leaving.str("id"), "", 200, "")
+		check(t, user(w.ca), "DELETE", co+"/users/"+leaving.str("id"), "", 404, "user_not_found")
+		check(t, user(w.ca), "DELETE", co+"/users/"+w.ca, "", 409, "main_contact_removal")
 
 		check(t, user(w.cu), "GET", co+"/access", "", 200, "")
 		check(t, user(w.c2a), "GET", co+"/access", "", 403, "not_company_user")

@@ -61,6 +61,18 @@ var Routes = []Route{
 				return s.PutTask(r.ctx, r.caller, r.param("officeId"), r.param("taskId"), in)
 			})
 		}},
+	{Function: "RemoveEmployee", Method: http.MethodDelete, Path: "/offices/{officeId}/employees/{userId}", Auth: AuthJWT,
+		handle: func(s *actions.Service, r *request) (any, error) {
+			return s.RemoveEmployee(r.ctx, r.caller, r.param("officeId"), r.param("userId"))
+		}},
+	{Function: "RemoveCustomer", Method: http.MethodDelete, Path: "/offices/{officeId}/customers/{customerNo}", Auth: AuthJWT,
+		handle: func(s *actions.Service, r *request) (any, error) {
+			return s.RemoveCustomer(r.ctx, r.caller, r.param("officeId"), r.param("customerNo"))
+		}},
+	{Function: "RemoveTask", Method: http.MethodDelete, Path: "/offices/{officeId}/tasks/{taskId}", Auth: AuthJWT,
+		handle: func(s *actions.Service, r *request) (any, error) {
+			return s.RemoveTask(r.ctx, r.caller, r.param("officeId"), r.param("taskId"))
+		}},
 	{Function: "Activate", Method: http.MethodPost, Path: "/offices/{officeId}/collaborations", Auth: AuthJWT, Idempotent: true,
 		Success: http.StatusCreated,
 		handle: func(s *actions.Service, r *request) (any, error) {
@@ -142,6 +154,10 @@ var Routes = []Route{
 			return body(r, &in, func() (any, error) {
 				return s.ChangeRole(r.ctx, r.caller, r.param("companyId"), r.param("userId"), in)
 			})
+		}},
+	{Function: "RemoveUser", Method: http.MethodDelete, Path: "/companies/{companyId}/users/{userId}", Auth: AuthJWT,
+		handle: func(s *actions.Service, r *request) (any, error) {
+			return s.RemoveUser(r.ctx, r.caller, r.param("companyId"), r.param("userId"))
 		}},
 	{Function: "SetMainContact", Method: http.MethodPut, Path: "/companies/{companyId}/main-contact", Auth: AuthJWT,
 		handle: func(s *actions.Service, r *request) (any, error) {

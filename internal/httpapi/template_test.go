@@ -66,6 +66,8 @@ var sampleStatus = map[string]int{
 	"ListCompanyCollaborations": 200, "ListUsers": 200, "CompanyHistory": 200, "CompanySubscriptions": 200, "CreateUser": 201, "ChangeRole": 200,
 	"SetMainContact": 200, "Access": 200, "ReportFacts": 200, "GetCollaboration": 200, "EndCheck": 200,
 	"End": 409, "Renew": 409, // collab-1 is pending
+	"RemoveEmployee": 200, "RemoveTask": 200, "RemoveUser": 200,
+	"RemoveCustomer": 409, // collab-1 is pending
 }
 
 // sampleWorld stores the ids the sample events use: office-1 with administrator emp-admin and

@@ -14,6 +14,7 @@ type Store interface {
 	// Begin starts a change to commit in one transaction.
 	Begin() Tx
 	Timing() Timing
+	RemovalStore
 
 	// Collaborations.
 	Collaboration(ctx context.Context, id string) (*collab.Collaboration, error)
@@ -62,6 +63,7 @@ type Store interface {
 // writes commit only if what they name holds, else Commit returns ErrAssumption.
 type Tx interface {
 	Commit(ctx context.Context) error
+	RemovalTx
 
 	// Collaborations and their invitations.
 	PutCollaboration(c *collab.Collaboration)

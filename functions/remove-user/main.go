@@ -1,0 +1,13 @@
+// Command remove-user is the Lambda function behind DELETE /companies/{companyId}/users/{userId}.
+package main
+
+import (
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/spiris/collab/internal/config"
+	"github.com/spiris/collab/internal/httpapi"
+)
+
+func main() {
+	lambda.Start(httpapi.Lambda(config.MustLoad(), "RemoveUser"))
+}
