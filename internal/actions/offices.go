@@ -2,6 +2,7 @@ package actions
 
 import (
 	"context"
+	"errors"
 	"slices"
 
 	"github.com/spiris/collab/internal/actions/port"
@@ -163,7 +164,12 @@ func (s *Service) PutTask(ctx context.Context, caller Caller, officeID, taskID s
 	if v.Assignees == nil {
 		v.Assignees = []string{}
 	}
-	return v, s.save(ctx, ch, v)
+	err = s.save(ctx, ch, v)
+	if errors.Is(err, port.ErrTooLarge) {
+		v.Syncing = true
+		return v, s.save(ctx, s.taskChangeInSteps(f.Task, t), v)
+	}
+	return v, err
 }
 
 // syncGrants adds to ch what changing a task from before to after implies for the open

@@ -92,6 +92,9 @@ type Job struct {
 	// collaboration in one round trip (empty in jobs queued before they were added).
 	CompanyID string          `json:"companyId,omitempty"`
 	Solution  collab.Solution `json:"solution,omitempty"`
+	// Task names a task whose change is being applied in steps, for the teardown worker
+	// (Service.SyncTask); nil in every other job.
+	Task *TaskJob `json:"task,omitempty"`
 	// Email is the e-mail to send (an Email* constant) for e-mail jobs.
 	Email string `json:"email,omitempty"`
 	// Nonce rebuilds the invitation link for invitation and login e-mails, under the token

@@ -23,7 +23,12 @@ const maxTeardownRounds = 10
 // the recorded progress, so every step and every e-mail happens once. A failing stage leaves the
 // collaboration ending with the failure on record and returns the error, so the queue retries
 // the job (and, after its maxReceiveCount, dead-letters it).
+//
+// The same queue carries the jobs of task changes applied in steps (Job.Task: SyncTask).
 func (s *Service) Teardown(ctx context.Context, j Job) error {
+	if j.Task != nil {
+		return s.SyncTask(ctx, j)
+	}
 	var c *collab.Collaboration
 	var sub *collab.Subscription
 	for range maxTeardownRounds {

@@ -150,4 +150,7 @@ type TaskView struct {
 	CustomerNo string   `json:"customerNo"`
 	Name       string   `json:"name"`
 	Assignees  []string `json:"assignees"`
+	// Syncing says the change is too large for one transaction and is being applied in steps
+	// (Service.SyncTask): the open collaborations' access follows shortly.
+	Syncing bool `json:"syncing,omitempty"`
 }

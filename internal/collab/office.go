@@ -56,6 +56,8 @@ type Task struct {
 	CustomerNo string
 	Name       string
 	Assignees  []string
+	// Target is a change of the task being applied in steps (TaskTarget); nil when none is.
+	Target *TaskTarget
 	// Version is the stored task's version and Joins how many collaborations have taken its
 	// assignees; a change of the task commits only if neither moved since it was read.
 	Version, Joins int

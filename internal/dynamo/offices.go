@@ -56,8 +56,10 @@ type taskItem struct {
 	CustomerNo     string
 	Name           string
 	Assignees      []string `dynamodbav:",omitempty"`
-	Version        int
-	Joins          int
+	// Target is a change being applied in steps (collab.TaskTarget); absent when none is.
+	Target  *collab.TaskTarget `dynamodbav:",omitempty"`
+	Version int
+	Joins   int
 }
 
 func (it employeeItem) employee() collab.Employee {
@@ -71,7 +73,7 @@ func (it customerItem) customer() collab.Customer {
 
 func (it taskItem) task() collab.Task {
 	return collab.Task{OfficeID: it.OfficeID, ID: it.ID, CustomerNo: it.CustomerNo, Name: it.Name, Assignees: it.Assignees,
-		Version: it.Version, Joins: it.Joins}
+		Target: it.Target, Version: it.Version, Joins: it.Joins}
 }
 
 // PutOffice writes an office (upsert: Practice management owns offices).
@@ -200,7 +202,7 @@ func newTaskItem(task collab.Task) taskItem {
 	k := taskKey(task.OfficeID, task.ID)
 	return taskItem{PK: k.pk, SK: k.sk, Type: "task",
 		GSI2PK: customerPartition(task.OfficeID, task.CustomerNo), GSI2SK: "TASK#" + task.ID,
-		OfficeID: task.OfficeID, ID: task.ID, CustomerNo: task.CustomerNo, Name: task.Name, Assignees: task.Assignees}
+		OfficeID: task.OfficeID, ID: task.ID, CustomerNo: task.CustomerNo, Name: task.Name, Assignees: task.Assignees, Target: task.Target}
 }
 
 // AssumeEmployee makes the transaction depend on the user being an employee of the office, or

@@ -168,7 +168,7 @@ func (t *Tx) Commit(ctx context.Context) error {
 		return nil
 	}
 	if len(t.items) > maxTxItems {
-		return fmt.Errorf("commit: %d writes, more than DynamoDB's %d", len(t.items), maxTxItems)
+		return fmt.Errorf("commit: %d writes, more than DynamoDB's %d: %w", len(t.items), maxTxItems, port.ErrTooLarge)
 	}
 	for attempt := 1; ; attempt++ {
 		err := t.send(ctx)

@@ -65,7 +65,7 @@ func run(ctx context.Context, m events.SQSMessage, do func(context.Context, acti
 		}
 	}()
 	var j actions.Job
-	if err := json.Unmarshal([]byte(m.Body), &j); err != nil || j.ID == "" || j.CollaborationID == "" {
+	if err := json.Unmarshal([]byte(m.Body), &j); err != nil || j.ID == "" || j.CollaborationID == "" && j.Task == nil {
 		return ctx, ErrMalformed
 	}
 	out = logs.WithCollaboration(ctx, j.CollaborationID)

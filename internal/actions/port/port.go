@@ -241,6 +241,10 @@ func (d *Deliveries) Record(recipient, state, reason string) {
 	d.Ended[recipient] = d.Recorded[recipient]
 }
 
+// ErrTooLarge is what Tx.Commit returns, writing nothing, for a change of more writes than one
+// transaction of the store holds (DynamoDB's: 100 items).
+var ErrTooLarge = errors.New("the change is too large for one transaction")
+
 // ErrAssumption is what Tx.Commit returns when something the use case assumed instead of reading
 // (the Assume* writes) did not hold: nothing was written, and the use case reads what it assumed
 // to decide again, and to say exactly what stands in the way.

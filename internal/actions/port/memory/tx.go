@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/spiris/collab/internal/actions/port"
 	"github.com/spiris/collab/internal/collab"
 )
 
@@ -42,7 +43,7 @@ func (t *Tx) member(user string) {
 // write. Like a TransactWriteItems it refuses more than 100 items, and two writes of one item.
 func (t *Tx) Commit(_ context.Context) error {
 	if n := len(t.ops) + len(t.members); n > maxTxItems {
-		return fmt.Errorf("commit: %d writes, more than DynamoDB's %d", n, maxTxItems)
+		return fmt.Errorf("commit: %d writes, more than DynamoDB's %d: %w", n, maxTxItems, port.ErrTooLarge)
 	}
 	seen := map[string]bool{}
 	for _, o := range t.ops {
