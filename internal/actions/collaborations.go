@@ -93,20 +93,24 @@ func (s *Service) EndCheck(ctx context.Context, caller Caller, id, outcome strin
 // EndInput is the body of an end request.
 type EndInput struct {
 	Outcome string `json:"outcome"`
+	// CompanyID is optional: the collaboration's company, as the client shows it. With it, the
+	// company and its solutions' facts are read with the collaboration in one round trip; a
+	// company that is not the collaboration's is not used.
+	CompanyID string `json:"companyId"`
 }
 
 // End starts ending an active collaboration with an outcome: it is ending at once and the
 // teardown is queued. Either party may end: an administrator of the company, or an employee of
 // the office working for the customer. It returns EUNAUTHORIZED unauthenticated; EFORBIDDEN
 // not_company_user, administrator_required, not_on_task; ENOTFOUND collaboration_not_found;
-// EINVALID outcome_invalid; ECONFLICT collaboration_not_active, outcome_not_allowed,
+// EINVALID id_invalid, outcome_invalid; ECONFLICT collaboration_not_active, outcome_not_allowed,
 // main_contact_missing, payroll_handover_incomplete, expenses_not_submitted, concurrent_update.
 //
-// It reads only the collaboration and the caller's memberships, and commits on conditions in
-// place of the other reads: the caller is who the memberships say (assumeEnder), the company has
-// a main contact and the solution's facts do not block. When one of them fails, or the
-// memberships do not make the caller a party, endChecked reads everything and decides again,
-// saying exactly what stands in the way.
+// It loads the collaboration with the caller's memberships and, when the request names the
+// collaboration's company, the company and the facts its solution reported, in one BatchGetItem
+// (else those in a second); the domain decides; the commit requires what the decision read to be
+// unchanged: the collaboration's version, what the caller's right rests on (party.require), the
+// company's version (its main contact) and the facts as reported.
 func (s *Service) End(ctx context.Context, caller Caller, id string, in EndInput) (CollaborationView, error) {
 	if caller.UserID == "" {
 		return CollaborationView{}, collab.ErrUnauthenticated
@@ -118,72 +122,55 @@ func (s *Service) End(ctx context.Context, caller Caller, id string, in EndInput
 	if err != nil {
 		return CollaborationView{}, err
 	}
-	c, m, err := s.Store.CollaborationFor(ctx, id, caller.UserID)
+	if in.CompanyID != "" {
+		if err := collab.CheckID("companyId", in.CompanyID); err != nil {
+			return CollaborationView{}, err
+		}
+	}
+	c, m, facts, err := s.Store.EndingFor(ctx, id, caller.UserID, in.CompanyID)
 	if err != nil {
 		return CollaborationView{}, err
 	}
 	r := c.Record()
-	ch := s.change()
-	by, ok := assumeEnder(ch.tx, r, m, caller.UserID)
-	if !ok || !c.EndIfCompanyReady(by, o, s.Now()) {
-		return s.endChecked(ctx, caller, collab.RestoreCollaboration(r), o)
-	}
-	ch.tx.RequireEndable(r.CompanyID, r.Solution)
-	v, err := s.ended(ctx, ch, c)
-	if errors.Is(err, port.ErrAssumption) {
-		return s.endChecked(ctx, caller, collab.RestoreCollaboration(r), o)
-	}
-	return v, err
-}
-
-// assumeEnder adds to tx the conditions under which the user, as their memberships m describe
-// them, may end collaboration r, and returns who they then are; ok is false when m makes them
-// no party that may. The order is collaborationActor's: a user of the company first.
-func assumeEnder(tx port.Tx, r collab.CollaborationRecord, m port.Memberships, user string) (by collab.Actor, ok bool) {
-	officeRole, employee := m.Office(r.OfficeID)
-	if role, _ := m.Company(r.CompanyID); role == collab.Administrator {
-		tx.AssumeAdministrator(r.CompanyID, user)
-		return actorOf(collab.CustomerUser, user, r.CompanyID), true
-	}
-	switch task := m.TaskOf(r.OfficeID, r.CustomerNo); {
-	case r.OnTask(user):
-		// The collaboration's assignees are its task's, kept in step by PutTask.
-		tx.AssumeEmployee(r.OfficeID, user)
-	case employee && officeRole == collab.OfficeAdministrator:
-		tx.AssumeOfficeAdministrator(r.OfficeID, user)
-	case employee && task != "":
-		tx.AssumeEmployee(r.OfficeID, user)
-		tx.AssumeAssigned(r.OfficeID, task, r.CustomerNo, user)
-	default:
-		return collab.Actor{}, false
-	}
-	return actorOf(collab.OfficeEmployee, user, r.OfficeID), true
-}
-
-// endChecked is End of collaboration c, as it was read, having read the company and who the
-// caller is; a change to c since fails the commit on its version.
-func (s *Service) endChecked(ctx context.Context, caller Caller, c *collab.Collaboration, o collab.Outcome) (CollaborationView, error) {
-	company, by, err := s.endFacts(ctx, caller, c.Record())
+	p, err := s.partyOf(ctx, caller, r, m, collab.EndingSide)
 	if err != nil {
 		return CollaborationView{}, err
 	}
-	if err := c.End(by, o, company.Company, company.Facts, s.Now()); err != nil {
-		var refusal *collab.Error
-		if errors.As(err, &refusal) && len(refusal.Blockers) > 0 {
-			bs, mayAct, rerr := s.offerAdministrators(ctx, caller, c.Record().CompanyID, refusal.Blockers)
-			if rerr != nil {
-				return CollaborationView{}, err // the refusal stands without the offer
-			}
-			offered := *refusal
-			offered.Blockers, offered.Fix = bs, bs[0].Fix
-			if noMainContact(bs) && !mayAct && s.requestMainContact(ctx, c.Record()) {
-				offered.Message += "; the company's administrators have been asked by e-mail to choose one"
-			}
-			return CollaborationView{}, &offered
+	if facts == nil {
+		f, err := s.Store.EndFactsOf(ctx, r, caller.UserID)
+		if err != nil {
+			return CollaborationView{}, err
 		}
-		return CollaborationView{}, err
+		facts = &f
 	}
-	return s.ended(ctx, s.change(), c)
+	if err := c.End(p.by, o, facts.Company, facts.Facts, s.Now()); err != nil {
+		return CollaborationView{}, s.endRefused(ctx, caller, r, err)
+	}
+	ch := s.change()
+	p.require(ch)
+	ch.tx.RequireCompany(facts.Company)
+	ch.tx.RequireFacts(r.CompanyID, r.Solution, facts.Facts)
+	return s.ended(ctx, ch, c)
+}
+
+// endRefused returns End's refusal err of collaboration r as the caller gets it: with the
+// company's administrators offered on main_contact_missing when the caller may choose one, and
+// else the administrators asked by e-mail to choose one (requestMainContact).
+func (s *Service) endRefused(ctx context.Context, caller Caller, r collab.CollaborationRecord, err error) error {
+	var refusal *collab.Error
+	if !errors.As(err, &refusal) || len(refusal.Blockers) == 0 {
+		return err
+	}
+	bs, mayAct, rerr := s.offerAdministrators(ctx, caller, r.CompanyID, refusal.Blockers)
+	if rerr != nil {
+		return err // the refusal stands without the offer
+	}
+	offered := *refusal
+	offered.Blockers, offered.Fix = bs, bs[0].Fix
+	if noMainContact(bs) && !mayAct && s.requestMainContact(ctx, r) {
+		offered.Message += "; the company's administrators have been asked by e-mail to choose one"
+	}
+	return &offered
 }
 
 // offerAdministrators returns the blockers bs with the company's administrators offered on

@@ -139,8 +139,12 @@ func TestSubscriptionOutcomes(t *testing.T) {
 		{"payroll_ends_with_handover", collab.EndSubscription, collab.EndHandOverBackup, collab.SubscriptionEnded},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := collab.Subscription{Status: collab.SubscriptionActive, InvoiceRecipient: collab.InvoiceOffice, PayingOfficeID: "o"}
-			s.ApplyOutcome(tc.outcome, tc.effect, now)
+			effect := tc.effect
+			if tc.outcome == collab.Continue {
+				effect = collab.EndContinue
+			}
+			s, _ := collab.EndUse(&collab.Subscription{Status: collab.SubscriptionActive, InvoiceRecipient: collab.InvoiceOffice, PayingOfficeID: "o"},
+				collab.CollaborationRecord{ID: "c"}, effect, now)
 			if s.Status != tc.want || s.PayingOfficeID != "" {
 				t.Fatalf("subscription %+v, want status %s and no paying office", s, tc.want)
 			}

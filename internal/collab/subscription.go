@@ -192,16 +192,6 @@ func (e SubscriptionEnd) Apply(s *Subscription) {
 	}
 }
 
-// ApplyOutcome changes the subscription as an ended collaboration's outcome says: Continue makes
-// the company its own invoice recipient; EndSubscription applies the solution's EndEffect (see
-// EndEffects).
-func (s *Subscription) ApplyOutcome(o Outcome, effect EndEffect, now time.Time) {
-	if o == Continue {
-		effect = EndContinue
-	}
-	EndOf(s.CompanyID, s.Solution, EndEffects[effect], now).Apply(s)
-}
-
 // Opening is what an activation did to a company's subscription when it opened one: the status
 // it had before (empty when there was none) and the version it was read at, so that undoing it
 // is a change of exactly what the activation wrote.

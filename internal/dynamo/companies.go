@@ -138,9 +138,6 @@ type factsItem struct {
 	UnsubmittedReports           int      `dynamodbav:",omitempty"`
 	UsersWithUnsubmittedExpenses []string `dynamodbav:",omitempty"`
 	ReportedAt                   string   `dynamodbav:",omitempty"`
-	// Clear says the solution's preconditions do not block ending on these facts (computed when
-	// they are reported, so ending can require it without reading them).
-	Clear bool
 }
 
 type orgNoItem struct {
@@ -284,6 +281,44 @@ func (s *Store) PartiesOf(ctx context.Context, company, office, user string) (po
 	return port.Parties{User: u.user(), Employee: e.employee()}, err
 }
 
+// EndingFor returns collaboration id with the user's memberships and, when company is the
+// collaboration's company, its EndFacts without the parties (the company and what its solution
+// reported), in one BatchGetItem: the facts of every solution are asked for, as the
+// collaboration's solution is known only once it is read. It returns ENOTFOUND
+// collaboration_not_found, company_not_found.
+func (s *Store) EndingFor(ctx context.Context, id, user, company string) (*collab.Collaboration, port.Memberships, *port.EndFacts, error) {
+	var it collaborationItem
+	var m Memberships
+	var co companyItem
+	into := map[key]any{collaborationKey(id): &it, membershipsKey(user): &m}
+	facts := map[collab.Solution]*factsItem{}
+	if company != "" {
+		into[companyKey(company)] = &co
+		for solution := range collab.Solutions {
+			facts[solution] = &factsItem{}
+			into[factsKey(company, string(solution))] = facts[solution]
+		}
+	}
+	if err := s.getInto(ctx, "get collaboration, memberships and end facts", into); err != nil {
+		return nil, m, nil, err
+	}
+	if it.ID == "" {
+		return nil, m, nil, collab.ErrCollaborationNotFound
+	}
+	r := it.record()
+	if company == "" || r.CompanyID != company {
+		return collab.RestoreCollaboration(r), m, nil, nil
+	}
+	if co.ID == "" {
+		return nil, m, nil, collab.ErrCompanyNotFound
+	}
+	f := port.EndFacts{Company: co.company()}
+	if reported := facts[r.Solution]; reported != nil {
+		f.Facts = reported.facts()
+	}
+	return collab.RestoreCollaboration(r), m, &f, nil
+}
+
 // EndFactsOf reads collaboration r's EndFacts for the user in one round trip. It returns
 // ENOTFOUND company_not_found.
 func (s *Store) EndFactsOf(ctx context.Context, r collab.CollaborationRecord, user string) (port.EndFacts, error) {
@@ -345,12 +380,6 @@ func (t *Tx) RequireAdministrator(company, user string) {
 	t.checkRole(userKey(company, user), string(collab.Administrator), collab.ErrUserNotAdministrator)
 }
 
-// AssumeAdministrator makes the transaction depend on the user being an administrator of the
-// company, or the commit fails with ErrAssumption.
-func (t *Tx) AssumeAdministrator(company, user string) {
-	t.checkRole(userKey(company, user), string(collab.Administrator), port.ErrAssumption)
-}
-
 // AssumeLiveSubscription makes the transaction depend on the company's subscription to the
 // solution being live (active or pending), or the commit fails with ErrAssumption, from which
 // SubscriptionFound tells what the subscription was instead.
@@ -382,21 +411,24 @@ func subscriptionAssumed(item map[string]types.AttributeValue) error {
 	return &port.SubscriptionAssumed{Subscription: it.subscription(), Exists: true}
 }
 
-// RequireEndable makes the transaction depend on the company's side of ending a collaboration in
-// the solution (collab.EndIfCompanyReady): the company has a main contact, and the solution's
-// last reported facts do not block, or the commit fails with ErrAssumption.
-func (t *Tx) RequireEndable(company string, solution collab.Solution) {
-	t.check(companyKey(company), "attribute_exists(MainContact)", nil, nil, port.ErrAssumption)
-	rules := collab.Solutions[solution]
-	if len(rules.Preconditions) == 0 {
+// RequireCompany makes the transaction depend on the company being unchanged since it was read
+// at c.Version (its main contact, say), or the commit fails with ECONFLICT.
+func (t *Tx) RequireCompany(c collab.Company) {
+	t.check(companyKey(c.ID), "Version = :v", nil,
+		map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: strconv.Itoa(c.Version)}}, collab.ErrConflict)
+}
+
+// RequireFacts makes the transaction depend on what the solution reported about the company
+// being the report f that was read (by when it was reported; none, when f was never reported),
+// or the commit fails with ECONFLICT.
+func (t *Tx) RequireFacts(company string, solution collab.Solution, f collab.SolutionFacts) {
+	k := factsKey(company, string(solution))
+	if f.ReportedAt.IsZero() {
+		t.check(k, "attribute_not_exists(ReportedAt)", nil, nil, collab.ErrConflict)
 		return
 	}
-	cond := "Clear = :true"
-	if len(rules.Blockers(collab.SolutionFacts{})) == 0 {
-		cond = "attribute_not_exists(PK) OR " + cond // nothing reported does not block
-	}
-	t.check(factsKey(company, string(solution)), cond, nil,
-		map[string]types.AttributeValue{":true": &types.AttributeValueMemberBOOL{Value: true}}, port.ErrAssumption)
+	t.check(k, "ReportedAt = :at", nil,
+		map[string]types.AttributeValue{":at": &types.AttributeValueMemberS{Value: ts(f.ReportedAt)}}, collab.ErrConflict)
 }
 
 // ActivateSubscription makes the company's subscription to collaboration r's solution active as
@@ -466,7 +498,7 @@ func (t *Tx) PutFacts(company string, solution collab.Solution, f collab.Solutio
 	t.putAlways(factsItem{PK: k.pk, SK: k.sk, Type: "facts", Solution: string(solution),
 		CustomerIsPayrollUser: f.CustomerIsPayrollUser, LastSyncAt: ts(f.LastSyncAt), LastChangeAt: ts(f.LastChangeAt),
 		UnsubmittedReports: f.UnsubmittedReports, UsersWithUnsubmittedExpenses: f.UsersWithUnsubmittedExpenses,
-		ReportedAt: ts(f.ReportedAt), Clear: len(collab.Solutions[solution].Blockers(f)) == 0})
+		ReportedAt: ts(f.ReportedAt)})
 }
 
 // CompanyRecord returns just the company item, without the rest of its partition. It returns

@@ -93,7 +93,7 @@ func TestTheLargestItemsStayUnderDynamoDBsLimit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := m.TaskOf(office, r.CustomerNo); got != dynamo.TaskEntry(office, r.CustomerNo, longID("task", 7)) {
+		if got := dynamo.TaskOf(m, office, r.CustomerNo); got != dynamo.TaskEntry(office, r.CustomerNo, longID("task", 7)) {
 			t.Errorf("the entry of customer %s's task: %q", r.CustomerNo, got)
 		}
 		if st, _ := m.Standing(r, user); st.CustomerTask == "" {

@@ -73,13 +73,6 @@ func (m Memberships) Company(company string) (collab.Role, bool) {
 	return collab.Role(e.role), ok
 }
 
-// TaskOf returns the entry of a task of the office's customer the user is on (the first by
-// name), for AssumeAssigned, or "".
-func (m Memberships) TaskOf(office, customer string) string {
-	a, _ := m.taskOf(office, customer, "")
-	return a
-}
-
 // taskOf returns the entry of a task of the office's customer the user is on other than task
 // except ("" for none), with the task's version, or "".
 func (m Memberships) taskOf(office, customer, except string) (string, int) {
@@ -375,19 +368,6 @@ func (t *Tx) flushMemberships() {
 		t.check(membershipsKey(user), cond, names, values, onFail)
 	}
 	t.members, t.memberConds = nil, nil
-}
-
-// AssumeOfficeAdministrator makes the transaction depend on the user being an administrator of
-// the office, or the commit fails with ErrAssumption.
-func (t *Tx) AssumeOfficeAdministrator(office, user string) {
-	t.checkRole(employeeKey(office, user), string(collab.OfficeAdministrator), port.ErrAssumption)
-}
-
-// AssumeAssigned makes the transaction depend on the user being on the office's task of the
-// customer, named by its memberships entry as Memberships.TaskOf returned it (the entry is
-// written with every change to the task), or the commit fails with ErrAssumption.
-func (t *Tx) AssumeAssigned(office, task, customer, user string) {
-	t.requireMember(user, memberCond{attr: task, onFail: port.ErrAssumption})
 }
 
 // CollaborationFor returns the collaboration with the id and the user's memberships, in one

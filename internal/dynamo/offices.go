@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/spiris/collab/internal/actions/port"
@@ -205,12 +203,6 @@ func newTaskItem(task collab.Task) taskItem {
 		OfficeID: task.OfficeID, ID: task.ID, CustomerNo: task.CustomerNo, Name: task.Name, Assignees: task.Assignees, Target: task.Target}
 }
 
-// AssumeEmployee makes the transaction depend on the user being an employee of the office, or
-// the commit fails with ErrAssumption.
-func (t *Tx) AssumeEmployee(office, user string) {
-	t.check(employeeKey(office, user), "attribute_exists(PK)", nil, nil, port.ErrAssumption)
-}
-
 // OfficeItems reads the office, an employee, a customer, a task, a company's subscription, an
 // organisation number's company and the employee items of Staff in one round trip (at most 100
 // keys: callers name at most 94 staff).
@@ -268,25 +260,6 @@ func (s *Store) OfficeItems(ctx context.Context, r port.OfficeRefs) (port.Office
 		}
 	}
 	return f, err
-}
-
-// Employees returns every employee of an office.
-func (s *Store) Employees(ctx context.Context, office string) ([]collab.Employee, error) {
-	var out []collab.Employee
-	err := s.queryEach(ctx, "query employees of "+office, &dynamodb.QueryInput{
-		TableName:              &s.table,
-		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :sk)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": &types.AttributeValueMemberS{Value: officePartition(office)},
-			":sk": &types.AttributeValueMemberS{Value: "EMPLOYEE#"},
-		},
-	}, func(item map[string]types.AttributeValue) error {
-		var it employeeItem
-		err := decode("query employees", item, &it)
-		out = append(out, it.employee())
-		return err
-	})
-	return out, err
 }
 
 // CustomerTasks returns the tasks of one customer of an office, from GSI2 (used to decide

@@ -233,15 +233,17 @@ func TestActivationWithTheCustomersCompany(t *testing.T) {
 	})
 }
 
-// TestEveryPartyEndsInTwoCalls: whoever may end a collaboration ends it with one BatchGetItem
-// (the collaboration and the caller's memberships) and one transaction; memberships that say
-// more than the caller is cost reads, never a wrong answer.
+// TestEveryPartyEndsInTwoCalls: whoever may end a collaboration ends it, as clients do (naming
+// the collaboration's company), with one BatchGetItem (the collaboration, the caller's
+// memberships, the company and its facts) and one transaction; memberships that say more than
+// the caller is cost reads, never a wrong answer.
 func TestEveryPartyEndsInTwoCalls(t *testing.T) {
 	h := newHarness(t)
 	tap := h.tapDynamo()
+	company := map[string]string{} // by collaboration id
 	end := func(t *testing.T, caller string, id string) response {
 		t.Helper()
-		return h.call(t, user(caller), "POST", "/collaborations/"+id+"/end", `{"outcome":"continue"}`)
+		return h.call(t, user(caller), "POST", "/collaborations/"+id+"/end", `{"outcome":"continue","companyId":"`+company[id]+`"}`)
 	}
 	// onOtherTask puts ox on a second task of customer 1001, through the API.
 	onOtherTask := func(t *testing.T, w world) string {
@@ -265,6 +267,7 @@ func TestEveryPartyEndsInTwoCalls(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			w := h.world(t)
 			id := h.active(t, w, "1001", "scanner", "")
+			company[id] = w.co
 			caller := c.caller(t, w)
 			before := tap.snapshot()
 			r := end(t, caller, id)
@@ -309,6 +312,7 @@ func TestEveryPartyEndsInTwoCalls(t *testing.T) {
 	t.Run("memberships_claiming_office_administrator", func(t *testing.T) {
 		w := h.world(t)
 		id := h.active(t, w, "1001", "scanner", "")
+		company[id] = w.co
 		claim(t, w.ox, "SET #o = :admin", map[string]types.AttributeValue{":admin": &types.AttributeValueMemberS{Value: "administrator"}},
 			map[string]string{"#o": "OFFICE#" + w.office})
 		expect(t, end(t, w.ox, id), 403, "not_on_task")
@@ -318,6 +322,7 @@ func TestEveryPartyEndsInTwoCalls(t *testing.T) {
 	t.Run("memberships_claiming_a_task_of_another_customer", func(t *testing.T) {
 		w := h.world(t)
 		id := h.active(t, w, "1001", "scanner", "")
+		company[id] = w.co
 		// ox is on customer 1002's task; the memberships file it under 1001.
 		expect(t, h.call(t, user(w.oa), "PUT", "/offices/"+w.office+"/tasks/"+w.task["1002"],
 			`{"customerNo":"1002","name":"Löpande","assignees":["`+w.ox+`"]}`), 200, "")
@@ -330,6 +335,7 @@ func TestEveryPartyEndsInTwoCalls(t *testing.T) {
 	t.Run("employee_taken_off_the_other_task", func(t *testing.T) {
 		w := h.world(t)
 		id := h.active(t, w, "1001", "scanner", "")
+		company[id] = w.co
 		task := onOtherTask(t, w)
 		expect(t, h.call(t, user(w.oa), "PUT", "/offices/"+w.office+"/tasks/"+task,
 			`{"customerNo":"1001","name":"Lön","assignees":[]}`), 200, "")

@@ -43,6 +43,9 @@ var knownOver = map[string]int{
 	"RemoveEmployee (on 3 tasks, 1 active collaboration)": 5, // one Query of open collaborations per customer of their tasks
 	"RemoveCustomer":                      3, // the customer's tasks are read second
 	"RemoveTask (1 active collaboration)": 3, // as PutTask: the customer's open collaborations
+	// Without the company's id, End reads the company and its facts after the collaboration.
+	"End (company administrator, without companyId)":                   3,
+	"End (company administrator, without companyId) + Idempotency-Key": 3,
 }
 
 // importedWithoutTask stores an active collaboration of customer 1001 as the older tool's
@@ -207,13 +210,19 @@ func routeCases() []routeCase {
 		return id, h.token(t, id)
 	}
 	active := func(t *testing.T, h *harness, w world) string { return h.active(t, w, "1001", "bookkeeping", "") }
-	end := func(by func(world) string, setup func(*testing.T, *harness, world)) func(t *testing.T, h *harness, w world) step {
+	// end ends as clients do, naming the collaboration's company (EndInput.CompanyID); hint false
+	// leaves it out.
+	end := func(by func(world) string, setup func(*testing.T, *harness, world), hint ...bool) func(t *testing.T, h *harness, w world) step {
 		return func(t *testing.T, h *harness, w world) step {
 			if setup != nil {
 				setup(t, h, w)
 			}
 			id := active(t, h, w)
-			return step{as: user(by(w)), method: "POST", target: "/collaborations/" + id + "/end", body: `{"outcome":"continue"}`, status: 202}
+			body := `{"outcome":"continue","companyId":"` + w.co + `"}`
+			if len(hint) > 0 && !hint[0] {
+				body = `{"outcome":"continue"}`
+			}
+			return step{as: user(by(w)), method: "POST", target: "/collaborations/" + id + "/end", body: body, status: 202}
 		}
 	}
 	return []routeCase{
@@ -341,6 +350,7 @@ func routeCases() []routeCase {
 			return step{as: user(w.ca), method: "GET", target: "/collaborations/" + active(t, h, w) + "/end-check?outcome=continue", status: 200}
 		}},
 		{"End", " (company administrator)", end(func(w world) string { return w.ca }, nil)},
+		{"End", " (company administrator, without companyId)", end(func(w world) string { return w.ca }, nil, false)},
 		{"End", " (office employee on the task)", end(func(w world) string { return w.oe }, nil)},
 		{"End", " (office administrator, not on the task)", end(func(w world) string { return w.oa }, nil)},
 		{"End", " (office employee on another task of the customer)", end(func(w world) string { return w.ox }, func(t *testing.T, h *harness, w world) {
@@ -510,7 +520,7 @@ func measureWorkers(t *testing.T, count *callCounter) []roundTrip {
 	h.deliver(t, fnDeliver, jobs)
 	expect(t, h.call(t, user(w.ca), "POST", "/invitations/"+token+"/accept", ""), 200, "")
 	h.deliver(t, fnDeliver, h.queued(t, "EmailQueue", id, ""))
-	expect(t, h.call(t, user(w.ca), "POST", "/collaborations/"+id+"/end", `{"outcome":"continue"}`), 202, "")
+	expect(t, h.call(t, user(w.ca), "POST", "/collaborations/"+id+"/end", `{"outcome":"continue","companyId":"`+w.co+`"}`), 202, "")
 	h.deliver(t, fnTeardown, h.queued(t, "TeardownQueue", id, ""))
 	h.deliver(t, fnDeliver, h.queued(t, "EmailQueue", id, ""))
 	var note []string

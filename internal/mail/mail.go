@@ -78,16 +78,6 @@ var load = sync.OnceValues(func() (templates, error) {
 	return t, nil
 })
 
-// Kinds lists the e-mails there are wording for.
-func Kinds() []string {
-	t, _ := load()
-	out := make([]string, 0, len(t.messages))
-	for k := range t.messages {
-		out = append(out, k)
-	}
-	return out
-}
-
 var greetings = map[string][2]string{"sv": {"Hej", "Hälsningar, Spiris"}, "en": {"Hello", "Kind regards, Spiris"}}
 
 // Render writes the e-mail of a kind in a language ("sv" or "en"; anything else is Swedish).

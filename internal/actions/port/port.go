@@ -147,9 +147,6 @@ type Memberships interface {
 	Office(office string) (collab.EmployeeRole, bool)
 	// Company returns the user's role in the company, and whether they are its user.
 	Company(company string) (collab.Role, bool)
-	// TaskOf names a task of the office's customer the user is on, in the store's own terms, for
-	// Tx.AssumeAssigned; "" when the user is on none.
-	TaskOf(office, customer string) string
 	// Standing returns what the memberships make the user to collaboration r, and its proof.
 	Standing(r collab.CollaborationRecord, user string) (collab.Standing, Proof)
 }

@@ -25,6 +25,10 @@ type Store interface {
 	// Ending returns the collaboration with its company's subscription to its solution (nil
 	// when there is none); company and solution may be empty when the caller does not know them.
 	Ending(ctx context.Context, id, company string, solution collab.Solution) (*collab.Collaboration, *collab.Subscription, error)
+	// EndingFor returns the collaboration with the user's memberships and, when company is the
+	// collaboration's company, what ending it decides on besides (its EndFacts, without the
+	// parties): one round trip. facts is nil when company is empty or another company.
+	EndingFor(ctx context.Context, id, user, company string) (*collab.Collaboration, Memberships, *EndFacts, error)
 	EndFactsOf(ctx context.Context, r collab.CollaborationRecord, user string) (EndFacts, error)
 	Answering(ctx context.Context, collaborationID, hash string) (collab.Invitation, *collab.Collaboration, error)
 	AnsweringFor(ctx context.Context, collaborationID, hash, user string) (collab.Invitation, *collab.Collaboration, Memberships, error)
@@ -81,22 +85,19 @@ type Tx interface {
 	RelinkCustomer(was, next collab.Customer)
 	ReplaceTask(before, task collab.Task)
 	JoinTask(task collab.Task)
-	AssumeEmployee(office, user string)
-	AssumeOfficeAdministrator(office, user string)
-	AssumeAssigned(office, task, customer, user string)
 
 	// Companies.
 	PutCompany(c collab.Company)
 	PutUser(u collab.User)
 	RequireAdministrator(company, user string)
 	CompanyAnswered(company string, now time.Time)
-	AssumeAdministrator(company, user string)
 	PutSubscription(s collab.Subscription)
 	DeleteSubscription(s collab.Subscription)
 	ActivateSubscription(r collab.CollaborationRecord, now time.Time)
 	AssumeLiveSubscription(company string, solution collab.Solution)
 	RequireLiveSubscription(company string, solution collab.Solution)
-	RequireEndable(company string, solution collab.Solution)
+	RequireCompany(c collab.Company)
+	RequireFacts(company string, solution collab.Solution, f collab.SolutionFacts)
 	PutGrant(g collab.Grant)
 	DeleteGrant(g collab.Grant)
 	PutFacts(company string, solution collab.Solution, f collab.SolutionFacts)

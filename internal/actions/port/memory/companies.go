@@ -142,12 +142,6 @@ func (t *Tx) RequireAdministrator(company, user string) {
 	t.checkAdministrator(company, user, collab.ErrUserNotAdministrator)
 }
 
-// AssumeAdministrator makes the transaction depend on the user being an administrator of the
-// company, or the commit fails with port.ErrAssumption.
-func (t *Tx) AssumeAdministrator(company, user string) {
-	t.checkAdministrator(company, user, port.ErrAssumption)
-}
-
 func (t *Tx) checkAdministrator(company, user string, onFail error) {
 	t.add("USER#"+company+"#"+user, holds(func(s *Store) bool {
 		return s.users[pair{company, user}].Role == collab.Administrator
@@ -196,21 +190,38 @@ func (t *Tx) RequireLiveSubscription(company string, solution collab.Solution) {
 	}), nil)
 }
 
-// RequireEndable makes the transaction depend on the company having a main contact, and the
-// solution's last reported facts not blocking (nothing reported counts as what an empty report
-// says), or the commit fails with port.ErrAssumption.
-func (t *Tx) RequireEndable(company string, solution collab.Solution) {
-	t.add("COMPANY#"+company, holds(func(s *Store) bool { return s.companies[company].MainContact != "" }, port.ErrAssumption), nil)
-	rules := collab.Solutions[solution]
-	if len(rules.Preconditions) == 0 {
-		return
-	}
-	none := len(rules.Blockers(collab.SolutionFacts{})) == 0
+// RequireCompany makes the transaction depend on the company being at the version read, or the
+// commit fails with ECONFLICT.
+func (t *Tx) RequireCompany(c collab.Company) {
+	t.add("COMPANY#"+c.ID, conflictUnless(func(s *Store) bool {
+		stored, ok := s.companies[c.ID]
+		return ok && stored.Version == c.Version
+	}), nil)
+}
+
+// RequireFacts makes the transaction depend on the solution's report being the one read (by when
+// it was reported; none when f was never reported), or the commit fails with ECONFLICT.
+func (t *Tx) RequireFacts(company string, solution collab.Solution, f collab.SolutionFacts) {
 	k := pair{company, string(solution)}
-	t.add("FACTS#"+k.a+"#"+k.b, holds(func(s *Store) bool {
-		f, ok := s.facts[k]
-		return ok && f.clear || !ok && none
-	}, port.ErrAssumption), nil)
+	t.add("FACTS#"+k.a+"#"+k.b, conflictUnless(func(s *Store) bool {
+		return s.facts[k].f.ReportedAt.Equal(f.ReportedAt)
+	}), nil)
+}
+
+// EndingFor returns the collaboration with the user's memberships and, when company is the
+// collaboration's company, its EndFacts without the parties. It returns ENOTFOUND
+// collaboration_not_found, company_not_found.
+func (s *Store) EndingFor(ctx context.Context, id, user, company string) (*collab.Collaboration, port.Memberships, *port.EndFacts, error) {
+	c, m, err := s.CollaborationFor(ctx, id, user)
+	if err != nil || company == "" || c.Record().CompanyID != company {
+		return c, m, nil, err
+	}
+	f, err := s.EndFactsOf(ctx, c.Record(), user)
+	if err != nil {
+		return nil, m, nil, err
+	}
+	f.Parties = port.Parties{}
+	return c, m, &f, nil
 }
 
 // ActivateSubscription makes the company's subscription to r's solution active as

@@ -78,12 +78,6 @@ func (m Memberships) Company(company string) (collab.Role, bool) {
 	return collab.Role(e.role), ok
 }
 
-// TaskOf returns a task of the office's customer the user is on (the first by id), or "".
-func (m Memberships) TaskOf(office, customer string) string {
-	t, _ := m.taskOf(office, customer, "")
-	return t
-}
-
 func (m Memberships) taskOf(office, customer, except string) (string, int) {
 	for _, t := range m.tasks {
 		if t.office == office && t.customer == customer && t.task != except {
@@ -200,30 +194,4 @@ func (s *Store) StandingOf(_ context.Context, r collab.CollaborationRecord, user
 		}
 	}
 	return st, p, nil
-}
-
-// AssumeOfficeAdministrator makes the transaction depend on the user being an administrator of
-// the office, or the commit fails with port.ErrAssumption.
-func (t *Tx) AssumeOfficeAdministrator(office, user string) {
-	t.add("EMPLOYEE#"+office+"#"+user, holds(func(s *Store) bool {
-		return s.employees[pair{office, user}].e.Role == collab.OfficeAdministrator
-	}, port.ErrAssumption), nil)
-}
-
-// AssumeAssigned makes the transaction depend on the user being on the office's task of the
-// customer, or the commit fails with port.ErrAssumption.
-func (t *Tx) AssumeAssigned(office, task, customer, user string) {
-	t.add("TASK#"+office+"#"+task, holds(func(s *Store) bool {
-		tk, ok := s.tasks[pair{office, task}]
-		return ok && tk.Assigned(user) && tk.CustomerNo == customer
-	}, port.ErrAssumption), nil)
-}
-
-// AssumeEmployee makes the transaction depend on the user being an employee of the office, or
-// the commit fails with port.ErrAssumption.
-func (t *Tx) AssumeEmployee(office, user string) {
-	t.add("EMPLOYEE#"+office+"#"+user, holds(func(s *Store) bool {
-		_, ok := s.employees[pair{office, user}]
-		return ok
-	}, port.ErrAssumption), nil)
 }
