@@ -20,6 +20,18 @@ func (s *Service) company(ctx context.Context, caller Caller, companyID string) 
 	return s.Store.Company(ctx, companyID)
 }
 
+// companyAdmin reads company companyID's partition (company) and decides who the caller is to
+// it as one who would change its people (companyActor with admin: an administrator of the
+// company, or an office employee acting in it).
+func (s *Service) companyAdmin(ctx context.Context, caller Caller, companyID string) (port.CompanyView, collab.Actor, error) {
+	v, err := s.company(ctx, caller, companyID)
+	if err != nil {
+		return v, collab.Actor{}, err
+	}
+	by, err := companyActor(caller, v, true)
+	return v, by, err
+}
+
 // CompanyCollaborations lists a company's collaborations with every office, newest first, to
 // its users. It returns EUNAUTHORIZED unauthenticated; EFORBIDDEN not_company_user; EINVALID
 // id_invalid, cursor_invalid.
@@ -76,11 +88,7 @@ type NewUserInput struct {
 // CreateUser adds a user to a company. It returns the authorization errors of SetMainContact and
 // EINVALID field_required, email_invalid, language_invalid, role_invalid.
 func (s *Service) CreateUser(ctx context.Context, caller Caller, companyID string, in NewUserInput) (UserView, error) {
-	v, err := s.company(ctx, caller, companyID)
-	if err != nil {
-		return UserView{}, err
-	}
-	by, err := companyActor(caller, v, true)
+	v, by, err := s.companyAdmin(ctx, caller, companyID)
 	if err != nil {
 		return UserView{}, err
 	}
@@ -113,11 +121,7 @@ type RoleInput struct {
 // SetMainContact; ENOTFOUND user_not_found; EINVALID role_invalid; ECONFLICT last_administrator,
 // main_contact_demotion, concurrent_update.
 func (s *Service) ChangeRole(ctx context.Context, caller Caller, companyID, userID string, in RoleInput) (UserView, error) {
-	v, err := s.company(ctx, caller, companyID)
-	if err != nil {
-		return UserView{}, err
-	}
-	by, err := companyActor(caller, v, true)
+	v, by, err := s.companyAdmin(ctx, caller, companyID)
 	if err != nil {
 		return UserView{}, err
 	}
@@ -156,11 +160,7 @@ type MainContactInput struct {
 // not_company_user, administrator_required; ENOTFOUND company_not_found, user_not_found;
 // ECONFLICT user_not_administrator, concurrent_update.
 func (s *Service) SetMainContact(ctx context.Context, caller Caller, companyID string, in MainContactInput) (UserView, error) {
-	v, err := s.company(ctx, caller, companyID)
-	if err != nil {
-		return UserView{}, err
-	}
-	by, err := companyActor(caller, v, true)
+	v, by, err := s.companyAdmin(ctx, caller, companyID)
 	if err != nil {
 		return UserView{}, err
 	}
@@ -335,11 +335,7 @@ const CompanyHistoryLimit = 100
 // EINVALID id_invalid; ENOTFOUND company_not_found; EFORBIDDEN not_company_user,
 // administrator_required.
 func (s *Service) CompanyHistory(ctx context.Context, caller Caller, companyID string) ([]CompanyEventView, error) {
-	v, err := s.company(ctx, caller, companyID)
-	if err != nil {
-		return nil, err
-	}
-	by, err := companyActor(caller, v, true)
+	_, by, err := s.companyAdmin(ctx, caller, companyID)
 	if err == nil {
 		err = collab.MayReadCompanyHistory(by)
 	}

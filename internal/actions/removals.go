@@ -23,11 +23,7 @@ const maxRemovalItems = 100
 // commits (2 calls), and returns the errors of SetMainContact; EINVALID id_invalid; ENOTFOUND
 // user_not_found; ECONFLICT main_contact_removal, last_administrator, concurrent_update.
 func (s *Service) RemoveUser(ctx context.Context, caller Caller, companyID, userID string) (UserView, error) {
-	v, err := s.company(ctx, caller, companyID)
-	if err != nil {
-		return UserView{}, err
-	}
-	by, err := companyActor(caller, v, true)
+	v, by, err := s.companyAdmin(ctx, caller, companyID)
 	if err != nil {
 		return UserView{}, err
 	}

@@ -33,11 +33,7 @@ type SubscriptionUseView struct {
 // EUNAUTHORIZED unauthenticated; EINVALID id_invalid; ENOTFOUND company_not_found; EFORBIDDEN
 // not_company_user, administrator_required.
 func (s *Service) Subscriptions(ctx context.Context, caller Caller, companyID string) ([]SubscriptionView, error) {
-	v, err := s.company(ctx, caller, companyID)
-	if err != nil {
-		return nil, err
-	}
-	by, err := companyActor(caller, v, true)
+	v, by, err := s.companyAdmin(ctx, caller, companyID)
 	if err == nil {
 		err = collab.MayReadSubscriptions(by)
 	}

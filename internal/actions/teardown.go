@@ -83,7 +83,16 @@ func (s *Service) teardownStage(ctx context.Context, c *collab.Collaboration, su
 		return st, err
 	}
 	ch := s.change()
-	ch.tx.PutTeardown(c, st)
+	ch.tx.PutCollaboration(c)
+	for _, g := range st.Revoke {
+		ch.tx.DeleteGrant(g)
+	}
+	if st.Subscription != nil {
+		ch.tx.PutSubscription(*st.Subscription)
+	}
+	if r := c.Record(); st.DeleteFacts {
+		ch.tx.DeleteFacts(r.CompanyID, r.Solution)
+	}
 	for _, kind := range st.Emails {
 		job := emailAbout(c.Record(), kind)
 		job.About.Effect = st.Effect

@@ -259,21 +259,3 @@ func (t *Tx) RequireCollaboration(r collab.CollaborationRecord) {
 
 // Timing returns when the store considers time-driven work due.
 func (s *Store) Timing() port.Timing { return s.timing }
-
-// PutTeardown writes a stage of a collaboration's teardown: the collaboration as the stage left it
-// (PutCollaboration: at the version read, or collab.ErrConflict), the deletion of the office's
-// grants (by key, unconditional), the subscription's end (EndSubscription) and the deletion of
-// the solution's facts (unconditional).
-func (t *Tx) PutTeardown(c *collab.Collaboration, st collab.TeardownStage) {
-	t.PutCollaboration(c)
-	for _, g := range st.Revoke {
-		t.DeleteGrant(g)
-	}
-	if st.Subscription != nil {
-		t.PutSubscription(*st.Subscription)
-	}
-	if st.DeleteFacts {
-		r := c.Record()
-		t.DeleteFacts(r.CompanyID, r.Solution)
-	}
-}

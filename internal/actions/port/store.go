@@ -72,7 +72,6 @@ type Tx interface {
 	// Collaborations and their invitations.
 	PutCollaboration(c *collab.Collaboration)
 	RequireCollaboration(r collab.CollaborationRecord)
-	PutTeardown(c *collab.Collaboration, st collab.TeardownStage)
 	UndoOpening(r collab.CollaborationRecord, now time.Time)
 	PutInvitation(i collab.Invitation)
 	RevokeInvitation(hash string, now time.Time)
@@ -101,6 +100,7 @@ type Tx interface {
 	PutGrant(g collab.Grant)
 	DeleteGrant(g collab.Grant)
 	PutFacts(company string, solution collab.Solution, f collab.SolutionFacts)
+	DeleteFacts(company string, solution collab.Solution)
 	RequestMainContact(companyID, day string, now time.Time)
 	AddCompanyEvent(companyID, id string, e collab.CompanyEvent)
 

@@ -65,24 +65,6 @@ func (t *Tx) RequireCollaboration(r collab.CollaborationRecord) {
 	}), nil)
 }
 
-// PutTeardown writes a stage of a collaboration's teardown: the collaboration (PutCollaboration),
-// the deletion of the office's grants, the subscription as the stage leaves it (PutSubscription:
-// at the version read, or collab.ErrConflict) and the deletion of the facts.
-func (t *Tx) PutTeardown(c *collab.Collaboration, st collab.TeardownStage) {
-	t.PutCollaboration(c)
-	for _, g := range st.Revoke {
-		t.DeleteGrant(g)
-	}
-	if st.Subscription != nil {
-		t.PutSubscription(*st.Subscription)
-	}
-	if st.DeleteFacts {
-		r := c.Record()
-		k := pair{r.CompanyID, string(r.Solution)}
-		t.add("FACTS#"+k.a+"#"+k.b, nil, func(s *Store) { delete(s.facts, k) })
-	}
-}
-
 // Collaboration returns the collaboration with the id. It returns ENOTFOUND
 // collaboration_not_found.
 func (s *Store) Collaboration(_ context.Context, id string) (*collab.Collaboration, error) {
@@ -202,4 +184,10 @@ func (s *Store) AnsweringFor(_ context.Context, collaborationID, hash, user stri
 	m := s.membershipsOf(user)
 	inv, c, err := s.answering(collaborationID, hash)
 	return inv, c, m, err
+}
+
+// DeleteFacts removes what a solution reported about a company (its data is gone).
+func (t *Tx) DeleteFacts(company string, solution collab.Solution) {
+	k := pair{company, string(solution)}
+	t.add("FACTS#"+k.a+"#"+k.b, nil, func(s *Store) { delete(s.facts, k) })
 }
