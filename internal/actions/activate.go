@@ -2,7 +2,6 @@ package actions
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/spiris/collab/internal/actions/port"
@@ -91,39 +90,39 @@ func (s *Service) Activate(ctx context.Context, caller Caller, officeID string, 
 	if in.CompanyID != "" && in.CompanyID == f.Customer.CompanyID {
 		seen = &subscriptionSeen{f.Subscription, f.Subscription.CompanyID != ""}
 	}
-	view, err := s.activate(ctx, caller, in, start, &f, false, seen)
-	if errors.Is(err, port.ErrAssumption) {
-		seen = nil
-		if sub, exists, known := port.SubscriptionFound(err); known {
-			seen = &subscriptionSeen{sub, exists}
+	view, err := s.activate(ctx, caller, in, start, &f, seen)
+	if collab.ErrorCode(err) == "company_exists" && f.Customer.CompanyID == "" && f.OrgNoOf == "" && f.Customer.OrgNo != "" {
+		// The organisation number's guard says a company has it after all: find it and activate
+		// for it.
+		if f.OrgNoOf, err = s.Store.CompanyByOrgNo(ctx, f.Customer.OrgNo); err != nil {
+			return ActivationView{}, err
 		}
-		view, err = s.activate(ctx, caller, in, start, &f, true, seen)
+		view, err = s.activate(ctx, caller, in, start, &f, nil)
 	}
 	return view, err
 }
 
 // subscriptionSeen is the company's subscription to the solution as it was read with the
-// office's items or as a failed commit found it, so the commit need not read it.
+// office's items or with the company's partition.
 type subscriptionSeen struct {
 	sub    collab.Subscription
 	exists bool
 }
 
-// activate writes an activation from the office's items in f (where it keeps the company it
-// finds by organisation number, for a second attempt) and the company's subscription as
-// seen says it is (nil: not known). With read false it does not read the company but assumes,
-// and the commit fails with port.ErrAssumption where that is wrong: a customer not linked to a
-// company, whose contact details are given, is not a company here yet; a linked company whose
-// subscription is not known has the solution. With read true it reads what it needs to choose.
-// A subscription that was seen is written or checked at what it was seen as, so a change since
-// fails the commit with ECONFLICT.
-func (s *Service) activate(ctx context.Context, caller Caller, in ActivateInput, start collab.Period, f *port.OfficeFacts, read bool, seen *subscriptionSeen) (ActivationView, error) {
+// activate writes an activation from the office's items in f and the company's subscription
+// as seen (nil: not read yet). A customer not linked to a company is linked to the one with its
+// organisation number (looked up when no contact is given; with a contact, the company is
+// created, and the number's uniqueness guard fails the commit with company_exists when a
+// company has it, for Activate to look it up and try again). For a linked company whose
+// subscription was not read with the office's items, or when a contact is given (checkContact),
+// the company's partition is read. What was read is required unchanged at commit.
+func (s *Service) activate(ctx context.Context, caller Caller, in ActivateInput, start collab.Period, f *port.OfficeFacts, seen *subscriptionSeen) (ActivationView, error) {
 	var view ActivationView
 	now := s.Now()
 	officeID := f.Employee.OfficeID
 	id := s.NewID()
 	ch := s.change()
-	customer, err := s.linkByOrgNo(ctx, ch, f, in, read)
+	customer, err := s.linkByOrgNo(ctx, ch, f, in)
 	if err != nil {
 		return view, err
 	}
@@ -131,7 +130,7 @@ func (s *Service) activate(ctx context.Context, caller Caller, in ActivateInput,
 	if err != nil {
 		return view, err
 	}
-	scenario, opened, err := s.scenario(ctx, ch, in, &customer, read, seen, id, now)
+	scenario, opened, err := s.scenario(ctx, ch, in, &customer, seen, id, now)
 	if err != nil {
 		return view, err
 	}
@@ -161,11 +160,7 @@ func (s *Service) activate(ctx context.Context, caller Caller, in ActivateInput,
 
 	view = ActivationView{Collaboration: collaborationView(c.Record(), nil), Scenario: scenario,
 		InvitationExpiresAt: inv.ExpiresAt}
-	err = s.save(ctx, ch, view)
-	if !read && scenario == collab.NewCompany && collab.ErrorCode(err) == "company_exists" {
-		return view, port.ErrAssumption // the organisation number is a company's after all
-	}
-	return view, err
+	return view, s.save(ctx, ch, view)
 }
 
 // checkContact decides, when a contact is given for a customer whose company exists, what it
@@ -198,14 +193,14 @@ func (s *Service) checkContact(ctx context.Context, ch *change, by collab.Actor,
 }
 
 // linkByOrgNo returns the customer of f, linked to the company with its organisation number
-// when it is not linked yet and that company is to be looked for (read, or no contact given to
-// create one): looked up once across attempts (kept in f), and the link written with ch.
-func (s *Service) linkByOrgNo(ctx context.Context, ch *change, f *port.OfficeFacts, in ActivateInput, read bool) (collab.Customer, error) {
+// when it is not linked yet and that company is to be looked for (found by an earlier attempt,
+// kept in f, or no contact given to create one): the link is written with ch.
+func (s *Service) linkByOrgNo(ctx context.Context, ch *change, f *port.OfficeFacts, in ActivateInput) (collab.Customer, error) {
 	customer := f.Customer
-	if customer.CompanyID != "" || customer.OrgNo == "" || !read && in.Contact != nil {
+	if customer.CompanyID != "" || customer.OrgNo == "" || in.Contact != nil && f.OrgNoOf == "" {
 		return customer, nil
 	}
-	if f.OrgNoOf == "" { // not looked up by a first attempt
+	if f.OrgNoOf == "" {
 		var err error
 		if f.OrgNoOf, err = s.Store.CompanyByOrgNo(ctx, customer.OrgNo); err != nil {
 			return customer, err
@@ -220,17 +215,13 @@ func (s *Service) linkByOrgNo(ctx context.Context, ch *change, f *port.OfficeFac
 
 // scenario chooses the activation's scenario for the customer and adds to ch what it needs:
 // the new company with its administrator (linking the customer to it), the subscription opened
-// (returned, so the collaboration can undo it), or the check that the live subscription is still
-// live. With read false and the subscription not seen it assumes the company has the solution.
-func (s *Service) scenario(ctx context.Context, ch *change, in ActivateInput, customer *collab.Customer, read bool, seen *subscriptionSeen, id string, now time.Time) (collab.Scenario, *collab.Subscription, error) {
+// (returned, so the collaboration can undo it), or the requirement that the live subscription is
+// still as read. A linked company's subscription not seen yet is read with its partition.
+func (s *Service) scenario(ctx context.Context, ch *change, in ActivateInput, customer *collab.Customer, seen *subscriptionSeen, id string, now time.Time) (collab.Scenario, *collab.Subscription, error) {
 	solution := collab.Solution(in.Solution)
-	switch {
-	case customer.CompanyID == "":
+	if customer.CompanyID == "" {
 		sub, err := s.newCompany(ch, in, customer, id, now)
 		return collab.NewCompany, sub, err
-	case !read && seen == nil:
-		ch.tx.AssumeLiveSubscription(customer.CompanyID, solution)
-		return collab.ExistingSolution, nil, nil
 	}
 	if seen == nil {
 		company, err := s.Store.Company(ctx, customer.CompanyID)
@@ -241,7 +232,7 @@ func (s *Service) scenario(ctx context.Context, ch *change, in ActivateInput, cu
 		seen = &subscriptionSeen{sub, has}
 	}
 	if seen.exists && seen.sub.Live() {
-		ch.tx.RequireLiveSubscription(customer.CompanyID, solution)
+		ch.tx.RequireSubscription(seen.sub)
 		return collab.ExistingSolution, nil, nil
 	}
 	var existing *collab.Subscription

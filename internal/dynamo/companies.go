@@ -380,35 +380,11 @@ func (t *Tx) RequireAdministrator(company, user string) {
 	t.checkRole(userKey(company, user), string(collab.Administrator), collab.ErrUserNotAdministrator)
 }
 
-// AssumeLiveSubscription makes the transaction depend on the company's subscription to the
-// solution being live (active or pending), or the commit fails with ErrAssumption, from which
-// SubscriptionFound tells what the subscription was instead.
-func (t *Tx) AssumeLiveSubscription(company string, solution collab.Solution) {
-	t.liveSubscription(company, solution, port.ErrAssumption).ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
-}
-
-// RequireLiveSubscription makes the transaction depend on the company's subscription to the
-// solution still being live, as it was read, or the commit fails with ECONFLICT.
-func (t *Tx) RequireLiveSubscription(company string, solution collab.Solution) {
-	t.liveSubscription(company, solution, collab.ErrConflict)
-}
-
-func (t *Tx) liveSubscription(company string, solution collab.Solution, onFail error) *types.ConditionCheck {
-	return t.check(subscriptionKey(company, string(solution)), "#status IN (:active, :pending)", map[string]string{"#status": "Status"},
-		map[string]types.AttributeValue{
-			":active":  &types.AttributeValueMemberS{Value: string(collab.SubscriptionActive)},
-			":pending": &types.AttributeValueMemberS{Value: string(collab.SubscriptionPending)},
-		}, onFail)
-}
-
-// subscriptionAssumed is the failure of an AssumeLiveSubscription, with the subscription item
-// the commit found instead (nil when there was none).
-func subscriptionAssumed(item map[string]types.AttributeValue) error {
-	var it subscriptionItem
-	if item == nil || decode("subscription found", item, &it) != nil {
-		return &port.SubscriptionAssumed{}
-	}
-	return &port.SubscriptionAssumed{Subscription: it.subscription(), Exists: true}
+// RequireSubscription makes the transaction depend on the company's subscription being
+// unchanged since it was read at s.Version, or the commit fails with ECONFLICT.
+func (t *Tx) RequireSubscription(s collab.Subscription) {
+	t.check(subscriptionKey(s.CompanyID, string(s.Solution)), "Version = :v", nil,
+		map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: strconv.Itoa(s.Version)}}, collab.ErrConflict)
 }
 
 // RequireCompany makes the transaction depend on the company being unchanged since it was read

@@ -375,39 +375,15 @@ func TestOutboxAndSavedResponses(t *testing.T) {
 	}
 }
 
-func TestAssumptionsFailWithWhatTheyFound(t *testing.T) {
+// TestWhatADecisionReadIsRequiredUnchanged: the conditions a use case puts on what it read and
+// does not write: a subscription at its version, the company at its version, a solution's facts
+// as reported. A change since fails the commit with a conflict, and nothing is written.
+func TestWhatADecisionReadIsRequiredUnchanged(t *testing.T) {
 	s := newStore(t)
 	company := id("co")
 	tx := s.Tx()
-	tx.PutSubscription(collab.Subscription{CompanyID: company, Solution: "scanner", Status: collab.SubscriptionActive})
-	tx.PutSubscription(collab.Subscription{CompanyID: company, Solution: "payroll", Status: collab.SubscriptionEnded, UpdatedAt: t0})
-	if err := tx.Commit(ctx); err != nil {
-		t.Fatal(err)
-	}
-	assume := func(solution collab.Solution) error {
-		tx := s.Tx()
-		tx.AssumeLiveSubscription(company, solution)
-		return tx.Commit(ctx)
-	}
-	if err := assume("scanner"); err != nil {
-		t.Fatalf("live subscription refused: %v", err)
-	}
-	err := assume("payroll")
-	sub, exists, known := port.SubscriptionFound(err)
-	if !errors.Is(err, port.ErrAssumption) || !known || !exists || sub.Status != collab.SubscriptionEnded || sub.Version != 1 || !sub.UpdatedAt.Equal(t0) {
-		t.Fatalf("ended subscription: %v, found %+v exists %v known %v", err, sub, exists, known)
-	}
-	err = assume("bookkeeping")
-	if _, exists, known := port.SubscriptionFound(err); !errors.Is(err, port.ErrAssumption) || !known || exists {
-		t.Fatalf("missing subscription: %v, exists %v known %v", err, exists, known)
-	}
-	if _, _, known := port.SubscriptionFound(collab.ErrConflict); known {
-		t.Fatal("a conflict passed for a failed assumption")
-	}
-
-	// What an end read is required unchanged: the company at its version, the facts as reported.
-	tx = s.Tx()
 	tx.PutCompany(collab.Company{ID: company, Name: "Slut AB", CreatedAt: t0})
+	tx.PutSubscription(collab.Subscription{CompanyID: company, Solution: "scanner", Status: collab.SubscriptionActive})
 	if err := tx.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -415,10 +391,26 @@ func TestAssumptionsFailWithWhatTheyFound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stale := v.Company
+	read := v.Subscriptions["scanner"]
+	tx = s.Tx()
+	tx.RequireSubscription(read)
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatalf("the subscription as read: %v", err)
+	}
+	stale := read
 	stale.Version--
+	tx = s.Tx()
+	tx.RequireSubscription(stale)
+	tx.PutGrant(collab.Grant{CompanyID: company, Solution: "scanner", UserID: id("u"), Mode: collab.FullAccess, Via: "stale"})
+	if err := tx.Commit(ctx); !errors.Is(err, collab.ErrConflict) {
+		t.Errorf("a subscription changed since: %v, want a conflict", err)
+	}
+
+	// What an end read: the company at its version, the facts as reported.
+	staleCompany := v.Company
+	staleCompany.Version--
 	for name, add := range map[string]func(*dynamo.Tx){
-		"company_changed":    func(tx *dynamo.Tx) { tx.RequireCompany(stale) },
+		"company_changed":    func(tx *dynamo.Tx) { tx.RequireCompany(staleCompany) },
 		"facts_reported":     func(tx *dynamo.Tx) { tx.RequireFacts(company, "scanner", collab.SolutionFacts{ReportedAt: t0}) },
 		"facts_not_reported": func(tx *dynamo.Tx) { tx.RequireFacts(company, "scanner", collab.SolutionFacts{}) },
 	} {

@@ -20,15 +20,6 @@ import (
 // maxTxItems is DynamoDB's limit of items in one TransactWriteItems.
 const maxTxItems = 100
 
-// assumptionError is ErrAssumption with the item whose condition failed, as it was then, for an
-// assumption that asked for it (item is nil when there was no such item).
-type assumptionError struct {
-	item map[string]types.AttributeValue
-}
-
-func (e *assumptionError) Error() string { return port.ErrAssumption.Error() }
-func (e *assumptionError) Unwrap() error { return port.ErrAssumption }
-
 // Tx collects writes that succeed or fail together in one TransactWriteItems. Each write carries
 // its condition and the error to return when that condition fails.
 type Tx struct {
@@ -211,10 +202,6 @@ func (t *Tx) send(ctx context.Context) error {
 	for i, r := range canceled.CancellationReasons {
 		switch aws.ToString(r.Code) {
 		case "ConditionalCheckFailed":
-			if i < len(t.onFail) && t.onFail[i] == port.ErrAssumption && t.items[i].ConditionCheck != nil &&
-				t.items[i].ConditionCheck.ReturnValuesOnConditionCheckFailure == types.ReturnValuesOnConditionCheckFailureAllOld {
-				return subscriptionAssumed(r.Item)
-			}
 			if i < len(t.onFail) && t.onFail[i] != nil {
 				return t.onFail[i]
 			}

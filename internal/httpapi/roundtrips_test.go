@@ -43,9 +43,12 @@ var knownOver = map[string]int{
 	"RemoveEmployee (on 3 tasks, 1 active collaboration)": 5, // one Query of open collaborations per customer of their tasks
 	"RemoveCustomer":                      3, // the customer's tasks are read second
 	"RemoveTask (1 active collaboration)": 3, // as PutTask: the customer's open collaborations
-	// Without the company's id, End reads the company and its facts after the collaboration.
-	"End (company administrator, without companyId)":                   3,
-	"End (company administrator, without companyId) + Idempotency-Key": 3,
+	// Without the company's id, Activate reads the company's subscription and End the company and
+	// its facts after what the request names.
+	"Activate (existing company, existing solution, without companyId)":                   3,
+	"Activate (existing company, existing solution, without companyId) + Idempotency-Key": 3,
+	"End (company administrator, without companyId)":                                      3,
+	"End (company administrator, without companyId) + Idempotency-Key":                    3,
 }
 
 // importedWithoutTask stores an active collaboration of customer 1001 as the older tool's
@@ -255,6 +258,10 @@ func routeCases() []routeCase {
 		}},
 		{"Activate", " (existing company, new solution)", activate("scanner")},
 		{"Activate", " (existing company, existing solution)", activate("bookkeeping")},
+		{"Activate", " (existing company, existing solution, without companyId)", func(t *testing.T, h *harness, w world) step {
+			return step{as: user(w.oe), method: "POST", target: "/offices/" + w.office + "/collaborations", status: 201,
+				body: `{"customerNo":"1001","solution":"bookkeeping","taskId":"` + w.task["1001"] + `","invoiceRecipient":"office","startPeriod":"2027-04"}`}
+		}},
 		{"Activate", " (new company)", func(t *testing.T, h *harness, w world) step {
 			return step{as: user(w.oe), method: "POST", target: "/offices/" + w.office + "/collaborations", status: 201,
 				body: `{"customerNo":"1003","solution":"scanner","taskId":"` + w.task["1003"] + `","invoiceRecipient":"office","startPeriod":"2027-04",` +
@@ -507,7 +514,7 @@ func measureWorkers(t *testing.T, count *callCounter) []roundTrip {
 	w = h.world(t)
 	total := trips{}
 	count.take()
-	r = h.activate(t, w, "1001", "bookkeeping", "")
+	r = h.activate(t, w, "1001", "bookkeeping", `,"companyId":"`+w.co+`"`) // as clients do
 	expect(t, r, 201, "")
 	id = r.str("collaboration.id")
 	jobs := h.queued(t, "EmailQueue", id, "")

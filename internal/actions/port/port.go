@@ -241,29 +241,3 @@ func (d *Deliveries) Record(recipient, state, reason string) {
 // ErrTooLarge is what Tx.Commit returns, writing nothing, for a change of more writes than one
 // transaction of the store holds (DynamoDB's: 100 items).
 var ErrTooLarge = errors.New("the change is too large for one transaction")
-
-// ErrAssumption is what Tx.Commit returns when something the use case assumed instead of reading
-// (the Assume* writes) did not hold: nothing was written, and the use case reads what it assumed
-// to decide again, and to say exactly what stands in the way.
-var ErrAssumption = errors.New("a condition assumed instead of read did not hold")
-
-// SubscriptionAssumed is the ErrAssumption of a failed Tx.AssumeLiveSubscription: the
-// subscription the store found instead, when it found one.
-type SubscriptionAssumed struct {
-	Subscription collab.Subscription
-	Exists       bool
-}
-
-func (e *SubscriptionAssumed) Error() string { return ErrAssumption.Error() }
-func (e *SubscriptionAssumed) Unwrap() error { return ErrAssumption }
-
-// SubscriptionFound returns the subscription a commit found when it failed an
-// AssumeLiveSubscription (exists is false when there was none), and known false when err is not
-// such a failure.
-func SubscriptionFound(err error) (sub collab.Subscription, exists, known bool) {
-	var a *SubscriptionAssumed
-	if !errors.As(err, &a) {
-		return sub, false, false
-	}
-	return a.Subscription, a.Exists, true
-}

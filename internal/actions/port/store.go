@@ -63,8 +63,9 @@ type Store interface {
 
 // Tx collects the writes of one change, to succeed or fail together at Commit. A Put of an item
 // read at a version commits only if it is still at that version (0: it must not exist); the
-// Require* writes commit only if what they name is unchanged since it was read; the Assume*
-// writes commit only if what they name holds, else Commit returns ErrAssumption.
+// Require* writes commit only if what they name is unchanged since it was read. A failed
+// condition fails the commit with the domain's error for it (collab.ErrConflict unless the
+// method says otherwise), and nothing is written.
 type Tx interface {
 	Commit(ctx context.Context) error
 	RemovalTx
@@ -93,8 +94,7 @@ type Tx interface {
 	PutSubscription(s collab.Subscription)
 	DeleteSubscription(s collab.Subscription)
 	ActivateSubscription(r collab.CollaborationRecord, now time.Time)
-	AssumeLiveSubscription(company string, solution collab.Solution)
-	RequireLiveSubscription(company string, solution collab.Solution)
+	RequireSubscription(s collab.Subscription)
 	RequireCompany(c collab.Company)
 	RequireFacts(company string, solution collab.Solution, f collab.SolutionFacts)
 	PutGrant(g collab.Grant)

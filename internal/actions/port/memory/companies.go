@@ -167,29 +167,6 @@ func subscriptionItem(company string, solution collab.Solution) string {
 	return "SUB#" + company + "#" + string(solution)
 }
 
-// AssumeLiveSubscription makes the transaction depend on the company's subscription to the
-// solution being live, or the commit fails with a *port.SubscriptionAssumed (port.ErrAssumption)
-// saying what the subscription was instead.
-func (t *Tx) AssumeLiveSubscription(company string, solution collab.Solution) {
-	t.add(subscriptionItem(company, solution), func(s *Store) error {
-		sub, ok := s.subscription(company, solution)
-		if ok && sub.Live() {
-			return nil
-		}
-		return &port.SubscriptionAssumed{Subscription: sub, Exists: ok}
-	}, nil)
-}
-
-// RequireLiveSubscription makes the transaction depend on the company's subscription to the
-// solution still being live, or the commit fails with collab.ErrConflict.
-func (t *Tx) RequireLiveSubscription(company string, solution collab.Solution) {
-	k := pair{company, string(solution)}
-	t.add(subscriptionItem(company, solution), conflictUnless(func(s *Store) bool {
-		sub, ok := s.subs[k]
-		return ok && sub.Live()
-	}), nil)
-}
-
 // RequireCompany makes the transaction depend on the company being at the version read, or the
 // commit fails with ECONFLICT.
 func (t *Tx) RequireCompany(c collab.Company) {
@@ -274,4 +251,11 @@ func (t *Tx) CompanyAnswered(company string, now time.Time) {
 		c.Version++
 		s.companies[company] = c
 	})
+}
+
+// RequireSubscription makes the transaction depend on the company's subscription being at the
+// version read, or the commit fails with ECONFLICT.
+func (t *Tx) RequireSubscription(sub collab.Subscription) {
+	k := pair{sub.CompanyID, string(sub.Solution)}
+	t.add(subscriptionItem(sub.CompanyID, sub.Solution), conflictUnless(func(s *Store) bool { return s.subs[k].Version == sub.Version }), nil)
 }
