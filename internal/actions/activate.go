@@ -188,6 +188,7 @@ func (s *Service) checkContact(ctx context.Context, ch *change, by collab.Actor,
 		return false, seen, err
 	}
 	ch.tx.PutUser(*fixed)
+	ch.tx.RequireCompany(company.Company) // nobody answered for it since: AnsweredAt as read
 	s.companyEvent(ch, company.Company.ID, collab.CompanyEvent{Actor: by, Kind: collab.ContactCorrected, UserID: fixed.ID})
 	return true, seen, nil
 }

@@ -176,10 +176,7 @@ func (s *Service) PutTask(ctx context.Context, caller Caller, officeID, taskID s
 // collaborations on it: those of its customer take its new assignees, those of the customer it
 // was moved from leave it (collab.FollowTask), and the active ones' grants follow.
 func (s *Service) syncGrants(ctx context.Context, ch *change, by collab.Actor, before, after collab.Task) error {
-	customers := []string{after.CustomerNo}
-	if before.CustomerNo != "" && before.CustomerNo != after.CustomerNo {
-		customers = append(customers, before.CustomerNo)
-	}
+	customers := before.Customers(after.CustomerNo) // with the one a change in steps began from
 	now := s.Now()
 	for _, no := range customers {
 		open, err := s.Store.PendingOrActive(ctx, after.OfficeID, no)

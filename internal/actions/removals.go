@@ -68,9 +68,13 @@ func (s *Service) RemoveTask(ctx context.Context, caller Caller, officeID, taskI
 	ch := s.change()
 	n := 1 + len(t.Assignees)
 	ch.tx.DeleteTask(t)
-	open, err := s.Store.PendingOrActive(ctx, officeID, t.CustomerNo)
-	if err != nil {
-		return TaskView{}, err
+	var open []collab.CollaborationRecord
+	for _, no := range t.Customers("") { // with the one a change in steps began from
+		of, err := s.Store.PendingOrActive(ctx, officeID, no)
+		if err != nil {
+			return TaskView{}, err
+		}
+		open = append(open, of...)
 	}
 	by := actorOf(collab.OfficeEmployee, caller.UserID, officeID)
 	for _, r := range open {
@@ -191,7 +195,7 @@ func (s *Service) leaveTasks(ctx context.Context, ch *change, by collab.Actor, t
 	n, users := 0, map[string]bool{user: true}
 	byCustomer := map[string][]collab.Task{}
 	for _, t := range tasks {
-		if !t.Assigned(user) {
+		if !t.Involves(user) {
 			continue
 		}
 		after := t.Without(user)

@@ -28,7 +28,7 @@ const maxSyncRounds = 60
 // a job applies it (SyncTask). Nothing else changes yet, so access stays the old task's.
 func (s *Service) taskChangeInSteps(before, after collab.Task) *change {
 	marked := before
-	marked.Target = &collab.TaskTarget{CustomerNo: after.CustomerNo, Name: after.Name, Assignees: after.Assignees, From: before.CustomerNo}
+	marked.Target = &collab.TaskTarget{CustomerNo: after.CustomerNo, Name: after.Name, Assignees: after.Assignees, From: before.Origin()}
 	ch := s.change()
 	ch.tx.ReplaceTask(before, marked)
 	s.enqueue(ch, Job{Kind: TeardownQueue, Task: &TaskJob{OfficeID: before.OfficeID, TaskID: before.ID}})
@@ -94,30 +94,24 @@ func (s *Service) taskStep(ctx context.Context, task collab.Task, j Job) (bool, 
 // collaborations (of its customer and of the one it moves from) follow it, with their grants,
 // and whether every one follows it already.
 func (s *Service) followChunk(ctx context.Context, task collab.Task) (*change, bool, error) {
-	customers := []string{task.CustomerNo}
-	if from := task.Target.From; from != "" && from != task.CustomerNo {
-		customers = append(customers, from)
+	open, err := s.Store.OpenCollaborations(ctx, task.OfficeID, task.Customers(""))
+	if err != nil {
+		return nil, false, err
 	}
 	ch, items, now := s.change(), 0, s.Now()
-	for _, no := range customers {
-		open, err := s.Store.PendingOrActive(ctx, task.OfficeID, no)
-		if err != nil {
-			return nil, false, err
+	for _, r := range open {
+		c := collab.RestoreCollaboration(r)
+		if !c.FollowTask(task, collab.System, now) {
+			continue
 		}
-		for _, r := range open {
-			c := collab.RestoreCollaboration(r)
-			if !c.FollowTask(task, collab.System, now) {
-				continue
-			}
-			give, take := r.Regrant(r.Assignees, c.Record().Assignees)
-			n := 1 + len(give) + len(take)
-			if items > 0 && items+n > stepItems {
-				return ch, false, nil
-			}
-			ch.tx.PutCollaboration(c)
-			regrant(ch, r, r.Assignees, c.Record().Assignees)
-			items += n
+		give, take := r.Regrant(r.Assignees, c.Record().Assignees)
+		n := 1 + len(give) + len(take)
+		if items > 0 && items+n > stepItems {
+			return ch, false, nil
 		}
+		ch.tx.PutCollaboration(c)
+		regrant(ch, r, r.Assignees, c.Record().Assignees)
+		items += n
 	}
 	return ch, items == 0, nil
 }

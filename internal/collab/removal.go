@@ -59,10 +59,21 @@ func RemoveEmployee(e Employee, staff []Employee) error {
 		"an office needs at least one administrator")
 }
 
-// Without returns the task with the user no longer on it.
+// Without returns the task with the user no longer on it, nor on the target of a change being
+// applied in steps (TaskTarget), which would otherwise put them back.
 func (t Task) Without(user string) Task {
 	t.Assignees = slices.DeleteFunc(slices.Clone(t.Assignees), func(a string) bool { return a == user })
+	if t.Target != nil {
+		target := *t.Target
+		target.Assignees = slices.DeleteFunc(slices.Clone(target.Assignees), func(a string) bool { return a == user })
+		t.Target = &target
+	}
 	return t
+}
+
+// Involves reports whether the user is on the task or on the target of its change in steps.
+func (t Task) Involves(user string) bool {
+	return t.Assigned(user) || t.Target != nil && slices.Contains(t.Target.Assignees, user)
 }
 
 // RemoveCustomer checks that a customer may be removed from the office: not while it has a

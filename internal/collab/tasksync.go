@@ -32,6 +32,27 @@ const (
 	TaskDone
 )
 
+// Origin is the customer the task's open collaborations may still be with: the one it had when
+// a change in steps began (a move not yet finished leaves some there), or its own.
+func (t Task) Origin() string {
+	if t.Target != nil && t.Target.From != "" {
+		return t.Target.From
+	}
+	return t.CustomerNo
+}
+
+// Customers are the customers whose open collaborations a change of the task must look at: its
+// own, the one a change in steps began from, and the one it goes to.
+func (t Task) Customers(to string) []string {
+	var out []string
+	for _, c := range []string{to, t.CustomerNo, t.Origin()} {
+		if c != "" && !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // Midway is the task a stepped change passes through: the employees on both the task and its
 // target, none when the task moves to another customer.
 func (t Task) Midway() Task {

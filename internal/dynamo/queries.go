@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -60,6 +61,39 @@ func (s *Store) PendingOrActive(ctx context.Context, office, customerNo string) 
 			":active":  &types.AttributeValueMemberS{Value: string(collab.Active)},
 		}}, maxLimit, "")
 	return page.Items, err
+}
+
+// OpenCollaborations returns the office's collaborations with the customers that are not over,
+// read strongly consistently by key: the open guard of every solution for each customer, then
+// the collaborations they name (two BatchGetItem requests), so a collaboration committed before
+// the call is never missed, as it can be from an index that has not caught up.
+func (s *Store) OpenCollaborations(ctx context.Context, office string, customers []string) ([]collab.CollaborationRecord, error) {
+	guards := map[key]any{}
+	for _, no := range customers {
+		for solution := range collab.Solutions {
+			guards[openKey(office, no, string(solution))] = &openItem{}
+		}
+	}
+	if err := s.getInto(ctx, "get open guards", guards); err != nil {
+		return nil, err
+	}
+	items := map[key]any{}
+	for _, g := range guards {
+		if id := g.(*openItem).CollaborationID; id != "" {
+			items[collaborationKey(id)] = &collaborationItem{}
+		}
+	}
+	if err := s.getInto(ctx, "get open collaborations", items); err != nil {
+		return nil, err
+	}
+	var out []collab.CollaborationRecord
+	for _, it := range items {
+		if c := it.(*collaborationItem); c.ID != "" && !collab.Status(c.Status).Final() {
+			out = append(out, c.record())
+		}
+	}
+	slices.SortFunc(out, func(a, b collab.CollaborationRecord) int { return strings.Compare(a.ID, b.ID) })
+	return out, nil
 }
 
 // CompanyCollaborations returns a page of a company's collaborations (all offices, all

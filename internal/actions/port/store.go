@@ -35,6 +35,9 @@ type Store interface {
 	OfficeCollaborations(ctx context.Context, office string, f Filter) (Page, error)
 	CompanyCollaborations(ctx context.Context, company string, limit int, cursor string) (Page, error)
 	PendingOrActive(ctx context.Context, office, customerNo string) ([]collab.CollaborationRecord, error)
+	// OpenCollaborations returns the office's collaborations with the customers that are not
+	// over, read consistently: none committed before the call is missing (two round trips).
+	OpenCollaborations(ctx context.Context, office string, customers []string) ([]collab.CollaborationRecord, error)
 
 	// Offices.
 	OfficeItems(ctx context.Context, r OfficeRefs) (OfficeFacts, error)

@@ -53,6 +53,20 @@ func (s *Store) PendingOrActive(_ context.Context, office, customerNo string) ([
 	return p.Items, err
 }
 
+// OpenCollaborations returns the office's collaborations with the customers that are not over.
+func (s *Store) OpenCollaborations(ctx context.Context, office string, customers []string) ([]collab.CollaborationRecord, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []collab.CollaborationRecord
+	for _, r := range s.collabs {
+		if r.OfficeID == office && slices.Contains(customers, r.CustomerNo) && !r.Status.Final() {
+			out = append(out, r)
+		}
+	}
+	slices.SortFunc(out, func(a, b collab.CollaborationRecord) int { return strings.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
 // CompanyCollaborations returns a page of a company's collaborations, newest first.
 func (s *Store) CompanyCollaborations(_ context.Context, company string, limit int, cursor string) (port.Page, error) {
 	return s.page(listing{partition: "GSI4#" + company,
