@@ -413,35 +413,27 @@ func (t *Tx) RequireFacts(company string, solution collab.Solution, f collab.Sol
 func (t *Tx) ActivateSubscription(r collab.CollaborationRecord, now time.Time) {
 	var sub collab.Subscription
 	sub.Activate(r, now)
-	set := []string{"#type = :type", "CompanyID = :company", "Solution = :solution", "#status = :status",
-		"InvoiceRecipient = :recipient", "UpdatedAt = :now", "Version = if_not_exists(Version, :zero) + :one"}
-	remove := []string{"RestoreTo"}
-	values := map[string]types.AttributeValue{
-		":type":      &types.AttributeValueMemberS{Value: "subscription"},
-		":company":   &types.AttributeValueMemberS{Value: r.CompanyID},
-		":solution":  &types.AttributeValueMemberS{Value: string(r.Solution)},
-		":status":    &types.AttributeValueMemberS{Value: string(sub.Status)},
-		":recipient": &types.AttributeValueMemberS{Value: string(sub.InvoiceRecipient)},
-		":now":       &types.AttributeValueMemberS{Value: ts(now)},
-		":zero":      &types.AttributeValueMemberN{Value: "0"},
-		":one":       &types.AttributeValueMemberN{Value: "1"},
-	}
 	use, err := attributevalue.Marshal(toUseItems(sub.Uses)[r.ID])
 	if err != nil {
 		t.err = errors.Join(t.err, err)
 		return
 	}
-	set = append(set, "#use = :use")
-	values[":use"] = use
-	if sub.PayingOfficeID != "" {
-		set = append(set, "PayingOfficeID = :office")
-		values[":office"] = &types.AttributeValueMemberS{Value: sub.PayingOfficeID}
-	} else {
-		remove = append(remove, "PayingOfficeID")
-	}
+	// Who pays follows from the uses while there are any (collab.RestoreSubscription), so the
+	// stored payer, which says who pays when none is left, is not written here.
 	t.update(subscriptionKey(r.CompanyID, string(r.Solution)),
-		"SET "+strings.Join(set, ", ")+" REMOVE "+strings.Join(remove, ", "),
-		map[string]string{"#type": "Type", "#status": "Status", "#use": useAttr(r.ID)}, values)
+		"SET #type = :type, CompanyID = :company, Solution = :solution, #status = :status, #use = :use, UpdatedAt = :now, "+
+			"Version = if_not_exists(Version, :zero) + :one REMOVE RestoreTo",
+		map[string]string{"#type": "Type", "#status": "Status", "#use": useAttr(r.ID)},
+		map[string]types.AttributeValue{
+			":type":     &types.AttributeValueMemberS{Value: "subscription"},
+			":company":  &types.AttributeValueMemberS{Value: r.CompanyID},
+			":solution": &types.AttributeValueMemberS{Value: string(r.Solution)},
+			":status":   &types.AttributeValueMemberS{Value: string(sub.Status)},
+			":use":      use,
+			":now":      &types.AttributeValueMemberS{Value: ts(now)},
+			":zero":     &types.AttributeValueMemberN{Value: "0"},
+			":one":      &types.AttributeValueMemberN{Value: "1"},
+		})
 }
 
 // PutSubscription writes a new or changed subscription under its version.
