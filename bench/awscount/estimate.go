@@ -2,11 +2,11 @@ package awscount
 
 import (
 	"math"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/spiris/collab/infra/itemsize"
 	"github.com/spiris/collab/internal/dynamo"
 )
 
@@ -37,7 +37,7 @@ func estimate(params, result any) units {
 		out, _ := result.(*dynamodb.GetItemOutput)
 		size := 0
 		if out != nil {
-			size = itemSize(out.Item)
+			size = itemsize.Of(out.Item)
 		}
 		u.read = read(size, consistent(in.ConsistentRead))
 	case *dynamodb.BatchGetItemInput:
@@ -48,7 +48,7 @@ func estimate(params, result any) units {
 				items = out.Responses[table]
 			}
 			for _, item := range items {
-				u.read += read(itemSize(item), consistent(ka.ConsistentRead))
+				u.read += read(itemsize.Of(item), consistent(ka.ConsistentRead))
 			}
 			if missing := len(ka.Keys) - len(items); missing > 0 { // a missing item still costs a unit
 				u.read += float64(missing) * read(0, consistent(ka.ConsistentRead))
@@ -59,7 +59,7 @@ func estimate(params, result any) units {
 		size := 0
 		if out != nil {
 			for _, item := range out.Items {
-				size += itemSize(item)
+				size += itemsize.Of(item)
 			}
 		}
 		u.read = read(size, in.IndexName == nil && consistent(in.ConsistentRead))
@@ -109,76 +109,11 @@ func write(size, factor int) float64 {
 
 // put is the table and index write units of putting item.
 func put(item map[string]types.AttributeValue, factor int) (table, index float64) {
-	size := itemSize(item)
+	size := itemsize.Of(item)
 	for _, keys := range dynamo.Indexes {
 		if _, ok := item[keys[0]]; ok {
 			index += write(size, 1)
 		}
 	}
 	return write(size, factor), index
-}
-
-// itemSize is an item's size by DynamoDB's rules: the UTF-8 length of each attribute name plus
-// the size of its value.
-func itemSize(item map[string]types.AttributeValue) int {
-	n := 0
-	for name, v := range item {
-		n += len(name) + valueSize(v)
-	}
-	return n
-}
-
-func valueSize(v types.AttributeValue) int {
-	switch v := v.(type) {
-	case *types.AttributeValueMemberS:
-		return len(v.Value)
-	case *types.AttributeValueMemberN:
-		return numberSize(v.Value)
-	case *types.AttributeValueMemberB:
-		return len(v.Value)
-	case *types.AttributeValueMemberBOOL, *types.AttributeValueMemberNULL:
-		return 1
-	case *types.AttributeValueMemberSS:
-		n := 0
-		for _, s := range v.Value {
-			n += len(s)
-		}
-		return n
-	case *types.AttributeValueMemberNS:
-		n := 0
-		for _, s := range v.Value {
-			n += numberSize(s)
-		}
-		return n
-	case *types.AttributeValueMemberBS:
-		n := 0
-		for _, b := range v.Value {
-			n += len(b)
-		}
-		return n
-	case *types.AttributeValueMemberL:
-		n := 3
-		for _, e := range v.Value {
-			n += 1 + valueSize(e)
-		}
-		return n
-	case *types.AttributeValueMemberM:
-		n := 3
-		for k, e := range v.Value {
-			n += 1 + len(k) + valueSize(e)
-		}
-		return n
-	}
-	return 0
-}
-
-// numberSize is about one byte per two significant digits, plus one.
-func numberSize(s string) int {
-	digits := strings.TrimLeft(strings.Map(func(r rune) rune {
-		if r >= '0' && r <= '9' {
-			return r
-		}
-		return -1
-	}, s), "0")
-	return (len(digits)+1)/2 + 1
 }

@@ -66,6 +66,11 @@ func (s *Service) taskStep(ctx context.Context, task collab.Task, j Job) (bool, 
 	if task.ID == "" || task.Target == nil {
 		return true, s.Store.Consumed(ctx, j.ID) // done, or the task went
 	}
+	if task.NextTaskStep(false) == collab.TaskToMidway { // the task first, its collaborations after
+		ch := s.change()
+		ch.tx.ReplaceTask(task, task.Midway())
+		return false, s.write(ctx, ch)
+	}
 	follow := task
 	if !task.Reached() {
 		follow = task.Midway()
@@ -75,9 +80,6 @@ func (s *Service) taskStep(ctx context.Context, task collab.Task, j Job) (bool, 
 		return false, err
 	}
 	switch task.NextTaskStep(followed) {
-	case collab.TaskToMidway:
-		ch = s.change()
-		ch.tx.ReplaceTask(task, task.Midway())
 	case collab.TaskToTarget:
 		ch.tx.ReplaceTask(task, task.AtTarget())
 	case collab.TaskDone:

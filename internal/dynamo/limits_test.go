@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/spiris/collab/infra/itemsize"
 	"github.com/spiris/collab/internal/actions/port"
 	"github.com/spiris/collab/internal/awsenv"
 	"github.com/spiris/collab/internal/collab"
@@ -51,7 +52,7 @@ func TestTheLargestItemsStayUnderDynamoDBsLimit(t *testing.T) {
 		if err != nil || out.Item == nil {
 			t.Fatalf("read back: %v", err)
 		}
-		n := itemSize(out.Item)
+		n := itemsize.Of(out.Item)
 		t.Logf("%d bytes (%.0f%% of the limit)", n, 100*float64(n)/itemLimit)
 		if n > itemLimit*3/4 {
 			t.Errorf("%d bytes: more than three quarters of DynamoDB's %d", n, itemLimit)
@@ -162,45 +163,4 @@ func TestTheLargestItemsStayUnderDynamoDBsLimit(t *testing.T) {
 		}
 		size(t, pk("DELIVERY#"+job, "DELIVERY"))
 	})
-}
-
-// itemSize is an item's size as DynamoDB counts it: the UTF-8 length of each attribute name and
-// value (numbers at most 21 bytes; maps and lists 3 bytes each plus their elements, and 1 byte
-// per element).
-func itemSize(item map[string]types.AttributeValue) int {
-	n := 0
-	for name, v := range item {
-		n += len(name) + valueSize(v)
-	}
-	return n
-}
-
-func valueSize(v types.AttributeValue) int {
-	switch v := v.(type) {
-	case *types.AttributeValueMemberS:
-		return len(v.Value)
-	case *types.AttributeValueMemberN:
-		return min(21, (len(v.Value)+1)/2+1)
-	case *types.AttributeValueMemberBOOL, *types.AttributeValueMemberNULL:
-		return 1
-	case *types.AttributeValueMemberSS:
-		n := 0
-		for _, s := range v.Value {
-			n += len(s)
-		}
-		return n
-	case *types.AttributeValueMemberL:
-		n := 3
-		for _, e := range v.Value {
-			n += 1 + valueSize(e)
-		}
-		return n
-	case *types.AttributeValueMemberM:
-		n := 3
-		for k, e := range v.Value {
-			n += 1 + len(k) + valueSize(e)
-		}
-		return n
-	}
-	return 0
 }

@@ -139,16 +139,7 @@ func Redact(s string) string { return redactTokens(redactAddresses(s)) }
 // redactAddresses replaces every e-mail address in s (anything with a local part before an "@")
 // with "<address>".
 func redactAddresses(s string) string {
-	if !strings.Contains(s, "@") {
-		return s
-	}
-	var b strings.Builder
-	for {
-		at := strings.IndexByte(s, '@')
-		if at < 0 {
-			b.WriteString(s)
-			return b.String()
-		}
+	return replaceSpans(s, '@', "<address>", func(s string, at int) (int, int, bool) {
 		start, end := at, at+1
 		for start > 0 && inAddress(s[start-1]) {
 			start--
@@ -156,11 +147,30 @@ func redactAddresses(s string) string {
 		for end < len(s) && inAddress(s[end]) {
 			end++
 		}
-		if start == at { // no local part ("@domain"): names no one
-			b.WriteString(s[:end])
-		} else {
+		return start, end, start != at // no local part ("@domain"): names no one
+	})
+}
+
+// replaceSpans rewrites s at each occurrence of mark: span gives the part of s around the
+// occurrence at i (start ≤ i < end) and whether to replace it with repl; everything else is
+// kept as it is.
+func replaceSpans(s string, mark byte, repl string, span func(s string, i int) (start, end int, replace bool)) string {
+	if strings.IndexByte(s, mark) < 0 {
+		return s
+	}
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(s, mark)
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		start, end, replace := span(s, i)
+		if replace {
 			b.WriteString(s[:start])
-			b.WriteString("<address>")
+			b.WriteString(repl)
+		} else {
+			b.WriteString(s[:end])
 		}
 		s = s[end:]
 	}
@@ -181,28 +191,13 @@ const tokenSecretLen = 43
 
 // redactTokens replaces the secret of every invitation token in s with "<secret>".
 func redactTokens(s string) string {
-	if !strings.Contains(s, "~") {
-		return s
-	}
-	var b strings.Builder
-	for {
-		i := strings.IndexByte(s, '~')
-		if i < 0 {
-			b.WriteString(s)
-			return b.String()
-		}
+	return replaceSpans(s, '~', "<secret>", func(s string, i int) (int, int, bool) {
 		n := 0
 		for n < tokenSecretLen && i+1+n < len(s) && base64URL(s[i+1+n]) {
 			n++
 		}
-		b.WriteString(s[:i+1])
-		if n == tokenSecretLen {
-			b.WriteString("<secret>")
-		} else {
-			b.WriteString(s[i+1 : i+1+n])
-		}
-		s = s[i+1+n:]
-	}
+		return i + 1, i + 1 + n, n == tokenSecretLen
+	})
 }
 
 func base64URL(c byte) bool {

@@ -40,7 +40,7 @@ func (s *Store) Company(_ context.Context, id string) (port.CompanyView, error) 
 	}
 	for k, f := range s.facts {
 		if k.a == id {
-			v.Facts[collab.Solution(k.b)] = cloneFacts(f.f)
+			v.Facts[collab.Solution(k.b)] = cloneFacts(f)
 		}
 	}
 	return v, nil
@@ -101,7 +101,7 @@ func (s *Store) EndFactsOf(_ context.Context, r collab.CollaborationRecord, user
 	if !ok {
 		return port.EndFacts{}, collab.ErrCompanyNotFound
 	}
-	return port.EndFacts{Company: c, Facts: cloneFacts(s.facts[pair{r.CompanyID, string(r.Solution)}].f), Parties: port.Parties{
+	return port.EndFacts{Company: c, Facts: cloneFacts(s.facts[pair{r.CompanyID, string(r.Solution)}]), Parties: port.Parties{
 		User: s.users[pair{r.CompanyID, user}], Employee: s.employees[pair{r.OfficeID, user}].e}}, nil
 }
 
@@ -181,7 +181,7 @@ func (t *Tx) RequireCompany(c collab.Company) {
 func (t *Tx) RequireFacts(company string, solution collab.Solution, f collab.SolutionFacts) {
 	k := pair{company, string(solution)}
 	t.add("FACTS#"+k.a+"#"+k.b, conflictUnless(func(s *Store) bool {
-		return s.facts[k].f.ReportedAt.Equal(f.ReportedAt)
+		return s.facts[k].ReportedAt.Equal(f.ReportedAt)
 	}), nil)
 }
 

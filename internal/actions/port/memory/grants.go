@@ -46,7 +46,7 @@ func (t *Tx) PutFacts(company string, solution collab.Solution, f collab.Solutio
 	k := pair{company, string(solution)}
 	f = cloneFacts(f)
 	t.add("FACTS#"+k.a+"#"+k.b, nil, func(s *Store) {
-		s.facts[k] = factsRow{f, len(collab.Solutions[solution].Blockers(f)) == 0}
+		s.facts[k] = f
 	})
 }
 

@@ -31,9 +31,9 @@ type Store struct {
 	companies   map[string]collab.Company
 	orgNos      map[string]string // company id by organisation number
 	users       map[pair]collab.User
-	subs        map[pair]collab.Subscription // by company, solution
-	grants      map[string]collab.Grant      // by grantKey
-	facts       map[pair]factsRow
+	subs        map[pair]collab.Subscription  // by company, solution
+	grants      map[string]collab.Grant       // by grantKey
+	facts       map[pair]collab.SolutionFacts // by company, solution
 	collabs     map[string]collab.CollaborationRecord
 	history     map[string][]sorted[collab.Transition] // by collaboration
 	open        map[string]string                      // collaboration id by openKey
@@ -54,12 +54,6 @@ type employeeRow struct {
 	stamp string
 }
 
-// factsRow is a solution's report with whether its preconditions do not block on it.
-type factsRow struct {
-	f     collab.SolutionFacts
-	clear bool
-}
-
 // sorted is an entry of a partition with its sort key, as the table orders it.
 type sorted[T any] struct {
 	sk string
@@ -72,7 +66,7 @@ func New(timing port.Timing) *Store {
 		offices: map[string]collab.Office{}, employees: map[pair]employeeRow{}, customers: map[pair]collab.Customer{},
 		tasks: map[pair]collab.Task{}, companies: map[string]collab.Company{}, orgNos: map[string]string{},
 		users: map[pair]collab.User{}, subs: map[pair]collab.Subscription{}, grants: map[string]collab.Grant{},
-		facts: map[pair]factsRow{}, collabs: map[string]collab.CollaborationRecord{},
+		facts: map[pair]collab.SolutionFacts{}, collabs: map[string]collab.CollaborationRecord{},
 		history: map[string][]sorted[collab.Transition]{}, open: map[string]string{},
 		invitations: map[string]collab.Invitation{}, outbox: map[string]outboxRow{}, deliveries: map[string]*delivery{},
 		responses: map[pair]port.Response{}, mainContact: map[pair]bool{}, events: map[string][]sorted[collab.CompanyEvent]{},
