@@ -3,6 +3,7 @@ package actions
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
 
 	"github.com/spiris/collab/internal/actions/port"
@@ -141,7 +142,7 @@ func (s *Service) PutTask(ctx context.Context, caller Caller, officeID, taskID s
 	}
 	assignees := slices.Compact(slices.Sorted(slices.Values(in.Assignees)))
 	f, err := s.officeAdmin(ctx, caller, port.OfficeRefs{OfficeID: officeID, CustomerNo: in.CustomerNo, TaskID: taskID,
-		Staff: append([]string{}, assignees...)})
+		Staff: append([]string{}, assignees...), CustomerOpen: true})
 	if err != nil {
 		return TaskView{}, err
 	}
@@ -157,7 +158,7 @@ func (s *Service) PutTask(ctx context.Context, caller Caller, officeID, taskID s
 	}
 	ch := s.change()
 	ch.tx.ReplaceTask(f.Task, t)
-	if err := s.syncGrants(ctx, ch, actorOf(collab.OfficeEmployee, caller.UserID, officeID), f.Task, t); err != nil {
+	if err := s.syncGrants(ctx, ch, actorOf(collab.OfficeEmployee, caller.UserID, officeID), f, t); err != nil {
 		return TaskView{}, err
 	}
 	v := TaskView{OfficeID: officeID, TaskID: taskID, CustomerNo: t.CustomerNo, Name: t.Name, Assignees: assignees}
@@ -172,33 +173,53 @@ func (s *Service) PutTask(ctx context.Context, caller Caller, officeID, taskID s
 	return v, err
 }
 
-// syncGrants adds to ch what changing a task from before to after implies for the open
+// syncGrants adds to ch what changing the task f read to after implies for the open
 // collaborations on it: those of its customer take its new assignees, those of the customer it
 // was moved from leave it (collab.FollowTask), and the active ones' grants follow.
-func (s *Service) syncGrants(ctx context.Context, ch *change, by collab.Actor, before, after collab.Task) error {
-	customers := before.Customers(after.CustomerNo) // with the one a change in steps began from
+func (s *Service) syncGrants(ctx context.Context, ch *change, by collab.Actor, f port.OfficeFacts, after collab.Task) error {
+	open, err := s.onTask(ctx, ch, f, after)
+	if err != nil {
+		return err
+	}
 	now := s.Now()
-	for _, no := range customers {
-		open, err := s.Store.PendingOrActive(ctx, after.OfficeID, no)
-		if err != nil {
-			return err
+	for _, r := range open {
+		if r.TaskID != after.ID {
+			continue
 		}
-		for _, r := range open {
-			if r.TaskID != after.ID {
-				continue
-			}
-			// The collaboration is written, or required, at the version read: a teardown or an
-			// accept meanwhile makes the commit fail rather than leave access behind or miss it.
-			c := collab.RestoreCollaboration(r)
-			if c.FollowTask(after, by, now) {
-				ch.tx.PutCollaboration(c)
-			} else {
-				ch.tx.RequireCollaboration(r)
-			}
-			regrant(ch, r, r.Assignees, c.Record().Assignees)
+		// The collaboration is written, or required, at the version read: a teardown or an
+		// accept meanwhile makes the commit fail rather than leave access behind or miss it.
+		c := collab.RestoreCollaboration(r)
+		if c.FollowTask(after, by, now) {
+			ch.tx.PutCollaboration(c)
+		} else {
+			ch.tx.RequireCollaboration(r)
 		}
+		regrant(ch, r, r.Assignees, c.Record().Assignees)
 	}
 	return nil
+}
+
+// onTask returns the open collaborations that a change of the task f read to after may move,
+// read consistently. Those of after's customer are the ones its open guards, read with the task,
+// name; the guards read absent are required absent at commit, so an activation whose guard the
+// read missed fails the change instead of keeping the old assignees. Those of a customer the
+// task moves from (or a change in steps began from) are read after the task.
+func (s *Service) onTask(ctx context.Context, ch *change, f port.OfficeFacts, after collab.Task) ([]collab.CollaborationRecord, error) {
+	for _, solution := range slices.Sorted(maps.Keys(collab.Solutions)) {
+		if !slices.Contains(f.Open, solution) {
+			ch.tx.RequireNotOpen(after.OfficeID, after.CustomerNo, solution)
+		}
+	}
+	open, err := s.Store.Collaborations(ctx, f.OpenIDs)
+	if err != nil {
+		return open, err
+	}
+	others := slices.DeleteFunc(f.Task.Customers(after.CustomerNo), func(no string) bool { return no == after.CustomerNo })
+	if len(others) == 0 {
+		return open, nil
+	}
+	more, err := s.Store.OpenCollaborations(ctx, after.OfficeID, others)
+	return append(open, more...), err
 }
 
 // regrant adds to ch the grants that follow an active collaboration's assignees changing from

@@ -1,6 +1,7 @@
 package actions_test
 
 import (
+	"context"
 	"slices"
 	"testing"
 
@@ -256,4 +257,45 @@ func refsOf(employee string) port.OfficeRefs {
 	r := portRefs("")
 	r.EmployeeID = employee
 	return r
+}
+
+// tornRead is the store as a BatchGetItem can see it while an activation commits: the task after
+// the activation joined it, the customer's open guards from before.
+type tornRead struct {
+	port.Store
+	during func()
+}
+
+func (s *tornRead) OfficeItems(ctx context.Context, r port.OfficeRefs) (port.OfficeFacts, error) {
+	during := s.during
+	if during == nil || !r.CustomerOpen {
+		return s.Store.OfficeItems(ctx, r)
+	}
+	s.during = nil
+	before, err := s.Store.OfficeItems(ctx, r)
+	if err != nil {
+		return before, err
+	}
+	during()
+	after, err := s.Store.OfficeItems(ctx, r)
+	after.Open, after.OpenIDs = before.Open, before.OpenIDs
+	return after, err
+}
+
+func TestATaskChangeThatMissedAnActivationIsRefused(t *testing.T) {
+	w := newWorld(t)
+	var pending string
+	w.svc.Store = &tornRead{Store: w.store, during: func() { pending = w.activate(t, activation("1001", "scanner")) }}
+	_, err := w.svc.PutTask(ctx, user(oa), office, task("1001"), actions.TaskInput{CustomerNo: "1001", Name: "Löpande", Assignees: []string{ox}})
+	wantCode(t, err, "concurrent_update")
+	if r := w.collaboration(t, pending); !slices.Equal(r.Assignees, []string{oe}) {
+		t.Fatalf("assignees %v, want the task's as it was, [oe]", r.Assignees)
+	}
+	noErr(t, func() error {
+		_, err := w.svc.PutTask(ctx, user(oa), office, task("1001"), actions.TaskInput{CustomerNo: "1001", Name: "Löpande", Assignees: []string{ox}})
+		return err
+	}())
+	if r := w.collaboration(t, pending); !slices.Equal(r.Assignees, []string{ox}) {
+		t.Errorf("after the retry: assignees %v, want [ox]", r.Assignees)
+	}
 }

@@ -68,13 +68,11 @@ func (s *Service) RemoveTask(ctx context.Context, caller Caller, officeID, taskI
 	ch := s.change()
 	n := 1 + len(t.Assignees)
 	ch.tx.DeleteTask(t)
-	var open []collab.CollaborationRecord
-	for _, no := range t.Customers("") { // with the one a change in steps began from
-		of, err := s.Store.PendingOrActive(ctx, officeID, no)
-		if err != nil {
-			return TaskView{}, err
-		}
-		open = append(open, of...)
+	// With the customer a change in steps began from; read after the task, so a collaboration
+	// that joined it before is here (one that joins after fails the commit: DeleteTask).
+	open, err := s.Store.OpenCollaborations(ctx, officeID, t.Customers(""))
+	if err != nil {
+		return TaskView{}, err
 	}
 	by := actorOf(collab.OfficeEmployee, caller.UserID, officeID)
 	for _, r := range open {
@@ -206,23 +204,21 @@ func (s *Service) leaveTasks(ctx context.Context, ch *change, by collab.Actor, t
 		}
 		byCustomer[t.CustomerNo] = append(byCustomer[t.CustomerNo], after)
 	}
+	open, err := s.Store.OpenCollaborations(ctx, by.OrgID, slices.Sorted(maps.Keys(byCustomer)))
+	if err != nil {
+		return 0, err
+	}
 	now := s.Now()
-	for _, no := range slices.Sorted(maps.Keys(byCustomer)) {
-		open, err := s.Store.PendingOrActive(ctx, by.OrgID, no)
-		if err != nil {
-			return 0, err
-		}
-		for _, r := range open {
-			for _, t := range byCustomer[no] {
-				c := collab.RestoreCollaboration(r)
-				if !c.FollowTask(t, by, now) {
-					continue
-				}
-				ch.tx.PutCollaboration(c)
-				_, take := r.Regrant(r.Assignees, c.Record().Assignees)
-				n += 1 + len(take)
-				regrant(ch, r, r.Assignees, c.Record().Assignees)
+	for _, r := range open {
+		for _, t := range byCustomer[r.CustomerNo] {
+			c := collab.RestoreCollaboration(r)
+			if !c.FollowTask(t, by, now) {
+				continue
 			}
+			ch.tx.PutCollaboration(c)
+			_, take := r.Regrant(r.Assignees, c.Record().Assignees)
+			n += 1 + len(take)
+			regrant(ch, r, r.Assignees, c.Record().Assignees)
 		}
 	}
 	return n + len(users), nil

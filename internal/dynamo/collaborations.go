@@ -50,6 +50,9 @@ type collaborationItem struct {
 
 	Undelivered *undeliveredItem `dynamodbav:",omitempty"`
 	Opened      *openingItem     `dynamodbav:",omitempty"`
+
+	InvitationRemindedAt string `dynamodbav:",omitempty"`
+	ActivatedBy          string `dynamodbav:",omitempty"`
 }
 
 // openingItem is collab.Opening as a map attribute of the collaboration.
@@ -81,6 +84,7 @@ func (s *Store) collaborationItem(r collab.CollaborationRecord) collaborationIte
 		StartPeriod: r.StartPeriod.String(), AgreementMonths: r.AgreementMonths,
 		AgreementEndsAt: ts(r.AgreementEndsAt), ReminderSentAt: ts(r.ReminderSentAt),
 		InvitationHash: r.InvitationHash, InvitationExpiry: ts(r.InvitationExpiry),
+		InvitationRemindedAt: ts(r.InvitationRemindedAt), ActivatedBy: r.ActivatedBy,
 		Outcome: string(r.Outcome), TeardownError: r.TeardownError, Redrives: r.Redrives,
 		CreatedAt: ts(r.CreatedAt), UpdatedAt: ts(r.UpdatedAt), Version: r.Version,
 	}
@@ -122,6 +126,7 @@ func (it collaborationItem) record() collab.CollaborationRecord {
 		StartPeriod: start, AgreementMonths: it.AgreementMonths,
 		AgreementEndsAt: parseTS(it.AgreementEndsAt), ReminderSentAt: parseTS(it.ReminderSentAt),
 		InvitationHash: it.InvitationHash, InvitationExpiry: parseTS(it.InvitationExpiry),
+		InvitationRemindedAt: parseTS(it.InvitationRemindedAt), ActivatedBy: it.ActivatedBy,
 		Outcome: collab.Outcome(it.Outcome), TeardownError: it.TeardownError,
 		CreatedAt: parseTS(it.CreatedAt), UpdatedAt: parseTS(it.UpdatedAt), Version: it.Version,
 	}
@@ -137,6 +142,7 @@ type historyItem struct {
 	From      string `dynamodbav:",omitempty"`
 	To        string
 	Reason    string
+	Terms     string `dynamodbav:",omitempty"`
 }
 
 // newHistoryItem is the i-th history entry written with the collaboration at r's version; the
@@ -145,7 +151,7 @@ func newHistoryItem(r collab.CollaborationRecord, i int, h collab.Transition) hi
 	k := historyPrefix(r.ID)
 	return historyItem{PK: k.pk, SK: k.sk + ts(h.At) + "#" + strconv.Itoa(r.Version) + "." + strconv.Itoa(i), Type: "history",
 		At: ts(h.At), ActorKind: string(h.Actor.Kind), ActorID: h.Actor.UserID, ActorOrg: h.Actor.OrgID,
-		From: string(h.From), To: string(h.To), Reason: h.Reason}
+		From: string(h.From), To: string(h.To), Reason: h.Reason, Terms: h.Terms}
 }
 
 // PutCollaboration writes a new or changed collaboration with the history entries made since it
@@ -237,7 +243,7 @@ func (s *Store) CollaborationWithHistory(ctx context.Context, id string) (collab
 		history = append(history, collab.Transition{
 			At:    parseTS(h.At),
 			Actor: collab.Actor{Kind: collab.ActorKind(h.ActorKind), UserID: h.ActorID, OrgID: h.ActorOrg},
-			From:  collab.Status(h.From), To: collab.Status(h.To), Reason: h.Reason,
+			From:  collab.Status(h.From), To: collab.Status(h.To), Reason: h.Reason, Terms: h.Terms,
 		})
 		return err
 	})
@@ -255,6 +261,12 @@ func (s *Store) CollaborationWithHistory(ctx context.Context, id string) (collab
 func (t *Tx) RequireCollaboration(r collab.CollaborationRecord) {
 	t.check(collaborationKey(r.ID), "Version = :v", nil,
 		map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: strconv.Itoa(r.Version)}}, collab.ErrConflict)
+}
+
+// RequireNotOpen makes the transaction depend on the customer's open guard of the solution being
+// absent, as read, or the commit fails with ECONFLICT concurrent_update.
+func (t *Tx) RequireNotOpen(office, customerNo string, solution collab.Solution) {
+	t.check(openKey(office, customerNo, string(solution)), "attribute_not_exists(PK)", nil, nil, collab.ErrConflict)
 }
 
 // Timing returns when the store considers time-driven work due.

@@ -248,9 +248,11 @@ func (s *Store) OfficeItems(ctx context.Context, r port.OfficeRefs) (port.Office
 	for id, it := range open {
 		if it.CollaborationID != "" {
 			f.Open = append(f.Open, id)
+			f.OpenIDs = append(f.OpenIDs, it.CollaborationID)
 		}
 	}
 	slices.Sort(f.Open)
+	slices.Sort(f.OpenIDs)
 	if r.Staff != nil {
 		f.Staff = map[string]collab.Employee{}
 		for _, it := range append(staff, e) {

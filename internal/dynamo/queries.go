@@ -48,24 +48,9 @@ func (s *Store) OfficeCollaborations(ctx context.Context, office string, f port.
 	return s.collaborationPage(ctx, q, f.Limit, f.Cursor)
 }
 
-// PendingOrActive returns a customer's pending and active collaborations with the office, newest
-// first, in one query of the customer's partition of GSI2 filtered on the status. A customer has
-// at most one open collaboration per solution with an office (the OPEN# guard), so one page of
-// maxLimit holds them all.
-func (s *Store) PendingOrActive(ctx context.Context, office, customerNo string) ([]collab.CollaborationRecord, error) {
-	page, err := s.collaborationPage(ctx, query{index: indexCustomer, pkAttr: "GSI2PK", pk: customerPartition(office, customerNo),
-		skAttr: "GSI2SK", skPrefix: "COLLAB#", filter: "#status IN (:pending, :active)",
-		names: map[string]string{"#status": "Status"},
-		values: map[string]types.AttributeValue{
-			":pending": &types.AttributeValueMemberS{Value: string(collab.Pending)},
-			":active":  &types.AttributeValueMemberS{Value: string(collab.Active)},
-		}}, maxLimit, "")
-	return page.Items, err
-}
-
 // OpenCollaborations returns the office's collaborations with the customers that are not over,
 // read strongly consistently by key: the open guard of every solution for each customer, then
-// the collaborations they name (two BatchGetItem requests), so a collaboration committed before
+// the collaborations they name (two BatchGetItem requests, the second by Collaborations), so a collaboration committed before
 // the call is never missed, as it can be from an index that has not caught up.
 func (s *Store) OpenCollaborations(ctx context.Context, office string, customers []string) ([]collab.CollaborationRecord, error) {
 	guards := map[key]any{}
@@ -77,11 +62,21 @@ func (s *Store) OpenCollaborations(ctx context.Context, office string, customers
 	if err := s.getInto(ctx, "get open guards", guards); err != nil {
 		return nil, err
 	}
-	items := map[key]any{}
+	var ids []string
 	for _, g := range guards {
 		if id := g.(*openItem).CollaborationID; id != "" {
-			items[collaborationKey(id)] = &collaborationItem{}
+			ids = append(ids, id)
 		}
+	}
+	return s.Collaborations(ctx, ids)
+}
+
+// Collaborations returns the collaborations with the ids that are not over, sorted by id, in
+// one strongly consistent BatchGetItem.
+func (s *Store) Collaborations(ctx context.Context, ids []string) ([]collab.CollaborationRecord, error) {
+	items := map[key]any{}
+	for _, id := range ids {
+		items[collaborationKey(id)] = &collaborationItem{}
 	}
 	if err := s.getInto(ctx, "get open collaborations", items); err != nil {
 		return nil, err

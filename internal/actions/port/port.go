@@ -48,10 +48,14 @@ type Timing struct {
 	// StuckAfter is how long a collaboration may stay ending, or a queued message unconsumed,
 	// before the cleanup re-drives it.
 	StuckAfter time.Duration
+	// InvitationReminderLead is how long before an invitation expires its reminder is due; 0
+	// sends none.
+	InvitationReminderLead time.Duration
 }
 
-// DefaultTiming is 14 days of reminder lead and 15 minutes before work counts as stuck.
-var DefaultTiming = Timing{ReminderLead: 14 * 24 * time.Hour, StuckAfter: 15 * time.Minute}
+// DefaultTiming is collab.DefaultTiming: 14 days of reminder lead, 15 minutes before work counts
+// as stuck, 3 days of invitation reminder lead.
+var DefaultTiming = Timing(collab.DefaultTiming)
 
 // Filter narrows an office's collaborations. Zero fields do not filter.
 type Filter struct {
@@ -98,9 +102,10 @@ type OfficeFacts struct {
 	// Staff holds the employees found of the users OfficeRefs.Staff names, by user id; a user
 	// who is not an employee of the office is not in it.
 	Staff map[string]collab.Employee
-	// Open lists the solutions in which the customer has a collaboration that is not over, when
-	// OfficeRefs.CustomerOpen asked.
-	Open []collab.Solution
+	// Open lists the solutions in which the customer has a collaboration that is not over, and
+	// OpenIDs those collaborations' ids, sorted, when OfficeRefs.CustomerOpen asked.
+	Open    []collab.Solution
+	OpenIDs []string
 }
 
 // CompanyView is everything stored of one company, read in one round trip: the company, its
@@ -164,11 +169,12 @@ type Expiring struct {
 
 // Kinds of due work (Store.DueWork): the collaborations' (collab.DueKinds) and the outbox's.
 const (
-	DueInvitationExpiry  = string(collab.DueInvitationExpiry)
-	DueAgreementReminder = string(collab.DueAgreementReminder)
-	DueAgreementEnd      = string(collab.DueAgreementEnd)
-	DueTeardownStuck     = string(collab.DueTeardownStuck)
-	DueOutbox            = "outbox" // queued messages not yet consumed
+	DueInvitationReminder = string(collab.DueInvitationReminder)
+	DueInvitationExpiry   = string(collab.DueInvitationExpiry)
+	DueAgreementReminder  = string(collab.DueAgreementReminder)
+	DueAgreementEnd       = string(collab.DueAgreementEnd)
+	DueTeardownStuck      = string(collab.DueTeardownStuck)
+	DueOutbox             = "outbox" // queued messages not yet consumed
 )
 
 // Due is one page of due work and how many items the store read to find it.

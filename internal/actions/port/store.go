@@ -34,7 +34,9 @@ type Store interface {
 	AnsweringFor(ctx context.Context, collaborationID, hash, user string) (collab.Invitation, *collab.Collaboration, Memberships, error)
 	OfficeCollaborations(ctx context.Context, office string, f Filter) (Page, error)
 	CompanyCollaborations(ctx context.Context, company string, limit int, cursor string) (Page, error)
-	PendingOrActive(ctx context.Context, office, customerNo string) ([]collab.CollaborationRecord, error)
+	// Collaborations returns the collaborations with the ids that are not over, read
+	// consistently, sorted by id.
+	Collaborations(ctx context.Context, ids []string) ([]collab.CollaborationRecord, error)
 	// OpenCollaborations returns the office's collaborations with the customers that are not
 	// over, read consistently: none committed before the call is missing (two round trips).
 	OpenCollaborations(ctx context.Context, office string, customers []string) ([]collab.CollaborationRecord, error)
@@ -76,6 +78,9 @@ type Tx interface {
 	// Collaborations and their invitations.
 	PutCollaboration(c *collab.Collaboration)
 	RequireCollaboration(r collab.CollaborationRecord)
+	// RequireNotOpen makes the change depend on the customer having no collaboration with the
+	// office in the solution that is not over, as read (OfficeFacts.Open).
+	RequireNotOpen(office, customerNo string, solution collab.Solution)
 	UndoOpening(r collab.CollaborationRecord, now time.Time)
 	PutInvitation(i collab.Invitation)
 	RevokeInvitation(hash string, now time.Time)

@@ -65,6 +65,13 @@ func (t *Tx) RequireCollaboration(r collab.CollaborationRecord) {
 	}), nil)
 }
 
+// RequireNotOpen makes the transaction depend on the customer having no open collaboration with
+// the office in the solution, or the commit fails with collab.ErrConflict.
+func (t *Tx) RequireNotOpen(office, customerNo string, solution collab.Solution) {
+	slot := openKey(office, customerNo, solution)
+	t.add("OPEN#"+slot, conflictUnless(func(s *Store) bool { return s.open[slot] == "" }), nil)
+}
+
 // Collaboration returns the collaboration with the id. It returns ENOTFOUND
 // collaboration_not_found.
 func (s *Store) Collaboration(_ context.Context, id string) (*collab.Collaboration, error) {

@@ -148,11 +148,13 @@ func (s *Store) OfficeItems(_ context.Context, r port.OfficeRefs) (port.OfficeFa
 	}
 	if r.CustomerOpen && r.CustomerNo != "" {
 		for _, id := range slices.Sorted(maps.Keys(collab.Solutions)) {
-			if s.open[openKey(r.OfficeID, r.CustomerNo, id)] != "" {
+			if c := s.open[openKey(r.OfficeID, r.CustomerNo, id)]; c != "" {
 				f.Open = append(f.Open, id)
+				f.OpenIDs = append(f.OpenIDs, c)
 			}
 		}
 	}
+	slices.Sort(f.OpenIDs)
 	if r.Staff != nil {
 		f.Staff = map[string]collab.Employee{}
 		for _, id := range r.Staff {

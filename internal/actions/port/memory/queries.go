@@ -42,15 +42,18 @@ func (s *Store) OfficeCollaborations(_ context.Context, office string, f port.Fi
 	return s.page(l, f.Limit, f.Cursor)
 }
 
-// PendingOrActive returns a customer's pending and active collaborations with the office, newest
-// first.
-func (s *Store) PendingOrActive(_ context.Context, office, customerNo string) ([]collab.CollaborationRecord, error) {
-	p, err := s.page(listing{partition: "GSI2#" + office + "#" + customerNo,
-		in: func(r collab.CollaborationRecord) bool { return r.OfficeID == office && r.CustomerNo == customerNo },
-		filter: func(r collab.CollaborationRecord) bool {
-			return r.Status == collab.Pending || r.Status == collab.Active
-		}}, maxLimit, "")
-	return p.Items, err
+// Collaborations returns the collaborations with the ids that are not over, sorted by id.
+func (s *Store) Collaborations(_ context.Context, ids []string) ([]collab.CollaborationRecord, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []collab.CollaborationRecord
+	for _, id := range ids {
+		if r, ok := s.collabs[id]; ok && !r.Status.Final() {
+			out = append(out, r)
+		}
+	}
+	slices.SortFunc(out, func(a, b collab.CollaborationRecord) int { return strings.Compare(a.ID, b.ID) })
+	return out, nil
 }
 
 // OpenCollaborations returns the office's collaborations with the customers that are not over.
