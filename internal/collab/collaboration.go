@@ -67,6 +67,9 @@ type Transition struct {
 	From   Status // empty for the activation
 	To     Status
 	Reason string
+	// Terms is the version of the terms an acceptance agreed to (Terms.Version); empty for
+	// every other transition.
+	Terms string
 }
 
 // Collaboration is an accounting office and one customer company sharing one solution. Its state
@@ -102,7 +105,13 @@ type CollaborationRecord struct {
 	ReminderSentAt   time.Time // the agreement-ending reminder for the current period
 	InvitationHash   string    // hash of the live invitation's token, while pending
 	InvitationExpiry time.Time
-	Undelivered      Undelivered
+	// InvitationRemindedAt is when the company's administrators were reminded of the live
+	// invitation before it expires; zero until then, and again for a new invitation.
+	InvitationRemindedAt time.Time
+	// ActivatedBy is the office employee who activated the collaboration, who is told when the
+	// customer answers; empty for an imported one.
+	ActivatedBy string
+	Undelivered Undelivered
 	Outcome          Outcome // chosen when ending
 	TeardownError    string  // TeardownStepFailed while the next teardown step fails; never the error (see TeardownFailure)
 	// Opened is what the activation did to the company's subscription when it opened one (the
@@ -173,6 +182,7 @@ func Activate(in ActivationInput, by Actor, now time.Time) (*Collaboration, erro
 		InvoiceRecipient: in.InvoiceRecipient,
 		StartPeriod:      in.StartPeriod,
 		AgreementMonths:  in.AgreementMonths,
+		ActivatedBy:      by.UserID,
 		CreatedAt:        now,
 	}}
 	if in.AgreementMonths > 0 {
@@ -262,6 +272,7 @@ func (c *Collaboration) Invite(inv Invitation) error {
 	}
 	c.rec.InvitationHash = inv.TokenHash
 	c.rec.InvitationExpiry = inv.ExpiresAt
+	c.rec.InvitationRemindedAt = time.Time{}
 	c.rec.Undelivered = Undelivered{}
 	return nil
 }
@@ -311,13 +322,16 @@ func plural(n int, noun string) string {
 	return strconv.Itoa(n) + " " + noun + "s"
 }
 
-// Accept makes a pending collaboration active. Its agreement period, if it has one, runs from
-// the later of the start period and the month of acceptance, so the time an invitation waited
-// for an answer is not taken from it. It returns ECONFLICT collaboration_not_pending.
+// Accept makes a pending collaboration active, the acceptance agreeing to the current terms
+// (CurrentTerms.Version, recorded on the history with who accepted and when). Its agreement
+// period, if it has one, runs from the later of the start period and the month of acceptance, so
+// the time an invitation waited for an answer is not taken from it. It returns ECONFLICT
+// collaboration_not_pending.
 func (c *Collaboration) Accept(by Actor, now time.Time) error {
-	if err := c.settle(Active, by, now, "invitation accepted"); err != nil {
+	if err := c.settle(Active, by, now, "invitation accepted (terms "+CurrentTerms.Version+")"); err != nil {
 		return err
 	}
+	c.history[len(c.history)-1].Terms = CurrentTerms.Version
 	if c.rec.AgreementMonths > 0 {
 		c.rec.AgreementEndsAt = agreementEnd(c.rec.StartPeriod, now, c.rec.AgreementMonths)
 	}
@@ -351,6 +365,21 @@ func (c *Collaboration) settle(to Status, by Actor, now time.Time, reason string
 	}
 	c.rec.InvitationHash, c.rec.Undelivered = "", Undelivered{}
 	c.move(to, by, now, reason)
+	return nil
+}
+
+// RemindInvitation records that the company's administrators are reminded of the live invitation
+// before it expires. It returns ECONFLICT collaboration_not_pending, or invitation_reminded when
+// they were reminded of this invitation already.
+func (c *Collaboration) RemindInvitation(now time.Time) error {
+	if err := c.require(Pending, "collaboration_not_pending", notPendingFix); err != nil {
+		return err
+	}
+	if !c.rec.InvitationRemindedAt.IsZero() {
+		return Errorf(ECONFLICT, "invitation_reminded", "nothing to do: the reminder went out",
+			"the administrators were reminded of this invitation at %s", c.rec.InvitationRemindedAt.Format(time.RFC3339))
+	}
+	c.rec.InvitationRemindedAt, c.rec.UpdatedAt = now, now
 	return nil
 }
 

@@ -8,14 +8,15 @@ type DueKind string
 
 // The kinds of time-driven work on a collaboration.
 const (
-	DueInvitationExpiry  DueKind = "invitation_expiry"  // pending: the invitation runs out unanswered
-	DueAgreementReminder DueKind = "agreement_reminder" // active: the agreement period ends soon, reminder not sent
-	DueAgreementEnd      DueKind = "agreement_end"      // active, reminded: the agreement period has ended
-	DueTeardownStuck     DueKind = "teardown_stuck"     // ending for longer than Timing.StuckAfter
+	DueInvitationReminder DueKind = "invitation_reminder" // pending: the invitation expires soon, reminder not sent
+	DueInvitationExpiry   DueKind = "invitation_expiry"   // pending: the invitation runs out unanswered
+	DueAgreementReminder  DueKind = "agreement_reminder"  // active: the agreement period ends soon, reminder not sent
+	DueAgreementEnd       DueKind = "agreement_end"       // active, reminded: the agreement period has ended
+	DueTeardownStuck      DueKind = "teardown_stuck"      // ending for longer than Timing.StuckAfter
 )
 
 // DueKinds lists the kinds of work on collaborations, in the order the cleanup does them.
-var DueKinds = []DueKind{DueInvitationExpiry, DueAgreementReminder, DueAgreementEnd, DueTeardownStuck}
+var DueKinds = []DueKind{DueInvitationReminder, DueInvitationExpiry, DueAgreementReminder, DueAgreementEnd, DueTeardownStuck}
 
 // Timing says when time-driven work falls due.
 type Timing struct {
@@ -24,10 +25,14 @@ type Timing struct {
 	// StuckAfter is how long a collaboration may stay ending, or a queued message unconsumed,
 	// before the cleanup re-drives it.
 	StuckAfter time.Duration
+	// InvitationReminderLead is how long before an invitation expires the company's
+	// administrators are reminded of it; 0 sends no reminder.
+	InvitationReminderLead time.Duration
 }
 
-// DefaultTiming is 14 days of reminder lead and 15 minutes before work counts as stuck.
-var DefaultTiming = Timing{ReminderLead: 14 * 24 * time.Hour, StuckAfter: 15 * time.Minute}
+// DefaultTiming is 14 days of reminder lead, 15 minutes before work counts as stuck and 3 days
+// of invitation reminder lead.
+var DefaultTiming = Timing{ReminderLead: 14 * 24 * time.Hour, StuckAfter: 15 * time.Minute, InvitationReminderLead: 3 * 24 * time.Hour}
 
 // maxBackoff is the longest wait between two re-drives of the same work.
 const maxBackoff = 24 * time.Hour
@@ -40,9 +45,12 @@ func (t Timing) Backoff(n int) time.Duration {
 }
 
 // Due says which time-driven work a collaboration in its current state waits for, and when; ok
-// is false when it waits for none (active without an agreement period, or final).
+// is false when it waits for none (active without an agreement period, or final). A pending one
+// waits for its reminder first, then for its expiry.
 func (t Timing) Due(r CollaborationRecord) (kind DueKind, at time.Time, ok bool) {
 	switch {
+	case r.Status == Pending && !r.InvitationExpiry.IsZero() && t.InvitationReminderLead > 0 && r.InvitationRemindedAt.IsZero():
+		return DueInvitationReminder, r.InvitationExpiry.Add(-t.InvitationReminderLead), true
 	case r.Status == Pending && !r.InvitationExpiry.IsZero():
 		return DueInvitationExpiry, r.InvitationExpiry, true
 	case r.Status == Active && !r.AgreementEndsAt.IsZero() && r.ReminderSentAt.IsZero():

@@ -1,18 +1,30 @@
 package collab
 
 // Audience is who gets an e-mail about a collaboration: the company's administrators, the office's
-// people on the collaboration, or both.
+// people on the collaboration, or both. OfficeEmail, when set, is the e-mail (a template name) the
+// office's people get instead of the company's, so one job tells both sides in their own words.
 type Audience struct {
 	Company, Office bool
+	OfficeEmail     string
 }
 
-// officeEmails are the e-mails the office's side gets; every e-mail but invitation_expired also
-// goes to the company's administrators (an unanswered invitation is the office's news only).
+// The e-mails that tell the office how the customer answered, or did not.
+const (
+	EmailInvitationAccepted = "invitation_accepted" // the office's side of access_granted
+	EmailInvitationDeclined = "invitation_declined"
+	EmailInvitationReminder = "invitation_reminder" // to the company's administrators, before the invitation expires
+)
+
+// officeEmails are the e-mails the office's side gets; every other e-mail goes to the company's
+// administrators only. An unanswered or declined invitation is the office's news only; an accepted
+// one tells the company that access is granted and the office that the customer accepted.
 var officeEmails = map[string]Audience{
-	EmailEnded:           {Company: true, Office: true},
-	"agreement_reminder": {Company: true, Office: true},
-	"agreement_expired":  {Company: true, Office: true},
-	"invitation_expired": {Office: true},
+	EmailEnded:              {Company: true, Office: true},
+	"agreement_reminder":    {Company: true, Office: true},
+	"agreement_expired":     {Company: true, Office: true},
+	"invitation_expired":    {Office: true},
+	EmailInvitationDeclined: {Office: true},
+	"access_granted":        {Company: true, Office: true, OfficeEmail: EmailInvitationAccepted},
 }
 
 // AudienceOf returns who gets the e-mail with the template name kind.
@@ -24,12 +36,13 @@ func AudienceOf(kind string) Audience {
 }
 
 // OfficeRecipients returns the office's people an office-side e-mail about the collaboration
-// goes to, of the office's employees: the employees on its task, or, when it has none (imported
-// without a task, or its task moved to another customer), the office's administrators.
+// goes to, of the office's employees: the employee who activated it and the employees on its task,
+// or, when it has no task (imported without one, or its task moved to another customer), the
+// office's administrators and the activating employee.
 func (r CollaborationRecord) OfficeRecipients(employees []Employee) []Employee {
 	var to []Employee
 	for _, e := range employees {
-		if r.OnTask(e.UserID) || (len(r.Assignees) == 0 && e.Role == OfficeAdministrator) {
+		if r.OnTask(e.UserID) || e.UserID == r.ActivatedBy || (len(r.Assignees) == 0 && e.Role == OfficeAdministrator) {
 			to = append(to, e)
 		}
 	}

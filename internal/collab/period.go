@@ -110,3 +110,33 @@ func CheckTime(field string, t time.Time) error {
 	}
 	return nil
 }
+
+var swedishMonths = [...]string{"januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
+	"september", "oktober", "november", "december"}
+
+// monthName is the month's name in lang: lower case in Swedish, capitalised in English.
+func monthName(m time.Month, lang Language) string {
+	if lang == English {
+		return m.String()
+	}
+	return swedishMonths[m-1]
+}
+
+// DateIn writes the day of t (in UTC) as a reader of lang does: "1 mars 2027" in Swedish,
+// "1 March 2027" in English; "" for the zero time.
+func DateIn(t time.Time, lang Language) string {
+	if t.IsZero() {
+		return ""
+	}
+	t = t.UTC()
+	return fmt.Sprintf("%d %s %d", t.Day(), monthName(t.Month(), lang), t.Year())
+}
+
+// In writes the period as a reader of lang does: "mars 2027" in Swedish, "March 2027" in
+// English; "" when unset.
+func (p Period) In(lang Language) string {
+	if p.IsZero() {
+		return ""
+	}
+	return fmt.Sprintf("%s %d", monthName(p.Month, lang), p.Year)
+}
