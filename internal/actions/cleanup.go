@@ -18,6 +18,7 @@ const CleanupBatch = 100
 type CleanupReport struct {
 	Read             int  `json:"read"`   // items the Due index queries read
 	Loaded           int  `json:"loaded"` // items read besides them, to decide on the due items
+	InvitationsDue   int  `json:"invitationRemindersQueued"`
 	InvitationsDead  int  `json:"invitationsExpired"`
 	RemindersSent    int  `json:"remindersQueued"`
 	AgreementsEnded  int  `json:"agreementsEnded"`
@@ -27,15 +28,15 @@ type CleanupReport struct {
 	More             bool `json:"more"`    // a kind had more due items than one batch
 }
 
-// Cleanup does the time-driven work that is due at Now: expires unanswered invitations (rolling
-// back a subscription their activation opened, telling the office), queues reminders before
-// agreement periods end, ends collaborations whose agreement period ran out (outcome continue,
+// Cleanup does the time-driven work that is due at Now: reminds the company's administrators of
+// invitations about to expire, expires unanswered invitations (rolling back a subscription their
+// activation opened, telling the office), queues reminders before agreement periods end, ends collaborations whose agreement period ran out (outcome continue,
 // through the ordinary teardown), re-queues teardowns stuck in ending, and re-sends queued
 // messages no consumer took. It reads only due items from the sparse Due index, at most
 // CleanupBatch of each kind, and decides on the collaborations the index holds (it projects
 // them whole): the index lags the table, so each write is conditioned on the version read, and a
-// collaboration changed since is skipped until the next run. The expiries read their invitations
-// and subscriptions in one BatchGetItem per 50. So a due item costs one transaction, and reads
+// collaboration changed since is skipped until the next run. The expiries and the invitation
+// reminders read their invitations and subscriptions in one BatchGetItem per 50. So a due item costs one transaction, and reads
 // at most one item more than the index query's. Two runs at once do each piece of work once, the
 // loser skipping it.
 func (s *Service) Cleanup(ctx context.Context) (CleanupReport, error) {
@@ -45,16 +46,17 @@ func (s *Service) Cleanup(ctx context.Context) (CleanupReport, error) {
 		do func(context.Context, *collab.Collaboration, port.Expiring, time.Time) error
 		n  *int
 	}{
-		collab.DueInvitationExpiry:  {s.expireInvitation, &rep.InvitationsDead},
-		collab.DueAgreementReminder: {s.remindAgreement, &rep.RemindersSent},
-		collab.DueAgreementEnd:      {s.expireAgreement, &rep.AgreementsEnded},
-		collab.DueTeardownStuck:     {s.redriveTeardown, &rep.TeardownsRedrive},
+		collab.DueInvitationReminder: {s.remindInvitation, &rep.InvitationsDue},
+		collab.DueInvitationExpiry:   {s.expireInvitation, &rep.InvitationsDead},
+		collab.DueAgreementReminder:  {s.remindAgreement, &rep.RemindersSent},
+		collab.DueAgreementEnd:       {s.expireAgreement, &rep.AgreementsEnded},
+		collab.DueTeardownStuck:      {s.redriveTeardown, &rep.TeardownsRedrive},
 	}
 	var errs []error
 	for _, kind := range collab.DueKinds {
 		k := kinds[kind]
 		due, err := s.Store.DueWork(ctx, string(kind), now, CleanupBatch)
-		if err == nil && kind == collab.DueInvitationExpiry {
+		if err == nil && (kind == collab.DueInvitationExpiry || kind == collab.DueInvitationReminder) {
 			var loaded int
 			due.Expiring, loaded, err = s.Store.ExpiringOf(ctx, due.Collaborations)
 			rep.Loaded += loaded
@@ -66,6 +68,10 @@ func (s *Service) Cleanup(ctx context.Context) (CleanupReport, error) {
 		rep.Read += due.Read
 		rep.More = rep.More || due.More
 		for _, r := range due.Collaborations {
+			k := k
+			if kind == collab.DueInvitationReminder && !now.Before(r.InvitationExpiry) {
+				k = kinds[collab.DueInvitationExpiry] // too late to remind: it expires
+			}
 			switch err := k.do(ctx, collab.RestoreCollaboration(r), due.Expiring[r.ID], now); {
 			case err == nil:
 				*k.n++
@@ -127,6 +133,21 @@ func (s *Service) expireInvitation(ctx context.Context, c *collab.Collaboration,
 		}
 	}
 	s.enqueue(ch, emailAbout(c.Record(), EmailInvitationExpired))
+	return s.write(ctx, ch)
+}
+
+// remindInvitation queues the reminder of a pending collaboration's invitation, with its link, to
+// the company's administrators (Cleanup expires one past its expiry instead).
+func (s *Service) remindInvitation(ctx context.Context, c *collab.Collaboration, e port.Expiring, now time.Time) error {
+	if e.Invitation == nil || e.Invitation.TokenHash != c.Record().InvitationHash {
+		return collab.ErrConflict // the index lags a resend or an answer; the next run sees it
+	}
+	if err := c.RemindInvitation(now); err != nil {
+		return err
+	}
+	ch := s.change()
+	ch.tx.PutCollaboration(c)
+	s.enqueue(ch, Job{Kind: EmailQueue, CollaborationID: c.ID(), Email: collab.EmailInvitationReminder, Nonce: e.Invitation.Nonce})
 	return s.write(ctx, ch)
 }
 

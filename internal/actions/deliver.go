@@ -36,24 +36,28 @@ type EmailFacts struct {
 	Effect           collab.EndEffect `json:"effect,omitempty"`
 	InvitationExpiry time.Time        `json:"invitationExpiry,omitzero"`
 	AgreementEndsAt  time.Time        `json:"agreementEndsAt,omitzero"`
+	// ActivatedBy is the employee who activated the collaboration, whom the office's e-mails go to.
+	ActivatedBy string `json:"activatedBy,omitempty"`
 }
 
 // emailAbout is the job of an e-mail of a kind about collaboration r, with r's facts.
 func emailAbout(r collab.CollaborationRecord, kind string) Job {
 	return Job{Kind: EmailQueue, CollaborationID: r.ID, Email: kind, About: &EmailFacts{CompanyID: r.CompanyID,
 		OfficeID: r.OfficeID, Solution: r.Solution, Assignees: r.Assignees, Outcome: r.Outcome,
-		InvitationExpiry: r.InvitationExpiry, AgreementEndsAt: r.AgreementEndsAt}}
+		InvitationExpiry: r.InvitationExpiry, AgreementEndsAt: r.AgreementEndsAt, ActivatedBy: r.ActivatedBy}}
 }
 
 func (f *EmailFacts) record(id string) collab.CollaborationRecord {
 	return collab.CollaborationRecord{ID: id, CompanyID: f.CompanyID, OfficeID: f.OfficeID, Solution: f.Solution,
-		Assignees: f.Assignees, Outcome: f.Outcome, InvitationExpiry: f.InvitationExpiry, AgreementEndsAt: f.AgreementEndsAt}
+		Assignees: f.Assignees, Outcome: f.Outcome, InvitationExpiry: f.InvitationExpiry, AgreementEndsAt: f.AgreementEndsAt,
+		ActivatedBy: f.ActivatedBy}
 }
 
-// recipient is one address an e-mail goes to.
+// recipient is one address an e-mail goes to; office says it is one of the office's people.
 type recipient struct {
 	UserID, Name, Email string
 	Language            collab.Language
+	office              bool
 }
 
 // email is one job's e-mail, loaded: what it says, to whom, the solution it is about (named in
@@ -62,9 +66,11 @@ type recipient struct {
 type email struct {
 	data     mail.Data
 	solution collab.Solution
-	to       []recipient
-	c        *collab.Collaboration
-	drop     string // why nothing is sent, when nothing is
+	// expires and agreementEnds are written in each recipient's language (collab.DateIn).
+	expires, agreementEnds time.Time
+	to                     []recipient
+	c                      *collab.Collaboration
+	drop                   string // why nothing is sent, when nothing is
 }
 
 // Deliver sends an e-mail job to each of its recipients, resolved from current data, once per
@@ -154,7 +160,12 @@ func (s *Service) deliverOne(ctx context.Context, j Job, d *port.Deliveries, rc 
 	}
 	data := e.data
 	data.Recipient, data.Solution = rc.Name, collab.Solutions[e.solution].NameIn(rc.Language)
-	m, err := mail.Render(j.Email, string(rc.Language), data)
+	data.Expires, data.AgreementEnds = collab.DateIn(e.expires, rc.Language), collab.DateIn(e.agreementEnds, rc.Language)
+	kind := j.Email
+	if data.ForOffice = rc.office; rc.office && collab.AudienceOf(kind).OfficeEmail != "" {
+		kind = collab.AudienceOf(kind).OfficeEmail
+	}
+	m, err := mail.Render(kind, string(rc.Language), data)
 	if err != nil {
 		return false, err
 	}
@@ -224,8 +235,7 @@ func (s *Service) loadEmail(ctx context.Context, j Job) (email, error) {
 // page does); the office's staff is read for office-side e-mails, or when the collaboration does
 // not carry the office's name (imported).
 func (s *Service) addressed(ctx context.Context, kind string, r collab.CollaborationRecord) (email, error) {
-	e := email{solution: r.Solution, data: mail.Data{Office: r.OfficeName,
-		Expires: day(r.InvitationExpiry), AgreementEnds: day(r.AgreementEndsAt)}}
+	e := email{solution: r.Solution, data: mail.Data{Office: r.OfficeName}, expires: r.InvitationExpiry, agreementEnds: r.AgreementEndsAt}
 	if r.Outcome != "" {
 		e.data.Outcome = string(collab.Solutions[r.Solution].EffectOf(r.Outcome))
 	}
@@ -252,15 +262,8 @@ func (s *Service) addressed(ctx context.Context, kind string, r collab.Collabora
 	e.data.Office = office.Name
 	if audience.Office {
 		for _, emp := range r.OfficeRecipients(staff) {
-			e.to = append(e.to, recipient{UserID: emp.UserID, Name: emp.Name, Email: emp.Email, Language: emp.Language})
+			e.to = append(e.to, recipient{UserID: emp.UserID, Name: emp.Name, Email: emp.Email, Language: emp.Language, office: true})
 		}
 	}
 	return e, nil
-}
-
-func day(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format("2006-01-02")
 }

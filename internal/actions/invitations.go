@@ -24,6 +24,9 @@ type InvitationView struct {
 	AgreementMonths  int             `json:"agreementMonths,omitempty"`
 	ExpiresAt        time.Time       `json:"expiresAt"`
 	NewCompany       bool            `json:"newCompany"`
+	// TermsVersion names the terms an acceptance now agrees to (collab.CurrentTerms), whose
+	// wording the page shows.
+	TermsVersion string `json:"termsVersion"`
 }
 
 // loadInvitation reads the invitation of a link token and the collaboration it names, in one
@@ -49,7 +52,7 @@ func (s *Service) ShowInvitation(ctx context.Context, token string) (InvitationV
 	v := InvitationView{State: "live", CollaborationID: r.ID, OfficeName: r.OfficeName, CompanyName: r.CompanyName,
 		Solution: r.Solution, SolutionName: collab.Solutions[r.Solution].Name, InvoiceRecipient: string(r.InvoiceRecipient),
 		StartPeriod: r.StartPeriod.String(), AgreementMonths: r.AgreementMonths, ExpiresAt: inv.ExpiresAt,
-		NewCompany: r.Scenario == collab.NewCompany}
+		NewCompany: r.Scenario == collab.NewCompany, TermsVersion: collab.CurrentTerms.Version}
 	now := s.Now()
 	v.State = string(inv.State(now))
 	return v, inv.Live(now)
@@ -77,8 +80,10 @@ func (s *Service) answer(ctx context.Context, caller Caller, token string) (coll
 	return inv, c, p, err
 }
 
-// Accept answers an invitation yes: the collaboration and the subscription become active, the
-// office employees on the task get full access, and the company's administrators are told. It
+// Accept answers an invitation yes, agreeing to the current terms (recorded on the history): the
+// collaboration and the subscription become active, the office employees on the task get full
+// access, and the company's administrators are told, as are the activating employee and the
+// task's employees (one e-mail job, each side in its own words). It
 // returns EUNAUTHORIZED unauthenticated; ENOTFOUND invitation_not_found; EGONE invitation_used,
 // invitation_revoked, invitation_expired; EFORBIDDEN not_company_user, administrator_required;
 // ECONFLICT collaboration_not_pending, concurrent_update.
@@ -103,12 +108,13 @@ func (s *Service) Accept(ctx context.Context, caller Caller, token string) (_ Co
 	ch.tx.ActivateSubscription(r, now)
 	ch.tx.CompanyAnswered(r.CompanyID, now)
 	regrant(ch, r, nil, r.Assignees)
-	s.enqueue(ch, Job{Kind: EmailQueue, CollaborationID: r.ID, Email: EmailAccessGranted})
+	s.enqueue(ch, emailAbout(r, EmailAccessGranted))
 	return s.saved(ctx, ch, c)
 }
 
-// Decline answers an invitation no: the collaboration is declined and a subscription its
-// activation opened is rolled back. It returns the errors of Accept.
+// Decline answers an invitation no: the collaboration is declined, a subscription its activation
+// opened is rolled back, and the activating employee and the task's employees are told. It
+// returns the errors of Accept.
 func (s *Service) Decline(ctx context.Context, caller Caller, token string) (_ CollaborationView, err error) {
 	defer s.countIf(ctx, &err, metrics.Declines)
 	inv, c, p, err := s.answer(ctx, caller, token)
@@ -126,6 +132,7 @@ func (s *Service) Decline(ctx context.Context, caller Caller, token string) (_ C
 	return s.closeUnanswered(ctx, p, before, c, func(ch *change) {
 		ch.tx.PutInvitation(inv)
 		ch.tx.CompanyAnswered(before.CompanyID, now)
+		s.enqueue(ch, emailAbout(c.Record(), collab.EmailInvitationDeclined))
 	})
 }
 

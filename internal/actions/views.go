@@ -56,6 +56,8 @@ type TransitionView struct {
 	From      string    `json:"from,omitempty"`
 	To        string    `json:"to"`
 	Reason    string    `json:"reason"`
+	// TermsVersion is the version of the terms an acceptance agreed to (collab.CurrentTerms).
+	TermsVersion string `json:"termsVersion,omitempty"`
 }
 
 // optTime is t for a view, nil when unset, and nil too when t could not be written as RFC 3339
@@ -88,7 +90,7 @@ func collaborationView(r collab.CollaborationRecord, history []collab.Transition
 	}
 	for _, h := range history {
 		v.History = append(v.History, TransitionView{At: h.At, ActorKind: string(h.Actor.Kind), ActorID: h.Actor.UserID,
-			From: string(h.From), To: string(h.To), Reason: h.Reason})
+			From: string(h.From), To: string(h.To), Reason: h.Reason, TermsVersion: h.Terms})
 	}
 	return v
 }

@@ -110,10 +110,10 @@ type CollaborationRecord struct {
 	InvitationRemindedAt time.Time
 	// ActivatedBy is the office employee who activated the collaboration, who is told when the
 	// customer answers; empty for an imported one.
-	ActivatedBy string
-	Undelivered Undelivered
-	Outcome          Outcome // chosen when ending
-	TeardownError    string  // TeardownStepFailed while the next teardown step fails; never the error (see TeardownFailure)
+	ActivatedBy   string
+	Undelivered   Undelivered
+	Outcome       Outcome // chosen when ending
+	TeardownError string  // TeardownStepFailed while the next teardown step fails; never the error (see TeardownFailure)
 	// Opened is what the activation did to the company's subscription when it opened one (the
 	// new_solution and new_company scenarios), so a collaboration that ends unanswered undoes
 	// it without reading the subscription; nil when it opened none, or was activated before

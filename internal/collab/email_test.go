@@ -10,7 +10,7 @@ import (
 func TestEmailsGoToTheirAudience(t *testing.T) {
 	for kind, want := range map[string]collab.Audience{
 		"invitation": {Company: true}, "login_instructions": {Company: true},
-		"access_granted": {Company: true, Office: true, OfficeEmail: collab.EmailInvitationAccepted},
+		"access_granted":               {Company: true, Office: true, OfficeEmail: collab.EmailInvitationAccepted},
 		collab.EmailInvitationDeclined: {Office: true}, collab.EmailInvitationReminder: {Company: true},
 		"payroll_handover": {Company: true}, collab.EmailEnded: {Company: true, Office: true},
 		"agreement_reminder": {Company: true, Office: true}, "agreement_expired": {Company: true, Office: true},

@@ -33,6 +33,8 @@ type Settings struct {
 	AnswerURL        string        // ANSWER_URL: where the invitation page's answers go; empty for this API's own (local runner)
 	MetricsNamespace string        // METRICS_NAMESPACE: the CloudWatch namespace of the business metrics
 	Timing           port.Timing   // REMINDER_DAYS: days before an agreement period ends its reminder goes out (14)
+	// Timing.InvitationReminderLead is INVITATION_REMINDER_DAYS: days before an invitation expires
+	// the company's administrators are reminded (3; 0 for no reminder), less than INVITATION_TTL.
 }
 
 // FromEnv reads the settings.
@@ -64,6 +66,12 @@ func FromEnv() (Settings, error) {
 			return s, fmt.Errorf("config: REMINDER_DAYS %q is not a number of days from 1 to 365", v)
 		}
 		s.Timing.ReminderLead = time.Duration(days) * 24 * time.Hour
+	}
+	if v := os.Getenv("INVITATION_REMINDER_DAYS"); v != "" {
+		days, err := strconv.Atoi(v)
+		if s.Timing.InvitationReminderLead = time.Duration(days) * 24 * time.Hour; err != nil || days < 0 || s.Timing.InvitationReminderLead >= s.InvitationTTL {
+			return s, fmt.Errorf("config: INVITATION_REMINDER_DAYS %q is not a number of days from 0 to less than INVITATION_TTL", v)
+		}
 	}
 	return s, nil
 }

@@ -27,13 +27,16 @@ type Data struct {
 	Company       string
 	Solution      string // the solution's name in the e-mail's language (collab.SolutionRules.NameIn)
 	Link          string // the action link, for e-mails that have one
-	Expires       string // invitation expiry, YYYY-MM-DD
-	AgreementEnds string // YYYY-MM-DD
+	Expires       string // invitation expiry, written in the e-mail's language (collab.DateIn)
+	AgreementEnds string // the agreement period's end, written as Expires
 	// Outcome is what ending did: an end effect (collab.EndEffect), worded by the "outcomes" of
 	// the e-mails that have them ("ended"); the others leave it out. OutcomeText, when set, is
 	// used instead.
 	Outcome     string
 	OutcomeText string
+	// ForOffice says the recipient is one of the office's people (else an administrator of the
+	// company), which says why they got the e-mail.
+	ForOffice bool
 }
 
 // Rendered is one e-mail ready to send.
@@ -49,22 +52,39 @@ type wording struct {
 	Outcomes map[string]string `json:"outcomes"`
 }
 
+// frame is the wording around every e-mail's own, in one language: the header, the greeting and
+// signature, why the recipient got it (as one of the company's administrators or of the office's
+// people), the sender, a contact line, and the short line under the button.
+type frame struct {
+	Greeting, Signature, Header, Sender                  string
+	WhyCompany, WhyOffice, ContactCompany, ContactOffice string
+	Fallback, FallbackLink                               string
+}
+
+// lines are a frame filled for one recipient.
+type lines struct {
+	Greeting, Signature, Header, Sender, Why, Contact, Fallback, FallbackLink string
+}
+
 // templates are the wording and layouts, read on first use rather than at start-up: decoding
 // them costs about a millisecond, which every function but the e-mail worker would pay in its
 // cold start for nothing.
 type templates struct {
 	messages         map[string]map[string]wording
+	frames           map[string]frame
 	text, htmlLayout string
 }
 
 var load = sync.OnceValues(func() (templates, error) {
 	var t templates
-	b, err := files.ReadFile("templates/messages.json")
-	if err != nil {
-		return t, err
-	}
-	if err := json.Unmarshal(b, &t.messages); err != nil {
-		return t, fmt.Errorf("mail: templates/messages.json: %w", err)
+	for name, v := range map[string]any{"messages.json": &t.messages, "frame.json": &t.frames} {
+		b, err := files.ReadFile("templates/" + name)
+		if err == nil {
+			err = json.Unmarshal(b, v)
+		}
+		if err != nil {
+			return t, fmt.Errorf("mail: templates/%s: %w", name, err)
+		}
 	}
 	text, err := files.ReadFile("templates/layout.txt.tmpl")
 	if err != nil {
@@ -78,15 +98,15 @@ var load = sync.OnceValues(func() (templates, error) {
 	return t, nil
 })
 
-var greetings = map[string][2]string{"sv": {"Hej", "Hälsningar, Spiris"}, "en": {"Hello", "Kind regards, Spiris"}}
-
-// Render writes the e-mail of a kind in a language ("sv" or "en"; anything else is Swedish).
+// Render writes the e-mail of a kind in a language ("sv" or "en"; anything else is Swedish): the
+// kind's paragraphs and button in the frame of the language (header, why the recipient got it,
+// sender and contact), as text and as HTML no wider than a phone's screen.
 func Render(kind, lang string, d Data) (Rendered, error) {
 	t, err := load()
 	if err != nil {
 		return Rendered{}, err
 	}
-	if _, ok := greetings[lang]; !ok {
+	if _, ok := t.frames[lang]; !ok {
 		lang = "sv"
 	}
 	w, ok := t.messages[kind][lang]
@@ -109,13 +129,27 @@ func Render(kind, lang string, d Data) (Rendered, error) {
 			escaped[i] = html.EscapeString(v)
 		}
 	}
-	inHTML := strings.NewReplacer(escaped...)
+	f := t.frames[lang]
+	return compose(t, lang, w, f.filled(d, plain.Replace), d, plain, strings.NewReplacer(escaped...)), nil
+}
 
-	greeting := greetings[lang][0]
+// filled is the frame with its placeholders filled and the lines that depend on the recipient
+// chosen: why they got it and whom to contact, as an office's person or a company's administrator.
+func (f frame) filled(d Data, fill func(string) string) lines {
+	why, contact := f.WhyCompany, f.ContactCompany
+	if d.ForOffice {
+		why, contact = f.WhyOffice, f.ContactOffice
+	}
+	greeting := f.Greeting
 	if d.Recipient != "" {
 		greeting += " " + d.Recipient
 	}
-	greeting += ","
+	return lines{Greeting: greeting + ",", Signature: f.Signature, Header: fill(f.Header), Why: fill(why),
+		Sender: f.Sender, Contact: fill(contact), Fallback: f.Fallback, FallbackLink: f.FallbackLink}
+}
+
+// compose puts an e-mail's paragraphs and button (when it has a link) in the layouts.
+func compose(t templates, lang string, w wording, f lines, d Data, plain, inHTML *strings.Replacer) Rendered {
 	var text, page strings.Builder
 	for _, p := range w.Paragraphs {
 		if t := plain.Replace(p); t != "" {
@@ -123,21 +157,27 @@ func Render(kind, lang string, d Data) (Rendered, error) {
 			page.WriteString("<p>" + inHTML.Replace(p) + "</p>\n")
 		}
 	}
+	e := html.EscapeString
 	textLink, htmlLink := "", ""
 	if w.Link != "" && d.Link != "" {
-		textLink = w.Link + ": " + d.Link + "\n\n"
-		link := html.EscapeString(d.Link)
-		htmlLink = `<p><a href="` + link + `" style="display: inline-block; background: #0b4f8a; color: #ffffff; padding: .6rem 1.2rem; border-radius: .3rem; text-decoration: none;">` +
-			html.EscapeString(w.Link) + "</a></p>\n<p style=\"font-size: .9rem;\">" + link + "</p>\n"
+		textLink = w.Link + ":\n" + d.Link + "\n\n"
+		link := e(d.Link)
+		htmlLink = `<p style="margin: 1.2rem 0 .4rem;"><a href="` + link + `" style="display: inline-block; max-width: 100%; box-sizing: border-box; background: #0b4f8a; color: #ffffff; padding: .7rem 1.2rem; border-radius: .3rem; text-decoration: none; font-weight: 600;">` +
+			e(w.Link) + "</a></p>\n" + `<p style="font-size: .85rem; margin: 0 0 1rem; overflow-wrap: anywhere;">` + e(f.Fallback) + ` <a href="` + link + `" style="color: #0b4f8a;">` +
+			e(f.FallbackLink) + "</a>.</p>\n"
 	}
 	subject := oneLine(plain.Replace(w.Subject))
+	frameParts := func(esc func(string) string) []string {
+		return []string{"{header}", esc(f.Header), "{greeting}", esc(f.Greeting), "{signature}", esc(f.Signature),
+			"{why}", esc(f.Why), "{sender}", esc(f.Sender), "{contact}", esc(f.Contact)}
+	}
+	same := func(s string) string { return s }
 	return Rendered{
 		Subject: subject,
-		Text: strings.NewReplacer("{greeting}", greeting, "{paragraphs}", text.String(), "{link}", textLink,
-			"{signature}", greetings[lang][1]).Replace(t.text),
-		HTML: strings.NewReplacer("{lang}", lang, "{subject}", html.EscapeString(subject), "{greeting}", html.EscapeString(greeting),
-			"{paragraphs}", page.String(), "{link}", htmlLink, "{signature}", html.EscapeString(greetings[lang][1])).Replace(t.htmlLayout),
-	}, nil
+		Text:    strings.NewReplacer(append(frameParts(same), "{paragraphs}", text.String(), "{link}", textLink)...).Replace(t.text),
+		HTML: strings.NewReplacer(append(frameParts(e), "{lang}", lang, "{subject}", e(subject), "{paragraphs}", page.String(),
+			"{link}", htmlLink)...).Replace(t.htmlLayout),
+	}
 }
 
 // oneLine replaces the control characters and line separators in a subject with spaces. The

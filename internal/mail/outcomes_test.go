@@ -17,7 +17,7 @@ func TestEveryEndEffectIsWorded(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s in %s: %v", effect, lang, err)
 			}
-			if len(strings.Split(strings.TrimSpace(m.Text), "\n\n")) != 4 { // greeting, two paragraphs, signature
+			if len(strings.Split(strings.TrimSpace(m.Text), "\n\n")) != 6 { // header, greeting, two paragraphs, signature, footer
 				t.Errorf("%s in %s says nothing of the outcome:\n%s", effect, lang, m.Text)
 			}
 			if rules.Email != "" {
