@@ -28,24 +28,27 @@ var invitationHTML string
 
 // pageText is the invitation page's wording in one language.
 type pageText struct {
-	Lang, Title, Invites, Solution, Invoice, InvoiceOffice, InvoiceCustomer, Start, Agreement, Months,
+	Lang, Title, Invites, InvitesTo, Solution, Invoice, InvoiceOffice, InvoiceCustomer, Start, Agreement, Months,
 	Expires, Approve, Decline, SignInNote, NewCompanyNote, Used, Revoked, Expired, Unknown, DeadFix, Switch string
+	Grants, Ending, TermsVersion string
 }
 
 var pageTexts = map[collab.Language]pageText{
-	collab.Swedish: {Lang: "sv", Title: "Inbjudan till samarbete", Invites: "bjuder in", Solution: "Tjänst",
+	collab.Swedish: {Lang: "sv", Title: "Inbjudan till samarbete", Invites: "bjuder in", InvitesTo: "till ett samarbete i", Solution: "Tjänst",
 		Invoice: "Fakturamottagare", InvoiceOffice: "Redovisningsbyrån", InvoiceCustomer: "Ert företag",
 		Start: "Startperiod", Agreement: "Avtalsperiod", Months: "månader", Expires: "Inbjudan gäller till",
 		Approve: "Godkänn samarbetet", Decline: "Tacka nej",
+		Grants: "När ni godkänner", Ending: "Så avslutas samarbetet", TermsVersion: "Villkorens version",
 		SignInNote:     "Du behöver logga in som administratör för företaget för att svara.",
 		NewCompanyNote: "Ert företag har skapats hos oss. Logga in med inloggningsuppgifterna i e-postmeddelandet och godkänn villkoren.",
 		Used:           "Inbjudan har redan besvarats.", Revoked: "Inbjudan har ersatts eller dragits tillbaka.",
 		Expired: "Inbjudan har gått ut.", Unknown: "Inbjudan finns inte.",
 		DeadFix: "Öppna samarbetet i My Spiris, eller be redovisningsbyrån skicka en ny inbjudan.", Switch: "In English"},
-	collab.English: {Lang: "en", Title: "Invitation to collaborate", Invites: "invites", Solution: "Solution",
+	collab.English: {Lang: "en", Title: "Invitation to collaborate", Invites: "invites", InvitesTo: "to collaborate in", Solution: "Solution",
 		Invoice: "Invoice recipient", InvoiceOffice: "The accounting office", InvoiceCustomer: "Your company",
 		Start: "Start period", Agreement: "Agreement period", Months: "months", Expires: "The invitation is valid until",
 		Approve: "Approve the collaboration", Decline: "Decline",
+		Grants: "When you approve", Ending: "How the collaboration ends", TermsVersion: "Version of the terms",
 		SignInNote:     "You need to sign in as an administrator of the company to answer.",
 		NewCompanyNote: "Your company has been created with us. Sign in with the details in the e-mail and approve the terms.",
 		Used:           "This invitation has already been answered.", Revoked: "This invitation was replaced or withdrawn.",
@@ -114,31 +117,16 @@ func deadInvitation(s *actions.Service, r *request, t pageText, err error) strin
 	return `  <p class="notice" role="status" id="state">` + e(dead) + "</p>\n  <p>" + e(t.DeadFix) + "</p>\n"
 }
 
-// liveInvitation is the page's content for a live invitation: who invites whom, on what terms,
-// and the Approve and Decline links to answer. The solution is named in the page's language (the
-// view's solutionName is the English name, for API clients that word it themselves).
+// liveInvitation is the page's content for a live invitation: who invites whom, on what terms
+// (collab.CurrentTerms: what approving grants, how it ends, their version), and the Approve and
+// Decline links to answer. Names, dates and periods are in the page's language (the view's
+// solutionName is the English name, for API clients that word it themselves).
 func liveInvitation(t pageText, v actions.InvitationView, answer string) string {
-	e := html.EscapeString
+	e, lang := html.EscapeString, collab.Language(t.Lang)
+	solution := collab.Solutions[v.Solution].NameIn(lang)
 	var b strings.Builder
-	row := func(label, id, value string) {
-		b.WriteString("    <dt>" + e(label) + `</dt><dd id="` + id + `">` + value + "</dd>\n")
-	}
-	b.WriteString(`  <p id="who"><strong>` + e(v.OfficeName) + "</strong> " + e(t.Invites) + " <strong>" + e(v.CompanyName) + "</strong>.</p>\n  <dl>\n")
-	row(t.Solution, "solution", e(collab.Solutions[v.Solution].NameIn(collab.Language(t.Lang))))
-	invoice := t.InvoiceCustomer
-	if v.InvoiceRecipient == "office" {
-		invoice = t.InvoiceOffice
-	}
-	row(t.Invoice, "invoice", e(invoice))
-	if v.StartPeriod != "" {
-		row(t.Start, "start", e(v.StartPeriod))
-	}
-	if v.AgreementMonths > 0 {
-		row(t.Agreement, "agreement", fmt.Sprintf("%d %s", v.AgreementMonths, e(t.Months)))
-	}
-	day := v.ExpiresAt.Format("2006-01-02")
-	row(t.Expires, "expires", `<time datetime="`+day+`">`+day+"</time>")
-	b.WriteString("  </dl>\n")
+	b.WriteString(`  <p id="who"><strong>` + e(v.OfficeName) + "</strong> " + e(t.Invites) + " <strong>" + e(v.CompanyName) + "</strong> " +
+		e(t.InvitesTo) + " <strong>" + e(solution) + "</strong>.</p>\n" + invitationTerms(t, v, solution))
 	if v.NewCompany {
 		b.WriteString("  <p>" + e(t.NewCompanyNote) + "</p>\n")
 	}
@@ -154,6 +142,43 @@ func liveInvitation(t pageText, v actions.InvitationView, answer string) string 
 		`  <p class="actions">` + "\n" +
 		`    <a class="primary" href="` + href("accept") + `" id="approve">` + e(t.Approve) + "</a>\n" +
 		`    <a class="secondary" href="` + href("decline") + `" id="decline">` + e(t.Decline) + "</a>\n  </p>\n")
+	return b.String()
+}
+
+// invitationTerms is the invitation's terms on the page: the details the office chose, what
+// approving grants in its scenario, how either party ends it, and the terms' version.
+func invitationTerms(t pageText, v actions.InvitationView, solution string) string {
+	e, lang := html.EscapeString, collab.Language(t.Lang)
+	var b strings.Builder
+	row := func(label, id, value string) {
+		b.WriteString("    <dt>" + e(label) + `</dt><dd id="` + id + `">` + value + "</dd>\n")
+	}
+	b.WriteString("  <dl>\n")
+	row(t.Solution, "solution", e(solution))
+	invoice := t.InvoiceCustomer + ", " + v.CompanyName
+	if v.InvoiceRecipient == "office" {
+		invoice = t.InvoiceOffice + ", " + v.OfficeName
+	}
+	row(t.Invoice, "invoice", e(invoice))
+	if start, err := collab.ParsePeriod("", v.StartPeriod); err == nil {
+		row(t.Start, "start", e(start.In(lang)))
+	}
+	if v.AgreementMonths > 0 {
+		row(t.Agreement, "agreement", fmt.Sprintf("%d %s", v.AgreementMonths, e(t.Months)))
+	}
+	row(t.Expires, "expires", `<time datetime="`+v.ExpiresAt.UTC().Format("2006-01-02")+`">`+e(collab.DateIn(v.ExpiresAt, lang))+"</time>")
+	b.WriteString("  </dl>\n")
+	scenario := collab.ExistingSolution
+	if v.NewCompany {
+		scenario = collab.NewCompany
+	}
+	grants, ending := collab.CurrentTerms.For(lang, scenario, v.OfficeName, v.CompanyName, solution)
+	b.WriteString(`  <h2>` + e(t.Grants) + "</h2>\n" + `  <ul id="grants">` + "\n")
+	for _, g := range grants {
+		b.WriteString("    <li>" + e(g) + "</li>\n")
+	}
+	b.WriteString("  </ul>\n  <h2>" + e(t.Ending) + "</h2>\n" + `  <p id="ending">` + e(ending) + "</p>\n" +
+		`  <p class="small">` + e(t.TermsVersion) + `: <span id="terms-version">` + e(v.TermsVersion) + "</span></p>\n")
 	return b.String()
 }
 

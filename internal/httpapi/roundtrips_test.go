@@ -591,6 +591,7 @@ func TestRoundTripsPerRouteAndWorker(t *testing.T) {
 	rows := measureRoutes(t, count)
 	rows = append(rows, measureWorkers(t, count)...)
 	rows = append(rows, measureCleanup(t, newHarness(t, count.attach), count))
+	rows = append(rows, measureAnswerEmails(t, count)...)
 
 	table := roundTripTable(rows)
 	t.Log("\n" + table)
