@@ -81,6 +81,8 @@ type Stack struct {
 	log      *slog.Logger
 	cleanup  time.Duration
 	clock    Clock
+	// mailCopies keeps what the local mailbox shows besides what the emulator keeps.
+	mailCopies *mailCopies
 }
 
 // State is what a running stack writes to .local/dev.json, so make seed and make token find it.
@@ -160,7 +162,8 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 	s.Service = config.Service(config.Settings{Table: s.Resources.TableName("Table"),
 		TeardownQueueURL: s.Resources.QueueURL("TeardownQueue"), EmailQueueURL: s.Resources.QueueURL("EmailQueue"),
 		BaseURL: s.URL, InvitationTTL: actions.DefaultInvitationTTL, Timing: port.DefaultTiming}, cfg)
-	s.Service.Mailer = &sesmail.Mailer{Client: ses.NewFromConfig(cfg), From: Sender}
+	s.mailCopies = &mailCopies{next: &sesmail.Mailer{Client: ses.NewFromConfig(cfg), From: Sender}, now: s.clock.Now}
+	s.Service.Mailer = s.mailCopies
 	s.Service.Log, s.Service.Metrics, s.Service.Now = s.log, nil, s.clock.Now
 	s.Service.TokenKeys = secrets.FromConfig(cfg, s.Resources.SecretARN("TokenKeySecret"))
 	s.Store = dynamo.New(dynamodb.NewFromConfig(cfg), s.Resources.TableName("Table"), port.DefaultTiming)

@@ -7,7 +7,6 @@ import (
 	"html/template"
 	"io"
 	"net/http"
-	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -17,11 +16,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/spiris/collab/infra/apigw"
 	"github.com/spiris/collab/infra/jwt"
-	"github.com/spiris/collab/infra/localaws"
 	"github.com/spiris/collab/infra/samtemplate"
-	"github.com/spiris/collab/internal/actions"
 	"github.com/spiris/collab/internal/httpapi"
 )
 
@@ -54,6 +50,7 @@ func (s *Stack) routes(tpl *samtemplate.Template, origins []string, openapi []by
 	handle("GET /{$}", http.HandlerFunc(s.home))
 	handle("GET /_local/mail", http.HandlerFunc(s.mailbox))
 	handle("GET /_local/mail/{n}", http.HandlerFunc(s.mailMessage))
+	handle("GET /_local/mail/{n}/{part}", http.HandlerFunc(s.mailMessage))
 	handle("GET /_local/login", http.HandlerFunc(s.loginPage))
 	handle("POST /_local/login", http.HandlerFunc(s.login))
 	handle("GET /_local/clock", http.HandlerFunc(s.clockPage))
@@ -215,11 +212,6 @@ a{color:#0b4f8a}.note{background:#fdf6ec;border-left:4px solid #8a4b0b;padding:.
 <ul><li><a href="/_local/mail">Mailbox</a>: e-mails sent through the emulator's SES</li><li><a href="/_local/login">Sign in</a> as a seeded user (for the invitation pages)</li></ul>
 {{template "foot"}}{{end}}
 
-{{define "mailbox"}}{{template "head" "Mailbox"}}<h1>Mailbox</h1>
-{{if not .}}<p>No e-mail sent yet.</p>{{else}}<table><thead><tr><th scope="col">Subject</th><th scope="col">To</th><th scope="col">From</th></tr></thead><tbody>
-{{range .}}<tr><td><a href="/_local/mail/{{.N}}" class="mail">{{.Subject}}</a></td><td>{{range .To}}{{.}} {{end}}</td><td>{{.From}}</td></tr>
-{{end}}</tbody></table>{{end}}{{template "foot"}}{{end}}
-
 {{define "login"}}{{template "head" "Sign in"}}<h1>Sign in (local)</h1>
 <p class="note">Locally, pick a seeded user. In AWS, the identity provider's hosted login does this.</p>
 <table><thead><tr><th scope="col">User</th><th scope="col">Role</th><th scope="col"></th></tr></thead><tbody>
@@ -228,14 +220,6 @@ a{color:#0b4f8a}.note{background:#fdf6ec;border-left:4px solid #8a4b0b;padding:.
 <button type="submit" id="login-{{.UserID}}" aria-label="Sign in as {{.Name}}">Sign in</button></form></td></tr>
 {{end}}</tbody></table>{{template "foot"}}{{end}}
 
-{{define "answer"}}{{template "head" "Answer the invitation"}}<h1>{{if eq .Answer "decline"}}Decline{{else}}Approve{{end}} the collaboration</h1>
-<p>Signed in as <strong id="signed-in">{{.User}}</strong>. <a href="/_local/login?next={{.Self}}">Sign in as someone else</a></p>
-<form method="post"><input type="hidden" name="answer" value="{{.Answer}}">
-<button type="submit" id="confirm">{{if eq .Answer "decline"}}Decline{{else}}Approve{{end}}</button></form>{{template "foot"}}{{end}}
-
-{{define "answered"}}{{template "head" "Answer"}}<h1>{{if .OK}}Done{{else}}Not done{{end}}</h1>
-{{if .OK}}<p id="result">The collaboration is now <strong id="status">{{.Status}}</strong>.</p>
-{{else}}<p id="result" class="note">{{.Message}}</p><p>{{.Fix}}</p>{{end}}{{template "foot"}}{{end}}
 `))
 
 func render(w http.ResponseWriter, status int, name string, data any) {
@@ -246,55 +230,6 @@ func render(w http.ResponseWriter, status int, name string, data any) {
 
 func (s *Stack) home(w http.ResponseWriter, r *http.Request) {
 	render(w, http.StatusOK, "home", s)
-}
-
-type listedMail struct {
-	N int `json:"n"`
-	localaws.SentEmail
-}
-
-// sentMail returns the e-mails the emulator's SES accepted, newest first, numbered from the oldest.
-func sentMail(r *http.Request) ([]listedMail, error) {
-	all, err := localaws.SentEmails(r.Context())
-	if err != nil {
-		return nil, err
-	}
-	out := make([]listedMail, len(all))
-	for i, m := range all {
-		out[len(all)-1-i] = listedMail{N: i, SentEmail: m}
-	}
-	return out, nil
-}
-
-func (s *Stack) mailbox(w http.ResponseWriter, r *http.Request) {
-	mails, err := sentMail(r)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadGateway)
-		return
-	}
-	if strings.Contains(r.Header.Get("Accept"), "application/json") {
-		writeJSON(w, http.StatusOK, map[string]any{"items": mails})
-		return
-	}
-	render(w, http.StatusOK, "mailbox", mails)
-}
-
-// mailMessage shows one e-mail's HTML as a mail client would, links and all.
-func (s *Stack) mailMessage(w http.ResponseWriter, r *http.Request) {
-	mails, err := sentMail(r)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadGateway)
-		return
-	}
-	n, _ := strconv.Atoi(r.PathValue("n"))
-	i := slices.IndexFunc(mails, func(m listedMail) bool { return m.N == n })
-	if i < 0 {
-		writeJSON(w, http.StatusNotFound, noRouteBody{Message: "Not Found", Error: httpapi.ErrorDetail{Code: "mail_not_found",
-			Message: "the mailbox holds no e-mail with this number", Fix: "pick an e-mail from /_local/mail"}})
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	io.WriteString(w, mails[i].Body)
 }
 
 // next keeps a redirect on this site.
@@ -332,51 +267,4 @@ func (s *Stack) signedIn(r *http.Request) (jwt.Claims, bool) {
 	}
 	claims, err := s.verifier.Verify(c.Value)
 	return claims, err == nil
-}
-
-// answerPage is where the invitation page's buttons lead: sign in first, then confirm.
-func (s *Stack) answerPage(w http.ResponseWriter, r *http.Request) {
-	claims, ok := s.signedIn(r)
-	if !ok {
-		http.Redirect(w, r, "/_local/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
-		return
-	}
-	answer := "accept"
-	if r.URL.Query().Get("answer") == "decline" {
-		answer = "decline"
-	}
-	render(w, http.StatusOK, "answer", map[string]any{"User": claims.Subject, "Answer": answer, "Self": r.URL.RequestURI()})
-}
-
-// answer accepts or declines through the API's own handler, as the signed-in user.
-func (s *Stack) answer(w http.ResponseWriter, r *http.Request) {
-	claims, ok := s.signedIn(r)
-	if !ok {
-		http.Redirect(w, r, "/_local/login?next="+url.QueryEscape(r.URL.Path), http.StatusSeeOther)
-		return
-	}
-	function := "Accept"
-	if r.FormValue("answer") == "decline" {
-		function = "Decline"
-	}
-	rt, e, err := apigw.Event(actions.Caller{UserID: claims.Subject}, "POST",
-		"/invitations/"+url.PathEscape(r.PathValue("token"))+"/"+strings.ToLower(function), "")
-	if err != nil {
-		writeJSON(w, http.StatusNotFound, noRouteBody{Message: "Not Found", Error: httpapi.ErrorDetail{Code: "route_not_found",
-			Message: "no invitation route matches this token", Fix: "open the link from the invitation e-mail as it is"}})
-		return
-	}
-	e.RequestContext.RequestID = requestIDOf(r.Context())
-	e.RequestContext.Authorizer = jwtAuthorizer(claims)
-	resp, _ := httpapi.Handle(s.Service, rt)(r.Context(), e)
-	var body struct {
-		Status string `json:"status"`
-		Error  struct {
-			Message string `json:"message"`
-			Fix     string `json:"fix"`
-		} `json:"error"`
-	}
-	json.Unmarshal([]byte(resp.Body), &body)
-	render(w, resp.StatusCode, "answered", map[string]any{"OK": resp.StatusCode == http.StatusOK, "Status": body.Status,
-		"Message": body.Error.Message, "Fix": body.Error.Fix})
 }

@@ -39,9 +39,9 @@ type Data struct {
 	ForOffice bool
 }
 
-// Rendered is one e-mail ready to send.
+// Rendered is one e-mail ready to send, in language Lang ("sv" or "en").
 type Rendered struct {
-	Subject, Text, HTML string
+	Subject, Text, HTML, Lang string
 }
 
 type wording struct {
@@ -173,7 +173,7 @@ func compose(t templates, lang string, w wording, f lines, d Data, plain, inHTML
 	}
 	same := func(s string) string { return s }
 	return Rendered{
-		Subject: subject,
+		Subject: subject, Lang: lang,
 		Text:    strings.NewReplacer(append(frameParts(same), "{paragraphs}", text.String(), "{link}", textLink)...).Replace(t.text),
 		HTML: strings.NewReplacer(append(frameParts(e), "{lang}", lang, "{subject}", e(subject), "{paragraphs}", page.String(),
 			"{link}", htmlLink)...).Replace(t.htmlLayout),
