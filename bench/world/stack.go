@@ -23,6 +23,7 @@ import (
 	"github.com/spiris/collab/internal/actions"
 	"github.com/spiris/collab/internal/actions/port"
 	"github.com/spiris/collab/internal/awsenv"
+	"github.com/spiris/collab/internal/bus"
 	"github.com/spiris/collab/internal/config"
 	"github.com/spiris/collab/internal/dynamo"
 	"github.com/spiris/collab/internal/mail/sesmail"
@@ -136,6 +137,7 @@ func NewEnv(ctx context.Context, res *localaws.Resources, log *slog.Logger) (*En
 	e.Sent = &Recorder{Queue: e.Svc.Queue}
 	e.Svc.Queue, e.Svc.Log, e.Svc.Now = e.Sent, log, e.Clock.Now
 	e.Svc.Mailer = &sesmail.Mailer{Client: ses.NewFromConfig(counted), From: e.Sender}
+	e.Svc.Bus = bus.New(counted, res.BusName("EventBus"))
 	e.Svc.TokenKeys = secrets.FromConfig(counted, res.SecretARN("TokenKeySecret"))
 	return e, nil
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ses"
 
 	"github.com/spiris/collab/internal/actions"
+	"github.com/spiris/collab/internal/bus"
 	"github.com/spiris/collab/internal/config"
 	"github.com/spiris/collab/internal/mail/sesmail"
 	"github.com/spiris/collab/internal/secrets"
@@ -20,6 +21,7 @@ func main() {
 			return &sesmail.Mailer{Client: ses.NewFromConfig(cfg), From: sender}
 		},
 		TokenKeys: func(cfg aws.Config, secret string) actions.TokenKeys { return secrets.FromConfig(cfg, secret) },
+		Bus:       bus.New,
 	})
 	lambda.Start(worker.Handler(svc.Log, svc.Deliver))
 }

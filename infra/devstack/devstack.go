@@ -34,6 +34,7 @@ import (
 	"github.com/spiris/collab/internal/actions"
 	"github.com/spiris/collab/internal/actions/port"
 	"github.com/spiris/collab/internal/awsenv"
+	"github.com/spiris/collab/internal/bus"
 	"github.com/spiris/collab/internal/config"
 	"github.com/spiris/collab/internal/dynamo"
 	"github.com/spiris/collab/internal/mail/sesmail"
@@ -164,6 +165,7 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 		BaseURL: s.URL, InvitationTTL: actions.DefaultInvitationTTL, Timing: port.DefaultTiming}, cfg)
 	s.mailCopies = &mailCopies{next: &sesmail.Mailer{Client: ses.NewFromConfig(cfg), From: Sender}, now: s.clock.Now}
 	s.Service.Mailer = s.mailCopies
+	s.Service.Bus = bus.New(cfg, s.Resources.BusName("EventBus"))
 	s.Service.Log, s.Service.Metrics, s.Service.Now = s.log, nil, s.clock.Now
 	s.Service.TokenKeys = secrets.FromConfig(cfg, s.Resources.SecretARN("TokenKeySecret"))
 	s.Store = dynamo.New(dynamodb.NewFromConfig(cfg), s.Resources.TableName("Table"), port.DefaultTiming)

@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ses"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -195,6 +196,12 @@ func (r *Recorder) uses0(ctx context.Context, params any) []Use {
 		return []Use{{Action: "ses:" + awsmiddleware.GetOperationName(ctx), Resource: SESIdentity}}
 	case *secretsmanager.GetSecretValueInput:
 		return []Use{{Action: "secretsmanager:GetSecretValue", Resource: r.Logical(secretName(aws.ToString(in.SecretId)))}}
+	case *eventbridge.PutEventsInput:
+		var out []Use
+		for _, e := range in.Entries {
+			out = append(out, Use{Action: "events:PutEvents", Resource: r.Logical(aws.ToString(e.EventBusName))})
+		}
+		return out
 	}
 	return []Use{other(ctx)}
 }

@@ -32,6 +32,7 @@ type Resources struct {
 	tables  map[string]string // logical ID → table name
 	queues  map[string]queue  // logical ID → queue
 	secrets map[string]string // logical ID → secret ARN
+	buses   map[string]string // logical ID → event bus name
 }
 
 type queue struct{ url, arn string }
@@ -84,6 +85,9 @@ func Provision(ctx context.Context, cfg aws.Config, tpl *samtemplate.Template, p
 		}
 	}
 	if err := r.createSecrets(ctx, tpl.Secrets); err != nil {
+		return nil, err
+	}
+	if err := r.createBuses(ctx, tpl.Buses); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -252,7 +256,7 @@ func (r *Resources) Delete(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("localaws.Delete queue %s: %w", id, err))
 		}
 	}
-	errs = append(errs, r.deleteSecrets(ctx))
+	errs = append(errs, r.deleteSecrets(ctx), r.deleteBuses(ctx))
 	return errors.Join(errs...)
 }
 

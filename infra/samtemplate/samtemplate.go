@@ -34,6 +34,7 @@ type Template struct {
 	Functions []Function
 	HTTPAPIs  []HTTPAPI
 	Secrets   []Secret
+	Buses     []string // the logical IDs of the AWS::Events::EventBus resources
 }
 
 // Secret is an AWS::SecretsManager::Secret whose value Secrets Manager generates
@@ -235,6 +236,8 @@ func Parse(data []byte) (*Template, error) {
 				sec.Length = v
 			}
 			t.Secrets = append(t.Secrets, sec)
+		case "AWS::Events::EventBus":
+			t.Buses = append(t.Buses, id)
 		case "AWS::SQS::Queue":
 			q, err := parseQueue(id, &head.Properties)
 			if err != nil {

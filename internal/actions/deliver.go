@@ -86,6 +86,9 @@ type email struct {
 // its recipients is marked on the collaboration (Undelivered) in the settling transaction. An
 // invitation job whose invitation was answered or replaced since is dropped: its link is dead.
 func (s *Service) Deliver(ctx context.Context, j Job) error {
+	if _, err := s.relay(ctx, j); err != nil {
+		return err
+	}
 	d, err := s.Store.ClaimDeliveries(ctx, j.ID, s.Now(), deliveryLease)
 	switch {
 	case errors.Is(err, port.ErrDelivered):

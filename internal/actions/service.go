@@ -14,6 +14,7 @@ import (
 
 	"github.com/spiris/collab/internal/actions/port"
 	"github.com/spiris/collab/internal/collab"
+	"github.com/spiris/collab/internal/events"
 	"github.com/spiris/collab/internal/logs"
 	"github.com/spiris/collab/internal/mail"
 	"github.com/spiris/collab/internal/metrics"
@@ -54,6 +55,8 @@ type Service struct {
 	// TokenKeys holds the secret invitation tokens are derived under (collab.InvitationToken).
 	// Only the functions that mint links have it.
 	TokenKeys TokenKeys
+	// Bus publishes the events the queued jobs carry; only the workers have it.
+	Bus Bus
 	// Metrics counts business events (nil counts nothing).
 	Metrics *metrics.EMF
 	// InvitationTTL is how long an invitation link stays valid.
@@ -104,6 +107,10 @@ type Job struct {
 	// About is what an e-mail queued by a worker or the cleanup says of its collaboration (see
 	// EmailFacts); nil in the jobs a request queues, whose e-mail worker reads the collaboration.
 	About *EmailFacts `json:"about,omitempty"`
+	// Events are the events of the change that queued the job, which the worker that takes it
+	// publishes first (Service.relay); a change with events and no job queues a job of them
+	// alone on the teardown queue.
+	Events []events.Event `json:"events,omitempty"`
 }
 
 // The e-mails the service sends.
@@ -127,11 +134,15 @@ const (
 // change is one commit in the making: the writes and the jobs they cause.
 type change struct {
 	tx      port.Tx
+	rec     *recorder      // tx, noting the change's events
 	pending []Job          // to the outbox at commit, with the request's trace
 	jobs    []port.Message // in the outbox, to send after commit
 }
 
-func (s *Service) change() *change { return &change{tx: s.Store.Begin()} }
+func (s *Service) change() *change {
+	rec := &recorder{Tx: s.Store.Begin()}
+	return &change{tx: rec, rec: rec}
+}
 
 // enqueue adds a job to the transaction's outbox.
 func (s *Service) enqueue(ch *change, j Job) {
@@ -153,10 +164,16 @@ func (s *Service) save(ctx context.Context, ch *change, view any) error {
 	return s.write(ctx, ch)
 }
 
-// write commits the change with its jobs in the outbox, each carrying the request's trace, then
-// sends the jobs. A failed send is logged, not returned: the job is in the outbox and the cleanup
+// write commits the change with its jobs in the outbox, each carrying the request's trace, and
+// its events in the first job (or a job of their own), then sends the jobs. A failed send is logged, not returned: the job is in the outbox and the cleanup
 // sends it later. The workers, and writes that answer no request, use it directly.
 func (s *Service) write(ctx context.Context, ch *change) error {
+	if es := ch.rec.events(s.NewID, s.Now()); len(es) > 0 {
+		if len(ch.pending) == 0 {
+			s.enqueue(ch, Job{Kind: TeardownQueue})
+		}
+		ch.pending[0].Events = es
+	}
 	for _, j := range ch.pending {
 		body, _ := json.Marshal(j)
 		m := port.Message{ID: j.ID, Queue: j.Kind, Body: string(body), CreatedAt: s.Now(), Trace: logs.Trace(ctx)}

@@ -24,8 +24,12 @@ const maxTeardownRounds = 10
 // collaboration ending with the failure on record and returns the error, so the queue retries
 // the job (and, after its maxReceiveCount, dead-letters it).
 //
-// The same queue carries the jobs of task changes applied in steps (Job.Task: SyncTask).
+// The same queue carries the jobs of task changes applied in steps (Job.Task: SyncTask), and
+// the events of changes that queue no other job (Service.relay).
 func (s *Service) Teardown(ctx context.Context, j Job) error {
+	if done, err := s.relay(ctx, j); done || err != nil {
+		return err
+	}
 	if j.Task != nil {
 		return s.SyncTask(ctx, j)
 	}

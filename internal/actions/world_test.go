@@ -16,6 +16,7 @@ import (
 	"github.com/spiris/collab/internal/actions/port"
 	"github.com/spiris/collab/internal/actions/port/memory"
 	"github.com/spiris/collab/internal/collab"
+	"github.com/spiris/collab/internal/events"
 	"github.com/spiris/collab/internal/mail"
 )
 
@@ -52,6 +53,7 @@ type world struct {
 	store  *memory.Store
 	queue  *queue
 	mailer *mailer
+	bus    *bus
 	mu     sync.Mutex
 	now    time.Time
 	ids    int
@@ -59,8 +61,8 @@ type world struct {
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	w := &world{store: memory.New(port.DefaultTiming), queue: &queue{}, mailer: &mailer{}, now: start}
-	w.svc = &actions.Service{Store: w.store, Queue: w.queue, Mailer: w.mailer,
+	w := &world{store: memory.New(port.DefaultTiming), queue: &queue{}, mailer: &mailer{}, bus: &bus{}, now: start}
+	w.svc = &actions.Service{Store: w.store, Queue: w.queue, Mailer: w.mailer, Bus: w.bus,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), BaseURL: "https://collab.test",
 		Now: w.clock, NewID: w.newID, TokenKeys: keys{}, InvitationTTL: actions.DefaultInvitationTTL}
 	w.seed(t)
@@ -236,6 +238,19 @@ func (q *queue) next() []port.Message {
 // sentMail is one e-mail the mailer was given.
 type sentMail struct {
 	to, subject string
+}
+
+// bus records the events published.
+type bus struct {
+	mu        sync.Mutex
+	published []events.Event
+}
+
+func (b *bus) Publish(_ context.Context, es []events.Event) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.published = append(b.published, es...)
+	return nil
 }
 
 // mailer records e-mails; reject refuses an address for good, fail makes every send fail.

@@ -26,6 +26,7 @@ type Settings struct {
 	Table            string        // TABLE_NAME
 	TeardownQueueURL string        // TEARDOWN_QUEUE_URL
 	EmailQueueURL    string        // EMAIL_QUEUE_URL
+	EventBus         string        // EVENT_BUS_NAME: the EventBridge bus the workers publish the jobs' events on
 	TokenKeySecret   string        // TOKEN_KEY_SECRET: the Secrets Manager secret holding the invitation-token key; set only for the functions that mint links
 	InvitationTTL    time.Duration // INVITATION_TTL, e.g. 720h; default 30 days
 	Sender           string        // SENDER_EMAIL: the verified SES identity e-mails come from
@@ -43,6 +44,7 @@ func FromEnv() (Settings, error) {
 		Table:            os.Getenv("TABLE_NAME"),
 		TeardownQueueURL: os.Getenv("TEARDOWN_QUEUE_URL"),
 		EmailQueueURL:    os.Getenv("EMAIL_QUEUE_URL"),
+		EventBus:         os.Getenv("EVENT_BUS_NAME"),
 		InvitationTTL:    actions.DefaultInvitationTTL,
 		Sender:           os.Getenv("SENDER_EMAIL"),
 		BaseURL:          os.Getenv("BASE_URL"),
@@ -103,6 +105,8 @@ type Extras struct {
 	Mailer func(cfg aws.Config, sender string) actions.Mailer
 	// TokenKeys builds the invitation-token key's reader from its secret (TOKEN_KEY_SECRET).
 	TokenKeys func(cfg aws.Config, secretID string) actions.TokenKeys
+	// Bus builds the event publisher from the bus's name (EVENT_BUS_NAME), for the workers.
+	Bus func(cfg aws.Config, name string) actions.Bus
 }
 
 // MustLoad reads the environment and builds the service, panicking at cold start if the
@@ -124,6 +128,12 @@ func MustLoadWith(x Extras) *actions.Service {
 	svc := Service(s, cfg)
 	if x.Mailer != nil {
 		svc.Mailer = x.Mailer(cfg, s.Sender)
+	}
+	if x.Bus != nil {
+		if s.EventBus == "" {
+			panic("config: EVENT_BUS_NAME is not set")
+		}
+		svc.Bus = x.Bus(cfg, s.EventBus)
 	}
 	if x.TokenKeys != nil {
 		if s.TokenKeySecret == "" {

@@ -28,6 +28,7 @@ import (
 	"github.com/spiris/collab/internal/actions"
 	"github.com/spiris/collab/internal/actions/port"
 	"github.com/spiris/collab/internal/awsenv"
+	"github.com/spiris/collab/internal/bus"
 	"github.com/spiris/collab/internal/collab"
 	"github.com/spiris/collab/internal/config"
 	"github.com/spiris/collab/internal/dynamo"
@@ -94,6 +95,7 @@ func newHarness(t *testing.T, attach ...func(*aws.Config)) *harness {
 		Timing: port.DefaultTiming}, cfg)
 	h.store = dynamo.New(dynamodb.NewFromConfig(cfg), res.TableName("Table"), port.DefaultTiming)
 	h.svc.Mailer = &sesmail.Mailer{Client: ses.NewFromConfig(cfg), From: h.sender}
+	h.svc.Bus = bus.New(cfg, res.BusName("EventBus"))
 	h.svc.Log = slog.New(slog.NewTextHandler(testWriter{t}, nil))
 	h.svc.Metrics = nil // TestALifecycleCanBeFollowedInTheLogsAndIsCountedInTheMetrics counts them
 	h.svc.Now = h.clock

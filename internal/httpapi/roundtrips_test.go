@@ -509,7 +509,7 @@ func measureWorkers(t *testing.T, count *callCounter) []roundTrip {
 	expect(t, h.call(t, user(w.ca), "POST", "/collaborations/"+payroll+"/end", `{"outcome":"end_subscription"}`), 202, "")
 	teardown = h.queued(t, "TeardownQueue", payroll, "")
 	one("TeardownWorker (1 message: Payroll's end_subscription, two stages)", fnTeardown,
-		target{dynamoDB: 3, sqs: 2, words: "≤ 3 DynamoDB (+ the handover and ended e-mails' SQS sends)"},
+		target{dynamoDB: 3, sqs: 3, words: "≤ 3 DynamoDB (+ the SQS sends of the first stage's events and of the handover and ended e-mails)"},
 		func() { h.deliver(t, fnTeardown, teardown[:1]) })
 
 	h = newHarness(t, count.attach)
