@@ -260,7 +260,7 @@ body{font-family:system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0
 table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.4rem;border-bottom:1px solid #ccc;vertical-align:top}
 button{font-size:1rem;padding:.5rem 1rem;border:2px solid #0b4f8a;border-radius:.3rem;background:#0b4f8a;color:#fff;cursor:pointer}
 a{color:#0b4f8a}.note{background:#fdf6ec;border-left:4px solid #8a4b0b;padding:.5rem 1rem}.small{font-size:.85rem;color:#4a4a4a}
-pre{white-space:pre-wrap;background:#f3f5f7;padding:.6rem}
+pre{white-space:pre-wrap;background:#f3f5f7;padding:.6rem}.mail-item h2{font-size:1.05rem;margin:1.2rem 0 .2rem}.mail-item p{margin:.2rem 0}
 </style></head><body><main>{{end}}
 
 {{define "mailbox"}}{{template "page" .}}<h1>Mailbox</h1>
