@@ -174,7 +174,7 @@ func compose(t templates, lang string, w wording, f lines, d Data, plain, inHTML
 	same := func(s string) string { return s }
 	return Rendered{
 		Subject: subject, Lang: lang,
-		Text:    strings.NewReplacer(append(frameParts(same), "{paragraphs}", text.String(), "{link}", textLink)...).Replace(t.text),
+		Text: strings.NewReplacer(append(frameParts(same), "{paragraphs}", text.String(), "{link}", textLink)...).Replace(t.text),
 		HTML: strings.NewReplacer(append(frameParts(e), "{lang}", lang, "{subject}", e(subject), "{paragraphs}", page.String(),
 			"{link}", htmlLink)...).Replace(t.htmlLayout),
 	}
