@@ -3,11 +3,17 @@ package main
 
 import (
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/spiris/collab/internal/actions"
 	"github.com/spiris/collab/internal/config"
 	"github.com/spiris/collab/internal/httpapi"
+	"github.com/spiris/collab/internal/identity/cognito"
 )
 
 func main() {
-	lambda.Start(httpapi.Lambda(config.MustLoad(), "CreateUser"))
+	svc := config.MustLoadWith(config.Extras{
+		Identity: func(cfg aws.Config, pool string) actions.Identity { return cognito.New(cfg, pool) },
+	})
+	lambda.Start(httpapi.Lambda(svc, "CreateUser"))
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/spiris/collab/internal/actions"
 	"github.com/spiris/collab/internal/bus"
 	"github.com/spiris/collab/internal/config"
+	"github.com/spiris/collab/internal/identity/cognito"
 	"github.com/spiris/collab/internal/mail/sesmail"
 	"github.com/spiris/collab/internal/secrets"
 	"github.com/spiris/collab/internal/worker"
@@ -22,6 +23,7 @@ func main() {
 		},
 		TokenKeys: func(cfg aws.Config, secret string) actions.TokenKeys { return secrets.FromConfig(cfg, secret) },
 		Bus:       bus.New,
+		Identity:  func(cfg aws.Config, pool string) actions.Identity { return cognito.New(cfg, pool) },
 	})
 	lambda.Start(worker.Handler(svc.Log, svc.Deliver))
 }

@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -143,4 +145,112 @@ type testLog struct{ t *testing.T }
 func (l testLog) Write(p []byte) (int, error) {
 	l.t.Log(strings.TrimSpace(string(p)))
 	return len(p), nil
+}
+
+// TestANewCompanyReachesAnActiveCollaborationThroughItsEmailInARealBrowser walks scenario 3 as
+// the new customer does, in headless Chromium: an office employee activates for a customer that
+// is not a company yet; the contact opens the login instructions in the local mailbox, follows
+// the button to the sign-in page (their e-mail and one-time code filled in from the link),
+// signs in for the first time, chooses a password and accepts the user terms, lands on the
+// invitation, approves, and sees the collaboration active. Screenshots go to the artifacts.
+func TestANewCompanyReachesAnActiveCollaborationThroughItsEmailInARealBrowser(t *testing.T) {
+	browser, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Fatal("chromium is not installed: run `make browser` (apt-get install chromium) first")
+	}
+	useLiveEmulator(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	stack, err := devstack.Start(ctx, devstack.Options{Addr: "127.0.0.1:0", Prefix: "newcompany" + time.Now().Format("150405"),
+		StateDir: t.TempDir(), Log: testLog{t}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stack.Close()
+	const contact = "tea@tredesign.example"
+	token, _ := stack.Token("emp-sam")
+	req, _ := http.NewRequestWithContext(ctx, "POST", stack.URL+"/offices/office-1/collaborations", strings.NewReader(
+		`{"customerNo":"1003","solution":"bookkeeping","taskId":"task-1003","invoiceRecipient":"customer","startPeriod":"`+
+			stack.Service.Now().AddDate(0, 1, 0).Format("2006-01")+`","contact":{"name":"Tea Tre","email":"`+contact+`","language":"en"}}`))
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 201 {
+		t.Fatalf("activate: %v %v", resp.Status, err)
+	}
+	resp.Body.Close()
+	waitForMail(t, ctx, stack.URL, contact)
+
+	shots := t.ArtifactDir()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(browser), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true), chromedp.Flag("no-first-run", true),
+		chromedp.Flag("lang", "en-US"), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1000, 900))
+	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	defer cancelAlloc()
+	browserCtx, cancelBrowser := chromedp.NewContext(alloc)
+	defer cancelBrowser()
+	type step = chromedp.Action[chromedp.Void]
+	shot := func(name string) step {
+		return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+			png, err := chromedp.FullScreenshot(100)(ctx, tg)
+			if err != nil {
+				return chromedp.Void{}, err
+			}
+			return chromedp.Void{}, os.WriteFile(filepath.Join(shots, "new-company-"+name+".png"), png, 0o644)
+		}
+	}
+	do := func(steps ...step) {
+		t.Helper()
+		if err := chromedp.Do(browserCtx, steps...); err != nil {
+			t.Fatalf("browser: %v", err)
+		}
+	}
+	mail := `a.mail[href="/_local/mail/` + strconv.Itoa(mailNumber(t, ctx, stack.URL, contact)) + `"]`
+	do(chromedp.Navigate(stack.URL+"/_local/mail"), chromedp.WaitVisible(mail), shot("1-mailbox"),
+		chromedp.Click(mail, chromedp.NodeVisible), chromedp.WaitVisible(`a[href*="/_local/login"]`), shot("2-login-instructions"),
+		chromedp.Click(`a[href*="/_local/login"]`, chromedp.NodeVisible), chromedp.WaitVisible(`#first-sign-in`), shot("3-first-sign-in"))
+	filled, err := chromedp.Run(browserCtx, chromedp.Value(`#email`))
+	if err != nil || filled != contact {
+		t.Fatalf("the sign-in page's e-mail field holds %q (%v), want the link's %s", filled, err, contact)
+	}
+	address, _ := chromedp.Run(browserCtx, chromedp.Location())
+	if strings.Contains(address, "#") || strings.Contains(address, "code=") {
+		t.Errorf("the one-time code stays in the address bar: %s", address)
+	}
+	do(chromedp.Click(`#sign-in-submit`, chromedp.NodeVisible), chromedp.WaitVisible(`#choose-password`), shot("4-choose-password"),
+		chromedp.SendKeys(`#new-password`, "Tea-chose-this-2027"), chromedp.Click(`#accept-terms`, chromedp.NodeVisible),
+		chromedp.Click(`#choose-password`, chromedp.NodeVisible), chromedp.WaitVisible(`#approve`), shot("5-invitation-page"),
+		chromedp.Click(`#approve`, chromedp.NodeVisible), chromedp.WaitVisible(`#confirm`), shot("6-confirm"),
+		chromedp.Click(`#confirm`, chromedp.NodeVisible), chromedp.WaitVisible(`#status`), shot("7-active"))
+	status, err := chromedp.Run(browserCtx, chromedp.Text(`#status`, chromedp.NodeVisible))
+	if err != nil || strings.TrimSpace(status) != "active" {
+		t.Fatalf("after the first sign-in and approving, the collaboration is %q (%v), want active", status, err)
+	}
+	t.Logf("screenshots in %s", shots)
+}
+
+// mailNumber returns the mailbox number of the newest e-mail to address.
+func mailNumber(t *testing.T, ctx context.Context, base, address string) int {
+	t.Helper()
+	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/_local/mail", nil)
+	req.Header.Set("Accept", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var box struct {
+		Items []struct {
+			N  int
+			To []string
+		} `json:"items"`
+	}
+	json.NewDecoder(resp.Body).Decode(&box)
+	for _, m := range box.Items {
+		if slices.Contains(m.To, address) {
+			return m.N
+		}
+	}
+	t.Fatalf("no e-mail to %s", address)
+	return 0
 }

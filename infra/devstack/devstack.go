@@ -27,7 +27,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/spiris/collab/infra/eventsource"
-	"github.com/spiris/collab/infra/jwt"
 	"github.com/spiris/collab/infra/localaws"
 	"github.com/spiris/collab/infra/samtemplate"
 	"github.com/spiris/collab/infra/seed"
@@ -42,11 +41,8 @@ import (
 	"github.com/spiris/collab/internal/worker"
 )
 
-// Local identity provider settings: tokens from `make token` carry these.
-const (
-	Audience = "collaboration-api"
-	Sender   = "no-reply@collab.local"
-)
+// Sender is the address the local stack's e-mails come from.
+const Sender = "no-reply@collab.local"
 
 // Options configure a stack; zero values give make dev's defaults.
 type Options struct {
@@ -72,9 +68,9 @@ type Stack struct {
 	Store     *dynamo.Store
 	Resources *localaws.Resources
 	People    []seed.Person
+	// Identity is the emulator's user pool: tokens, sign-in and the seeded people's passwords.
+	Identity *Identity
 
-	signer   *jwt.Signer
-	verifier *jwt.Verifier
 	server   *http.Server
 	emulator *localaws.Emulator
 	cancel   context.CancelFunc
@@ -93,6 +89,8 @@ type State struct {
 	Region   string `json:"region"`
 	Table    string `json:"table"`
 	Issuer   string `json:"issuer"`
+	UserPool string `json:"userPool"`
+	Client   string `json:"client"`
 }
 
 // Start starts everything and returns once the API answers.
@@ -146,18 +144,13 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 	if err := localaws.VerifySender(ctx, cfg, Sender); err != nil {
 		return nil, err
 	}
-	key, err := jwt.LoadOrCreateKey(filepath.Join(o.StateDir, "jwt.pem"))
-	if err != nil {
-		return nil, err
-	}
-	s.signer = jwt.NewSigner(key, jwt.KeyID(&key.PublicKey))
+	s.Identity = NewIdentity(cfg, emu.Endpoint, s.Resources.UserPoolID("UserPool"), s.Resources.UserPoolClientID("UserPoolClient"))
 
 	l, err := net.Listen("tcp", o.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("devstack: %w", err)
 	}
 	s.URL = "http://" + l.Addr().String()
-	s.verifier = &jwt.Verifier{Issuer: s.URL + "/", Audience: Audience, Keys: s.signer.PublicKeys(), Now: time.Now, Leeway: time.Minute}
 
 	sqsClient := sqs.NewFromConfig(cfg)
 	s.Service = config.Service(config.Settings{Table: s.Resources.TableName("Table"),
@@ -168,6 +161,7 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 	s.Service.Bus = bus.New(cfg, s.Resources.BusName("EventBus"))
 	s.Service.Log, s.Service.Metrics, s.Service.Now = s.log, nil, s.clock.Now
 	s.Service.TokenKeys = secrets.FromConfig(cfg, s.Resources.SecretARN("TokenKeySecret"))
+	s.Service.Identity, s.Service.SignInURL = s.Identity.Pool, s.URL+"/_local/login"
 	s.Store = dynamo.New(dynamodb.NewFromConfig(cfg), s.Resources.TableName("Table"), port.DefaultTiming)
 
 	if o.SeedFile != "-" {
@@ -184,6 +178,9 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 			return nil, err
 		}
 		s.People = data.People()
+		if err := s.Identity.Seed(ctx, s.People); err != nil {
+			return nil, err
+		}
 	}
 
 	// Read from the checkout at start (not embedded: go:embed cannot reach docs/ from here, and the
@@ -211,7 +208,7 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 		return nil, err
 	}
 	state, _ := json.MarshalIndent(State{URL: s.URL, Endpoint: emu.Endpoint, Region: cfg.Region,
-		Table: s.Resources.TableName("Table"), Issuer: s.URL + "/"}, "", "  ")
+		Table: s.Resources.TableName("Table"), Issuer: s.Identity.Issuer, UserPool: s.Identity.Pool.ID, Client: s.Identity.ClientID}, "", "  ")
 	if err := os.WriteFile(filepath.Join(o.StateDir, "dev.json"), state, 0o600); err != nil {
 		return nil, err
 	}
@@ -297,16 +294,10 @@ func (s *Stack) RunCleanup(ctx context.Context) actions.CleanupReport {
 	return rep
 }
 
-// Token returns a bearer token for a user, valid for 12 hours, as the identity provider would
-// issue.
-func (s *Stack) Token(sub string) (string, error) {
-	return Mint(s.signer, s.URL+"/", sub)
-}
-
-// Mint signs a local token for sub.
-func Mint(signer *jwt.Signer, issuer, sub string) (string, error) {
-	now := time.Now()
-	return signer.Sign(jwt.Claims{Subject: sub, Issuer: issuer, Audience: []string{Audience}, IssuedAt: now, ExpiresAt: now.Add(12 * time.Hour)})
+// Token returns an access token of the emulator's user pool for a user (Identity.Token), valid
+// for an hour.
+func (s *Stack) Token(userID string) (string, error) {
+	return s.Identity.Token(context.Background(), userID)
 }
 
 // Close stops the API, the workers and the emulator it started.

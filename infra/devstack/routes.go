@@ -9,14 +9,12 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/spiris/collab/infra/jwt"
 	"github.com/spiris/collab/infra/samtemplate"
 	"github.com/spiris/collab/internal/httpapi"
 )
@@ -53,15 +51,11 @@ func (s *Stack) routes(tpl *samtemplate.Template, origins []string, openapi []by
 	handle("GET /_local/mail/{n}/{part}", http.HandlerFunc(s.mailMessage))
 	handle("GET /_local/login", http.HandlerFunc(s.loginPage))
 	handle("POST /_local/login", http.HandlerFunc(s.login))
+	handle("POST /_local/login/password", http.HandlerFunc(s.choosePassword))
 	handle("GET /_local/clock", http.HandlerFunc(s.clockPage))
 	handle("POST /_local/clock", http.HandlerFunc(s.moveClock))
 	handle("POST /_local/cleanup", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, s.RunCleanup(r.Context()))
-	}))
-	handle("GET /.well-known/jwks.json", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := s.signer.JWKS()
-		w.Header().Set("Content-Type", "application/json")
-		w.Write(b)
 	}))
 	handle("GET /openapi.yaml", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/yaml")
@@ -122,8 +116,8 @@ func (s *Stack) api(r samtemplate.Route, h httpapi.Handler) http.Handler {
 			e.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
 				IAM: &events.APIGatewayV2HTTPRequestContextAuthorizerIAMDescription{UserARN: "arn:aws:iam::000000000000:user/local-integration"}}
 		default:
-			token, ok := jwt.BearerToken(req.Header.Get("Authorization"))
-			claims, err := s.verifier.Verify(token)
+			token, ok := strings.CutPrefix(req.Header.Get("Authorization"), "Bearer ")
+			claims, err := s.Identity.Verify(token)
 			if !ok || err != nil {
 				writeJSON(w, http.StatusUnauthorized, map[string]string{"message": "Unauthorized"})
 				return
@@ -135,10 +129,10 @@ func (s *Stack) api(r samtemplate.Route, h httpapi.Handler) http.Handler {
 	})
 }
 
-func jwtAuthorizer(c jwt.Claims) *events.APIGatewayV2HTTPRequestContextAuthorizerDescription {
+// jwtAuthorizer is what the JWT authorizer hands a function: the token's claims.
+func jwtAuthorizer(c Claims) *events.APIGatewayV2HTTPRequestContextAuthorizerDescription {
 	return &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{
-		Claims: map[string]string{"sub": c.Subject, "iss": c.Issuer, "aud": strings.Join(c.Audience, ","),
-			"exp": strconv.FormatInt(c.ExpiresAt.Unix(), 10)}}}
+		Claims: c.All}}
 }
 
 // event builds the payload-format-2.0 event of a request: lower-case header names, repeated
@@ -209,16 +203,9 @@ a{color:#0b4f8a}.note{background:#fdf6ec;border-left:4px solid #8a4b0b;padding:.
 
 {{define "home"}}{{template "head" "Collaboration service"}}<h1>Collaboration service (local)</h1>
 <p>API at <code>{{.URL}}</code>; routes as in template.yaml. Get a token with <code>make token SUB=&lt;user id&gt;</code>.</p>
-<ul><li><a href="/_local/mail">Mailbox</a>: e-mails sent through the emulator's SES</li><li><a href="/_local/login">Sign in</a> as a seeded user (for the invitation pages)</li></ul>
+<ul><li><a href="/_local/mail">Mailbox</a>: e-mails sent through the emulator's SES</li><li><a href="/_local/login">Sign in</a> to the emulator's user pool (for the invitation pages)</li></ul>
 {{template "foot"}}{{end}}
 
-{{define "login"}}{{template "head" "Sign in"}}<h1>Sign in (local)</h1>
-<p class="note">Locally, pick a seeded user. In AWS, the identity provider's hosted login does this.</p>
-<table><thead><tr><th scope="col">User</th><th scope="col">Role</th><th scope="col"></th></tr></thead><tbody>
-{{range .People}}<tr><td>{{.Name}}<br><small>{{.Email}} · id <code>{{.UserID}}</code></small></td><td>{{.Role}}<br><small>{{.Org}}</small></td>
-<td><form method="post" action="/_local/login"><input type="hidden" name="next" value="{{$.Next}}"><input type="hidden" name="user" value="{{.UserID}}">
-<button type="submit" id="login-{{.UserID}}" aria-label="Sign in as {{.Name}}">Sign in</button></form></td></tr>
-{{end}}</tbody></table>{{template "foot"}}{{end}}
 
 `))
 
@@ -240,31 +227,12 @@ func next(v string) string {
 	return v
 }
 
-func (s *Stack) loginPage(w http.ResponseWriter, r *http.Request) {
-	render(w, http.StatusOK, "login", map[string]any{"People": s.People, "Next": next(r.URL.Query().Get("next"))})
-}
-
-func (s *Stack) login(w http.ResponseWriter, r *http.Request) {
-	user := r.FormValue("user")
-	if user == "" {
-		http.Error(w, "pick a user", http.StatusBadRequest)
-		return
-	}
-	token, err := s.Token(user)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	http.SetCookie(w, &http.Cookie{Name: cookie, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode})
-	http.Redirect(w, r, next(r.FormValue("next")), http.StatusSeeOther)
-}
-
 // signedIn returns the claims of the browser's local login, if it has a valid one.
-func (s *Stack) signedIn(r *http.Request) (jwt.Claims, bool) {
+func (s *Stack) signedIn(r *http.Request) (Claims, bool) {
 	c, err := r.Cookie(cookie)
 	if err != nil {
-		return jwt.Claims{}, false
+		return Claims{}, false
 	}
-	claims, err := s.verifier.Verify(c.Value)
+	claims, err := s.Identity.Verify(c.Value)
 	return claims, err == nil
 }

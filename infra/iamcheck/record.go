@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -59,6 +60,10 @@ func NewRecorder(logical func(physical string) string) *Recorder {
 // SESIdentity is the resource every SES send is recorded on: the functions send as the one
 // identity the SenderIdentity parameter names.
 const SESIdentity = "identity/${SenderIdentity}"
+
+// UserPool is the user pool's logical ID, the resource of every Cognito operation the service
+// makes: the template has one pool, which locally is the one provisioned for the test.
+const UserPool = "UserPool"
 
 // Attach adds the recorder to cfg, so every client built from it afterwards is recorded.
 func (r *Recorder) Attach(cfg *aws.Config) {
@@ -196,6 +201,8 @@ func (r *Recorder) uses0(ctx context.Context, params any) []Use {
 		return []Use{{Action: "ses:" + awsmiddleware.GetOperationName(ctx), Resource: SESIdentity}}
 	case *secretsmanager.GetSecretValueInput:
 		return []Use{{Action: "secretsmanager:GetSecretValue", Resource: r.Logical(secretName(aws.ToString(in.SecretId)))}}
+	case *cip.AdminCreateUserInput, *cip.AdminGetUserInput, *cip.AdminSetUserPasswordInput, *cip.ListUsersInput:
+		return []Use{{Action: "cognito-idp:" + awsmiddleware.GetOperationName(ctx), Resource: UserPool}}
 	case *eventbridge.PutEventsInput:
 		var out []Use
 		for _, e := range in.Entries {

@@ -33,6 +33,8 @@ type Resources struct {
 	queues  map[string]queue  // logical ID → queue
 	secrets map[string]string // logical ID → secret ARN
 	buses   map[string]string // logical ID → event bus name
+	pools   map[string]string // logical ID → user pool id
+	clients map[string]string // logical ID → user pool client id
 }
 
 type queue struct{ url, arn string }
@@ -88,6 +90,9 @@ func Provision(ctx context.Context, cfg aws.Config, tpl *samtemplate.Template, p
 		return nil, err
 	}
 	if err := r.createBuses(ctx, tpl.Buses); err != nil {
+		return nil, err
+	}
+	if err := r.createUserPools(ctx, tpl.UserPools); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -256,7 +261,7 @@ func (r *Resources) Delete(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("localaws.Delete queue %s: %w", id, err))
 		}
 	}
-	errs = append(errs, r.deleteSecrets(ctx), r.deleteBuses(ctx))
+	errs = append(errs, r.deleteSecrets(ctx), r.deleteBuses(ctx), r.deleteUserPools(ctx))
 	return errors.Join(errs...)
 }
 

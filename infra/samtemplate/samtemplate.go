@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -35,6 +36,14 @@ type Template struct {
 	HTTPAPIs  []HTTPAPI
 	Secrets   []Secret
 	Buses     []string // the logical IDs of the AWS::Events::EventBus resources
+	UserPools []UserPool
+}
+
+// UserPool is an AWS::Cognito::UserPool with the logical IDs of its AWS::Cognito::UserPoolClient
+// resources.
+type UserPool struct {
+	LogicalID string
+	Clients   []string
 }
 
 // Secret is an AWS::SecretsManager::Secret whose value Secrets Manager generates
@@ -204,6 +213,7 @@ func Parse(data []byte) (*Template, error) {
 	}
 	params := parameters(lookup(doc.Content[0], "Parameters"))
 	t := &Template{}
+	clients := map[string]*yaml.Node{} // user pool client → its UserPoolId
 	for i := 0; i+1 < len(resources.Content); i += 2 {
 		id, res := resources.Content[i].Value, resources.Content[i+1]
 		var head struct {
@@ -238,6 +248,10 @@ func Parse(data []byte) (*Template, error) {
 			t.Secrets = append(t.Secrets, sec)
 		case "AWS::Events::EventBus":
 			t.Buses = append(t.Buses, id)
+		case "AWS::Cognito::UserPool":
+			t.UserPools = append(t.UserPools, UserPool{LogicalID: id})
+		case "AWS::Cognito::UserPoolClient":
+			clients[id] = lookup(&head.Properties, "UserPoolId")
 		case "AWS::SQS::Queue":
 			q, err := parseQueue(id, &head.Properties)
 			if err != nil {
@@ -251,6 +265,9 @@ func Parse(data []byte) (*Template, error) {
 			}
 			t.HTTPAPIs = append(t.HTTPAPIs, a)
 		}
+	}
+	if err := t.attachClients(clients); err != nil {
+		return nil, err
 	}
 	for _, q := range t.Queues {
 		if q.DeadLetterTarget == "" {
@@ -649,4 +666,19 @@ func parseHTTPAPI(id string, props *yaml.Node, params map[string]parameter) (HTT
 	}
 	a.CORS = c
 	return a, nil
+}
+
+// attachClients adds each user pool client to the pool its UserPoolId refers to (!Ref).
+func (t *Template) attachClients(clients map[string]*yaml.Node) error {
+	for id, ref := range clients {
+		i := -1
+		if ref != nil && ref.Tag == "!Ref" {
+			i = slices.IndexFunc(t.UserPools, func(p UserPool) bool { return p.LogicalID == ref.Value })
+		}
+		if i < 0 {
+			return fmt.Errorf("parse resource %s: UserPoolId is not a !Ref to a user pool of the template", id)
+		}
+		t.UserPools[i].Clients = append(t.UserPools[i].Clients, id)
+	}
+	return nil
 }

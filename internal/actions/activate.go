@@ -221,7 +221,7 @@ func (s *Service) linkByOrgNo(ctx context.Context, ch *change, f *port.OfficeFac
 func (s *Service) scenario(ctx context.Context, ch *change, in ActivateInput, customer *collab.Customer, seen *subscriptionSeen, id string, now time.Time) (collab.Scenario, *collab.Subscription, error) {
 	solution := collab.Solution(in.Solution)
 	if customer.CompanyID == "" {
-		sub, err := s.newCompany(ch, in, customer, id, now)
+		sub, err := s.newCompany(ctx, ch, in, customer, id, now)
 		return collab.NewCompany, sub, err
 	}
 	if seen == nil {
@@ -247,9 +247,10 @@ func (s *Service) scenario(ctx context.Context, ch *change, in ActivateInput, cu
 
 // newCompany adds to ch the company a new customer becomes (scenario new_company): named after
 // the customer, with the contact as administrator and main contact, the solution's subscription
-// opened (returned) and the customer linked to it. It returns EINVALID contact_required and the
-// contact's input errors.
-func (s *Service) newCompany(ch *change, in ActivateInput, customer *collab.Customer, id string, now time.Time) (*collab.Subscription, error) {
+// opened (returned) and the customer linked to it. The administrator is created at the identity
+// provider first (ensurePerson), so a retry finds the same person. It returns EINVALID
+// contact_required and the contact's input errors.
+func (s *Service) newCompany(ctx context.Context, ch *change, in ActivateInput, customer *collab.Customer, id string, now time.Time) (*collab.Subscription, error) {
 	if in.Contact == nil {
 		return nil, collab.ErrContactRequired
 	}
@@ -260,6 +261,9 @@ func (s *Service) newCompany(ch *change, in ActivateInput, customer *collab.Cust
 	company := collab.Company{ID: s.NewID(), Name: customer.Name, OrgNo: customer.OrgNo, CreatedBy: customer.OfficeID, CreatedAt: now}
 	admin := collab.User{CompanyID: company.ID, ID: s.NewID(), Name: in.Contact.Name, Email: in.Contact.Email,
 		Language: lang, Role: collab.Administrator, CreatedAt: now}
+	if admin, err = s.ensurePerson(ctx, admin); err != nil {
+		return nil, err
+	}
 	company.AddUser(admin)
 	if err := company.SetMainContact(admin); err != nil {
 		return nil, err

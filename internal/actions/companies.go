@@ -101,6 +101,9 @@ func (s *Service) CreateUser(ctx context.Context, caller Caller, companyID strin
 		return UserView{}, err
 	}
 	u := collab.User{CompanyID: companyID, ID: s.NewID(), Name: in.Name, Email: in.Email, Language: lang, Role: role, CreatedAt: s.Now()}
+	if u, err = s.ensurePerson(ctx, u); err != nil {
+		return UserView{}, err
+	}
 	company := v.Company
 	company.AddUser(u)
 	ch := s.change()

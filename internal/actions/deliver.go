@@ -168,6 +168,11 @@ func (s *Service) deliverOne(ctx context.Context, j Job, d *port.Deliveries, rc 
 	if data.ForOffice = rc.office; rc.office && collab.AudienceOf(kind).OfficeEmail != "" {
 		kind = collab.AudienceOf(kind).OfficeEmail
 	}
+	if data.Link != "" && !rc.office {
+		if data.Link, err = s.firstSignInLink(ctx, rc, data.Link); err != nil {
+			return false, err
+		}
+	}
 	m, err := mail.Render(kind, string(rc.Language), data)
 	if err != nil {
 		return false, err

@@ -57,6 +57,10 @@ type Service struct {
 	TokenKeys TokenKeys
 	// Bus publishes the events the queued jobs carry; only the workers have it.
 	Bus Bus
+	// Identity is the identity provider the service creates people in (nil with an external
+	// provider); SignInURL is its sign-in page, where a first sign-in link leads.
+	Identity  Identity
+	SignInURL string
 	// Metrics counts business events (nil counts nothing).
 	Metrics *metrics.EMF
 	// InvitationTTL is how long an invitation link stays valid.

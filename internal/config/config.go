@@ -32,6 +32,8 @@ type Settings struct {
 	Sender           string        // SENDER_EMAIL: the verified SES identity e-mails come from
 	BaseURL          string        // BASE_URL: where e-mail links point
 	AnswerURL        string        // ANSWER_URL: where the invitation page's answers go; empty for this API's own (local runner)
+	UserPool         string        // USER_POOL_ID: the user pool the service creates people in; empty with an external identity provider
+	SignInURL        string        // SIGN_IN_URL: the sign-in page a first sign-in link leads to
 	MetricsNamespace string        // METRICS_NAMESPACE: the CloudWatch namespace of the business metrics
 	Timing           port.Timing   // REMINDER_DAYS: days before an agreement period ends its reminder goes out (14)
 	// Timing.InvitationReminderLead is INVITATION_REMINDER_DAYS: days before an invitation expires
@@ -49,6 +51,8 @@ func FromEnv() (Settings, error) {
 		Sender:           os.Getenv("SENDER_EMAIL"),
 		BaseURL:          os.Getenv("BASE_URL"),
 		AnswerURL:        os.Getenv("ANSWER_URL"),
+		UserPool:         os.Getenv("USER_POOL_ID"),
+		SignInURL:        os.Getenv("SIGN_IN_URL"),
 		MetricsNamespace: os.Getenv("METRICS_NAMESPACE"),
 		Timing:           port.DefaultTiming,
 	}
@@ -90,6 +94,7 @@ func Service(s Settings, cfg aws.Config) *actions.Service {
 			actions.TeardownQueue: s.TeardownQueueURL, actions.EmailQueue: s.EmailQueueURL}},
 		BaseURL:       s.BaseURL,
 		AnswerURL:     s.AnswerURL,
+		SignInURL:     s.SignInURL,
 		Log:           logs.New(os.Stdout),
 		Metrics:       metrics.New(os.Stdout, s.MetricsNamespace),
 		Now:           time.Now,
@@ -107,6 +112,10 @@ type Extras struct {
 	TokenKeys func(cfg aws.Config, secretID string) actions.TokenKeys
 	// Bus builds the event publisher from the bus's name (EVENT_BUS_NAME), for the workers.
 	Bus func(cfg aws.Config, name string) actions.Bus
+	// Identity builds the identity provider from the user pool's id (USER_POOL_ID), for the
+	// functions that create people or send their first sign-in links; with an external provider
+	// (no USER_POOL_ID) the service has none.
+	Identity func(cfg aws.Config, poolID string) actions.Identity
 }
 
 // MustLoad reads the environment and builds the service, panicking at cold start if the
@@ -134,6 +143,9 @@ func MustLoadWith(x Extras) *actions.Service {
 			panic("config: EVENT_BUS_NAME is not set")
 		}
 		svc.Bus = x.Bus(cfg, s.EventBus)
+	}
+	if x.Identity != nil && s.UserPool != "" {
+		svc.Identity = x.Identity(cfg, s.UserPool)
 	}
 	if x.TokenKeys != nil {
 		if s.TokenKeySecret == "" {

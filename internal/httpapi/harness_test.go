@@ -33,6 +33,7 @@ import (
 	"github.com/spiris/collab/internal/config"
 	"github.com/spiris/collab/internal/dynamo"
 	"github.com/spiris/collab/internal/httpapi"
+	"github.com/spiris/collab/internal/identity/cognito"
 	"github.com/spiris/collab/internal/mail/sesmail"
 	"github.com/spiris/collab/internal/secrets"
 	"github.com/spiris/collab/internal/worker"
@@ -100,8 +101,12 @@ func newHarness(t *testing.T, attach ...func(*aws.Config)) *harness {
 	h.svc.Metrics = nil // TestALifecycleCanBeFollowedInTheLogsAndIsCountedInTheMetrics counts them
 	h.svc.Now = h.clock
 	h.svc.TokenKeys = &perFunction{client: secretsmanager.NewFromConfig(cfg), secret: res.SecretARN("TokenKeySecret")}
+	h.svc.Identity, h.svc.SignInURL = cognito.New(cfg, res.UserPoolID("UserPool")), signInURL
 	return h
 }
+
+// signInURL is the harness's sign-in page, where a first sign-in link leads.
+const signInURL = "https://my.collab.test/sign-in"
 
 // perFunction reads the token key as each function would in its own execution environment:
 // one secrets.TokenKeys per function, so each one's first read reaches Secrets Manager (and the

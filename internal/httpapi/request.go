@@ -327,12 +327,12 @@ func (r *request) limit() (int, error) {
 }
 
 // callerOf reads who is calling from what API Gateway's authorizers put in the event: the JWT's
-// subject, or the IAM identity of a solution integration.
+// user (UserIDOf), or the IAM identity of a solution integration.
 func callerOf(e events.APIGatewayV2HTTPRequest) actions.Caller {
 	var c actions.Caller
 	if a := e.RequestContext.Authorizer; a != nil {
 		if a.JWT != nil {
-			c.UserID = a.JWT.Claims["sub"]
+			c.UserID = UserIDOf(a.JWT.Claims)
 		}
 		if a.IAM != nil {
 			c.Service = a.IAM.UserARN
@@ -374,4 +374,18 @@ func fieldKind(v any, path string, fallback reflect.Type) string {
 		return "slice of " + t.Elem().Kind().String()
 	}
 	return t.Kind().String()
+}
+
+// UserIDOf is the one place a token's claims become the caller's user id. The stack's user pool
+// names its users by the service's user ids: its access tokens carry the id as username (its
+// ID tokens as cognito:username), while their sub is Cognito's own. Any other provider's tokens
+// name the user by sub, which must then be the id offices and companies know the user by.
+func UserIDOf(claims map[string]string) string {
+	if u := claims["cognito:username"]; u != "" {
+		return u
+	}
+	if u := claims["username"]; u != "" && claims["token_use"] == "access" {
+		return u
+	}
+	return claims["sub"]
 }

@@ -21,10 +21,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/spiris/collab/infra/devstack"
-	"github.com/spiris/collab/infra/jwt"
 	"github.com/spiris/collab/infra/samtemplate"
 	"github.com/spiris/collab/infra/seed"
 	"github.com/spiris/collab/internal/actions/port"
@@ -74,15 +74,16 @@ func serve(root string) error {
   CORS             the template's CorsOrigins, %[1]s and DEV_CORS_ORIGINS (%[4]s)
   OpenAPI          %[1]s/openapi.yaml
   Mailbox          %[1]s/_local/mail
-  Sign in          %[1]s/_local/login
-  AWS emulator     %[2]s   (table %[3]s, queues with dead-letter queues)
+  Sign in          %[1]s/_local/login   (e-mail and password; the demo users' password is %[5]s)
+  AWS emulator     %[2]s   (table %[3]s, queues with dead-letter queues, user pool %[6]s)
   Workers          teardown and e-mail queues, polled like event source mappings
   Cleanup          on the template's schedule; now: make cleanup
 
 Seeded users (make token SUB=<id>):
-`, s.URL, os.Getenv("AWS_ENDPOINT_URL"), s.Resources.TableName("Table"), cmp.Or(os.Getenv("DEV_CORS_ORIGINS"), "none"))
+`, s.URL, os.Getenv("AWS_ENDPOINT_URL"), s.Resources.TableName("Table"), cmp.Or(os.Getenv("DEV_CORS_ORIGINS"), "none"),
+		devstack.DemoPassword, s.Identity.Pool.ID)
 	for _, p := range s.People {
-		fmt.Printf("  %-10s %-16s %-32s %s\n", p.UserID, p.Name, p.Role, p.Org)
+		fmt.Printf("  %-10s %-16s %-28s %-32s %s\n", p.UserID, p.Name, p.Email, p.Role, p.Org)
 	}
 	fmt.Println("\nCtrl-C stops everything.")
 	<-ctx.Done()
@@ -99,16 +100,25 @@ func state(root string) (devstack.State, error) {
 	return st, json.Unmarshal(b, &st)
 }
 
-func seedFile(root, file string) error {
-	st, err := state(root)
-	if err != nil {
-		return err
-	}
+// emulator points the AWS configuration at the running stack's emulator.
+func emulator(st devstack.State) (aws.Config, error) {
 	os.Setenv("AWS_ENDPOINT_URL", st.Endpoint)
 	os.Setenv("AWS_REGION", st.Region)
 	if os.Getenv("AWS_ACCESS_KEY_ID") == "" {
 		os.Setenv("AWS_ACCESS_KEY_ID", "test")
 		os.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	}
+	return awsenv.Config()
+}
+
+func seedFile(root, file string) error {
+	st, err := state(root)
+	if err != nil {
+		return err
+	}
+	cfg, err := emulator(st)
+	if err != nil {
+		return err
 	}
 	f, err := os.Open(file)
 	if err != nil {
@@ -119,12 +129,11 @@ func seedFile(root, file string) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := awsenv.Config()
-	if err != nil {
-		return err
-	}
 	store := dynamo.New(dynamodb.NewFromConfig(cfg), st.Table, port.DefaultTiming)
 	if err := seed.Load(context.Background(), store, data, time.Now()); err != nil {
+		return err
+	}
+	if err := devstack.NewIdentity(cfg, st.Endpoint, st.UserPool, st.Client).Seed(context.Background(), data.People()); err != nil {
 		return err
 	}
 	for _, p := range data.People() {
@@ -138,11 +147,11 @@ func token(root, sub string) error {
 	if err != nil {
 		return err
 	}
-	key, err := jwt.LoadOrCreateKey(filepath.Join(root, ".local", "jwt.pem"))
+	cfg, err := emulator(st)
 	if err != nil {
 		return err
 	}
-	t, err := devstack.Mint(jwt.NewSigner(key, jwt.KeyID(&key.PublicKey)), st.Issuer, sub)
+	t, err := devstack.NewIdentity(cfg, st.Endpoint, st.UserPool, st.Client).Token(context.Background(), sub)
 	if err != nil {
 		return err
 	}
