@@ -201,7 +201,7 @@ func (r *Recorder) uses0(ctx context.Context, params any) []Use {
 		return []Use{{Action: "ses:" + awsmiddleware.GetOperationName(ctx), Resource: SESIdentity}}
 	case *secretsmanager.GetSecretValueInput:
 		return []Use{{Action: "secretsmanager:GetSecretValue", Resource: r.Logical(secretName(aws.ToString(in.SecretId)))}}
-	case *cip.AdminCreateUserInput, *cip.AdminGetUserInput, *cip.AdminSetUserPasswordInput, *cip.ListUsersInput:
+	case *cip.AdminCreateUserInput, *cip.AdminGetUserInput, *cip.AdminSetUserPasswordInput, *cip.AdminUpdateUserAttributesInput, *cip.ListUsersInput:
 		return []Use{{Action: "cognito-idp:" + awsmiddleware.GetOperationName(ctx), Resource: UserPool}}
 	case *eventbridge.PutEventsInput:
 		var out []Use

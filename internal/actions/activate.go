@@ -166,8 +166,9 @@ func (s *Service) activate(ctx context.Context, caller Caller, in ActivateInput,
 // checkContact decides, when a contact is given for a customer whose company exists, what it
 // means (collab.ContactFor), from the company's partition read for it: nothing when the contact
 // is one of its administrators; the company's only administrator, whom nobody ever signed in as,
-// corrected to the contact (written with ch, and recorded on the company's history: corrected
-// is true); or ECONFLICT contact_not_administrator. It returns the company's subscription to the
+// corrected to the contact (at the identity provider first, then written with ch, and recorded
+// on the company's history: corrected is true); or ECONFLICT contact_not_administrator (also for
+// a contact whose e-mail signs in as someone else). It returns the company's subscription to the
 // solution as read, or seen unchanged when it read nothing.
 func (s *Service) checkContact(ctx context.Context, ch *change, by collab.Actor, in ActivateInput, customer collab.Customer, seen *subscriptionSeen) (bool, *subscriptionSeen, error) {
 	if customer.CompanyID == "" || in.Contact == nil {
@@ -185,6 +186,9 @@ func (s *Service) checkContact(ctx context.Context, ch *change, by collab.Actor,
 	seen = &subscriptionSeen{sub, has}
 	fixed, err := collab.ContactFor(by.OrgID, company.Company, company.Users, in.Contact.Name, in.Contact.Email, lang)
 	if err != nil || fixed == nil {
+		return false, seen, err
+	}
+	if err := s.changePerson(ctx, *fixed); err != nil {
 		return false, seen, err
 	}
 	ch.tx.PutUser(*fixed)

@@ -2,6 +2,7 @@ package actions
 
 import (
 	"context"
+	"errors"
 	"net/url"
 	"strings"
 
@@ -29,7 +30,13 @@ type Identity interface {
 	// one (it expires after the provider's validity), or "" when the user has signed in already
 	// and chose a password.
 	FirstSignIn(ctx context.Context, userID string) (code string, err error)
+	// Change gives the user p.UserID p's e-mail, name and language (creating them when the
+	// provider lacks them). It returns ErrEmailTaken when the e-mail signs in as another user.
+	Change(ctx context.Context, p Person) error
 }
+
+// ErrEmailTaken is an e-mail address that already signs in as another user.
+var ErrEmailTaken = errors.New("the e-mail address signs in as another user")
 
 // ensurePerson creates u at the identity provider, when the service has one, and returns u with
 // the user id they sign in as.
@@ -43,6 +50,20 @@ func (s *Service) ensurePerson(ctx context.Context, u collab.User) (collab.User,
 	}
 	u.ID = id
 	return u, nil
+}
+
+// changePerson gives u's sign-in at the identity provider u's e-mail, name and language, when
+// the service has a provider: a contact correction. An e-mail that signs in as someone else is
+// ECONFLICT contact_not_administrator (that person is added as an administrator instead).
+func (s *Service) changePerson(ctx context.Context, u collab.User) error {
+	if s.Identity == nil {
+		return nil
+	}
+	err := s.Identity.Change(ctx, Person{UserID: u.ID, Email: u.Email, Name: u.Name, Language: u.Language})
+	if errors.Is(err, ErrEmailTaken) {
+		return collab.ErrContactNotAdministrator
+	}
+	return err
 }
 
 // firstSignInLink is where a company's e-mail with a link (the login instructions, an invitation,

@@ -5,6 +5,7 @@
 package cognito
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -43,10 +44,7 @@ func (c *Pool) Ensure(ctx context.Context, p actions.Person) (string, error) {
 	}
 	_, err := c.Client.AdminCreateUser(ctx, &cip.AdminCreateUserInput{
 		UserPoolId: &c.ID, Username: &p.UserID, MessageAction: types.MessageActionTypeSuppress,
-		UserAttributes: []types.AttributeType{
-			{Name: aws.String("email"), Value: &email}, {Name: aws.String("email_verified"), Value: aws.String("true")},
-			{Name: aws.String("name"), Value: &p.Name}, {Name: aws.String("locale"), Value: aws.String(string(p.Language))},
-		},
+		UserAttributes: attributes(email, p),
 	})
 	var exists *types.UsernameExistsException
 	var alias *types.AliasExistsException
@@ -79,6 +77,38 @@ func (c *Pool) UserByEmail(ctx context.Context, email string) (string, bool, err
 		return "", false, nil
 	}
 	return *out.Users[0].Username, true, nil
+}
+
+// Change gives the user p.UserID p's e-mail (verified, the alias they sign in with), name and
+// language. It returns actions.ErrEmailTaken when the e-mail is another user's alias
+// (AliasExistsException in AWS, or another user found by it), and creates a user the pool lacks.
+func (c *Pool) Change(ctx context.Context, p actions.Person) error {
+	email := strings.ToLower(p.Email)
+	if id, ok, err := c.UserByEmail(ctx, email); err != nil || ok && id != p.UserID {
+		return cmp.Or(err, actions.ErrEmailTaken)
+	}
+	_, err := c.Client.AdminUpdateUserAttributes(ctx, &cip.AdminUpdateUserAttributesInput{UserPoolId: &c.ID, Username: &p.UserID,
+		UserAttributes: attributes(email, p)})
+	var alias *types.AliasExistsException
+	var missing *types.UserNotFoundException
+	switch {
+	case errors.As(err, &alias):
+		return actions.ErrEmailTaken
+	case errors.As(err, &missing):
+		_, err = c.Ensure(ctx, p)
+		return err
+	case err != nil:
+		return fmt.Errorf("cognito: change user: %w", err)
+	}
+	return nil
+}
+
+// attributes are a person's attributes in the pool.
+func attributes(email string, p actions.Person) []types.AttributeType {
+	return []types.AttributeType{
+		{Name: aws.String("email"), Value: &email}, {Name: aws.String("email_verified"), Value: aws.String("true")},
+		{Name: aws.String("name"), Value: &p.Name}, {Name: aws.String("locale"), Value: aws.String(string(p.Language))},
+	}
 }
 
 // FirstSignIn gives a user who has never chosen a password a new temporary one, which Cognito

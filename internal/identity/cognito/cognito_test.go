@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -139,5 +140,35 @@ func TestTheFirstSignInCodeIsSingleUseAndTheLatestOneCounts(t *testing.T) {
 func TestNoCodeForSomeoneThePoolDoesNotKnow(t *testing.T) {
 	if code, err := pool(t).FirstSignIn(ctx, "user-nobody"); err != nil || code != "" {
 		t.Errorf("FirstSignIn: %q %v, want none", code, err)
+	}
+}
+
+func TestACorrectedContactSignsInWithTheCorrectedEmail(t *testing.T) {
+	p := pool(t)
+	typo := actions.Person{UserID: "user-typo-1", Email: "tea@tredesing.example", Name: "Tea Tre", Language: "sv"}
+	if _, err := p.Ensure(ctx, typo); err != nil {
+		t.Fatal(err)
+	}
+	fixed := typo
+	fixed.Email, fixed.Language = "Tea@tredesign.example", "en"
+	if err := p.Change(ctx, fixed); err != nil {
+		t.Fatalf("Change: %v", err)
+	}
+	if id, ok, err := p.UserByEmail(ctx, "tea@tredesign.example"); err != nil || !ok || id != typo.UserID {
+		t.Errorf("the corrected e-mail finds %q %v %v, want %s", id, ok, err, typo.UserID)
+	}
+	if _, ok, _ := p.UserByEmail(ctx, typo.Email); ok {
+		t.Errorf("the mistyped e-mail still signs in")
+	}
+	other := actions.Person{UserID: "user-other-1", Email: "someone@else.example", Name: "Sam Else"}
+	if _, err := p.Ensure(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	fixed.Email = "someone@else.example"
+	if err := p.Change(ctx, fixed); !errors.Is(err, actions.ErrEmailTaken) {
+		t.Errorf("Change to another user's e-mail: %v, want ErrEmailTaken", err)
+	}
+	if err := p.Change(ctx, actions.Person{UserID: "user-unknown-1", Email: "new@else.example", Name: "New"}); err != nil {
+		t.Errorf("Change of a user the pool lacks: %v, want them created", err)
 	}
 }
