@@ -54,6 +54,10 @@ func TestTheCustomersPagesInBothLanguagesOnAPhoneAndADesktop(t *testing.T) {
 	if err != nil {
 		t.Fatal("chromium is not installed: run `make browser` (apt-get install chromium) first")
 	}
+	useLiveEmulator(t)
+	// localaws.Start points AWS_ENDPOINT_URL at the emulator it starts; put it back afterwards, so
+	// the next test of this process does not take the stopped one for an external emulator.
+	t.Setenv("AWS_ENDPOINT_URL", os.Getenv("AWS_ENDPOINT_URL"))
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	seedFile := filepath.Join(t.TempDir(), "seed.json")
