@@ -164,9 +164,10 @@ func (s *Service) deliverOne(ctx context.Context, j Job, d *port.Deliveries, rc 
 	data := e.data
 	data.Recipient, data.Solution = rc.Name, collab.Solutions[e.solution].NameIn(rc.Language)
 	data.Expires, data.AgreementEnds = collab.DateIn(e.expires, rc.Language), collab.DateIn(e.agreementEnds, rc.Language)
+	data.ForOffice = rc.office
 	kind := j.Email
-	if data.ForOffice = rc.office; rc.office && collab.AudienceOf(kind).OfficeEmail != "" {
-		kind = collab.AudienceOf(kind).OfficeEmail
+	if office := collab.AudienceOf(kind).OfficeEmail; rc.office && office != "" {
+		kind = office // the office's side of an e-mail both sides get
 	}
 	if data.Link != "" && !rc.office {
 		if data.Link, err = s.firstSignInLink(ctx, rc, data.Link); err != nil {
