@@ -129,6 +129,7 @@ func (s *Stack) mailMessage(w http.ResponseWriter, r *http.Request) {
 // answerText is the local answer pages' wording in one language.
 type answerText struct {
 	Lang, Approve, Decline, SignedInAs, SomeoneElse, Invites, InvitesTo, Done, NotDone, Back string
+	Runner, Mailbox, SignIn                                                                  string // the local runner's links
 	// States say what the collaboration's new status means, by status; {Office}, {Company} and
 	// {Solution} are filled in.
 	States map[collab.Status]string
@@ -139,7 +140,7 @@ type answerText struct {
 var answerTexts = map[collab.Language]answerText{
 	collab.Swedish: {Lang: "sv", Approve: "Godkänn samarbetet", Decline: "Tacka nej till samarbetet", SignedInAs: "Inloggad som",
 		SomeoneElse: "Logga in som någon annan", Invites: "bjuder in", InvitesTo: "till ett samarbete i", Done: "Klart", NotDone: "Inte klart",
-		Back: "Tillbaka till inbjudan",
+		Back: "Tillbaka till inbjudan", Runner: "Lokal tjänst", Mailbox: "Brevlåda", SignIn: "Logga in",
 		States: map[collab.Status]string{
 			collab.Active:   "Samarbetet är aktivt. Medarbetarna på {Office} som arbetar med uppdraget har nu tillgång till {Company} och {Solution}. {Office} får besked via e-post.",
 			collab.Declined: "Ni har tackat nej. Samarbetet startar inte, och ingen på {Office} har fått tillgång till {Company}. {Office} får besked via e-post.",
@@ -152,7 +153,7 @@ var answerTexts = map[collab.Language]answerText{
 		}},
 	collab.English: {Lang: "en", Approve: "Approve the collaboration", Decline: "Decline the collaboration", SignedInAs: "Signed in as",
 		SomeoneElse: "Sign in as someone else", Invites: "invites", InvitesTo: "to collaborate in", Done: "Done", NotDone: "Not done",
-		Back: "Back to the invitation",
+		Back: "Back to the invitation", Runner: "Local runner", Mailbox: "Mailbox", SignIn: "Sign in",
 		States: map[collab.Status]string{
 			collab.Active:   "The collaboration is active. The employees of {Office} who work on the task now have access to {Company} and {Solution}. {Office} is told by e-mail.",
 			collab.Declined: "You have declined. The collaboration does not start, and nobody at {Office} has been given access to {Company}. {Office} is told by e-mail.",
@@ -263,6 +264,8 @@ a{color:#0b4f8a}.note{background:#fdf6ec;border-left:4px solid #8a4b0b;padding:.
 pre{white-space:pre-wrap;background:#f3f5f7;padding:.6rem}.mail-item h2{font-size:1.05rem;margin:1.2rem 0 .2rem}.mail-item p{margin:.2rem 0}
 </style></head><body><main>{{end}}
 
+{{define "pagefoot"}}<p><a href="/">{{.Runner}}</a> · <a href="/_local/mail">{{.Mailbox}}</a> · <a href="/_local/login">{{.SignIn}}</a></p></main></body></html>{{end}}
+
 {{define "mailbox"}}{{template "page" .}}<h1>Mailbox</h1>
 {{if not .Mails}}<p>No e-mail sent yet.</p>{{end}}
 {{range .Mails}}<section class="mail-item"><h2><a href="/_local/mail/{{.N}}" class="mail">{{.Subject}}</a></h2>
@@ -275,9 +278,9 @@ pre{white-space:pre-wrap;background:#f3f5f7;padding:.6rem}.mail-item h2{font-siz
 <p id="who"><strong>{{.Who}}</strong> {{.T.Invites}} <strong>{{.Whom}}</strong> {{.T.InvitesTo}} <strong>{{.What}}</strong>.</p>
 <p>{{.T.SignedInAs}} <strong id="signed-in">{{.User}}</strong>. <a href="/_local/login?next={{.Self}}">{{.T.SomeoneElse}}</a></p>
 <form method="post"><input type="hidden" name="answer" value="{{.Answer}}"><input type="hidden" name="lang" value="{{.T.Lang}}">
-<button type="submit" id="confirm">{{if eq .Answer "decline"}}{{.T.Decline}}{{else}}{{.T.Approve}}{{end}}</button></form>{{template "foot"}}{{end}}
+<button type="submit" id="confirm">{{if eq .Answer "decline"}}{{.T.Decline}}{{else}}{{.T.Approve}}{{end}}</button></form>{{template "pagefoot" .T}}{{end}}
 
 {{define "answered"}}{{template "page" .}}<h1>{{if .OK}}{{.T.Done}}{{else}}{{.T.NotDone}}{{end}}</h1>
 <p id="result"{{if not .OK}} class="note"{{end}}>{{.Said}}</p>{{if .OK}}<p class="small">Status: <code id="status">{{.Status}}</code></p>{{end}}
-<p><a href="{{.Back}}">{{.T.Back}}</a></p>{{template "foot"}}{{end}}
+<p><a href="{{.Back}}">{{.T.Back}}</a></p>{{template "pagefoot" .T}}{{end}}
 `))
