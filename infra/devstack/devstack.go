@@ -207,6 +207,9 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 	if err := s.startWorkers(run, tpl, sqsClient); err != nil {
 		return nil, err
 	}
+	if err := os.MkdirAll(o.StateDir, 0o700); err != nil {
+		return nil, err
+	}
 	state, _ := json.MarshalIndent(State{URL: s.URL, Endpoint: emu.Endpoint, Region: cfg.Region,
 		Table: s.Resources.TableName("Table"), Issuer: s.Identity.Issuer, UserPool: s.Identity.Pool.ID, Client: s.Identity.ClientID}, "", "  ")
 	if err := os.WriteFile(filepath.Join(o.StateDir, "dev.json"), state, 0o600); err != nil {
