@@ -26,7 +26,7 @@ type Challenge struct {
 // the challenge of a first sign-in. Locally the e-mail is looked up first, since the emulator
 // does not sign in by the pool's e-mail alias as Cognito does.
 func (p *Identity) SignIn(ctx context.Context, email, password string) (string, *Challenge, error) {
-	id, ok, err := p.Pool.UserByEmail(ctx, email)
+	id, ok, err := p.Pool.Lookup(ctx, email)
 	if err != nil {
 		return "", nil, err
 	}

@@ -166,9 +166,8 @@ func (s *Service) activate(ctx context.Context, caller Caller, in ActivateInput,
 // checkContact decides, when a contact is given for a customer whose company exists, what it
 // means (collab.ContactFor), from the company's partition read for it: nothing when the contact
 // is one of its administrators; the company's only administrator, whom nobody ever signed in as,
-// corrected to the contact (at the identity provider first, then written with ch, and recorded
-// on the company's history: corrected is true); or ECONFLICT contact_not_administrator (also for
-// a contact whose e-mail signs in as someone else). It returns the company's subscription to the
+// corrected to the contact (written with ch, at the identity provider too, and recorded on the
+// company's history: corrected is true); or ECONFLICT contact_not_administrator. It returns the company's subscription to the
 // solution as read, or seen unchanged when it read nothing.
 func (s *Service) checkContact(ctx context.Context, ch *change, by collab.Actor, in ActivateInput, customer collab.Customer, seen *subscriptionSeen) (bool, *subscriptionSeen, error) {
 	if customer.CompanyID == "" || in.Contact == nil {
@@ -188,9 +187,7 @@ func (s *Service) checkContact(ctx context.Context, ch *change, by collab.Actor,
 	if err != nil || fixed == nil {
 		return false, seen, err
 	}
-	if err := s.changePerson(ctx, *fixed); err != nil {
-		return false, seen, err
-	}
+	s.addPerson(ch, *fixed, true)
 	ch.tx.PutUser(*fixed)
 	ch.tx.RequireCompany(company.Company) // nobody answered for it since: AnsweredAt as read
 	s.companyEvent(ch, company.Company.ID, collab.CompanyEvent{Actor: by, Kind: collab.ContactCorrected, UserID: fixed.ID})
@@ -251,9 +248,9 @@ func (s *Service) scenario(ctx context.Context, ch *change, in ActivateInput, cu
 
 // newCompany adds to ch the company a new customer becomes (scenario new_company): named after
 // the customer, with the contact as administrator and main contact, the solution's subscription
-// opened (returned) and the customer linked to it. The administrator is created at the identity
-// provider first (ensurePerson), so a retry finds the same person. It returns EINVALID
-// contact_required and the contact's input errors.
+// opened (returned) and the customer linked to it. The administrator's id is the one the identity
+// provider knows their e-mail by, if it does (newUserID), so a retry finds the same person, who
+// is created there with ch. It returns EINVALID contact_required and the contact's input errors.
 func (s *Service) newCompany(ctx context.Context, ch *change, in ActivateInput, customer *collab.Customer, id string, now time.Time) (*collab.Subscription, error) {
 	if in.Contact == nil {
 		return nil, collab.ErrContactRequired
@@ -263,11 +260,13 @@ func (s *Service) newCompany(ctx context.Context, ch *change, in ActivateInput, 
 		return nil, err
 	}
 	company := collab.Company{ID: s.NewID(), Name: customer.Name, OrgNo: customer.OrgNo, CreatedBy: customer.OfficeID, CreatedAt: now}
-	admin := collab.User{CompanyID: company.ID, ID: s.NewID(), Name: in.Contact.Name, Email: in.Contact.Email,
-		Language: lang, Role: collab.Administrator, CreatedAt: now}
-	if admin, err = s.ensurePerson(ctx, admin); err != nil {
+	adminID, err := s.newUserID(ctx, in.Contact.Email)
+	if err != nil {
 		return nil, err
 	}
+	admin := collab.User{CompanyID: company.ID, ID: adminID, Name: in.Contact.Name, Email: in.Contact.Email,
+		Language: lang, Role: collab.Administrator, CreatedAt: now}
+	s.addPerson(ch, admin, false)
 	company.AddUser(admin)
 	if err := company.SetMainContact(admin); err != nil {
 		return nil, err

@@ -100,13 +100,15 @@ func (s *Service) CreateUser(ctx context.Context, caller Caller, companyID strin
 	if err != nil {
 		return UserView{}, err
 	}
-	u := collab.User{CompanyID: companyID, ID: s.NewID(), Name: in.Name, Email: in.Email, Language: lang, Role: role, CreatedAt: s.Now()}
-	if u, err = s.ensurePerson(ctx, u); err != nil {
+	id, err := s.newUserID(ctx, in.Email)
+	if err != nil {
 		return UserView{}, err
 	}
+	u := collab.User{CompanyID: companyID, ID: id, Name: in.Name, Email: in.Email, Language: lang, Role: role, CreatedAt: s.Now()}
 	company := v.Company
 	company.AddUser(u)
 	ch := s.change()
+	s.addPerson(ch, u, false)
 	ch.tx.PutCompany(company)
 	ch.tx.PutUser(u)
 	s.companyEvent(ch, companyID, collab.CompanyEvent{Actor: by, Kind: collab.UserCreated, UserID: u.ID, To: string(role)})

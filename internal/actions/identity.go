@@ -18,9 +18,13 @@ type Person struct {
 }
 
 // Identity is the identity provider people sign in with (the stack's Cognito user pool, in
-// internal/identity/cognito). The service creates a person there before it commits them as a
-// company user, so nobody is committed who cannot sign in; both methods are safe to repeat.
+// internal/identity/cognito). A use case chooses a person's user id with Lookup while it decides
+// (no side effect), and the person is created or changed there right before the commit (save,
+// syncPeople), so nobody is committed who cannot sign in, and a refused request leaves nothing
+// behind; every method is safe to repeat.
 type Identity interface {
+	// Lookup returns the user id of the provider's user with the e-mail, if there is one.
+	Lookup(ctx context.Context, email string) (userID string, found bool, err error)
 	// Ensure makes sure the person can sign in and returns the user id they sign in as: the id of
 	// the provider's user with the person's e-mail when there is one (created by an earlier
 	// attempt of the same request, or the same person in another company), else UserID, created
@@ -38,32 +42,61 @@ type Identity interface {
 // ErrEmailTaken is an e-mail address that already signs in as another user.
 var ErrEmailTaken = errors.New("the e-mail address signs in as another user")
 
-// ensurePerson creates u at the identity provider, when the service has one, and returns u with
-// the user id they sign in as.
-func (s *Service) ensurePerson(ctx context.Context, u collab.User) (collab.User, error) {
-	if s.Identity == nil {
-		return u, nil // an external provider: told by the service's events
-	}
-	id, err := s.Identity.Ensure(ctx, Person{UserID: u.ID, Email: u.Email, Name: u.Name, Language: u.Language})
-	if err != nil {
-		return u, err
-	}
-	u.ID = id
-	return u, nil
+// personChange is a person a change creates (or, changed, corrects) at the identity provider
+// before it commits.
+type personChange struct {
+	user    collab.User
+	changed bool
 }
 
-// changePerson gives u's sign-in at the identity provider u's e-mail, name and language, when
-// the service has a provider: a contact correction. An e-mail that signs in as someone else is
-// ECONFLICT contact_not_administrator (that person is added as an administrator instead).
-func (s *Service) changePerson(ctx context.Context, u collab.User) error {
+// newUserID is the user id of a person the service adds with an e-mail: the id the identity
+// provider knows the e-mail by (an earlier attempt of the same request, or the same person in
+// another company), else a new one. The person is created with ch (addPerson).
+func (s *Service) newUserID(ctx context.Context, email string) (string, error) {
 	if s.Identity == nil {
-		return nil
+		return s.NewID(), nil // an external provider: told by the service's events
 	}
-	err := s.Identity.Change(ctx, Person{UserID: u.ID, Email: u.Email, Name: u.Name, Language: u.Language})
-	if errors.Is(err, ErrEmailTaken) {
-		return collab.ErrContactNotAdministrator
+	id, found, err := s.Identity.Lookup(ctx, email)
+	if err != nil || found {
+		return id, err
 	}
-	return err
+	return s.NewID(), nil
+}
+
+// addPerson has ch create u at the identity provider before it commits; changed corrects the
+// e-mail, name and language of u's existing sign-in instead.
+func (s *Service) addPerson(ch *change, u collab.User, changed bool) {
+	if s.Identity != nil {
+		ch.people = append(ch.people, personChange{user: u, changed: changed})
+	}
+}
+
+// syncPeople creates or corrects the change's people at the identity provider, right before its
+// commit. A person created meanwhile by another request for the same e-mail under another id is
+// ECONFLICT concurrent_update (a retry uses that id); a corrected e-mail that signs in as
+// someone else is ECONFLICT contact_not_administrator (that person is added as an administrator
+// instead).
+func (s *Service) syncPeople(ctx context.Context, ch *change) error {
+	for _, p := range ch.people {
+		u := p.user
+		person := Person{UserID: u.ID, Email: u.Email, Name: u.Name, Language: u.Language}
+		if p.changed {
+			if err := s.Identity.Change(ctx, person); errors.Is(err, ErrEmailTaken) {
+				return collab.ErrContactNotAdministrator
+			} else if err != nil {
+				return err
+			}
+			continue
+		}
+		id, err := s.Identity.Ensure(ctx, person)
+		if err != nil {
+			return err
+		}
+		if id != u.ID {
+			return collab.ErrConflict
+		}
+	}
+	return nil
 }
 
 // firstSignInLink is where a company's e-mail with a link (the login instructions, an invitation,

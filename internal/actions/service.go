@@ -141,6 +141,7 @@ type change struct {
 	rec     *recorder      // tx, noting the change's events
 	pending []Job          // to the outbox at commit, with the request's trace
 	jobs    []port.Message // in the outbox, to send after commit
+	people  []personChange // to the identity provider before commit (syncPeople)
 }
 
 func (s *Service) change() *change {
@@ -155,8 +156,12 @@ func (s *Service) enqueue(ch *change, j Job) {
 }
 
 // save writes the change with view as the response when the request carries an
-// Idempotency-Key (WithIdempotency), in the same transaction (write).
+// Idempotency-Key (WithIdempotency), in the same transaction (write), after the people it adds
+// are at the identity provider (syncPeople).
 func (s *Service) save(ctx context.Context, ch *change, view any) error {
+	if err := s.syncPeople(ctx, ch); err != nil {
+		return err
+	}
 	if r, ok := ctx.Value(idempotencyKey{}).(*port.Response); ok {
 		body, err := json.Marshal(view)
 		if err != nil {

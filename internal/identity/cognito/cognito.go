@@ -39,7 +39,7 @@ func (c *Pool) Ensure(ctx context.Context, p actions.Person) (string, error) {
 	if strings.ContainsAny(email, `"\`) {
 		return "", errors.New("cognito: the e-mail address cannot be looked up")
 	}
-	if id, ok, err := c.UserByEmail(ctx, email); err != nil || ok {
+	if id, ok, err := c.Lookup(ctx, email); err != nil || ok {
 		return id, err
 	}
 	_, err := c.Client.AdminCreateUser(ctx, &cip.AdminCreateUserInput{
@@ -50,7 +50,7 @@ func (c *Pool) Ensure(ctx context.Context, p actions.Person) (string, error) {
 	var alias *types.AliasExistsException
 	switch {
 	case errors.As(err, &alias):
-		if id, ok, err := c.UserByEmail(ctx, email); err != nil || ok {
+		if id, ok, err := c.Lookup(ctx, email); err != nil || ok {
 			return id, err
 		}
 		return "", fmt.Errorf("cognito: create user: the e-mail is taken but no user has it")
@@ -62,8 +62,8 @@ func (c *Pool) Ensure(ctx context.Context, p actions.Person) (string, error) {
 	return p.UserID, nil
 }
 
-// UserByEmail returns the username of the user with the e-mail, if there is one.
-func (c *Pool) UserByEmail(ctx context.Context, email string) (string, bool, error) {
+// Lookup returns the username of the user with the e-mail, if there is one (ListUsers).
+func (c *Pool) Lookup(ctx context.Context, email string) (string, bool, error) {
 	email = strings.ToLower(email)
 	if strings.ContainsAny(email, `"\`) {
 		return "", false, nil
@@ -84,7 +84,7 @@ func (c *Pool) UserByEmail(ctx context.Context, email string) (string, bool, err
 // (AliasExistsException in AWS, or another user found by it), and creates a user the pool lacks.
 func (c *Pool) Change(ctx context.Context, p actions.Person) error {
 	email := strings.ToLower(p.Email)
-	if id, ok, err := c.UserByEmail(ctx, email); err != nil || ok && id != p.UserID {
+	if id, ok, err := c.Lookup(ctx, email); err != nil || ok && id != p.UserID {
 		return cmp.Or(err, actions.ErrEmailTaken)
 	}
 	_, err := c.Client.AdminUpdateUserAttributes(ctx, &cip.AdminUpdateUserAttributesInput{UserPoolId: &c.ID, Username: &p.UserID,

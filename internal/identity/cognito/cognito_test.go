@@ -154,10 +154,10 @@ func TestACorrectedContactSignsInWithTheCorrectedEmail(t *testing.T) {
 	if err := p.Change(ctx, fixed); err != nil {
 		t.Fatalf("Change: %v", err)
 	}
-	if id, ok, err := p.UserByEmail(ctx, "tea@tredesign.example"); err != nil || !ok || id != typo.UserID {
+	if id, ok, err := p.Lookup(ctx, "tea@tredesign.example"); err != nil || !ok || id != typo.UserID {
 		t.Errorf("the corrected e-mail finds %q %v %v, want %s", id, ok, err, typo.UserID)
 	}
-	if _, ok, _ := p.UserByEmail(ctx, typo.Email); ok {
+	if _, ok, _ := p.Lookup(ctx, typo.Email); ok {
 		t.Errorf("the mistyped e-mail still signs in")
 	}
 	other := actions.Person{UserID: "user-other-1", Email: "someone@else.example", Name: "Sam Else"}

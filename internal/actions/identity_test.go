@@ -1,0 +1,99 @@
+package actions_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/spiris/collab/internal/actions"
+)
+
+// people is an identity provider in memory: users by id, and by e-mail.
+type people struct {
+	byEmail map[string]string // lower-case e-mail → user id
+	created []string          // ids Ensure created, in order
+	// raced, when set, is the id another request created the next Ensure's e-mail under.
+	raced string
+}
+
+func (p *people) Lookup(_ context.Context, email string) (string, bool, error) {
+	id, ok := p.byEmail[strings.ToLower(email)]
+	return id, ok, nil
+}
+
+func (p *people) Ensure(_ context.Context, person actions.Person) (string, error) {
+	email := strings.ToLower(person.Email)
+	if p.raced != "" {
+		p.byEmail[email], p.raced = p.raced, ""
+	}
+	if id, ok := p.byEmail[email]; ok {
+		return id, nil
+	}
+	p.byEmail[email] = person.UserID
+	p.created = append(p.created, person.UserID)
+	return person.UserID, nil
+}
+
+func (p *people) FirstSignIn(context.Context, string) (string, error) { return "", nil }
+
+func (p *people) Change(_ context.Context, person actions.Person) error {
+	p.byEmail[strings.ToLower(person.Email)] = person.UserID
+	return nil
+}
+
+func withPeople(w *world) *people {
+	p := &people{byEmail: map[string]string{}}
+	w.svc.Identity = p
+	return p
+}
+
+func TestAPersonIsCreatedAtTheIdentityProviderOnlyWithTheCommit(t *testing.T) {
+	w := newWorld(t)
+	p := withPeople(w)
+	refused := withContact(activation("1003", "scanner"))
+	refused.AgreementMonths = -1
+	if _, err := w.svc.Activate(ctx, user(oe), office, refused); codeOf(err) == "" {
+		t.Fatalf("activate with a negative agreement period: %v, want a refusal", err)
+	}
+	if len(p.created) != 0 {
+		t.Fatalf("a refused activation created %v at the identity provider", p.created)
+	}
+	id := w.activate(t, withContact(activation("1003", "scanner")))
+	v := w.company(t, w.collaboration(t, id).CompanyID)
+	if len(p.created) != 1 || p.created[0] != v.Company.MainContact {
+		t.Errorf("created %v, want the new company's main contact %s", p.created, v.Company.MainContact)
+	}
+}
+
+func TestAPersonTheProviderKnowsKeepsTheirID(t *testing.T) {
+	w := newWorld(t)
+	p := withPeople(w)
+	p.byEmail["tina@tre.test"] = "tina-from-the-first-attempt"
+	id := w.activate(t, withContact(activation("1003", "scanner")))
+	if got := w.company(t, w.collaboration(t, id).CompanyID).Company.MainContact; got != "tina-from-the-first-attempt" || len(p.created) != 0 {
+		t.Errorf("main contact %s, created %v; want the provider's user, none created", got, p.created)
+	}
+	p.byEmail["nils@ett.test"] = "nils-elsewhere"
+	u, err := w.svc.CreateUser(ctx, user(ca), co, actions.NewUserInput{Name: "Nils", Email: "Nils@ett.test", Language: "sv", Role: "user"})
+	if err != nil || u.ID != "nils-elsewhere" {
+		t.Errorf("create user: %+v %v, want the id the provider knows the e-mail by", u, err)
+	}
+}
+
+func TestAPersonCreatedMeanwhileUnderAnotherIDIsAConflict(t *testing.T) {
+	w := newWorld(t)
+	p := withPeople(w)
+	p.raced = "tina-by-another-request"
+	_, err := w.svc.Activate(ctx, user(oe), office, withContact(activation("1003", "scanner")))
+	wantCode(t, err, "concurrent_update")
+	if id, _ := w.store.CompanyByOrgNo(ctx, orgNo3); id != "" {
+		t.Errorf("the conflict committed company %s", id)
+	}
+	v, err := w.svc.Activate(ctx, user(oe), office, withContact(activation("1003", "scanner")))
+	if err != nil {
+		t.Fatalf("the retry: %v", err)
+	}
+	if got := w.company(t, w.collaboration(t, v.CollaborationID()).CompanyID).Company.MainContact; got != "tina-by-another-request" {
+		t.Errorf("the retry's main contact is %s, want the other request's user", got)
+	}
+}
