@@ -22,7 +22,7 @@ import (
 )
 
 // Kinds are the due kinds the cleanup queries, in its order.
-var Kinds = []string{port.DueInvitationExpiry, port.DueAgreementReminder, port.DueAgreementEnd,
+var Kinds = []string{port.DueInvitationReminder, port.DueInvitationExpiry, port.DueAgreementReminder, port.DueAgreementEnd,
 	port.DueTeardownStuck, port.DueOutbox}
 
 // Table is a seeded table.
