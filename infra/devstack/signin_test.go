@@ -16,8 +16,12 @@ import (
 	"github.com/spiris/collab/infra/devstack"
 )
 
-// firstSignInLink matches the button of an e-mail that leads through a first sign-in.
-var firstSignInLink = regexp.MustCompile(`href="([^"]*/_local/login\?[^"]*)"`)
+// firstSignInLink matches the button of an e-mail that leads through a first sign-in to an
+// invitation; welcomeLink that of a user's e-mail that leads to the sign-in alone.
+var (
+	firstSignInLink = regexp.MustCompile(`href="([^"]*/_local/login\?next=[^"]*invitations[^"]*)"`)
+	welcomeLink     = regexp.MustCompile(`href="([^"]*/_local/login#[^"]*)"`)
+)
 
 // mailTo waits for an e-mail to address whose HTML matches re, and returns the match's group.
 func mailTo(t *testing.T, ctx context.Context, base, address string, re *regexp.Regexp) string {
@@ -164,8 +168,26 @@ func TestANewCompanysAdministratorSignsInForTheFirstTimeFromTheEmail(t *testing.
 	acceptAt(t, stack, token, led)
 }
 
-func TestAUserAddedToTheCompanySignsInForTheFirstTimeFromTheNextInvitation(t *testing.T) {
+func TestAUserAddedToTheCompanySignsInForTheFirstTimeFromTheirEmail(t *testing.T) {
 	stack, asAnna := demoStack(t, "addeduser", "anna")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	status, body := asAnna("POST", "/companies/company-ett/users", `{"name":"Ulf Ett","email":"ulf@ettbygg.example","language":"en","role":"user"}`)
+	if status != 201 {
+		t.Fatalf("create user: %d %v", status, body)
+	}
+	link := mailTo(t, ctx, stack.URL, "ulf@ettbygg.example", welcomeLink)
+	token, led := firstSignIn(t, stack, link)
+	if led != "/" {
+		t.Errorf("the first sign-in led to %q, want the start page", led)
+	}
+	if status, users := api(t, stack, token, "GET", "/companies/company-ett/users", ""); status != 200 {
+		t.Fatalf("the added user's token: %d %v, want the API to take it", status, users)
+	}
+}
+
+func TestAnAdministratorAddedToTheCompanySignsInFromTheNextInvitation(t *testing.T) {
+	stack, asAnna := demoStack(t, "addedadmin", "anna")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	status, body := asAnna("POST", "/companies/company-ett/users", `{"name":"Ada Ett","email":"ada@ettbygg.example","language":"sv","role":"administrator"}`)

@@ -85,7 +85,8 @@ type NewUserInput struct {
 	Role     string `json:"role"`
 }
 
-// CreateUser adds a user to a company. It returns the authorization errors of SetMainContact and
+// CreateUser adds a user to a company, and e-mails them how to sign in (user_added, with their
+// first sign-in link). It returns the authorization errors of SetMainContact and
 // EINVALID field_required, email_invalid, language_invalid, role_invalid.
 func (s *Service) CreateUser(ctx context.Context, caller Caller, companyID string, in NewUserInput) (UserView, error) {
 	v, by, err := s.companyAdmin(ctx, caller, companyID)
@@ -113,6 +114,7 @@ func (s *Service) CreateUser(ctx context.Context, caller Caller, companyID strin
 	ch.tx.PutUser(u)
 	s.companyEvent(ch, companyID, collab.CompanyEvent{Actor: by, Kind: collab.UserCreated, UserID: u.ID, To: string(role)})
 	s.noticeAdministrator(ch, by, role, v)
+	s.enqueue(ch, Job{Kind: EmailQueue, Email: collab.EmailUserAdded, UserID: u.ID, About: &EmailFacts{CompanyID: companyID}})
 	view := userView(u, company)
 	return view, s.save(ctx, ch, view)
 }

@@ -1,6 +1,7 @@
 package actions_test
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -106,8 +107,16 @@ func TestCreateUser(t *testing.T) {
 
 func TestCreateUserRefusesAUserOfTheCompanyTwice(t *testing.T) {
 	w := newWorld(t)
-	ids := []string{"same", "same"}
-	w.svc.NewID = func() string { id := ids[0]; ids = ids[1:]; return id }
+	ids, n := []string{"same", "same"}, 0
+	w.svc.NewID = func() string { // the user's and the event's ids as listed; then the e-mail job's
+		if len(ids) == 0 {
+			n++
+			return fmt.Sprint("job", n)
+		}
+		id := ids[0]
+		ids = ids[1:]
+		return id
+	}
 	in := actions.NewUserInput{Name: "N", Email: "n@ett.test", Language: "sv", Role: "user"}
 	noErr(t, errOf(w.svc.CreateUser(ctx, user(ca), co, in)))
 	ids = []string{"same", "event2"}

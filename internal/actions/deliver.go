@@ -207,6 +207,9 @@ func (r *redacted) Unwrap() error { return r.err }
 // loadEmail reads what a job's e-mail says and who gets it: the collaboration (unless the job
 // carries its facts), then the company's users and, for the office's e-mails, the office's staff.
 func (s *Service) loadEmail(ctx context.Context, j Job) (email, error) {
+	if collab.AudienceOf(j.Email).User {
+		return s.addressedUser(ctx, j)
+	}
 	if j.About != nil {
 		e, err := s.addressed(ctx, j.Email, j.About.record(j.CollaborationID))
 		if j.About.Effect != "" {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/spiris/collab/internal/collab"
+	"github.com/spiris/collab/internal/mail"
 )
 
 // Person is someone the service makes a company user: who the identity provider must let sign in.
@@ -113,10 +114,39 @@ func (s *Service) firstSignInLink(ctx context.Context, rc recipient, next string
 	if err != nil || code == "" {
 		return next, err
 	}
+	fragment := "#" + url.Values{"email": {rc.Email}, "code": {code}}.Encode()
+	if next == s.SignInURL {
+		return s.SignInURL + fragment, nil // the sign-in itself is what the e-mail is for
+	}
 	sep := "?"
 	if strings.Contains(s.SignInURL, "?") {
 		sep = "&"
 	}
-	fragment := url.Values{"email": {rc.Email}, "code": {code}}.Encode()
-	return s.SignInURL + sep + url.Values{"next": {next}}.Encode() + "#" + fragment, nil
+	return s.SignInURL + sep + url.Values{"next": {next}}.Encode() + fragment, nil
+}
+
+// addressedUser is a company's e-mail to one of its users (collab.EmailUserAdded): to the user
+// the job names, as the company's partition has them now, with the sign-in page as its link
+// (deliverOne makes it their first sign-in link). A user no longer in the company gets nothing.
+func (s *Service) addressedUser(ctx context.Context, j Job) (email, error) {
+	if j.About == nil {
+		return email{drop: "e-mail to a user without their company dropped"}, nil
+	}
+	company, err := s.Store.Company(ctx, j.About.CompanyID)
+	if collab.ErrorCode(err) == "company_not_found" {
+		return email{drop: "e-mail to a user of an unknown company dropped"}, nil
+	}
+	if err != nil {
+		return email{}, err
+	}
+	e := email{data: mail.Data{Company: company.Company.Name, Link: s.SignInURL}}
+	for _, u := range company.Users {
+		if u.ID == j.UserID {
+			e.to = append(e.to, recipient{UserID: u.ID, Name: u.Name, Email: u.Email, Language: u.Language})
+		}
+	}
+	if len(e.to) == 0 {
+		e.drop = "e-mail to a user no longer in the company dropped"
+	}
+	return e, nil
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/spiris/collab/internal/actions"
+	"github.com/spiris/collab/internal/mail"
 )
 
 // people is an identity provider in memory: users by id, and by e-mail.
@@ -96,4 +97,46 @@ func TestAPersonCreatedMeanwhileUnderAnotherIDIsAConflict(t *testing.T) {
 	if got := w.company(t, w.collaboration(t, v.CollaborationID()).CompanyID).Company.MainContact; got != "tina-by-another-request" {
 		t.Errorf("the retry's main contact is %s, want the other request's user", got)
 	}
+}
+
+// bodies records each e-mail's text by address.
+type bodies map[string][]string
+
+func (b bodies) Send(_ context.Context, to string, r mail.Rendered) error {
+	b[to] = append(b[to], r.Text)
+	return nil
+}
+
+func TestAnAddedUserIsEmailedTheirFirstSignInLink(t *testing.T) {
+	w := newWorld(t)
+	p := withPeople(w)
+	sent := bodies{}
+	w.svc.Mailer, w.svc.SignInURL = sent, "https://my.test/sign-in"
+	codes := &firstSignIns{people: p, code: "one-time-1"}
+	w.svc.Identity = codes
+	u, err := w.svc.CreateUser(ctx, user(ca), co, actions.NewUserInput{Name: "Nils", Email: "nils@ett.test", Language: "en", Role: "user"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, err := range w.drain(t) {
+		t.Errorf("worker: %v", err)
+	}
+	want := "https://my.test/sign-in#code=one-time-1&email=nils%40ett.test"
+	if got := sent["nils@ett.test"]; len(got) != 1 || !strings.Contains(got[0], want) || !strings.Contains(got[0], "Ett AB") {
+		t.Fatalf("e-mails to the added user: %q, want one naming the company with %s", got, want)
+	}
+	if codes.asked != u.ID {
+		t.Errorf("the first sign-in code was made for %q, want %s", codes.asked, u.ID)
+	}
+}
+
+// firstSignIns is people whose every user gets code at their first sign-in.
+type firstSignIns struct {
+	*people
+	code, asked string
+}
+
+func (f *firstSignIns) FirstSignIn(_ context.Context, userID string) (string, error) {
+	f.asked = userID
+	return f.code, nil
 }

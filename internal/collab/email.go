@@ -3,9 +3,11 @@ package collab
 // Audience is who gets an e-mail about a collaboration: the company's administrators, the office's
 // people on the collaboration, or both. OfficeEmail, when set, is the e-mail (a template name) the
 // office's people get instead of the company's, so one job tells both sides in their own words.
+// User is an e-mail of a company to the one user its job names, about no collaboration.
 type Audience struct {
 	Company, Office bool
 	OfficeEmail     string
+	User            bool
 }
 
 // The e-mails that tell the office how the customer answered, or did not.
@@ -14,6 +16,10 @@ const (
 	EmailInvitationDeclined = "invitation_declined"
 	EmailInvitationReminder = "invitation_reminder" // to the company's administrators, before the invitation expires
 )
+
+// EmailUserAdded tells a person a company added as its user (POST /companies/{id}/users) that
+// they can sign in, with their first sign-in link.
+const EmailUserAdded = "user_added"
 
 // officeEmails are the e-mails the office's side gets; every other e-mail goes to the company's
 // administrators only. An unanswered or declined invitation is the office's news only; an accepted
@@ -29,6 +35,9 @@ var officeEmails = map[string]Audience{
 
 // AudienceOf returns who gets the e-mail with the template name kind.
 func AudienceOf(kind string) Audience {
+	if kind == EmailUserAdded {
+		return Audience{User: true}
+	}
 	if a, ok := officeEmails[kind]; ok {
 		return a
 	}

@@ -9,3 +9,10 @@ func Kinds() []string {
 	}
 	return out
 }
+
+// OwnFrame reports whether an e-mail of the kind has a frame of its own (a company's e-mail to
+// its own user, about no collaboration and no office).
+func OwnFrame(kind string) bool {
+	t, _ := load()
+	return t.messages[kind]["sv"].Why != ""
+}

@@ -21,6 +21,10 @@ func TestEveryEmailNamesBothPartiesAndSaysWhyItCame(t *testing.T) {
 	for _, kind := range mail.Kinds() {
 		for _, lang := range []string{"sv", "en"} {
 			for side, forOffice := range []bool{false, true} {
+				if mail.OwnFrame(kind) {
+					ownFrame(t, kind, lang, link)
+					break
+				}
 				d := mail.Data{Recipient: "Anna", Office: "Byrå Ett", Company: "Kund AB", Solution: "Lön", Link: link,
 					Expires: "1 mars 2027", AgreementEnds: "1 juli 2027", OutcomeText: "x", ForOffice: forOffice}
 				m, err := mail.Render(kind, lang, d)
@@ -49,5 +53,25 @@ func TestEveryEmailNamesBothPartiesAndSaysWhyItCame(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// ownFrame checks an e-mail with a frame of its own (user_added): it names the company in its
+// words and its header, says why it came and whom to ask, and shows its link as the others do.
+func ownFrame(t *testing.T, kind, lang, link string) {
+	t.Helper()
+	m, err := mail.Render(kind, lang, mail.Data{Recipient: "Anna", Company: "Kund AB", Link: link})
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := kind + "/" + lang
+	body := m.Text[strings.Index(m.Text, "\n\n"):strings.LastIndex(m.Text, "\n--\n")]
+	why := map[string]string{"sv": "eftersom du har lagts till som användare i Kund AB", "en": "because you have been added as a user of Kund AB"}[lang]
+	if !strings.HasPrefix(m.Text, "Spiris · ") || !strings.Contains(body, "Kund AB") || !strings.Contains(m.Text, why) ||
+		!strings.Contains(m.HTML, why) || !strings.Contains(m.Text, "spiris.se") || strings.Contains(m.Text, "{") {
+		t.Errorf("%s: header, the company, reason or contact missing:\n%s", name, m.Text)
+	}
+	if strings.Contains(m.HTML, ">"+link) || strings.Contains(m.HTML, link+"<") || !strings.Contains(m.Text, ":\n"+link+"\n") {
+		t.Errorf("%s: the link is shown raw in the HTML, or not on a line of its own in the text:\n%s", name, m.Text)
 	}
 }

@@ -50,6 +50,25 @@ type wording struct {
 	Link       string   `json:"link"`
 	// Outcomes words {OutcomeText} by Data.Outcome, for the e-mails that report an end.
 	Outcomes map[string]string `json:"outcomes"`
+	// Header, Why and Contact replace the frame's for an e-mail of a company to its own user,
+	// which is about no collaboration (user_added): no office to name.
+	Header  string `json:"header"`
+	Why     string `json:"why"`
+	Contact string `json:"contact"`
+}
+
+// own is the frame with what the wording replaces of it.
+func (f frame) own(w wording) frame {
+	if w.Header != "" {
+		f.Header = w.Header
+	}
+	if w.Why != "" {
+		f.WhyCompany = w.Why
+	}
+	if w.Contact != "" {
+		f.ContactCompany = w.Contact
+	}
+	return f
 }
 
 // frame is the wording around every e-mail's own, in one language: the header, the greeting and
@@ -129,7 +148,7 @@ func Render(kind, lang string, d Data) (Rendered, error) {
 			escaped[i] = html.EscapeString(v)
 		}
 	}
-	f := t.frames[lang]
+	f := t.frames[lang].own(w)
 	return compose(t, lang, w, f.filled(d, plain.Replace), d, plain, strings.NewReplacer(escaped...)), nil
 }
 

@@ -65,7 +65,9 @@ func run(ctx context.Context, m events.SQSMessage, do func(context.Context, acti
 		}
 	}()
 	var j actions.Job
-	if err := json.Unmarshal([]byte(m.Body), &j); err != nil || j.ID == "" || j.CollaborationID == "" && j.Task == nil {
+	// A job names its collaboration, its task (a task change in steps) or its user (a company's
+	// e-mail to its user).
+	if err := json.Unmarshal([]byte(m.Body), &j); err != nil || j.ID == "" || j.CollaborationID == "" && j.Task == nil && j.UserID == "" {
 		return ctx, ErrMalformed
 	}
 	out = logs.WithCollaboration(ctx, j.CollaborationID)
