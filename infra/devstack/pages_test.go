@@ -9,19 +9,6 @@ import (
 	"github.com/spiris/collab/internal/collab"
 )
 
-// englishNames are the English solution names, and the parts of them, that no Swedish text may
-// hold (as internal/mail's and internal/httpapi's tests check every e-mail and the invitation page).
-func englishNames() []string {
-	names := []string{"Bookkeeping", "Payroll", "Travel & Expenses", "Financial overview", "Tax & Annual accounts",
-		"Consolidated accounts", "Invoicing", "Budget & Forecast"}
-	for _, r := range collab.Solutions {
-		if r.Name != r.NameIn(collab.Swedish) {
-			names = append(names, r.Name)
-		}
-	}
-	return names
-}
-
 // TestTheSwedishAnswerPagesNameSolutionsInSwedish renders the local answer pages in Swedish for
 // every solution, both answers and every state and refusal they word: each names the solution in
 // Swedish and holds no English solution name.
@@ -52,7 +39,7 @@ func TestTheSwedishAnswerPagesNameSolutionsInSwedish(t *testing.T) {
 			if !strings.Contains(page, `lang="sv"`) {
 				t.Errorf("%s: a page not in Swedish:\n%s", id, page)
 			}
-			for _, english := range englishNames() {
+			for _, english := range collab.EnglishNames() {
 				if strings.Contains(page, html.EscapeString(english)) {
 					t.Errorf("%s: a Swedish page names %q:\n%s", id, english, page)
 				}

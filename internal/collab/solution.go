@@ -320,3 +320,17 @@ func OfferAdministrators(bs []Blocker, users []User) []Blocker {
 	}
 	return out
 }
+
+// EnglishNames are the English solution names, and the parts of them, that no Swedish text may
+// hold: every name of the solutions table that differs from its Swedish one, and the parts the
+// Swedish names do not share. The tests of every e-mail and page check their Swedish texts by it.
+func EnglishNames() []string {
+	names := []string{"Bookkeeping", "Payroll", "Travel & Expenses", "Financial overview", "Tax & Annual accounts",
+		"Consolidated accounts", "Invoicing", "Budget & Forecast"}
+	for _, r := range Solutions {
+		if r.Name != r.NameIn(Swedish) {
+			names = append(names, r.Name)
+		}
+	}
+	return names
+}

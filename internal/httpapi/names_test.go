@@ -9,20 +9,6 @@ import (
 	"github.com/spiris/collab/internal/collab"
 )
 
-// englishNames are the English solution names, and the parts of them, that no Swedish text may
-// hold: every name of the solutions table that differs from its Swedish one, and the parts the
-// Swedish names do not share (as internal/mail's test of every e-mail checks).
-func englishNames() []string {
-	names := []string{"Bookkeeping", "Payroll", "Travel & Expenses", "Financial overview", "Tax & Annual accounts",
-		"Consolidated accounts", "Invoicing", "Budget & Forecast"}
-	for _, r := range collab.Solutions {
-		if r.Name != r.NameIn(collab.Swedish) {
-			names = append(names, r.Name)
-		}
-	}
-	return names
-}
-
 // TestSwedishInvitationsNameSolutionsInSwedish activates a collaboration in every solution for a
 // company whose administrator reads Swedish: the invitation e-mail the worker sends (read back
 // from the emulator's SES) and the invitation page in Swedish name the solution in Swedish and
@@ -79,7 +65,7 @@ func TestSwedishInvitationsNameSolutionsInSwedish(t *testing.T) {
 			t.Errorf("%s: the Swedish invitation page (%d) does not name %q:\n%s", id, page.Status, swedish, page.Raw)
 		}
 		for _, text := range append(mails, page.Raw) {
-			for _, english := range englishNames() {
+			for _, english := range collab.EnglishNames() {
 				if strings.Contains(text, english) || strings.Contains(text, html.EscapeString(english)) {
 					t.Errorf("%s: a Swedish text names %q:\n%s", id, english, text)
 				}

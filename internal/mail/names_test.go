@@ -9,20 +9,6 @@ import (
 	"github.com/spiris/collab/internal/mail"
 )
 
-// englishNames are the English solution names, and the parts of them, that no Swedish text may
-// hold: every name of the solutions table that differs from its Swedish one, and the parts the
-// Swedish names do not share.
-func englishNames() []string {
-	names := []string{"Bookkeeping", "Payroll", "Travel & Expenses", "Financial overview", "Tax & Annual accounts",
-		"Consolidated accounts", "Invoicing", "Budget & Forecast"}
-	for _, r := range collab.Solutions {
-		if r.Name != r.NameIn(collab.Swedish) {
-			names = append(names, r.Name)
-		}
-	}
-	return names
-}
-
 // TestSwedishEmailsNameSolutionsInSwedish renders every e-mail in Swedish for every solution (the
 // ended e-mail with every outcome the solution allows), its name as the e-mail worker fills it
 // for a Swedish recipient: no English solution name is in the subject, the text or the HTML, and
@@ -52,7 +38,7 @@ func TestSwedishEmailsNameSolutionsInSwedish(t *testing.T) {
 						{"text", m.Text, where.Text, d.Solution},
 						{"HTML", m.HTML, where.HTML, html.EscapeString(d.Solution)},
 					} {
-						for _, english := range englishNames() {
+						for _, english := range collab.EnglishNames() {
 							if strings.Contains(part.got, english) || strings.Contains(part.got, html.EscapeString(english)) {
 								t.Errorf("the Swedish %s names %q:\n%s", part.name, english, part.got)
 							}
@@ -71,7 +57,7 @@ func TestSwedishEmailsNameSolutionsInSwedish(t *testing.T) {
 // Swedish name, so the check above refuses only English.
 func TestNoSwedishNameIsAnEnglishOne(t *testing.T) {
 	for id, r := range collab.Solutions {
-		for _, english := range englishNames() {
+		for _, english := range collab.EnglishNames() {
 			if strings.Contains(r.NameIn(collab.Swedish), english) {
 				t.Errorf("%q is in the Swedish name of %s, %q", english, id, r.NameIn(collab.Swedish))
 			}
