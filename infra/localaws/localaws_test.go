@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
@@ -280,5 +282,67 @@ func TestStart_uses_the_emulator_in_AWS_ENDPOINT_URL(t *testing.T) {
 	}
 	if err := e.Stop(); err != nil {
 		t.Error(err)
+	}
+}
+
+func TestProvision_creates_the_rules_that_route_bus_events_to_their_queues(t *testing.T) {
+	ctx := context.Background()
+	cfg := config(t)
+	eb, sq := eventbridge.NewFromConfig(cfg), sqs.NewFromConfig(cfg)
+	tpl := template(t)
+	if len(tpl.Rules) == 0 {
+		t.Fatal("the template declares no rules")
+	}
+	for _, r := range tpl.Rules {
+		got, err := eb.ListTargetsByRule(ctx, &eventbridge.ListTargetsByRuleInput{Rule: aws.String(res.RuleName(r.LogicalID)),
+			EventBusName: aws.String(res.BusName(r.Bus))})
+		if err != nil {
+			t.Fatalf("%s: %v", r.LogicalID, err)
+		}
+		if len(got.Targets) != len(r.Targets) {
+			t.Fatalf("%s: %d targets, want %d", r.LogicalID, len(got.Targets), len(r.Targets))
+		}
+		for i, tg := range r.Targets {
+			g := got.Targets[i]
+			if aws.ToString(g.Arn) != res.QueueARN(tg.Queue) || g.DeadLetterConfig == nil ||
+				aws.ToString(g.DeadLetterConfig.Arn) != res.QueueARN(tg.DeadLetterQueue) {
+				t.Errorf("%s: target %+v, want %s dead-lettering to %s", r.LogicalID, g, tg.Queue, tg.DeadLetterQueue)
+			}
+		}
+	}
+
+	// A teardown command for Payroll reaches Payroll's queue, and no other solution's.
+	detail := `{"solution":"payroll","step":"hand_over_backup"}`
+	out, err := eb.PutEvents(ctx, &eventbridge.PutEventsInput{Entries: []ebtypes.PutEventsRequestEntry{{
+		EventBusName: aws.String(res.BusName("EventBus")), Source: aws.String("spiris.collaboration"),
+		DetailType: aws.String("TeardownCommand"), Detail: aws.String(detail)}}})
+	if err != nil || out.FailedEntryCount > 0 {
+		t.Fatalf("PutEvents: %v %+v", err, out)
+	}
+	for _, q := range []string{"PayrollCommands", "BookkeepingCommands"} {
+		got, err := sq.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(res.QueueURL(q)), MaxNumberOfMessages: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := 0
+		if q == "PayrollCommands" {
+			want = 1
+		}
+		if len(got.Messages) != want {
+			t.Fatalf("%s: %d messages, want %d", q, len(got.Messages), want)
+		}
+		for _, m := range got.Messages {
+			var e struct {
+				DetailType string `json:"detail-type"`
+				Detail     struct {
+					Solution, Step string
+				} `json:"detail"`
+			}
+			if err := json.Unmarshal([]byte(aws.ToString(m.Body)), &e); err != nil || e.DetailType != "TeardownCommand" ||
+				e.Detail.Solution != "payroll" || e.Detail.Step != "hand_over_backup" {
+				t.Errorf("%s: got %s, want the EventBridge envelope of %s", q, aws.ToString(m.Body), detail)
+			}
+			sq.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(res.QueueURL(q)), ReceiptHandle: m.ReceiptHandle})
+		}
 	}
 }

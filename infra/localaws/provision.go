@@ -33,6 +33,7 @@ type Resources struct {
 	queues  map[string]queue  // logical ID → queue
 	secrets map[string]string // logical ID → secret ARN
 	buses   map[string]string // logical ID → event bus name
+	rules   map[string]rule   // logical ID → rule
 	pools   map[string]string // logical ID → user pool id
 	clients map[string]string // logical ID → user pool client id
 }
@@ -62,7 +63,7 @@ func (r *Resources) queue(logicalID string) queue {
 	return q
 }
 
-// Provision creates the tables, queues and secrets of tpl, each named <prefix>-<LogicalID> (with .fifo
+// Provision creates the tables, queues, secrets, event buses and their rules of tpl, each named <prefix>-<LogicalID> (with .fifo
 // for a FIFO queue), and waits until the tables are ACTIVE. A table gets its keys, indexes,
 // billing mode and time to live; a queue gets its attributes, and its redrive policy points at
 // the ARN of the dead-letter queue created for it. It is idempotent: a resource that already
@@ -90,6 +91,9 @@ func Provision(ctx context.Context, cfg aws.Config, tpl *samtemplate.Template, p
 		return nil, err
 	}
 	if err := r.createBuses(ctx, tpl.Buses); err != nil {
+		return nil, err
+	}
+	if err := r.createRules(ctx, tpl.Rules); err != nil {
 		return nil, err
 	}
 	if err := r.createUserPools(ctx, tpl.UserPools); err != nil {
@@ -261,7 +265,7 @@ func (r *Resources) Delete(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("localaws.Delete queue %s: %w", id, err))
 		}
 	}
-	errs = append(errs, r.deleteSecrets(ctx), r.deleteBuses(ctx), r.deleteUserPools(ctx))
+	errs = append(errs, r.deleteSecrets(ctx), r.deleteRules(ctx), r.deleteBuses(ctx), r.deleteUserPools(ctx))
 	return errors.Join(errs...)
 }
 

@@ -1,4 +1,4 @@
-// Package samtemplate reads the DynamoDB tables and SQS queues declared in the SAM template, so
+// Package samtemplate reads the DynamoDB tables, SQS queues, event buses and their rules declared in the SAM template, so
 // that template.yaml stays the one source of truth: the emulator bootstrap (infra/localaws)
 // provisions exactly what CloudFormation deploys, and the local runner (infra/devstack) serves the
 // functions' routes with the HTTP API's CORS configuration.
@@ -13,6 +13,7 @@
 package samtemplate
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -36,7 +37,24 @@ type Template struct {
 	HTTPAPIs  []HTTPAPI
 	Secrets   []Secret
 	Buses     []string // the logical IDs of the AWS::Events::EventBus resources
+	Rules     []Rule
 	UserPools []UserPool
+}
+
+// Rule is an AWS::Events::Rule that routes events of one of the template's buses to queues of
+// the template: what a subscriber of the bus (a solution's integration) receives.
+type Rule struct {
+	LogicalID string
+	Bus       string // logical ID of the bus, from !Ref; empty for the account's default bus
+	Pattern   string // the EventPattern, as JSON
+	Targets   []RuleTarget
+}
+
+// RuleTarget is an SQS queue a rule delivers to.
+type RuleTarget struct {
+	ID              string
+	Queue           string // logical ID, from !GetAtt X.Arn
+	DeadLetterQueue string // logical ID of the DeadLetterConfig's queue; empty without one
 }
 
 // UserPool is an AWS::Cognito::UserPool with the logical IDs of its AWS::Cognito::UserPoolClient
@@ -248,6 +266,12 @@ func Parse(data []byte) (*Template, error) {
 			t.Secrets = append(t.Secrets, sec)
 		case "AWS::Events::EventBus":
 			t.Buses = append(t.Buses, id)
+		case "AWS::Events::Rule":
+			r, err := parseRule(id, &head.Properties)
+			if err != nil {
+				return nil, fmt.Errorf("parse resource %s: %w", id, err)
+			}
+			t.Rules = append(t.Rules, r)
 		case "AWS::Cognito::UserPool":
 			t.UserPools = append(t.UserPools, UserPool{LogicalID: id})
 		case "AWS::Cognito::UserPoolClient":
@@ -277,7 +301,97 @@ func Parse(data []byte) (*Template, error) {
 			return nil, fmt.Errorf("parse resource %s: dead-letter target %s is not a queue of the template", q.LogicalID, q.DeadLetterTarget)
 		}
 	}
+	if err := t.checkRules(); err != nil {
+		return nil, err
+	}
 	return t, nil
+}
+
+// parseRule reads a rule's bus, its EventPattern (a mapping, or JSON in a string, as
+// CloudFormation takes both) and its targets, each of which must be !GetAtt <Queue>.Arn.
+func parseRule(id string, props *yaml.Node) (Rule, error) {
+	r := Rule{LogicalID: id}
+	if bus := lookup(props, "EventBusName"); bus != nil {
+		if bus.Tag != "!Ref" {
+			return r, fmt.Errorf("EventBusName: want !Ref <EventBus>, got line %d", bus.Line)
+		}
+		r.Bus = bus.Value
+	}
+	p := lookup(props, "EventPattern")
+	if p == nil {
+		return r, errors.New("no EventPattern: only rules that match events are read")
+	}
+	if err := literalTree(p); err != nil {
+		return r, fmt.Errorf("EventPattern: %w", err)
+	}
+	var pattern any
+	if p.Kind == yaml.ScalarNode {
+		if err := json.Unmarshal([]byte(p.Value), &pattern); err != nil {
+			return r, fmt.Errorf("EventPattern: %w", err)
+		}
+	} else if err := p.Decode(&pattern); err != nil {
+		return r, fmt.Errorf("EventPattern: %w", err)
+	}
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // keep {"numeric": [">", 0]} readable
+	if err := enc.Encode(pattern); err != nil {
+		return r, fmt.Errorf("EventPattern: %w", err)
+	}
+	r.Pattern = strings.TrimSuffix(b.String(), "\n")
+	var err error
+	targets := lookup(props, "Targets")
+	if targets == nil || targets.Kind != yaml.SequenceNode {
+		return r, errors.New("Targets: want a list")
+	}
+	for i, tn := range targets.Content {
+		tg := RuleTarget{}
+		if n := lookup(tn, "Id"); n != nil {
+			tg.ID = n.Value
+		}
+		if tg.Queue, err = arnOf(lookup(tn, "Arn")); err != nil {
+			return r, fmt.Errorf("Targets[%d].Arn: %w", i, err)
+		}
+		if dl := lookup(lookup(tn, "DeadLetterConfig"), "Arn"); dl != nil {
+			if tg.DeadLetterQueue, err = arnOf(dl); err != nil {
+				return r, fmt.Errorf("Targets[%d].DeadLetterConfig.Arn: %w", i, err)
+			}
+		}
+		r.Targets = append(r.Targets, tg)
+	}
+	return r, nil
+}
+
+// literalTree fails on any intrinsic function (a tag such as !Sub) in n: an event pattern is
+// read as it is written.
+func literalTree(n *yaml.Node) error {
+	if n.Tag != "" && !strings.HasPrefix(n.Tag, "!!") {
+		return fmt.Errorf("line %d: want literal values, got %s", n.Line, n.Tag)
+	}
+	for _, c := range n.Content {
+		if err := literalTree(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkRules fails when a rule is on a bus, or delivers to a queue, that the template does not
+// declare.
+func (t *Template) checkRules() error {
+	for _, r := range t.Rules {
+		if r.Bus != "" && !slices.Contains(t.Buses, r.Bus) {
+			return fmt.Errorf("parse resource %s: EventBusName %s is not an event bus of the template", r.LogicalID, r.Bus)
+		}
+		for _, tg := range r.Targets {
+			for _, q := range []string{tg.Queue, tg.DeadLetterQueue} {
+				if _, ok := t.Queue(q); q != "" && !ok {
+					return fmt.Errorf("parse resource %s: target %s is not a queue of the template", r.LogicalID, q)
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // literal is a string property that must be written out in the template: decoding it from an

@@ -1,6 +1,8 @@
 package samtemplate_test
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -75,8 +77,101 @@ func TestLoad_queues(t *testing.T) {
 		{LogicalID: "EmailQueue", VisibilityTimeout: 180, DeadLetterTarget: "EmailDLQ", MaxReceiveCount: 5},
 		{LogicalID: "EmailDLQ", MessageRetentionPeriod: 1209600},
 	}
+	for _, name := range solutionQueues {
+		want = append(want, samtemplate.Queue{LogicalID: name + "Commands", VisibilityTimeout: 60, MessageRetentionPeriod: 1209600,
+			DeadLetterTarget: "SolutionCommandsDLQ", MaxReceiveCount: 5})
+	}
+	want = append(want, samtemplate.Queue{LogicalID: "SolutionCommandsDLQ", MessageRetentionPeriod: 1209600})
 	if !reflect.DeepEqual(tpl.Queues, want) {
 		t.Errorf("queues:\n got %+v\nwant %+v", tpl.Queues, want)
+	}
+}
+
+// solutionQueues are the solutions' command queues without their Commands suffix, in the
+// template's order.
+var solutionQueues = []string{"Bookkeeping", "FinancialOverview", "Scanner", "TaxAnnual", "Consolidated", "TravelExpenses", "Payroll"}
+
+func TestLoad_rules_route_each_solutions_commands_to_its_queue(t *testing.T) {
+	tpl := load(t)
+	if got, want := len(tpl.Rules), len(solutionQueues); got != want {
+		t.Fatalf("rules: got %d, want %d", got, want)
+	}
+	for i, r := range tpl.Rules {
+		q := solutionQueues[i] + "Commands"
+		want := samtemplate.Rule{LogicalID: q + "Rule", Bus: "EventBus", Pattern: r.Pattern,
+			Targets: []samtemplate.RuleTarget{{ID: q, Queue: q, DeadLetterQueue: "SolutionCommandsDLQ"}}}
+		if !reflect.DeepEqual(r, want) {
+			t.Errorf("rule:\n got %+v\nwant %+v", r, want)
+		}
+		var p struct {
+			Source     []string            `json:"source"`
+			DetailType []string            `json:"detail-type"`
+			Detail     map[string][]string `json:"detail"`
+		}
+		if err := json.Unmarshal([]byte(r.Pattern), &p); err != nil {
+			t.Fatalf("%s: pattern %s: %v", r.LogicalID, r.Pattern, err)
+		}
+		if got, want := fmt.Sprint(p.Source, p.DetailType, len(p.Detail["solution"])), "[spiris.collaboration] [TeardownCommand FactsRequested] 1"; got != want {
+			t.Errorf("%s: pattern %s, want %s and one solution", r.LogicalID, r.Pattern, want)
+		}
+	}
+}
+
+func TestParse_rule(t *testing.T) {
+	const head = `
+Resources:
+  Bus:
+    Type: AWS::Events::EventBus
+  Q:
+    Type: AWS::SQS::Queue
+  DLQ:
+    Type: AWS::SQS::Queue
+  R:
+    Type: AWS::Events::Rule
+    Properties:
+`
+	tests := []struct {
+		name, props, want, err string
+	}{
+		{name: "a_mapping_pattern_is_read_as_json", props: `
+      EventBusName: !Ref Bus
+      EventPattern: {source: [a], detail: {n: [{numeric: [">", 0]}]}}
+      Targets: [{Id: t, Arn: !GetAtt Q.Arn, DeadLetterConfig: {Arn: !GetAtt DLQ.Arn}}]`,
+			want: `{R Bus {"detail":{"n":[{"numeric":[">",0]}]},"source":["a"]} [{t Q DLQ}]}`},
+		{name: "a_json_string_pattern_is_read_too", props: `
+      EventPattern: '{"source":["a"]}'
+      Targets: [{Id: t, Arn: !GetAtt Q.Arn}]`,
+			want: `{R  {"source":["a"]} [{t Q }]}`},
+		{name: "a_pattern_with_an_intrinsic_function_is_refused", props: `
+      EventPattern: {source: [!Ref AWS::StackName]}
+      Targets: [{Id: t, Arn: !GetAtt Q.Arn}]`, err: "want literal values"},
+		{name: "a_target_that_is_not_a_queue_of_the_template_is_refused", props: `
+      EventPattern: {source: [a]}
+      Targets: [{Id: t, Arn: !GetAtt Fn.Arn}]`, err: "Fn is not a queue"},
+		{name: "a_bus_that_is_not_in_the_template_is_refused", props: `
+      EventBusName: !Ref Other
+      EventPattern: {source: [a]}
+      Targets: [{Id: t, Arn: !GetAtt Q.Arn}]`, err: "Other is not an event bus"},
+		{name: "a_schedule_rule_is_refused", props: `
+      ScheduleExpression: rate(1 minute)
+      Targets: [{Id: t, Arn: !GetAtt Q.Arn}]`, err: "no EventPattern"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tpl, err := samtemplate.Parse([]byte(head + strings.TrimPrefix(tt.props, "\n")))
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("got error %v, want one saying %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := fmt.Sprint(tpl.Rules[0]); got != tt.want {
+				t.Errorf("got %s, want %s", got, tt.want)
+			}
+		})
 	}
 }
 
