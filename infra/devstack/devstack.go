@@ -70,6 +70,9 @@ type Stack struct {
 	People    []seed.Person
 	// Identity is the emulator's user pool: tokens, sign-in and the seeded people's passwords.
 	Identity *Identity
+	// Integrations are the simulated solutions' credentials, which the routes behind the IAM
+	// authorizer take signatures by (sigv4.go).
+	Integrations []Integration
 
 	server   *http.Server
 	emulator *localaws.Emulator
@@ -78,6 +81,8 @@ type Stack struct {
 	log      *slog.Logger
 	cleanup  time.Duration
 	clock    Clock
+	// signatures verifies the requests to the routes behind the IAM authorizer.
+	signatures sigV4
 	// mailCopies keeps what the local mailbox shows besides what the emulator keeps.
 	mailCopies *mailCopies
 }
@@ -91,6 +96,9 @@ type State struct {
 	Issuer   string `json:"issuer"`
 	UserPool string `json:"userPool"`
 	Client   string `json:"client"`
+	// Integrations are the simulated solutions' access keys, to sign requests to the IAM routes
+	// with by hand (service execute-api, region Region).
+	Integrations []Integration `json:"integrations"`
 }
 
 // Start starts everything and returns once the API answers.
@@ -144,6 +152,8 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 	if err := localaws.VerifySender(ctx, cfg, Sender); err != nil {
 		return nil, err
 	}
+	s.Integrations = newIntegrations()
+	s.signatures = sigV4{keys: s.Integrations, region: cfg.Region, now: time.Now}
 	s.Identity = NewIdentity(cfg, emu.Endpoint, s.Resources.UserPoolID("UserPool"), s.Resources.UserPoolClientID("UserPoolClient"))
 
 	l, err := net.Listen("tcp", o.Addr)
@@ -211,7 +221,8 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 		return nil, err
 	}
 	state, _ := json.MarshalIndent(State{URL: s.URL, Endpoint: emu.Endpoint, Region: cfg.Region,
-		Table: s.Resources.TableName("Table"), Issuer: s.Identity.Issuer, UserPool: s.Identity.Pool.ID, Client: s.Identity.ClientID}, "", "  ")
+		Table: s.Resources.TableName("Table"), Issuer: s.Identity.Issuer, UserPool: s.Identity.Pool.ID, Client: s.Identity.ClientID,
+		Integrations: s.Integrations}, "", "  ")
 	if err := os.WriteFile(filepath.Join(o.StateDir, "dev.json"), state, 0o600); err != nil {
 		return nil, err
 	}
