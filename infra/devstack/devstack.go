@@ -3,8 +3,9 @@
 // routes template.yaml declares (calling the same handlers as the Lambdas, with API Gateway v2
 // events, validating JWTs like the HTTP API's authorizer, answering CORS as its CorsConfiguration
 // says, JSON for unmatched routes, one log line per request), the queue workers polling like event
-// source mappings, and the cleanup on its schedule. `make dev` runs it; the browser test starts it
-// in-process.
+// source mappings, the cleanup on its schedule, and a simulated integration per solution that
+// answers the commands the bus routes to it (infra/solutions). `make dev` runs it; the browser
+// test starts it in-process.
 package devstack
 
 import (
@@ -30,10 +31,12 @@ import (
 	"github.com/spiris/collab/infra/localaws"
 	"github.com/spiris/collab/infra/samtemplate"
 	"github.com/spiris/collab/infra/seed"
+	"github.com/spiris/collab/infra/solutions"
 	"github.com/spiris/collab/internal/actions"
 	"github.com/spiris/collab/internal/actions/port"
 	"github.com/spiris/collab/internal/awsenv"
 	"github.com/spiris/collab/internal/bus"
+	"github.com/spiris/collab/internal/collab"
 	"github.com/spiris/collab/internal/config"
 	"github.com/spiris/collab/internal/dynamo"
 	"github.com/spiris/collab/internal/mail/sesmail"
@@ -55,6 +58,12 @@ type Options struct {
 	// CorsOrigins are origins allowed besides the template's CorsOrigins and the runner's own
 	// (make dev reads them from DEV_CORS_ORIGINS), such as a web client's development server.
 	CorsOrigins []string
+	// SolutionDelay is how long each simulated solution takes before it answers a command or a
+	// fact request (make dev reads SIM_SOLUTION_DELAY); default 2 s, negative for no delay.
+	SolutionDelay time.Duration
+	// SolutionModes switch simulated solutions to answer failed or never to answer (make dev
+	// reads SIM_SOLUTION_MODES); Stack.Solutions.SetMode switches them while running.
+	SolutionModes map[collab.Solution]solutions.Mode
 }
 
 // OpenAPIFile is the OpenAPI document under the repository root, served at GET /openapi.yaml.
@@ -73,6 +82,9 @@ type Stack struct {
 	// Integrations are the simulated solutions' credentials, which the routes behind the IAM
 	// authorizer take signatures by (sigv4.go).
 	Integrations []Integration
+	// Solutions are the simulated solutions' integrations, answering the commands the bus routes
+	// to their queues (infra/solutions).
+	Solutions *solutions.Solutions
 
 	server   *http.Server
 	emulator *localaws.Emulator
@@ -217,6 +229,9 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 	if err := s.startWorkers(run, tpl, sqsClient); err != nil {
 		return nil, err
 	}
+	if err := s.startSolutions(run, tpl, sqsClient, cfg.Region, o); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(o.StateDir, 0o700); err != nil {
 		return nil, err
 	}
@@ -272,6 +287,29 @@ func (s *Stack) startWorkers(ctx context.Context, tpl *samtemplate.Template, cli
 		}
 	}
 	return nil
+}
+
+// startSolutions starts a simulated integration per solution on the queue the template's rule
+// for that solution delivers to, signing with the solution's access key.
+func (s *Stack) startSolutions(ctx context.Context, tpl *samtemplate.Template, client *sqs.Client, region string, o Options) error {
+	delay := o.SolutionDelay
+	switch {
+	case delay == 0:
+		delay = 2 * time.Second
+	case delay < 0:
+		delay = 0
+	}
+	var in []solutions.Integration
+	for _, i := range s.Integrations {
+		q, err := solutions.QueueOf(tpl, i.Solution)
+		if err != nil {
+			return err
+		}
+		in = append(in, solutions.Integration{Solution: i.Solution, QueueURL: s.Resources.QueueURL(q), Credentials: i.Credentials()})
+	}
+	s.Solutions = solutions.New(solutions.Options{API: s.URL, Region: region, SQS: client, Delay: delay,
+		Modes: o.SolutionModes, Now: s.clock.Now, Log: s.log, Wait: 1}, in)
+	return s.Solutions.Start(ctx, &s.wg)
 }
 
 // rate reads an EventBridge rate expression, "rate(5 minutes)"; a parameter reference (the

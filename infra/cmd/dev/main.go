@@ -1,7 +1,9 @@
 // Command dev runs the collaboration service locally (make dev), and talks to a running one:
 //
 //	dev              start the stack, print what runs where, stop it all on Ctrl-C
-//	                 (DEV_ADDR: listen address; DEV_CORS_ORIGINS: more origins CORS allows, comma-separated)
+//	                 (DEV_ADDR: listen address; DEV_CORS_ORIGINS: more origins CORS allows, comma-separated;
+//	                 SIM_SOLUTION_DELAY: how long the simulated solutions take to answer, a Go duration,
+//	                 default 2s; SIM_SOLUTION_MODES: solution=answer|fail|silent, comma-separated)
 //	dev seed FILE    load a seed file into the running stack (make seed FILE=...)
 //	dev token SUB    print a bearer token for user SUB that the local API accepts (make token SUB=...)
 //	dev cleanup      run the cleanup now, instead of waiting for its schedule
@@ -27,8 +29,10 @@ import (
 	"github.com/spiris/collab/infra/devstack"
 	"github.com/spiris/collab/infra/samtemplate"
 	"github.com/spiris/collab/infra/seed"
+	"github.com/spiris/collab/infra/solutions"
 	"github.com/spiris/collab/internal/actions/port"
 	"github.com/spiris/collab/internal/awsenv"
+	"github.com/spiris/collab/internal/collab"
 	"github.com/spiris/collab/internal/dynamo"
 )
 
@@ -63,8 +67,12 @@ func serve(root string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	fmt.Println("Starting the collaboration service locally…")
+	delay, modes, err := simulation()
+	if err != nil {
+		return err
+	}
 	s, err := devstack.Start(ctx, devstack.Options{Root: root, Addr: os.Getenv("DEV_ADDR"),
-		CorsOrigins: strings.Split(os.Getenv("DEV_CORS_ORIGINS"), ",")})
+		CorsOrigins: strings.Split(os.Getenv("DEV_CORS_ORIGINS"), ","), SolutionDelay: delay, SolutionModes: modes})
 	if err != nil {
 		return err
 	}
@@ -78,10 +86,12 @@ func serve(root string) error {
   AWS emulator     %[2]s   (table %[3]s, queues with dead-letter queues, user pool %[6]s)
   Workers          teardown and e-mail queues, polled like event source mappings
   Cleanup          on the template's schedule; now: make cleanup
+  Solutions        simulated integrations on their command queues, answering after %[7]s (SIM_SOLUTION_DELAY);
+                   their access keys for signed requests are in .local/dev.json; Payroll's backups at %[8]s
 
 Seeded users (make token SUB=<id>):
 `, s.URL, os.Getenv("AWS_ENDPOINT_URL"), s.Resources.TableName("Table"), cmp.Or(os.Getenv("DEV_CORS_ORIGINS"), "none"),
-		devstack.DemoPassword, s.Identity.Pool.ID)
+		devstack.DemoPassword, s.Identity.Pool.ID, cmp.Or(os.Getenv("SIM_SOLUTION_DELAY"), "2s"), s.Solutions.BackupURL())
 	for _, p := range s.People {
 		fmt.Printf("  %-10s %-16s %-28s %-32s %s\n", p.UserID, p.Name, p.Email, p.Role, p.Org)
 	}
@@ -89,6 +99,35 @@ Seeded users (make token SUB=<id>):
 	<-ctx.Done()
 	fmt.Println("\nStopping…")
 	return nil
+}
+
+// simulation reads how the simulated solutions answer: SIM_SOLUTION_DELAY, a Go duration ("0"
+// for none), and SIM_SOLUTION_MODES, such as payroll=fail,scanner=silent.
+func simulation() (time.Duration, map[collab.Solution]solutions.Mode, error) {
+	var delay time.Duration
+	if v := os.Getenv("SIM_SOLUTION_DELAY"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return 0, nil, fmt.Errorf("SIM_SOLUTION_DELAY=%q is not a Go duration such as 2s or 0", v)
+		}
+		delay = cmp.Or(d, -1) // 0 means none; the stack's zero means its default
+	}
+	modes := map[collab.Solution]solutions.Mode{}
+	for _, pair := range strings.Split(os.Getenv("SIM_SOLUTION_MODES"), ",") {
+		if pair = strings.TrimSpace(pair); pair == "" {
+			continue
+		}
+		id, mode, _ := strings.Cut(pair, "=")
+		if _, err := collab.Rules(collab.Solution(id)); err != nil {
+			return 0, nil, fmt.Errorf("SIM_SOLUTION_MODES: %w", err)
+		}
+		m, err := solutions.ParseMode(mode)
+		if err != nil {
+			return 0, nil, fmt.Errorf("SIM_SOLUTION_MODES: %w", err)
+		}
+		modes[collab.Solution(id)] = m
+	}
+	return delay, modes, nil
 }
 
 func state(root string) (devstack.State, error) {
