@@ -83,7 +83,7 @@ type sigV4 struct {
 // already, or why it refuses the request (the gateway answers 403 with it).
 func (v sigV4) verify(r *http.Request, body []byte) (string, *httpapi.ErrorDetail) {
 	fix := "sign the request with AWS Signature Version 4 (service " + SigningService + ", region " + v.region +
-		") using an integration's access key from .local/dev.json (docs/local.md, Signing requests)"
+		") using an integration's access key from .local/dev.json (docs/local.md, Simulated solutions and signed requests)"
 	refuse := func(code, msg string) (string, *httpapi.ErrorDetail) {
 		return "", &httpapi.ErrorDetail{Code: code, Message: msg, Fix: fix}
 	}
