@@ -54,6 +54,8 @@ func (s *Stack) routes(tpl *samtemplate.Template, origins []string, openapi []by
 	handle("POST /_local/login/password", http.HandlerFunc(s.choosePassword))
 	handle("GET /_local/clock", http.HandlerFunc(s.clockPage))
 	handle("POST /_local/clock", http.HandlerFunc(s.moveClock))
+	handle("GET /_local/solutions", http.HandlerFunc(s.solutionModes))
+	handle("POST /_local/solutions/{solution}", http.HandlerFunc(s.setSolutionMode))
 	handle("POST /_local/cleanup", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, s.RunCleanup(r.Context()))
 	}))

@@ -147,6 +147,29 @@ func TestEverySolutionEndsOnlyAfterItAcknowledgedItsCommands(t *testing.T) {
 		return resp.StatusCode, out
 	}
 
+	t.Run("a_simulated_solution_is_switched_through_the_local_page", func(t *testing.T) {
+		post := func(path, body string) int {
+			resp, err := http.Post(stack.URL+path, "application/json", strings.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			return resp.StatusCode
+		}
+		if got := post("/_local/solutions/scanner", `{"mode":"silent"}`); got != http.StatusOK || stack.Solutions.ModeOf("scanner") != "silent" {
+			t.Errorf("switching scanner to silent: %d, mode %s", got, stack.Solutions.ModeOf("scanner"))
+		}
+		if got := post("/_local/solutions/scanner", `{"mode":"sometimes"}`); got != http.StatusUnprocessableEntity {
+			t.Errorf("an unknown mode: %d, want 422", got)
+		}
+		if got := post("/_local/solutions/fax", `{"mode":"fail"}`); got != http.StatusNotFound {
+			t.Errorf("an unknown solution: %d, want 404", got)
+		}
+		if got := post("/_local/solutions/scanner", `{"mode":"answer"}`); got != http.StatusOK || stack.Solutions.ModeOf("scanner") != "answer" {
+			t.Errorf("switching scanner back: %d, mode %s", got, stack.Solutions.ModeOf("scanner"))
+		}
+	})
+
 	var wg sync.WaitGroup
 	for _, e := range ends {
 		wg.Add(1)
