@@ -138,6 +138,7 @@ func NewEnv(ctx context.Context, res *localaws.Resources, log *slog.Logger) (*En
 	e.Svc.Queue, e.Svc.Log, e.Svc.Now = e.Sent, log, e.Clock.Now
 	e.Svc.Mailer = &sesmail.Mailer{Client: ses.NewFromConfig(counted), From: e.Sender}
 	e.Svc.Bus = bus.New(counted, res.BusName("EventBus"))
+	e.Svc.Integrations["solutions-integration"] = collab.SolutionIDs()
 	e.Svc.TokenKeys = secrets.FromConfig(counted, res.SecretARN("TokenKeySecret"))
 	return e, nil
 }

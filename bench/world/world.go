@@ -121,7 +121,7 @@ func (r Response) Str(path string) string {
 func User(id string) actions.Caller { return actions.Caller{UserID: id} }
 
 // Integration is a solution integration signing with its IAM role.
-var Integration = actions.Caller{Service: "arn:aws:iam::123456789012:role/payroll-integration"}
+var Integration = actions.Caller{Service: "arn:aws:iam::123456789012:role/solutions-integration"}
 
 // Call sends one request through its route's Lambda handler.
 func (e *Env) Call(ctx context.Context, as actions.Caller, method, target, body string, headers ...string) (Response, error) {

@@ -1,4 +1,5 @@
 // Command cleanup runs on a schedule: it does the time-driven work that is due (actions.Cleanup).
+// An operator invokes it to re-drive one collaboration's teardown (actions.Redrive).
 package main
 
 import (
@@ -6,12 +7,23 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/spiris/collab/internal/actions"
 	"github.com/spiris/collab/internal/config"
 	"github.com/spiris/collab/internal/logs"
 )
 
+// Input is what the function is invoked with: nothing from its schedule, or an operator's
+// {"redrive": "<collaboration id>"} (docs/deploy.md, Teardown commands).
+type Input struct {
+	Redrive string `json:"redrive"`
+}
+
 func main() {
 	svc := config.MustLoad()
-	lambda.Start(func(ctx context.Context) (actions.CleanupReport, error) { return svc.Cleanup(logs.Invocation(ctx)) })
+	lambda.Start(func(ctx context.Context, in Input) (any, error) {
+		ctx = logs.Invocation(ctx)
+		if in.Redrive != "" {
+			return svc.Redrive(ctx, in.Redrive)
+		}
+		return svc.Cleanup(ctx)
+	})
 }

@@ -4,10 +4,11 @@ package main
 import (
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/spiris/collab/internal/bus"
 	"github.com/spiris/collab/internal/config"
 	"github.com/spiris/collab/internal/httpapi"
 )
 
 func main() {
-	lambda.Start(httpapi.Lambda(config.MustLoad(), "End"))
+	lambda.Start(httpapi.Lambda(config.MustLoadWith(config.Extras{Bus: bus.New}), "End"))
 }

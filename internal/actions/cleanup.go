@@ -91,7 +91,9 @@ func (s *Service) Cleanup(ctx context.Context) (CleanupReport, error) {
 }
 
 // resend sends the outbox's overdue messages again, and looks at each again later, waiting
-// longer each time (collab.Timing.Backoff), until its consumer deletes it.
+// longer each time (collab.Timing.Backoff), until its consumer deletes it: a teardown command's
+// consumer is the solution's acknowledgement, so an unanswered command is sent again, and raised
+// to the operators after CommandSends sends (unanswered).
 func (s *Service) resend(ctx context.Context, now time.Time, rep *CleanupReport) []error {
 	due, err := s.Store.DueWork(ctx, port.DueOutbox, now, CleanupBatch)
 	if err != nil {
@@ -101,6 +103,7 @@ func (s *Service) resend(ctx context.Context, now time.Time, rep *CleanupReport)
 	rep.More = rep.More || due.More
 	var errs []error
 	for _, m := range due.Messages {
+		s.unanswered(ctx, m)
 		if err := s.Queue.Send(ctx, m); err != nil {
 			errs = append(errs, err)
 			continue

@@ -34,7 +34,7 @@ func (s *Service) Collaboration(ctx context.Context, caller Caller, id string) (
 	}
 	v := collaborationView(r, history)
 	if !r.SeesTeardown(by, standing(caller, p)) {
-		v.TeardownError = nil
+		v.TeardownError, v.Teardown = nil, nil
 	}
 	return v, nil
 }
@@ -80,7 +80,8 @@ func (s *Service) EndCheck(ctx context.Context, caller Caller, id, outcome strin
 	if err != nil {
 		return EndCheckView{}, err
 	}
-	bs := c.EndBlockers(o, company.Company, company.Facts)
+	bs := c.EndBlockers(o, company.Company, company.Facts, s.Now(), s.Store.Timing().FactsMaxAge)
+	s.requestFacts(ctx, c.Record(), bs)
 	if bs == nil {
 		bs = []collab.Blocker{}
 	}
@@ -104,7 +105,8 @@ type EndInput struct {
 // the office working for the customer. It returns EUNAUTHORIZED unauthenticated; EFORBIDDEN
 // not_company_user, administrator_required, not_on_task; ENOTFOUND collaboration_not_found;
 // EINVALID id_invalid, outcome_invalid; ECONFLICT collaboration_not_active, outcome_not_allowed,
-// main_contact_missing, payroll_handover_incomplete, expenses_not_submitted, concurrent_update.
+// main_contact_missing, payroll_handover_incomplete, expenses_not_submitted, facts_missing,
+// facts_stale (the solution is asked for its facts: requestFacts), concurrent_update.
 //
 // It loads the collaboration with the caller's memberships and, when the request names the
 // collaboration's company, the company and the facts its solution reported, in one BatchGetItem
@@ -143,7 +145,7 @@ func (s *Service) End(ctx context.Context, caller Caller, id string, in EndInput
 		}
 		facts = &f
 	}
-	if err := c.End(p.by, o, facts.Company, facts.Facts, s.Now()); err != nil {
+	if err := c.End(p.by, o, facts.Company, facts.Facts, s.Now(), s.Store.Timing().FactsMaxAge); err != nil {
 		return CollaborationView{}, s.endRefused(ctx, caller, r, err)
 	}
 	ch := s.change()
@@ -161,6 +163,7 @@ func (s *Service) endRefused(ctx context.Context, caller Caller, r collab.Collab
 	if !errors.As(err, &refusal) || len(refusal.Blockers) == 0 {
 		return err
 	}
+	s.requestFacts(ctx, r, refusal.Blockers)
 	bs, mayAct, rerr := s.offerAdministrators(ctx, caller, r.CompanyID, refusal.Blockers)
 	if rerr != nil {
 		return err // the refusal stands without the offer
@@ -385,7 +388,7 @@ func listView(p port.Page, sees func(collab.CollaborationRecord) bool) ListView 
 	for i, r := range p.Items {
 		v.Items[i] = collaborationView(r, nil)
 		if !sees(r) {
-			v.Items[i].TeardownError = nil
+			v.Items[i].TeardownError, v.Items[i].Teardown = nil, nil
 		}
 	}
 	return v

@@ -1,6 +1,7 @@
 package actions_test
 
 import (
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/spiris/collab/internal/actions"
 	"github.com/spiris/collab/internal/collab"
+	"github.com/spiris/collab/internal/events"
 )
 
 // noMainContact takes the company's main contact away, as a company imported without one has.
@@ -70,7 +72,14 @@ func TestEnd(t *testing.T) {
 		}, "", "collaboration_not_active"},
 		{"refused_for_an_outcome_payroll_does_not_allow", "payroll", user(ca), "continue", nil, "", "outcome_not_allowed"},
 		{"refused_without_a_main_contact", "bookkeeping", user(ca), "continue", func(t *testing.T, w *world, _ string) { noMainContact(t, w, co) }, "", "main_contact_missing"},
-		{"refused_for_payroll_before_the_handover", "payroll", user(ca), "end_subscription", nil, "", "payroll_handover_incomplete"},
+		{"refused_for_payroll_before_it_reported", "payroll", user(ca), "end_subscription", nil, "", "facts_missing"},
+		{"refused_for_payroll_when_the_customer_is_no_payroll_user", "payroll", user(ca), "end_subscription", func(t *testing.T, w *world, _ string) {
+			report(t, w, "payroll", actions.FactsInput{CustomerIsPayrollUser: ptr(false), LastSyncAt: ptr("2027-02-03T00:00:00Z")})
+		}, "", "payroll_handover_incomplete"},
+		{"refused_for_payroll_on_facts_reported_too_long_ago", "payroll", user(ca), "end_subscription", func(t *testing.T, w *world, _ string) {
+			report(t, w, "payroll", actions.FactsInput{CustomerIsPayrollUser: ptr(true), LastSyncAt: ptr("2027-02-03T00:00:00Z"), LastChangeAt: ptr("2027-02-02T00:00:00Z")})
+			w.advance(2 * time.Hour)
+		}, "", "facts_stale"},
 		{"refused_for_payroll_synchronised_before_the_last_change", "payroll", user(ca), "end_subscription", func(t *testing.T, w *world, _ string) {
 			report(t, w, "payroll", actions.FactsInput{CustomerIsPayrollUser: ptr(true), LastSyncAt: ptr("2027-02-01T00:00:00Z"), LastChangeAt: ptr("2027-02-02T00:00:00Z")})
 		}, "", "payroll_handover_incomplete"},
@@ -83,7 +92,7 @@ func TestEnd(t *testing.T) {
 		{"refused_for_travel_with_unsubmitted_reports", "travel-expenses", user(ca), "continue", func(t *testing.T, w *world, _ string) {
 			report(t, w, "travel-expenses", actions.FactsInput{UnsubmittedReports: ptr(2)})
 		}, "", "expenses_not_submitted"},
-		{"for_travel_with_nothing_reported", "travel-expenses", user(ca), "continue", nil, "", ""},
+		{"refused_for_travel_with_nothing_reported", "travel-expenses", user(ca), "continue", nil, "", "facts_missing"},
 		{"for_travel_once_everything_is_submitted", "travel-expenses", user(ca), "continue", func(t *testing.T, w *world, _ string) {
 			report(t, w, "travel-expenses", actions.FactsInput{UnsubmittedReports: ptr(1)})
 			report(t, w, "travel-expenses", actions.FactsInput{UnsubmittedReports: ptr(0)})
@@ -133,7 +142,7 @@ func TestEndRefusalListsEveryBlocker(t *testing.T) {
 	for _, b := range e.Blockers {
 		codes = append(codes, b.Code)
 	}
-	if want := []string{"outcome_not_allowed", "main_contact_missing", "payroll_handover_incomplete"}; !slices.Equal(codes, want) {
+	if want := []string{"outcome_not_allowed", "main_contact_missing", "facts_missing"}; !slices.Equal(codes, want) {
 		t.Errorf("blockers %v, want %v", codes, want)
 	}
 	if b := e.Blockers[1]; len(b.Administrators) != 1 || b.Administrators[0].UserID != ca {
@@ -206,6 +215,7 @@ func TestEndCheck(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			w := newWorld(t)
 			id := w.active(t, "1001", "travel-expenses")
+			report(t, w, "travel-expenses", actions.FactsInput{UnsubmittedReports: ptr(0)})
 			if tc.setup != nil {
 				tc.setup(t, w)
 			}
@@ -222,5 +232,46 @@ func TestEndCheck(t *testing.T) {
 				t.Errorf("status %s after a check, want active", got)
 			}
 		})
+	}
+}
+
+// TestAnEndOnFactsNobodyReportedAsksTheSolution: an end refused because the solution's facts are
+// missing or stale publishes FactsRequested for that solution and company (end-check too), and
+// changes nothing; once the solution answered, the end goes ahead.
+func TestAnEndOnFactsNobodyReportedAsksTheSolution(t *testing.T) {
+	w := newWorld(t)
+	id := w.active(t, "1001", "travel-expenses")
+	requests := func() []events.FactsRequest {
+		var out []events.FactsRequest
+		for _, e := range w.bus.published {
+			if e.DetailType == events.FactsRequested {
+				var r events.FactsRequest
+				if err := json.Unmarshal(e.Detail, &r); err != nil {
+					t.Fatal(err)
+				}
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+	_, err := w.svc.End(ctx, user(ca), id, actions.EndInput{Outcome: "end_subscription"})
+	wantCode(t, err, "facts_missing")
+	if rs := requests(); len(rs) != 1 || rs[0].CompanyID != co || rs[0].Solution != "travel-expenses" || rs[0].Reason != "facts_missing" || rs[0].EventID == "" {
+		t.Fatalf("facts requests %+v, want one for the company's travel-expenses", rs)
+	}
+	report(t, w, "travel-expenses", actions.FactsInput{UnsubmittedReports: ptr(0)})
+	w.advance(61 * time.Minute)
+	if v, err := w.svc.EndCheck(ctx, user(ca), id, "end_subscription"); err != nil || v.CanEnd || v.Blockers[0].Code != "facts_stale" {
+		t.Fatalf("end-check on facts an hour old: %+v, %v", v, err)
+	}
+	if rs := requests(); len(rs) != 2 || rs[1].Reason != "facts_stale" {
+		t.Fatalf("facts requests %+v, want a second for the stale facts", rs)
+	}
+	if got := w.collaboration(t, id).Status; got != collab.Active {
+		t.Fatalf("status %s after the refusals, want active", got)
+	}
+	report(t, w, "travel-expenses", actions.FactsInput{UnsubmittedReports: ptr(0)})
+	if _, err := w.svc.End(ctx, user(ca), id, actions.EndInput{Outcome: "end_subscription"}); err != nil {
+		t.Fatalf("end on fresh facts: %v", err)
 	}
 }

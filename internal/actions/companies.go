@@ -245,19 +245,20 @@ type FactsInput struct {
 
 // ReportFacts records what a solution integration reports about a company (Payroll: Payroll
 // user and synchronisation; Travel & Expenses: unsubmitted reports and expenses), replacing its
-// previous report. Only a solution integration may call it. It returns EFORBIDDEN service_only;
+// previous report. Only the solution's integration may call it. It returns EFORBIDDEN service_only,
+// integration_unknown, integration_not_for_solution;
 // EINVALID solution_unknown, field_invalid; ENOTFOUND company_not_found.
 func (s *Service) ReportFacts(ctx context.Context, caller Caller, companyID, solution string, in FactsInput) (FactsInput, error) {
 	if caller.Service == "" {
-		if caller.UserID == "" {
-			return in, collab.ErrUnauthenticated
-		}
-		return in, collab.ErrServiceOnly
+		return in, s.integrationFor(caller, "")
 	}
 	if err := collab.CheckID("companyId", companyID); err != nil {
 		return in, err
 	}
 	if _, err := collab.Rules(collab.Solution(solution)); err != nil {
+		return in, err
+	}
+	if err := s.integrationFor(caller, collab.Solution(solution)); err != nil {
 		return in, err
 	}
 	if in.UnsubmittedReports != nil && *in.UnsubmittedReports < 0 {

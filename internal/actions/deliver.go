@@ -38,19 +38,21 @@ type EmailFacts struct {
 	AgreementEndsAt  time.Time        `json:"agreementEndsAt,omitzero"`
 	// ActivatedBy is the employee who activated the collaboration, whom the office's e-mails go to.
 	ActivatedBy string `json:"activatedBy,omitempty"`
+	// Backup is the backup file the solution handed over, for the handover e-mail.
+	Backup *collab.Backup `json:"backup,omitempty"`
 }
 
 // emailAbout is the job of an e-mail of a kind about collaboration r, with r's facts.
 func emailAbout(r collab.CollaborationRecord, kind string) Job {
 	return Job{Kind: EmailQueue, CollaborationID: r.ID, Email: kind, About: &EmailFacts{CompanyID: r.CompanyID,
 		OfficeID: r.OfficeID, Solution: r.Solution, Assignees: r.Assignees, Outcome: r.Outcome,
-		InvitationExpiry: r.InvitationExpiry, AgreementEndsAt: r.AgreementEndsAt, ActivatedBy: r.ActivatedBy}}
+		InvitationExpiry: r.InvitationExpiry, AgreementEndsAt: r.AgreementEndsAt, ActivatedBy: r.ActivatedBy, Backup: r.Backup}}
 }
 
 func (f *EmailFacts) record(id string) collab.CollaborationRecord {
 	return collab.CollaborationRecord{ID: id, CompanyID: f.CompanyID, OfficeID: f.OfficeID, Solution: f.Solution,
 		Assignees: f.Assignees, Outcome: f.Outcome, InvitationExpiry: f.InvitationExpiry, AgreementEndsAt: f.AgreementEndsAt,
-		ActivatedBy: f.ActivatedBy}
+		ActivatedBy: f.ActivatedBy, Backup: f.Backup}
 }
 
 // recipient is one address an e-mail goes to; office says it is one of the office's people.
@@ -68,9 +70,12 @@ type email struct {
 	solution collab.Solution
 	// expires and agreementEnds are written in each recipient's language (collab.DateIn).
 	expires, agreementEnds time.Time
-	to                     []recipient
-	c                      *collab.Collaboration
-	drop                   string // why nothing is sent, when nothing is
+	// until is until when a handed-over backup can be downloaded; the link is then the
+	// solution's own, which no first sign-in link wraps.
+	until time.Time
+	to    []recipient
+	c     *collab.Collaboration
+	drop  string // why nothing is sent, when nothing is
 }
 
 // Deliver sends an e-mail job to each of its recipients, resolved from current data, once per
@@ -164,12 +169,13 @@ func (s *Service) deliverOne(ctx context.Context, j Job, d *port.Deliveries, rc 
 	data := e.data
 	data.Recipient, data.Solution = rc.Name, collab.Solutions[e.solution].NameIn(rc.Language)
 	data.Expires, data.AgreementEnds = collab.DateIn(e.expires, rc.Language), collab.DateIn(e.agreementEnds, rc.Language)
+	data.Until = collab.DateIn(e.until, rc.Language)
 	data.ForOffice = rc.office
 	kind := j.Email
 	if office := collab.AudienceOf(kind).OfficeEmail; rc.office && office != "" {
 		kind = office // the office's side of an e-mail both sides get
 	}
-	if data.Link != "" && !rc.office {
+	if data.Link != "" && !rc.office && e.until.IsZero() {
 		if data.Link, err = s.firstSignInLink(ctx, rc, data.Link); err != nil {
 			return false, err
 		}
@@ -250,6 +256,9 @@ func (s *Service) addressed(ctx context.Context, kind string, r collab.Collabora
 	e := email{solution: r.Solution, data: mail.Data{Office: r.OfficeName}, expires: r.InvitationExpiry, agreementEnds: r.AgreementEndsAt}
 	if r.Outcome != "" {
 		e.data.Outcome = string(collab.Solutions[r.Solution].EffectOf(r.Outcome))
+	}
+	if b := r.Backup; b != nil && kind == EmailPayrollHandover {
+		e.data.Link, e.until = b.URL, b.Until
 	}
 	audience := collab.AudienceOf(kind)
 	company, err := s.Store.Company(ctx, r.CompanyID)

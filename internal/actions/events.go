@@ -117,7 +117,8 @@ func (r *recorder) accessEvents(newID func() string, versions map[string]int, no
 }
 
 // relay publishes the events a job carries, before the job's own work: a job redelivered
-// publishes them again, under the same ids. A job that carries only events is done then.
+// publishes them again, under the same ids. A job that carries only events is done then; a
+// command's job stays in the outbox until the solution acknowledges the command.
 func (s *Service) relay(ctx context.Context, j Job) (done bool, err error) {
 	if len(j.Events) == 0 {
 		return false, nil
@@ -128,7 +129,10 @@ func (s *Service) relay(ctx context.Context, j Job) (done bool, err error) {
 	if err := s.Bus.Publish(ctx, j.Events); err != nil {
 		return false, err
 	}
-	if j.CollaborationID != "" || j.Task != nil || j.Email != "" {
+	switch {
+	case j.Command != "":
+		return true, nil // consumed by the solution's acknowledgement (AcknowledgeTeardown)
+	case j.CollaborationID != "" || j.Task != nil || j.Email != "":
 		return false, nil
 	}
 	return true, s.Store.Consumed(ctx, j.ID)

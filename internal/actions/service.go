@@ -55,8 +55,13 @@ type Service struct {
 	// TokenKeys holds the secret invitation tokens are derived under (collab.InvitationToken).
 	// Only the functions that mint links have it.
 	TokenKeys TokenKeys
-	// Bus publishes the events the queued jobs carry; only the workers have it.
+	// Bus publishes the events the queued jobs carry; the workers have it, and the routes that
+	// ask a solution for its facts (End, EndCheck).
 	Bus Bus
+	// Integrations are the IAM roles the solutions' integrations sign with, and
+	// IntegrationAccount the account they are in (integrationFor).
+	Integrations       Integrations
+	IntegrationAccount string
 	// Identity is the identity provider the service creates people in (nil with an external
 	// provider); SignInURL is its sign-in page, where a first sign-in link leads.
 	Identity  Identity
@@ -118,6 +123,10 @@ type Job struct {
 	// publishes first (Service.relay); a change with events and no job queues a job of them
 	// alone on the teardown queue.
 	Events []events.Event `json:"events,omitempty"`
+	// Command is the teardown step whose command the job's events carry (a TeardownCommand):
+	// its outbox message stays until the solution acknowledges the step, so the cleanup sends
+	// it again while it is unanswered.
+	Command collab.Step `json:"command,omitempty"`
 }
 
 // The e-mails the service sends.
@@ -184,7 +193,7 @@ func (s *Service) write(ctx context.Context, ch *change) error {
 		if len(ch.pending) == 0 {
 			s.enqueue(ch, Job{Kind: TeardownQueue})
 		}
-		ch.pending[0].Events = es
+		ch.pending[0].Events = append(es, ch.pending[0].Events...)
 	}
 	for _, j := range ch.pending {
 		body, _ := json.Marshal(j)

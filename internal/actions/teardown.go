@@ -4,28 +4,32 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/spiris/collab/internal/collab"
+	"github.com/spiris/collab/internal/events"
 	"github.com/spiris/collab/internal/metrics"
 )
 
-// maxTeardownRounds bounds the stages one delivery of a teardown job runs, so a bug cannot spin.
+// maxTeardownRounds bounds the reloads one delivery of a teardown job makes after losing a
+// version race, so a bug cannot spin.
 const maxTeardownRounds = 10
 
-// Teardown runs the teardown plan of an ending collaboration (collab.SolutionRules.TeardownPlan):
-// it reads the collaboration (everything else a stage changes follows from it: the grants to
-// revoke from its assignees, the subscription's end from its solution and outcome), and commits
-// each stage the domain decides in one transaction conditioned on the version read, going on
-// from the committed collaboration (collab.Collaboration.Committed) without reading it again;
-// the last stage also ends the collaboration, queues the e-mails and deletes the job's outbox
-// message. So one delivery costs one DynamoDB call plus one per stage. A redelivered job or a
-// second worker on the same collaboration loses the version race, reloads and carries on from
-// the recorded progress, so every step and every e-mail happens once. A failing stage leaves the
-// collaboration ending with the failure on record and returns the error, so the queue retries
-// the job (and, after its maxReceiveCount, dead-letters it).
+// Teardown runs the next stage of an ending collaboration's teardown (collab.Collaboration.Teardown):
+// it reads the collaboration with the company's subscription (which decide the commands the
+// solution carries out) and commits the stage in one transaction conditioned on the version read.
+// A stage sends the solution its next command (sendCommand) and the job is done: the
+// collaboration goes on when the solution acknowledges it (AcknowledgeTeardown), whose commit
+// queues the teardown again once every command is done. The last stage changes the subscription,
+// ends the collaboration, queues the e-mails and deletes the job's outbox message. So one
+// delivery costs one DynamoDB call plus one for the stage. A redelivered job or a second worker
+// on the same collaboration loses the version race, reloads and finds the command sent (the
+// collaboration waits) or the teardown done, so every command and every e-mail happens once. A
+// failing stage leaves the collaboration ending with the failure on record and returns the
+// error, so the queue retries the job (and, after its maxReceiveCount, dead-letters it).
 //
 // The same queue carries the jobs of task changes applied in steps (Job.Task: SyncTask), and
-// the events of changes that queue no other job (Service.relay).
+// the events of changes that queue no other job, the commands among them (Service.relay).
 func (s *Service) Teardown(ctx context.Context, j Job) error {
 	if done, err := s.relay(ctx, j); done || err != nil {
 		return err
@@ -33,14 +37,10 @@ func (s *Service) Teardown(ctx context.Context, j Job) error {
 	if j.Task != nil {
 		return s.SyncTask(ctx, j)
 	}
-	var c *collab.Collaboration
-	var sub *collab.Subscription
 	for range maxTeardownRounds {
-		if c == nil {
-			var err error
-			if c, sub, err = s.Store.Ending(ctx, j.CollaborationID, j.CompanyID, j.Solution); err != nil {
-				return s.teardownUnread(ctx, j, err)
-			}
+		c, sub, err := s.Store.Ending(ctx, j.CollaborationID, j.CompanyID, j.Solution)
+		if err != nil {
+			return s.teardownUnread(ctx, j, err)
 		}
 		if c.Status() != collab.Ending {
 			return s.Store.Consumed(ctx, j.ID) // done, by this job or another
@@ -49,17 +49,14 @@ func (s *Service) Teardown(ctx context.Context, j Job) error {
 		st, err := s.teardownStage(ctx, c, sub, j)
 		switch {
 		case errors.Is(err, collab.ErrConflict):
-			c = nil // another worker moved it on; reload
+			continue // another worker or an acknowledgement moved it on; reload
 		case err != nil:
 			s.recordTeardownFailure(ctx, collab.RestoreCollaboration(read), err)
 			return fmt.Errorf("teardown %s: %w", j.CollaborationID, err)
-		case st.Ended:
-			return nil
-		case st.Subscription != nil:
-			c = nil // reload the subscription the stage wrote with the collaboration
-		default:
-			c = c.Committed()
+		case st.Waiting:
+			return s.Store.Consumed(ctx, j.ID)
 		}
+		return nil
 	}
 	return fmt.Errorf("teardown %s: not finished after %d rounds", j.CollaborationID, maxTeardownRounds)
 }
@@ -86,10 +83,17 @@ func (s *Service) teardownStage(ctx context.Context, c *collab.Collaboration, su
 	if err != nil {
 		return st, err
 	}
+	if st.Waiting {
+		return st, nil
+	}
 	ch := s.change()
 	ch.tx.PutCollaboration(c)
+	ch.tx.Consume(j.ID)
 	for _, g := range st.Revoke {
 		ch.tx.DeleteGrant(g)
+	}
+	if st.Command != nil {
+		s.sendCommand(ch, c, st.Command)
 	}
 	if st.Subscription != nil {
 		ch.tx.PutSubscription(*st.Subscription)
@@ -101,9 +105,6 @@ func (s *Service) teardownStage(ctx context.Context, c *collab.Collaboration, su
 		job := emailAbout(c.Record(), kind)
 		job.About.Effect = st.Effect
 		s.enqueue(ch, job)
-	}
-	if st.Ended {
-		ch.tx.Consume(j.ID)
 	}
 	return st, s.write(ctx, ch)
 }
@@ -121,4 +122,25 @@ func (s *Service) recordTeardownFailure(ctx context.Context, c *collab.Collabora
 		err = s.write(ctx, ch)
 	}
 	s.Log.ErrorContext(ctx, "teardown step failed", "collaboration", c.ID(), "error", cause.Error(), "recorded", err == nil)
+}
+
+// commandJobID is the id of the outbox message that carries attempt of collaboration id's
+// command step: the acknowledgement deletes it without having read it.
+func commandJobID(id string, step collab.Step, attempt int) string {
+	return "cmd-" + id + "-" + string(step) + "-" + strconv.Itoa(attempt)
+}
+
+// sendCommand queues the solution's command cmd of collaboration c (as the change writes it) in
+// a message of its own on the teardown queue, whose worker publishes it (relay). The message
+// stays in the outbox until the solution acknowledges the step, so the cleanup sends it again
+// while it is unanswered.
+func (s *Service) sendCommand(ch *change, c *collab.Collaboration, cmd *collab.Command) {
+	r := c.Committed().Record()
+	id := commandJobID(r.ID, cmd.Step, cmd.Attempt)
+	e := events.New(events.TeardownCommand, events.Command{
+		Header:   events.Header{EventID: id, At: cmd.At, CollaborationID: r.ID, Version: r.Version},
+		OfficeID: r.OfficeID, CompanyID: r.CompanyID, Solution: string(r.Solution), Step: string(cmd.Step),
+		Outcome: string(r.Outcome), Attempt: cmd.Attempt, AcknowledgePath: "/collaborations/" + r.ID + "/teardown/" + string(cmd.Step)})
+	ch.pending = append(ch.pending, Job{ID: id, Kind: TeardownQueue, CollaborationID: r.ID, CompanyID: r.CompanyID, Solution: r.Solution,
+		Command: cmd.Step, Events: []events.Event{e}})
 }

@@ -25,6 +25,7 @@ type CollaborationView struct {
 	Undelivered         *UndeliveredView   `json:"invitationUndelivered,omitempty"`
 	Outcome             collab.Outcome     `json:"outcome,omitempty"`
 	TeardownError       *TeardownErrorView `json:"teardownError,omitempty"`
+	Teardown            *TeardownView      `json:"teardown,omitempty"`
 	CreatedAt           time.Time          `json:"createdAt"`
 	UpdatedAt           time.Time          `json:"updatedAt"`
 	History             []TransitionView   `json:"history,omitempty"`
@@ -46,6 +47,45 @@ type UndeliveredView struct {
 type TeardownErrorView struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
+}
+
+// TeardownView is where an ending (or ended) collaboration's teardown stands: the commands the
+// solution carries out, those it acknowledged done, and the one it waits on, since when, and
+// why it failed if the solution said so. Shown to whoever sees TeardownError.
+type TeardownView struct {
+	Steps     []collab.Step `json:"steps"`
+	Done      []collab.Step `json:"done"`
+	WaitingOn collab.Step   `json:"waitingOn,omitempty"`
+	Since     *time.Time    `json:"since,omitempty"`
+	Attempt   int           `json:"attempt,omitempty"`
+	Failure   string        `json:"failure,omitempty"`
+	FailedAt  *time.Time    `json:"failedAt,omitempty"`
+	// Backup is where the company downloads the backup file the solution handed over.
+	Backup *BackupView `json:"backup,omitempty"`
+}
+
+// BackupView is a handed-over backup file's link and how long it can be downloaded.
+type BackupView struct {
+	URL            string    `json:"url"`
+	AvailableUntil time.Time `json:"availableUntil"`
+}
+
+func teardownView(r collab.CollaborationRecord) *TeardownView {
+	if len(r.Commands) == 0 {
+		return nil
+	}
+	v := &TeardownView{Steps: r.Commands, Done: r.StepsDone}
+	if v.Done == nil {
+		v.Done = []collab.Step{}
+	}
+	if a := r.Awaiting; a != nil {
+		v.WaitingOn, v.Since, v.Attempt = a.Step, optTime(a.Since), a.Attempt
+		v.Failure, v.FailedAt = a.Failure, optTime(a.FailedAt)
+	}
+	if b := r.Backup; b != nil {
+		v.Backup = &BackupView{URL: b.URL, AvailableUntil: b.Until}
+	}
+	return v
 }
 
 // TransitionView is one history entry.
@@ -82,6 +122,7 @@ func collaborationView(r collab.CollaborationRecord, history []collab.Transition
 	if f, ok := r.TeardownFailure(); ok {
 		v.TeardownError = &TeardownErrorView{Code: f.Code, Message: f.Message}
 	}
+	v.Teardown = teardownView(r)
 	if r.Status == collab.Pending {
 		v.InvitationExpiresAt = optTime(r.InvitationExpiry)
 	}

@@ -54,6 +54,9 @@ type world struct {
 	queue  *queue
 	mailer *mailer
 	bus    *bus
+	// silent says the solutions do not answer their teardown commands; by default drain
+	// answers each done, as the solution's integration (a handover with its backup).
+	silent bool
 	mu     sync.Mutex
 	now    time.Time
 	ids    int
@@ -64,7 +67,8 @@ func newWorld(t *testing.T) *world {
 	w := &world{store: memory.New(port.DefaultTiming), queue: &queue{}, mailer: &mailer{}, bus: &bus{}, now: start}
 	w.svc = &actions.Service{Store: w.store, Queue: w.queue, Mailer: w.mailer, Bus: w.bus,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), BaseURL: "https://collab.test",
-		Now: w.clock, NewID: w.newID, TokenKeys: keys{}, InvitationTTL: actions.DefaultInvitationTTL}
+		Now: w.clock, NewID: w.newID, TokenKeys: keys{}, InvitationTTL: actions.DefaultInvitationTTL,
+		Integrations: actions.Integrations{"solutions-integration": collab.SolutionIDs(), "scanner-integration": {"scanner"}, "payroll-integration": {"payroll"}}}
 	w.seed(t)
 	return w
 }
@@ -140,7 +144,7 @@ func user(id string) actions.Caller { return actions.Caller{UserID: id} }
 
 var (
 	nobody      = actions.Caller{}
-	integration = actions.Caller{Service: "arn:aws:iam::123456789012:role/payroll-integration"}
+	integration = actions.Caller{Service: "arn:aws:iam::123456789012:role/solutions-integration"}
 )
 
 // codeOf is the error code of err, "" for no error.
@@ -244,13 +248,32 @@ type sentMail struct {
 type bus struct {
 	mu        sync.Mutex
 	published []events.Event
+	commands  []events.Command // the teardown commands published and not yet answered (world.drain)
 }
 
 func (b *bus) Publish(_ context.Context, es []events.Event) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.published = append(b.published, es...)
+	for _, e := range es {
+		if e.DetailType == events.TeardownCommand {
+			var c events.Command
+			if err := json.Unmarshal(e.Detail, &c); err != nil {
+				return err
+			}
+			b.commands = append(b.commands, c)
+		}
+	}
 	return nil
+}
+
+// takeCommands returns the commands published since the last call.
+func (b *bus) takeCommands() []events.Command {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	cs := b.commands
+	b.commands = nil
+	return cs
 }
 
 // mailer records e-mails; reject refuses an address for good, fail makes every send fail.
@@ -300,7 +323,7 @@ func (w *world) drain(t *testing.T) []error {
 	var errs []error
 	for range 20 {
 		ms := w.queue.next()
-		if len(ms) == 0 {
+		if len(ms) == 0 && !w.answer(t) {
 			return errs
 		}
 		for _, m := range ms {
@@ -316,6 +339,35 @@ func (w *world) drain(t *testing.T) []error {
 	}
 	t.Fatal("the workers did not settle in 20 rounds")
 	return nil
+}
+
+// answer acknowledges every teardown command published since the last answer done, as the
+// solution's integration would, unless the world is silent; it reports whether it answered any.
+func (w *world) answer(t *testing.T) bool {
+	t.Helper()
+	if w.silent {
+		return false
+	}
+	cs := w.bus.takeCommands()
+	for _, c := range cs {
+		if _, err := w.svc.AcknowledgeTeardown(ctx, integration, c.CollaborationID, c.Step, doneInput(c.Step, w.clock())); err != nil {
+			t.Fatalf("acknowledge %s of %s: %v", c.Step, c.CollaborationID, err)
+		}
+	}
+	return len(cs) > 0
+}
+
+// doneInput is the answer done to a command of step: a handover's with its backup, downloadable
+// for 30 days from now.
+func doneInput(step string, now time.Time) actions.AcknowledgeInput {
+	in := actions.AcknowledgeInput{Result: "done"}
+	if step == string(collab.StepHandOverBackup) {
+		in.Backup = &struct {
+			URL            string `json:"url"`
+			AvailableUntil string `json:"availableUntil"`
+		}{"https://payroll.example/backups/1", now.Add(30 * 24 * time.Hour).Format(time.RFC3339)}
+	}
+	return in
 }
 
 // activation is the input the employee on the customer's task activates with.

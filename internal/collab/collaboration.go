@@ -113,14 +113,21 @@ type CollaborationRecord struct {
 	ActivatedBy   string
 	Undelivered   Undelivered
 	Outcome       Outcome // chosen when ending
-	TeardownError string  // TeardownStepFailed while the next teardown step fails; never the error (see TeardownFailure)
+	TeardownError string  // TeardownStepFailed while a stage of the service's own fails; never the error (see TeardownFailure)
 	// Opened is what the activation did to the company's subscription when it opened one (the
 	// new_solution and new_company scenarios), so a collaboration that ends unanswered undoes
 	// it without reading the subscription; nil when it opened none, or was activated before
 	// collaborations kept it.
-	Opened    *Opening
-	StepsDone []Step // teardown steps done, in order
-	Redrives  int    // times the cleanup queued a stuck teardown again
+	Opened *Opening
+	// Commands are the teardown's commands to the solution as last decided (Teardown), in
+	// order; StepsDone those the solution acknowledged done, in order; Awaiting the one sent and
+	// not done yet, nil when none is.
+	Commands  []Step
+	StepsDone []Step
+	Awaiting  *Awaiting
+	// Backup is the backup file the solution handed over at teardown, for the company's e-mail.
+	Backup    *Backup
+	Redrives  int // times the cleanup queued a stuck teardown again
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	Version   int
@@ -401,10 +408,13 @@ func (c *Collaboration) Expire(now time.Time) error {
 // EndBlockers returns every rule that stops the collaboration from ending with outcome right now,
 // each with its fix; none means End would succeed. company is the customer company and facts what
 // the solution last reported about it.
-func (c *Collaboration) EndBlockers(outcome Outcome, company Company, facts SolutionFacts) []Blocker {
+func (c *Collaboration) EndBlockers(outcome Outcome, company Company, facts SolutionFacts, now time.Time, maxAge time.Duration) []Blocker {
 	bs := c.ownEndBlockers(outcome)
 	if company.MainContact == "" {
 		bs = append(bs, MainContactMissing())
+	}
+	if b := c.Rules().FactsBlocker(facts, now, maxAge); b != nil {
+		return append(bs, *b) // what stale facts say proves nothing
 	}
 	return append(bs, c.Rules().Blockers(facts)...)
 }
@@ -438,8 +448,8 @@ func outcomeList(outcomes []Outcome) string {
 // with the first of EndBlockers as an *Error (kind ECONFLICT, with every blocker attached):
 // collaboration_not_active, outcome_not_allowed, main_contact_missing,
 // payroll_handover_incomplete, expenses_not_submitted.
-func (c *Collaboration) End(by Actor, outcome Outcome, company Company, facts SolutionFacts, now time.Time) error {
-	if bs := c.EndBlockers(outcome, company, facts); len(bs) > 0 {
+func (c *Collaboration) End(by Actor, outcome Outcome, company Company, facts SolutionFacts, now time.Time, maxAge time.Duration) error {
+	if bs := c.EndBlockers(outcome, company, facts, now, maxAge); len(bs) > 0 {
 		return &Error{Kind: ECONFLICT, Code: bs[0].Code, Message: bs[0].Message, Fix: bs[0].Fix, Blockers: bs}
 	}
 	c.rec.Outcome = outcome
@@ -483,8 +493,11 @@ func (c *Collaboration) FinishTeardown(now time.Time) error {
 	if err := c.require(Ending, "collaboration_not_ending", "only an ending collaboration finishes its teardown"); err != nil {
 		return err
 	}
-	if next, ok := c.NextStep(); ok {
-		return Errorf(ECONFLICT, "teardown_incomplete", "run the remaining steps first", "step %s is not done", next)
+	if next, ok := c.rec.nextCommand(); ok || c.rec.Awaiting != nil {
+		if !ok {
+			next = c.rec.Awaiting.Step
+		}
+		return Errorf(ECONFLICT, "teardown_incomplete", "wait for the solution to acknowledge its commands", "step %s is not done", next)
 	}
 	c.rec.TeardownError = ""
 	c.move(Ended, System, now, "teardown complete")

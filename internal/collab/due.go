@@ -28,11 +28,18 @@ type Timing struct {
 	// InvitationReminderLead is how long before an invitation expires the company's
 	// administrators are reminded of it; 0 sends no reminder.
 	InvitationReminderLead time.Duration
+	// FactsMaxAge is how old a solution's reported facts may be to decide an end
+	// (SolutionRules.FactsBlocker); 0 accepts any age.
+	FactsMaxAge time.Duration
+	// CommandSends is how many times an unanswered teardown command is sent before it is raised
+	// to the operators (it is still re-sent after that, at most daily).
+	CommandSends int
 }
 
-// DefaultTiming is 14 days of reminder lead, 15 minutes before work counts as stuck and 3 days
-// of invitation reminder lead.
-var DefaultTiming = Timing{ReminderLead: 14 * 24 * time.Hour, StuckAfter: 15 * time.Minute, InvitationReminderLead: 3 * 24 * time.Hour}
+// DefaultTiming is 14 days of reminder lead, 15 minutes before work counts as stuck, 3 days of
+// invitation reminder lead, facts at most an hour old, and five sends of a teardown command.
+var DefaultTiming = Timing{ReminderLead: 14 * 24 * time.Hour, StuckAfter: 15 * time.Minute, InvitationReminderLead: 3 * 24 * time.Hour,
+	FactsMaxAge: time.Hour, CommandSends: 5}
 
 // maxBackoff is the longest wait between two re-drives of the same work.
 const maxBackoff = 24 * time.Hour
@@ -57,7 +64,7 @@ func (t Timing) Due(r CollaborationRecord) (kind DueKind, at time.Time, ok bool)
 		return DueAgreementReminder, r.AgreementEndsAt.Add(-t.ReminderLead), true
 	case r.Status == Active && !r.AgreementEndsAt.IsZero():
 		return DueAgreementEnd, r.AgreementEndsAt, true
-	case r.Status == Ending:
+	case r.Status == Ending && r.Awaiting == nil: // a command waits in the outbox until acknowledged
 		return DueTeardownStuck, r.UpdatedAt.Add(t.Backoff(r.Redrives)), true
 	}
 	return "", time.Time{}, false

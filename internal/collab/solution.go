@@ -3,7 +3,6 @@ package collab
 import (
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 )
@@ -42,18 +41,17 @@ type EndEffectRules struct {
 	// Email is the e-mail (a template name) the company's administrators get when the effect is
 	// applied; empty for none.
 	Email string
-	// OnItsOwn says the effect is applied in a teardown stage of its own: the office's access is
-	// removed in a stage before it, so a handover held up never holds up the removal; the
-	// collaboration ends with it, in the transaction that queues the customer's e-mail.
-	OnItsOwn bool
+	// Command is what the solution must carry out in its own data for the effect, after the
+	// office's access is removed (Commands); empty for none.
+	Command Step
 }
 
 // EndEffects is what each effect of ending does.
 var EndEffects = map[EndEffect]EndEffectRules{
-	EndContinue:       {Subscription: SubscriptionActive, InvoiceRecipient: InvoiceCustomer},
-	EndReadOnly:       {Subscription: SubscriptionReadOnly},
-	EndDeleteData:     {Subscription: SubscriptionEnded, DeletesData: true},
-	EndHandOverBackup: {Subscription: SubscriptionEnded, HandsOverBackup: true, Email: "payroll_handover", OnItsOwn: true},
+	EndContinue:       {Subscription: SubscriptionActive, InvoiceRecipient: InvoiceCustomer, Command: StepTransferBilling},
+	EndReadOnly:       {Subscription: SubscriptionReadOnly, Command: StepSetReadOnly},
+	EndDeleteData:     {Subscription: SubscriptionEnded, DeletesData: true, Command: StepDeleteData},
+	EndHandOverBackup: {Subscription: SubscriptionEnded, HandsOverBackup: true, Email: "payroll_handover", Command: StepHandOverBackup},
 }
 
 // Outcome is what happens to the customer's subscription when a collaboration ends.
@@ -136,6 +134,32 @@ func (r SolutionRules) Blockers(f SolutionFacts) []Blocker {
 	return bs
 }
 
+// Facts blocker codes: the solution has never reported its facts about the company, or not
+// within the maximum age. Either way the service asks the solution for them (FactsRequested).
+const (
+	FactsMissing = "facts_missing"
+	FactsStale   = "facts_stale"
+)
+
+// FactsBlocker returns why the facts a solution with preconditions reported cannot decide an end
+// at now: never reported (facts_missing) or reported longer than maxAge ago (facts_stale); nil
+// when they are fresh, or the solution has no preconditions. Nothing is ended, and no data
+// deleted, on facts nobody reported.
+func (r SolutionRules) FactsBlocker(f SolutionFacts, now time.Time, maxAge time.Duration) *Blocker {
+	if len(r.Preconditions) == 0 {
+		return nil
+	}
+	fix := "try again in a minute: " + r.Name + " has been asked to report them"
+	switch {
+	case f.ReportedAt.IsZero():
+		return &Blocker{Code: FactsMissing, Message: r.Name + " has not reported what ending depends on for this company", Fix: fix}
+	case maxAge > 0 && now.Sub(f.ReportedAt) > maxAge:
+		return &Blocker{Code: FactsStale, Message: r.Name + " last reported what ending depends on at " +
+			f.ReportedAt.UTC().Format(time.RFC3339) + ", longer ago than ending allows", Fix: fix}
+	}
+	return nil
+}
+
 // Precondition is a rule a solution's integration reports facts for; Check returns a blocker
 // when the facts say the collaboration cannot end yet.
 type Precondition struct {
@@ -202,12 +226,21 @@ func Rules(id Solution) (SolutionRules, error) {
 	return r, nil
 }
 
-func solutionList() string {
-	ids := make([]string, 0, len(Solutions))
+// SolutionIDs returns the id of every solution, sorted.
+func SolutionIDs() []Solution {
+	ids := make([]Solution, 0, len(Solutions))
 	for id := range Solutions {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+func solutionList() string {
+	var ids []string
+	for _, id := range SolutionIDs() {
 		ids = append(ids, string(id))
 	}
-	sort.Strings(ids)
 	return strings.Join(ids, ", ")
 }
 

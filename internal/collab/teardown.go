@@ -2,109 +2,119 @@ package collab
 
 import (
 	"slices"
+	"strings"
 	"time"
 )
 
-// Step is one step of a collaboration's teardown. Each is recorded on the collaboration when
-// done, so a redelivered or concurrent teardown continues where the plan stands instead of
-// repeating a step.
+// Step is one step of a collaboration's teardown: a command the solution carries out in its own
+// data and acknowledges (AcknowledgeStep). Each is recorded on the collaboration when done, so a
+// redelivered or concurrent teardown continues where it stands instead of repeating a step.
 type Step string
 
-// The teardown steps.
+// The teardown commands (EndEffectRules.Command says which one an effect needs).
 const (
-	// StepRevokeOfficeAccess removes the access the collaboration gave the office's employees.
+	// StepRevokeOfficeAccess: the office's employees lose their access to the company in the
+	// solution. The service removes the grants it keeps when it sends the command.
 	StepRevokeOfficeAccess Step = "revoke_office_access"
-	// StepApplyOutcome changes the subscription as the outcome and the solution's EndEffect say:
-	// the company pays itself (continue), or read-only, data deleted, or backup handed over.
-	StepApplyOutcome Step = "apply_outcome"
+	// StepTransferBilling: the company pays for the solution itself from now on (continue).
+	StepTransferBilling Step = "transfer_billing"
+	// StepSetReadOnly: the company's data stays readable, nothing can be changed.
+	StepSetReadOnly Step = "set_read_only"
+	// StepDeleteData: the solution deletes the company's data.
+	StepDeleteData Step = "delete_data"
+	// StepHandOverBackup: the solution hands the company a backup file of its data; the
+	// acknowledgement says where the company downloads it and until when (Backup).
+	StepHandOverBackup Step = "hand_over_backup"
 )
 
+// Steps lists every teardown step, for parsing and for the API's documentation.
+var Steps = []Step{StepRevokeOfficeAccess, StepTransferBilling, StepSetReadOnly, StepDeleteData, StepHandOverBackup}
+
 // TeardownStepFailed is the code of the failure an ending collaboration shows while its teardown
-// is held up by a step that failed; the teardown job is retried, and the cleanup queues it again.
+// is held up: the solution answered a command with failed, or a stage of the service's own failed.
 const TeardownStepFailed = "teardown_step_failed"
 
+// Awaiting is the command an ending collaboration waits on: the solution was told to carry it
+// out, and the collaboration goes on only when the solution acknowledges it.
+type Awaiting struct {
+	Step    Step
+	Since   time.Time // when the command was sent (again, on a re-drive)
+	Attempt int       // 1 for the first command; each operator re-drive adds one
+	// Failure is the reason the solution gave when it answered failed, and FailedAt when; empty
+	// while the command is unanswered.
+	Failure  string
+	FailedAt time.Time
+}
+
+// Backup is where the company downloads the backup file a solution handed over, and until when.
+type Backup struct {
+	URL   string
+	Until time.Time
+}
+
+// Command is a command the teardown sends the solution: its step and attempt.
+type Command struct {
+	Step    Step
+	Attempt int
+	At      time.Time
+}
+
 // TeardownFailure is what the API shows of a teardown held up: a stable code and a short
-// message naming the step. What made the step fail (an AWS error, which can name IAM roles, the
-// account and the table) is only logged.
+// message naming the step. What made a stage of the service's own fail (an AWS error, which can
+// name IAM roles, the account and the table) is only logged; a solution's own reason is shown.
 type TeardownFailure struct {
 	Code    string
 	Message string
 }
 
-var stepFailures = map[Step]string{
-	StepRevokeOfficeAccess: "removing the office's access to the company failed; it is retried automatically",
-	StepApplyOutcome:       "changing the subscription as the chosen outcome says failed; it is retried automatically",
-}
-
-// TeardownFailure returns the teardown failure on record, and false when there is none. The step
-// that failed is the next one of the plan, as a failure stays on record only until a step is
-// done. Items written before this rule hold the error's text instead of the code: they show the
-// code and the message too, never the text.
+// TeardownFailure returns the teardown failure on record, and false when there is none.
 func (r CollaborationRecord) TeardownFailure() (TeardownFailure, bool) {
+	if a := r.Awaiting; a != nil && a.Failure != "" {
+		return TeardownFailure{Code: TeardownStepFailed, Message: Solutions[r.Solution].Name + " could not carry out " +
+			string(a.Step) + ": " + a.Failure + "; an operator re-drives it once the cause is fixed"}, true
+	}
 	if r.TeardownError == "" {
 		return TeardownFailure{}, false
 	}
-	msg := "marking the collaboration ended failed; it is retried automatically"
-	if step, ok := r.nextStep(); ok {
-		msg = stepFailures[step]
+	msg := "removing the office's access to the company and telling " + Solutions[r.Solution].Name + " failed; it is retried automatically"
+	if len(r.StepsDone) > 0 {
+		msg = "changing the subscription as the chosen outcome says and ending the collaboration failed; it is retried automatically"
 	}
 	return TeardownFailure{Code: TeardownStepFailed, Message: msg}, true
 }
 
-// TeardownPlan returns the stages that end a collaboration of this solution with outcome o, in
-// order. A stage is the steps committed together, in one transaction with the collaboration, and
-// the collaboration ends with the last stage. Every plan removes the office's access and applies
-// the outcome's effect, both in one stage; an effect applied on its own (EndEffectRules.OnItsOwn)
-// gets a stage of its own after the removal, with which the collaboration ends.
-func (r SolutionRules) TeardownPlan(o Outcome) [][]Step {
-	if EndEffects[r.EffectOf(o)].OnItsOwn {
-		return [][]Step{{StepRevokeOfficeAccess}, {StepApplyOutcome}}
+// Commands returns the commands the solution carries out when a collaboration ends with effect
+// e, in order: the office's access goes first, then what the effect does to the company's data
+// and billing (none when only this collaboration's use of a shared subscription ends).
+func Commands(e EndEffect) []Step {
+	steps := []Step{StepRevokeOfficeAccess}
+	if c := EndEffects[e].Command; c != "" {
+		steps = append(steps, c)
 	}
-	return [][]Step{{StepRevokeOfficeAccess, StepApplyOutcome}}
+	return steps
 }
 
-// NextStep returns the first step of the plan not yet done, and false when the plan is complete.
-func (c *Collaboration) NextStep() (Step, bool) { return c.rec.nextStep() }
-
-func (r CollaborationRecord) nextStep() (Step, bool) {
-	for _, stage := range Solutions[r.Solution].TeardownPlan(r.Outcome) {
-		for _, s := range stage {
-			if !slices.Contains(r.StepsDone, s) {
-				return s, true
-			}
+// nextCommand returns the first decided command not yet done.
+func (r CollaborationRecord) nextCommand() (Step, bool) {
+	for _, s := range r.Commands {
+		if !slices.Contains(r.StepsDone, s) {
+			return s, true
 		}
 	}
 	return "", false
 }
 
-// NextStage returns the steps of the next stage of the teardown plan not yet done (none for a
-// stage that only ends the collaboration) and whether the collaboration ends with it, and ok
-// false when the collaboration is not ending.
-func (c *Collaboration) NextStage() (steps []Step, ends, ok bool) {
-	if c.rec.Status != Ending {
-		return nil, false, false
-	}
-	plan := c.Rules().TeardownPlan(c.rec.Outcome)
-	for i, stage := range plan {
-		var left []Step
-		for _, s := range stage {
-			if !slices.Contains(c.rec.StepsDone, s) {
-				left = append(left, s)
-			}
-		}
-		if len(left) > 0 || len(stage) == 0 {
-			return left, i == len(plan)-1, true
-		}
-	}
-	return nil, true, true
-}
-
 // TeardownStage is what one stage of a collaboration's teardown changes besides the
 // collaboration, for storage to commit with it in one transaction.
 type TeardownStage struct {
-	Steps []Step // the steps the stage did
+	// Waiting says the collaboration waits on the solution's acknowledgement of a command
+	// already sent: the stage changes nothing.
+	Waiting bool
+	// Command is the command the stage sends the solution; nil when it sends none.
+	Command *Command
 	// Revoke are the grants the collaboration gave the office's employees (one per employee on
-	// its task: the collaboration keeps its task's assignees, and so its grants, in step).
+	// its task: the collaboration keeps its task's assignees, and so its grants, in step),
+	// removed with the command that tells the solution to remove the office's access.
 	Revoke []Grant
 	// Subscription is the company's subscription as the stage leaves it, to be written at the
 	// version it was read at; nil when the stage does not change it.
@@ -123,41 +133,49 @@ type TeardownStage struct {
 // EmailEnded is the e-mail both parties get when a collaboration has ended.
 const EmailEnded = "ended"
 
-// Teardown runs the next stage of an ending collaboration's teardown plan on it and returns what
-// the stage changes besides it: its assignees give the grants to revoke; its solution and outcome,
-// with the company's subscription sub as read (nil when there is none), the subscription's end
-// (EndUse). It returns ECONFLICT collaboration_not_ending.
+// Teardown runs the next stage of an ending collaboration's teardown on it and returns what the
+// stage changes besides it. The company's subscription sub as read (nil when there is none)
+// decides the effect (EndUse) and so the solution's commands (Commands); the first command not
+// done is sent, and the collaboration then waits for its acknowledgement. When every command is
+// done, the stage applies the effect to the subscription, ends the collaboration and sends the
+// e-mails: only then, so no e-mail tells of a handover or a deletion that has not happened. The
+// commands are decided again at every stage, so a subscription that changed meanwhile (another
+// collaboration's use ended) gets the command its effect now needs. It returns ECONFLICT
+// collaboration_not_ending.
 func (c *Collaboration) Teardown(sub *Subscription, now time.Time) (TeardownStage, error) {
-	steps, ends, ok := c.NextStage()
-	if !ok {
-		return TeardownStage{}, c.require(Ending, "collaboration_not_ending", "only an ending collaboration has a teardown")
+	if err := c.require(Ending, "collaboration_not_ending", "only an ending collaboration has a teardown"); err != nil {
+		return TeardownStage{}, err
 	}
-	var st TeardownStage
-	for _, step := range steps {
-		if err := c.CompleteStep(step, now); err != nil {
-			return TeardownStage{}, err
-		}
-		st.Steps = append(st.Steps, step)
-		switch step {
-		case StepRevokeOfficeAccess:
+	if c.rec.Awaiting != nil {
+		return TeardownStage{Waiting: true}, nil
+	}
+	after, applied := EndUse(sub, c.rec, c.Rules().EffectOf(c.rec.Outcome), now)
+	c.rec.Commands = Commands(applied)
+	if next, ok := c.rec.nextCommand(); ok {
+		st := TeardownStage{Command: c.send(next, 1, now)}
+		if next == StepRevokeOfficeAccess {
 			st.Revoke = c.officeGrants()
-		case StepApplyOutcome:
-			after, applied := EndUse(sub, c.rec, c.Rules().EffectOf(c.rec.Outcome), now)
-			effect := EndEffects[applied]
-			st.Subscription, st.Effect, st.DeleteFacts = &after, applied, effect.DeletesData
-			if effect.Email != "" {
-				st.Emails = append(st.Emails, effect.Email)
-			}
 		}
-	}
-	if !ends {
 		return st, nil
+	}
+	effect := EndEffects[applied]
+	st := TeardownStage{Subscription: &after, Effect: applied, DeleteFacts: effect.DeletesData}
+	if effect.Email != "" {
+		st.Emails = append(st.Emails, effect.Email)
 	}
 	if err := c.FinishTeardown(now); err != nil {
 		return TeardownStage{}, err
 	}
 	st.Emails, st.Ended = append(st.Emails, EmailEnded), true
 	return st, nil
+}
+
+// send records that command step goes to the solution, and returns it.
+func (c *Collaboration) send(step Step, attempt int, now time.Time) *Command {
+	c.rec.Awaiting = &Awaiting{Step: step, Since: now, Attempt: attempt}
+	c.rec.TeardownError = ""
+	c.rec.UpdatedAt = now
+	return &Command{Step: step, Attempt: attempt, At: now}
 }
 
 // officeGrants are the grants the collaboration gives the employees on its task.
@@ -169,20 +187,125 @@ func (c *Collaboration) officeGrants() []Grant {
 	return gs
 }
 
-// CompleteStep records a teardown step as done. It returns ECONFLICT collaboration_not_ending, or
-// step_out_of_order when the step is not the next one.
-func (c *Collaboration) CompleteStep(s Step, now time.Time) error {
-	if err := c.require(Ending, "collaboration_not_ending", "only an ending collaboration has a teardown"); err != nil {
-		return err
+// Acknowledgement is a solution's answer to a teardown command.
+type Acknowledgement struct {
+	Done   bool
+	Reason string  // why it failed; required when not Done
+	Backup *Backup // where the handed-over backup is; required for StepHandOverBackup done
+}
+
+// ParseAcknowledgement checks a solution's answer to command step: result "done" or "failed", a
+// reason for a failure (at most 500 characters), and for a handover done the backup's https URL
+// and the time until which it can be downloaded, which must be after now. It returns EINVALID
+// step_unknown, result_invalid, reason_missing, backup_missing, backup_url_invalid,
+// backup_expired, or a field's text error.
+func ParseAcknowledgement(step, result, reason, backupURL, until string, now time.Time) (Step, Acknowledgement, error) {
+	s := Step(step)
+	if !slices.Contains(Steps, s) {
+		return "", Acknowledgement{}, Invalid("step", "step_unknown", "use the step the command named", "unknown teardown step %q", step)
 	}
-	if next, ok := c.NextStep(); !ok || next != s {
-		return Errorf(ECONFLICT, "step_out_of_order", "reload the collaboration and run its next step",
-			"step %s is not the next step of the teardown", s)
+	var a Acknowledgement
+	switch result {
+	case "done":
+		a.Done = true
+	case "failed":
+		if strings.TrimSpace(reason) == "" {
+			return "", a, Invalid("reason", "reason_missing", "say in reason why the step failed, for the operators and both parties", "a failed step needs a reason")
+		}
+	default:
+		return "", a, Invalid("result", "result_invalid", `use "done" or "failed"`, "unknown result %q", result)
 	}
-	c.rec.StepsDone = append(c.rec.StepsDone, s)
-	c.rec.TeardownError = ""
+	if reason != "" {
+		if err := CheckText("reason", reason, 500); err != nil {
+			return "", a, err
+		}
+	}
+	a.Reason = strings.TrimSpace(reason)
+	if s != StepHandOverBackup || !a.Done {
+		return s, a, nil
+	}
+	if backupURL == "" || until == "" {
+		return "", a, Invalid("backup", "backup_missing", "send backup.url and backup.availableUntil: where the company downloads the backup file and until when",
+			"a handed-over backup needs its download link and expiry")
+	}
+	if len(backupURL) > 2000 || !strings.HasPrefix(backupURL, "https://") || strings.ContainsAny(backupURL, " \n\r\t<>\"") {
+		return "", a, Invalid("backup.url", "backup_url_invalid", "send the https:// link the company downloads the backup file from", "backup.url is not an https link")
+	}
+	t, err := time.Parse(time.RFC3339, until)
+	if err != nil {
+		return "", a, Invalid("backup.availableUntil", "backup_until_invalid", "send an RFC 3339 time, e.g. 2027-03-01T00:00:00Z", "backup.availableUntil is not a time")
+	}
+	if !t.After(now) {
+		return "", a, Invalid("backup.availableUntil", "backup_expired", "hand over a backup the company can still download", "backup.availableUntil has passed")
+	}
+	a.Backup = &Backup{URL: backupURL, Until: t.UTC()}
+	return s, a, nil
+}
+
+// AckResult is what an acknowledgement did: whether it changed the collaboration, the next
+// command it sends, and whether every command is done, so the teardown's last stage is next.
+type AckResult struct {
+	Changed bool
+	Command *Command
+	Finish  bool
+}
+
+// AcknowledgeStep records the solution's answer to command step. Done completes the step and
+// sends the next command, or says the teardown's last stage is due (Finish); failed keeps the
+// collaboration ending with the solution's reason on record (TeardownFailure) until an operator
+// re-drives it. The same answer again changes nothing (the solution may answer every copy of a
+// command it got), and so does done for a step done before. It returns ECONFLICT
+// step_not_pending when the collaboration does not wait on step (not commanded yet, or done and
+// now answered failed).
+func (c *Collaboration) AcknowledgeStep(step Step, a Acknowledgement, now time.Time) (AckResult, error) {
+	if slices.Contains(c.rec.StepsDone, step) {
+		if a.Done {
+			return AckResult{}, nil
+		}
+		return AckResult{}, notPending(step, "it is done already")
+	}
+	w := c.rec.Awaiting
+	if c.rec.Status != Ending || w == nil || w.Step != step {
+		return AckResult{}, notPending(step, "the collaboration does not wait on it")
+	}
+	if !a.Done {
+		if w.Failure == a.Reason {
+			return AckResult{}, nil
+		}
+		w.Failure, w.FailedAt = a.Reason, now
+		c.rec.UpdatedAt = now
+		return AckResult{Changed: true}, nil
+	}
+	c.rec.StepsDone = append(c.rec.StepsDone, step)
+	c.rec.Awaiting, c.rec.Redrives = nil, 0
+	if a.Backup != nil {
+		c.rec.Backup = a.Backup
+	}
 	c.rec.UpdatedAt = now
-	return nil
+	if next, ok := c.rec.nextCommand(); ok {
+		return AckResult{Changed: true, Command: c.send(next, 1, now)}, nil
+	}
+	return AckResult{Changed: true, Finish: true}, nil
+}
+
+func notPending(step Step, why string) error {
+	return Errorf(ECONFLICT, "step_not_pending",
+		"acknowledge the step the command named, once it was sent; GET the collaboration to see which step it waits on",
+		"step %s cannot be acknowledged: %s", step, why)
+}
+
+// Redrive is an operator's re-drive of an ending collaboration's teardown: the command it waits
+// on is sent again (a failure on record is cleared, the attempt counted), or, when it waits on
+// none, the teardown runs again (nil). It returns ECONFLICT collaboration_not_ending.
+func (c *Collaboration) Redrive(now time.Time) (*Command, error) {
+	if err := c.require(Ending, "collaboration_not_ending", "only an ending collaboration's teardown can be re-driven"); err != nil {
+		return nil, err
+	}
+	c.Redriven(now)
+	if w := c.rec.Awaiting; w != nil {
+		return c.send(w.Step, w.Attempt+1, now), nil
+	}
+	return nil, nil
 }
 
 // Redriven records that the cleanup queued the teardown again, so it is not due again before

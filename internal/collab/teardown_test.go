@@ -10,64 +10,26 @@ import (
 	"github.com/spiris/collab/internal/collab"
 )
 
-// TestTeardownFailureIsACodeAndTheStep: what an ending collaboration shows of a failed teardown
-// step is the stable code and a message naming the step, whatever was on record.
-func TestTeardownFailureIsACodeAndTheStep(t *testing.T) {
-	for _, c := range []struct {
-		name   string
-		done   int    // steps done before the failure
-		stored string // TeardownError as storage holds it; "" to record the failure
-		want   string // a word of the message; "" for no failure shown
-	}{
-		{name: "failure_of_the_first_step_names_it", done: 0, want: "access"},
-		{name: "failure_of_the_second_step_names_it", done: 1, want: "subscription"},
-		{name: "failure_after_every_step_names_the_end", done: 2, want: "ended"},
-		{name: "error_text_stored_before_the_rule_is_not_shown",
-			stored: "operation error DynamoDB: TransactWriteItems, arn:aws:iam::123456789012:role/x is not authorized", want: "access"},
-		{name: "completing_a_step_clears_the_failure", done: -1},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			col := at(collab.Ending, "payroll")
-			for range max(c.done, 0) {
-				step, _ := col.NextStep()
-				if err := col.CompleteStep(step, t0); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if c.stored != "" {
-				r := col.Record()
-				r.TeardownError = c.stored
-				col = collab.RestoreCollaboration(r)
-			} else if err := col.RecordTeardownFailure(t0); err != nil {
-				t.Fatal(err)
-			}
-			if c.done < 0 {
-				step, _ := col.NextStep()
-				if err := col.CompleteStep(step, t0); err != nil {
-					t.Fatal(err)
-				}
-			}
-			f, ok := col.Record().TeardownFailure()
-			if c.want == "" {
-				if ok {
-					t.Fatalf("failure %+v shown after a step was done", f)
-				}
-				return
-			}
-			if !ok || f.Code != collab.TeardownStepFailed || !strings.Contains(f.Message, c.want) {
-				t.Fatalf("failure %+v (shown %v), want code %s and a message about %q", f, ok, collab.TeardownStepFailed, c.want)
-			}
-			if strings.Contains(f.Message, "arn:") || strings.Contains(f.Message, "123456789012") {
-				t.Fatalf("the message %q holds the error's text", f.Message)
-			}
-		})
+// ackDone acknowledges step done (with a backup for a handover) and returns what it did.
+func ackDone(t *testing.T, c *collab.Collaboration, step collab.Step) collab.AckResult {
+	t.Helper()
+	a := collab.Acknowledgement{Done: true}
+	if step == collab.StepHandOverBackup {
+		a.Backup = &collab.Backup{URL: "https://payroll.example/backups/1", Until: t0.Add(30 * 24 * time.Hour)}
 	}
+	res, err := c.AcknowledgeStep(step, a, t0)
+	if err != nil {
+		t.Fatalf("acknowledge %s: %v", step, err)
+	}
+	return res
 }
 
-// TestTeardownStagesFollowTheSolutionsTable: every solution and outcome ends in the stages its
-// end effect asks for, removing the office's access, changing the subscription as the effect
-// says, and queuing the effect's e-mail and the ended e-mail, each once.
-func TestTeardownStagesFollowTheSolutionsTable(t *testing.T) {
+// TestEveryTeardownWaitsForTheSolutionsCommands: every solution and outcome sends the solution
+// the commands of its effect, one at a time, each only once the one before is acknowledged done:
+// the office's access first (the grants removed with it), then what the effect does. Only when
+// the last is done does the teardown change the subscription, end the collaboration and queue
+// the e-mails, each once.
+func TestEveryTeardownWaitsForTheSolutionsCommands(t *testing.T) {
 	for id, rules := range collab.Solutions {
 		for _, outcome := range rules.Outcomes {
 			t.Run(string(id)+"_"+string(outcome), func(t *testing.T) {
@@ -75,33 +37,37 @@ func TestTeardownStagesFollowTheSolutionsTable(t *testing.T) {
 				r.Outcome, r.Assignees = outcome, []string{"e-1", "e-2"}
 				c := collab.RestoreCollaboration(r)
 				effect := collab.EndEffects[rules.EffectOf(outcome)]
-				var stages []collab.TeardownStage
-				for c.Status() == collab.Ending && len(stages) < 5 {
-					st, err := c.Teardown(nil, t0)
-					if err != nil {
-						t.Fatal(err)
-					}
-					stages = append(stages, st)
+				want := []collab.Step{collab.StepRevokeOfficeAccess, effect.Command}
+				st, err := c.Teardown(nil, t0)
+				if err != nil {
+					t.Fatal(err)
 				}
-				want := map[bool]int{false: 1, true: 2}[effect.OnItsOwn]
-				if len(stages) != want || c.Status() != collab.Ended || !stages[len(stages)-1].Ended {
-					t.Fatalf("%d stages, status %s; want %d and ended", len(stages), c.Status(), want)
+				if st.Command == nil || st.Command.Step != want[0] || st.Ended || st.Subscription != nil || len(st.Emails) > 0 {
+					t.Fatalf("first stage %+v, want the command %s alone", st, want[0])
 				}
-				var revoked []collab.Grant
-				var changed *collab.Subscription
-				var emails []string
-				deleted := false
-				for _, st := range stages {
-					revoked = append(revoked, st.Revoke...)
-					emails = append(emails, st.Emails...)
-					deleted = deleted || st.DeleteFacts
-					if st.Subscription != nil {
-						changed = st.Subscription
-					}
+				if len(st.Revoke) != 2 || st.Revoke[0].Via != r.ID || st.Revoke[1].UserID != "e-2" || st.Revoke[0].Solution != id {
+					t.Errorf("revoked %+v, want the two assignees' grants via the collaboration", st.Revoke)
 				}
-				if len(revoked) != 2 || revoked[0].Via != r.ID || revoked[1].UserID != "e-2" || revoked[0].Solution != id {
-					t.Errorf("revoked %+v, want the two assignees' grants via the collaboration", revoked)
+				if again, _ := c.Teardown(nil, t0); !again.Waiting || again.Command != nil {
+					t.Fatalf("a teardown while the command is unanswered: %+v, want it waiting", again)
 				}
+				if res := ackDone(t, c, want[0]); res.Command == nil || res.Command.Step != want[1] || res.Finish {
+					t.Fatalf("after %s: %+v, want the command %s", want[0], res, want[1])
+				}
+				if w := c.Record().Awaiting; w == nil || w.Step != want[1] || w.Attempt != 1 {
+					t.Fatalf("awaiting %+v, want %s", w, want[1])
+				}
+				if res := ackDone(t, c, want[1]); res.Command != nil || !res.Finish {
+					t.Fatalf("after %s: %+v, want the last stage next", want[1], res)
+				}
+				st, err = c.Teardown(nil, t0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !st.Ended || c.Status() != collab.Ended || st.Command != nil {
+					t.Fatalf("last stage %+v, status %s; want it ended", st, c.Status())
+				}
+				changed := st.Subscription
 				if changed == nil || changed.Status != effect.Subscription || changed.InvoiceRecipient != effect.InvoiceRecipient ||
 					changed.CompanyID != r.CompanyID || changed.Solution != id {
 					t.Errorf("subscription end %+v, want %s", changed, effect.Subscription)
@@ -109,15 +75,15 @@ func TestTeardownStagesFollowTheSolutionsTable(t *testing.T) {
 				if changed != nil && effect.HandsOverBackup == changed.BackupHandedOverAt.IsZero() {
 					t.Errorf("backup handed over at %v, want it set %v", changed.BackupHandedOverAt, effect.HandsOverBackup)
 				}
-				if deleted != effect.DeletesData {
-					t.Errorf("facts deleted %v, want %v", deleted, effect.DeletesData)
+				if st.DeleteFacts != effect.DeletesData {
+					t.Errorf("facts deleted %v, want %v", st.DeleteFacts, effect.DeletesData)
 				}
 				wantEmails := []string{collab.EmailEnded}
 				if effect.Email != "" {
 					wantEmails = []string{effect.Email, collab.EmailEnded}
 				}
-				if !slices.Equal(emails, wantEmails) {
-					t.Errorf("e-mails %v, want %v", emails, wantEmails)
+				if !slices.Equal(st.Emails, wantEmails) {
+					t.Errorf("e-mails %v, want %v", st.Emails, wantEmails)
 				}
 				if _, err := c.Teardown(nil, t0); collab.ErrorCode(err) != "collaboration_not_ending" {
 					t.Errorf("a teardown of the ended collaboration: %v", err)
@@ -127,39 +93,160 @@ func TestTeardownStagesFollowTheSolutionsTable(t *testing.T) {
 	}
 }
 
-func TestTeardownResumesWhereTheStepsStand(t *testing.T) {
+// TestASharedSubscriptionOnlyLosesTheOfficesAccess: when another collaboration still uses the
+// subscription, the solution is only told to remove the office's access; its data and billing
+// stay as the other collaboration needs them.
+func TestASharedSubscriptionOnlyLosesTheOfficesAccess(t *testing.T) {
+	r := at(collab.Ending, "scanner").Record()
+	r.Outcome = collab.EndSubscription
+	c := collab.RestoreCollaboration(r)
+	sub := collab.Subscription{CompanyID: r.CompanyID, Solution: r.Solution, Status: collab.SubscriptionActive,
+		Uses: []collab.SubscriptionUse{{CollaborationID: r.ID}, {CollaborationID: "c-other"}}}
+	if st, err := c.Teardown(&sub, t0); err != nil || st.Command == nil || st.Command.Step != collab.StepRevokeOfficeAccess {
+		t.Fatalf("first stage %+v, %v", st, err)
+	}
+	if res := ackDone(t, c, collab.StepRevokeOfficeAccess); !res.Finish {
+		t.Fatalf("after the access: %+v, want the last stage", res)
+	}
+	st, err := c.Teardown(&sub, t0)
+	if err != nil || !st.Ended || st.Effect != collab.EndShared || st.DeleteFacts {
+		t.Fatalf("last stage %+v, %v; want only this use ended", st, err)
+	}
+}
+
+// TestAnAcknowledgementCountsOnlyForTheStepWaitedOn: a step not commanded yet, or another one, is
+// refused and changes nothing; the same answer again changes nothing; failed keeps the
+// collaboration waiting with the reason shown, and done after it goes on.
+func TestAnAcknowledgementCountsOnlyForTheStepWaitedOn(t *testing.T) {
+	r := at(collab.Ending, "payroll").Record()
+	r.Outcome = collab.EndSubscription
+	c := collab.RestoreCollaboration(r)
+	if _, err := c.AcknowledgeStep(collab.StepRevokeOfficeAccess, collab.Acknowledgement{Done: true}, t0); collab.ErrorCode(err) != "step_not_pending" {
+		t.Fatalf("an acknowledgement before the command: %v", err)
+	}
+	if _, err := c.Teardown(nil, t0); err != nil {
+		t.Fatal(err)
+	}
+	before := c.Record()
+	if _, err := c.AcknowledgeStep(collab.StepHandOverBackup, collab.Acknowledgement{Done: true}, t0); collab.ErrorCode(err) != "step_not_pending" {
+		t.Fatalf("the next step acknowledged first: %v", err)
+	}
+	failed := collab.Acknowledgement{Reason: "the payroll system is down for maintenance"}
+	if res, err := c.AcknowledgeStep(collab.StepRevokeOfficeAccess, failed, t0); err != nil || !res.Changed {
+		t.Fatalf("failed: %+v, %v", res, err)
+	}
+	f, ok := c.Record().TeardownFailure()
+	if !ok || f.Code != collab.TeardownStepFailed || !strings.Contains(f.Message, failed.Reason) || !strings.Contains(f.Message, "revoke_office_access") {
+		t.Fatalf("failure shown %+v (%v), want the step and the solution's reason", f, ok)
+	}
+	if res, err := c.AcknowledgeStep(collab.StepRevokeOfficeAccess, failed, t0); err != nil || res.Changed {
+		t.Fatalf("the same failure again: %+v, %v; want no change", res, err)
+	}
+	if st, _ := c.Teardown(nil, t0); !st.Waiting {
+		t.Fatalf("a teardown of a failed step: %+v, want it waiting for the operators", st)
+	}
+	if res := ackDone(t, c, collab.StepRevokeOfficeAccess); res.Command == nil || res.Command.Step != collab.StepHandOverBackup {
+		t.Fatalf("done after failed: %+v", res)
+	}
+	if _, ok := c.Record().TeardownFailure(); ok {
+		t.Fatal("the failure is still shown after the step was done")
+	}
+	if res, err := c.AcknowledgeStep(collab.StepRevokeOfficeAccess, collab.Acknowledgement{Done: true}, t0); err != nil || res.Changed {
+		t.Fatalf("done twice: %+v, %v; want no change", res, err)
+	}
+	if _, err := c.AcknowledgeStep(collab.StepRevokeOfficeAccess, failed, t0); collab.ErrorCode(err) != "step_not_pending" {
+		t.Fatalf("failed after done: %v", err)
+	}
+	if c.Record().Version != before.Version {
+		t.Fatal("an acknowledgement changed the version: storage does")
+	}
+}
+
+// TestARedriveSendsTheCommandAgain: an operator's re-drive sends the command waited on again, as
+// the next attempt, with the failure cleared; with none waited on, the teardown runs again.
+func TestARedriveSendsTheCommandAgain(t *testing.T) {
+	r := at(collab.Ending, "scanner").Record()
+	r.Outcome = collab.EndSubscription
+	c := collab.RestoreCollaboration(r)
+	if cmd, err := c.Redrive(t0); err != nil || cmd != nil {
+		t.Fatalf("a re-drive before any command: %+v, %v; want the teardown to run again", cmd, err)
+	}
+	if _, err := c.Teardown(nil, t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.AcknowledgeStep(collab.StepRevokeOfficeAccess, collab.Acknowledgement{Reason: "locked"}, t0); err != nil {
+		t.Fatal(err)
+	}
+	later := t0.Add(time.Hour)
+	cmd, err := c.Redrive(later)
+	if err != nil || cmd == nil || cmd.Step != collab.StepRevokeOfficeAccess || cmd.Attempt != 2 {
+		t.Fatalf("re-drive: %+v, %v; want attempt 2 of the same step", cmd, err)
+	}
+	if w := c.Record().Awaiting; w.Failure != "" || !w.Since.Equal(later) {
+		t.Fatalf("awaiting after the re-drive %+v", w)
+	}
+	if _, err := at(collab.Active, "scanner").Redrive(t0); collab.ErrorCode(err) != "collaboration_not_ending" {
+		t.Fatalf("a re-drive of an active collaboration: %v", err)
+	}
+}
+
+func TestAnAcknowledgementIsParsedStrictly(t *testing.T) {
+	until := t0.Add(24 * time.Hour).Format(time.RFC3339)
+	for _, c := range []struct {
+		name, step, result, reason, url, until, code string
+	}{
+		{"done", "delete_data", "done", "", "", "", ""},
+		{"failed_with_a_reason", "delete_data", "failed", "disk full", "", "", ""},
+		{"a_handover_with_its_backup", "hand_over_backup", "done", "", "https://payroll.example/b/1", until, ""},
+		{"an_unknown_step", "drop_tables", "done", "", "", "", "step_unknown"},
+		{"an_unknown_result", "delete_data", "ok", "", "", "", "result_invalid"},
+		{"failed_without_a_reason", "delete_data", "failed", " ", "", "", "reason_missing"},
+		{"a_handover_without_its_backup", "hand_over_backup", "done", "", "", "", "backup_missing"},
+		{"a_backup_over_http", "hand_over_backup", "done", "", "http://payroll.example/b/1", until, "backup_url_invalid"},
+		{"a_backup_already_gone", "hand_over_backup", "done", "", "https://payroll.example/b/1", t0.Format(time.RFC3339), "backup_expired"},
+		{"a_backup_until_no_time", "hand_over_backup", "done", "", "https://payroll.example/b/1", "soon", "backup_until_invalid"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, a, err := collab.ParseAcknowledgement(c.step, c.result, c.reason, c.url, c.until, t0)
+			if (err == nil) != (c.code == "") || (err != nil && collab.ErrorCode(err) != c.code) {
+				t.Fatalf("error %v, want code %q", err, c.code)
+			}
+			if c.code == "" && c.step == "hand_over_backup" && (a.Backup == nil || a.Backup.URL != c.url) {
+				t.Fatalf("backup %+v", a.Backup)
+			}
+		})
+	}
+}
+
+// TestFactsDecideAnEndOnlyWhenFresh: a solution whose end depends on its facts needs them
+// reported, and recently; the others do not.
+func TestFactsDecideAnEndOnlyWhenFresh(t *testing.T) {
+	synced := collab.SolutionFacts{CustomerIsPayrollUser: true, LastSyncAt: t0.Add(-time.Minute), ReportedAt: t0.Add(-time.Minute)}
+	stale := synced
+	stale.ReportedAt = t0.Add(-2 * time.Hour)
 	for _, c := range []struct {
 		name     string
 		solution collab.Solution
-		outcome  collab.Outcome
-		done     []collab.Step
-		steps    []collab.Step // of the next stage
-		ends     bool
+		facts    collab.SolutionFacts
+		want     string
 	}{
-		{"one_stage_does_every_step_and_ends", "scanner", collab.EndSubscription, nil,
-			[]collab.Step{collab.StepRevokeOfficeAccess, collab.StepApplyOutcome}, true},
-		{"a_step_done_before_is_not_done_again", "scanner", collab.Continue, []collab.Step{collab.StepRevokeOfficeAccess},
-			[]collab.Step{collab.StepApplyOutcome}, true},
-		{"every_step_done_only_ends", "bookkeeping", collab.Continue, []collab.Step{collab.StepRevokeOfficeAccess, collab.StepApplyOutcome},
-			nil, true},
-		{"a_handover_first_removes_the_access_alone", "payroll", collab.EndSubscription, nil,
-			[]collab.Step{collab.StepRevokeOfficeAccess}, false},
-		{"then_hands_over_and_ends", "payroll", collab.EndSubscription, []collab.Step{collab.StepRevokeOfficeAccess},
-			[]collab.Step{collab.StepApplyOutcome}, true},
-		{"a_handover_done_before_only_ends", "payroll", collab.EndSubscription, []collab.Step{collab.StepRevokeOfficeAccess, collab.StepApplyOutcome},
-			nil, true},
+		{"fresh_facts_decide", "payroll", synced, ""},
+		{"never_reported", "payroll", collab.SolutionFacts{}, collab.FactsMissing},
+		{"reported_too_long_ago", "payroll", stale, collab.FactsStale},
+		{"a_solution_without_preconditions_needs_none", "scanner", collab.SolutionFacts{}, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			r := at(collab.Ending, c.solution).Record()
-			r.Outcome, r.StepsDone, r.Assignees = c.outcome, c.done, []string{"e-1"}
-			col := collab.RestoreCollaboration(r)
-			st, err := col.Teardown(nil, t0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			applies := slices.Contains(c.steps, collab.StepApplyOutcome)
-			if !slices.Equal(st.Steps, c.steps) || st.Ended != c.ends || (st.Subscription != nil) != applies || (len(st.Revoke) > 0) != slices.Contains(c.steps, collab.StepRevokeOfficeAccess) {
-				t.Fatalf("stage %+v, want steps %v, ended %v", st, c.steps, c.ends)
+			b := collab.Solutions[c.solution].FactsBlocker(c.facts, t0, time.Hour)
+			if got := map[bool]string{true: ""}[b == nil]; b != nil {
+				got = b.Code
+				if !strings.Contains(b.Fix, "try again") {
+					t.Errorf("fix %q does not say to try again", b.Fix)
+				}
+				if got != c.want {
+					t.Fatalf("blocker %s, want %q", got, c.want)
+				}
+			} else if c.want != "" {
+				t.Fatalf("no blocker, want %s", c.want)
 			}
 		})
 	}

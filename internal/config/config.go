@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -15,6 +16,7 @@ import (
 	"github.com/spiris/collab/internal/actions"
 	"github.com/spiris/collab/internal/actions/port"
 	"github.com/spiris/collab/internal/awsenv"
+	"github.com/spiris/collab/internal/collab"
 	"github.com/spiris/collab/internal/dynamo"
 	"github.com/spiris/collab/internal/logs"
 	"github.com/spiris/collab/internal/metrics"
@@ -38,6 +40,15 @@ type Settings struct {
 	Timing           port.Timing   // REMINDER_DAYS: days before an agreement period ends its reminder goes out (14)
 	// Timing.InvitationReminderLead is INVITATION_REMINDER_DAYS: days before an invitation expires
 	// the company's administrators are reminded (3; 0 for no reminder), less than INVITATION_TTL.
+	// Timing.FactsMaxAge is FACTS_MAX_AGE_MINUTES: how old a solution's facts may be to decide an
+	// end (60). Timing.CommandSends is COMMAND_SENDS: sends of an unanswered teardown command
+	// before it is raised to the operators (5).
+	// Integrations is INTEGRATION_ROLES: solution=role name pairs, comma-separated, naming the
+	// IAM role each solution's integration signs with (a role may be named for several
+	// solutions); default <solution id>-integration for every solution.
+	Integrations actions.Integrations
+	// IntegrationAccount is INTEGRATION_ACCOUNT_ID: the account of those roles; empty for any.
+	IntegrationAccount string
 }
 
 // FromEnv reads the settings.
@@ -79,7 +90,40 @@ func FromEnv() (Settings, error) {
 			return s, fmt.Errorf("config: INVITATION_REMINDER_DAYS %q is not a number of days from 0 to less than INVITATION_TTL", v)
 		}
 	}
+	if v := os.Getenv("FACTS_MAX_AGE_MINUTES"); v != "" {
+		minutes, err := strconv.Atoi(v)
+		if err != nil || minutes < 1 {
+			return s, fmt.Errorf("config: FACTS_MAX_AGE_MINUTES %q is not a positive number of minutes", v)
+		}
+		s.Timing.FactsMaxAge = time.Duration(minutes) * time.Minute
+	}
+	if v := os.Getenv("COMMAND_SENDS"); v != "" {
+		if s.Timing.CommandSends, err = strconv.Atoi(v); err != nil || s.Timing.CommandSends < 1 {
+			return s, fmt.Errorf("config: COMMAND_SENDS %q is not a positive number", v)
+		}
+	}
+	s.IntegrationAccount = os.Getenv("INTEGRATION_ACCOUNT_ID")
+	if s.Integrations, err = ParseIntegrations(os.Getenv("INTEGRATION_ROLES")); err != nil {
+		return s, err
+	}
 	return s, nil
+}
+
+// ParseIntegrations reads INTEGRATION_ROLES: solution=role name pairs, comma-separated; empty
+// gives actions.DefaultIntegrations.
+func ParseIntegrations(v string) (actions.Integrations, error) {
+	if strings.TrimSpace(v) == "" {
+		return actions.DefaultIntegrations(), nil
+	}
+	in := actions.Integrations{}
+	for _, pair := range strings.Split(v, ",") {
+		solution, role, ok := strings.Cut(strings.TrimSpace(pair), "=")
+		if _, err := collab.Rules(collab.Solution(solution)); !ok || err != nil || role == "" || strings.ContainsAny(role, "/: ") {
+			return nil, fmt.Errorf("config: INTEGRATION_ROLES entry %q is not <solution id>=<IAM role name>", pair)
+		}
+		in[role] = append(in[role], collab.Solution(solution))
+	}
+	return in, nil
 }
 
 // Service builds the actions service from settings and the AWS configuration: the one
@@ -88,6 +132,9 @@ func FromEnv() (Settings, error) {
 // has no Mailer and no TokenKeys: only the functions that send e-mail or mint links get them
 // (MustLoadWith's Extras), so the others do not initialize those SDK clients at cold start.
 func Service(s Settings, cfg aws.Config) *actions.Service {
+	if s.Integrations == nil {
+		s.Integrations = actions.DefaultIntegrations()
+	}
 	return &actions.Service{
 		Store: dynamo.New(dynamodb.NewFromConfig(cfg), s.Table, s.Timing),
 		Queue: &queue.SQS{Client: sqs.NewFromConfig(cfg), URLs: map[string]string{
@@ -100,6 +147,9 @@ func Service(s Settings, cfg aws.Config) *actions.Service {
 		Now:           time.Now,
 		NewID:         actions.NewID,
 		InvitationTTL: s.InvitationTTL,
+		Integrations:  s.Integrations,
+
+		IntegrationAccount: s.IntegrationAccount,
 	}
 }
 

@@ -53,6 +53,22 @@ type collaborationItem struct {
 
 	InvitationRemindedAt string `dynamodbav:",omitempty"`
 	ActivatedBy          string `dynamodbav:",omitempty"`
+
+	Commands []string      `dynamodbav:",omitempty"`
+	Awaiting *awaitingItem `dynamodbav:",omitempty"`
+	Backup   *backupItem   `dynamodbav:",omitempty"`
+}
+
+// awaitingItem is collab.Awaiting as a map attribute of the collaboration.
+type awaitingItem struct {
+	Step, Since       string
+	Attempt           int
+	Failure, FailedAt string `dynamodbav:",omitempty"`
+}
+
+// backupItem is collab.Backup as a map attribute of the collaboration.
+type backupItem struct {
+	URL, Until string
 }
 
 // openingItem is collab.Opening as a map attribute of the collaboration.
@@ -88,8 +104,12 @@ func (s *Store) collaborationItem(r collab.CollaborationRecord) collaborationIte
 		Outcome: string(r.Outcome), TeardownError: r.TeardownError, Redrives: r.Redrives,
 		CreatedAt: ts(r.CreatedAt), UpdatedAt: ts(r.UpdatedAt), Version: r.Version,
 	}
-	for _, step := range r.StepsDone {
-		it.StepsDone = append(it.StepsDone, string(step))
+	it.StepsDone, it.Commands = stepNames(r.StepsDone), stepNames(r.Commands)
+	if a := r.Awaiting; a != nil {
+		it.Awaiting = &awaitingItem{Step: string(a.Step), Since: ts(a.Since), Attempt: a.Attempt, Failure: a.Failure, FailedAt: ts(a.FailedAt)}
+	}
+	if b := r.Backup; b != nil {
+		it.Backup = &backupItem{URL: b.URL, Until: ts(b.Until)}
 	}
 	if u := r.Undelivered; u.Reason != "" {
 		it.Undelivered = &undeliveredItem{At: ts(u.At), Reason: u.Reason, Users: u.Users}
@@ -105,10 +125,6 @@ func (s *Store) collaborationItem(r collab.CollaborationRecord) collaborationIte
 
 func (it collaborationItem) record() collab.CollaborationRecord {
 	start, _ := collab.ParsePeriod("", it.StartPeriod)
-	var steps []collab.Step
-	for _, step := range it.StepsDone {
-		steps = append(steps, collab.Step(step))
-	}
 	var undelivered collab.Undelivered
 	if u := it.Undelivered; u != nil {
 		undelivered = collab.Undelivered{At: parseTS(u.At), Reason: u.Reason, Users: u.Users}
@@ -117,8 +133,16 @@ func (it collaborationItem) record() collab.CollaborationRecord {
 	if o := it.Opened; o != nil {
 		opened = &collab.Opening{RestoreTo: collab.SubscriptionStatus(o.RestoreTo), Version: o.Version}
 	}
+	var awaiting *collab.Awaiting
+	if a := it.Awaiting; a != nil {
+		awaiting = &collab.Awaiting{Step: collab.Step(a.Step), Since: parseTS(a.Since), Attempt: a.Attempt, Failure: a.Failure, FailedAt: parseTS(a.FailedAt)}
+	}
+	var backup *collab.Backup
+	if b := it.Backup; b != nil {
+		backup = &collab.Backup{URL: b.URL, Until: parseTS(b.Until)}
+	}
 	return collab.CollaborationRecord{
-		StepsDone: steps, Redrives: it.Redrives, Undelivered: undelivered, Opened: opened,
+		Commands: steps(it.Commands), StepsDone: steps(it.StepsDone), Awaiting: awaiting, Backup: backup, Redrives: it.Redrives, Undelivered: undelivered, Opened: opened,
 		ID: it.ID, OfficeID: it.OfficeID, CustomerNo: it.CustomerNo, CompanyID: it.CompanyID,
 		Solution: collab.Solution(it.Solution), TaskID: it.TaskID, Assignees: it.Assignees,
 		OfficeName: it.OfficeName, CompanyName: it.CompanyName, Status: collab.Status(it.Status),
@@ -271,3 +295,19 @@ func (t *Tx) RequireNotOpen(office, customerNo string, solution collab.Solution)
 
 // Timing returns when the store considers time-driven work due.
 func (s *Store) Timing() port.Timing { return s.timing }
+
+func stepNames(steps []collab.Step) []string {
+	var out []string
+	for _, s := range steps {
+		out = append(out, string(s))
+	}
+	return out
+}
+
+func steps(names []string) []collab.Step {
+	var out []collab.Step
+	for _, n := range names {
+		out = append(out, collab.Step(n))
+	}
+	return out
+}

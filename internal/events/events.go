@@ -18,6 +18,8 @@ const (
 	CollaborationStatusChanged = "CollaborationStatusChanged"
 	AccessChanged              = "AccessChanged"
 	SubscriptionChanged        = "SubscriptionChanged"
+	TeardownCommand            = "TeardownCommand"
+	FactsRequested             = "FactsRequested"
 )
 
 // Event is one event as queued and published: its detail type and its detail, a JSON object.
@@ -67,6 +69,31 @@ type Subscription struct {
 	Status           string `json:"status"`
 	InvoiceRecipient string `json:"invoiceRecipient"`
 	PayingOfficeID   string `json:"payingOfficeId,omitempty"`
+}
+
+// Command tells one solution to carry out a step of a collaboration's teardown in its own data,
+// and to acknowledge it at AcknowledgePath (POST, signed with the solution's IAM role). It comes
+// again until acknowledged, under the same eventId; Attempt counts the operators' re-drives.
+type Command struct {
+	Header
+	OfficeID        string `json:"officeId"`
+	CompanyID       string `json:"companyId"`
+	Solution        string `json:"solution"`
+	Step            string `json:"step"`
+	Outcome         string `json:"outcome"`
+	Attempt         int    `json:"attempt"`
+	AcknowledgePath string `json:"acknowledgePath"`
+}
+
+// FactsRequest asks one solution to report its facts about a company (PUT
+// /companies/{companyId}/solutions/{solution}/status): an end was refused because they were
+// missing or stale. It carries no collaboration.
+type FactsRequest struct {
+	EventID   string    `json:"eventId"`
+	At        time.Time `json:"at"`
+	CompanyID string    `json:"companyId"`
+	Solution  string    `json:"solution"`
+	Reason    string    `json:"reason"`
 }
 
 // New returns the event of detail type kind with detail d.

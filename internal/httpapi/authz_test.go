@@ -178,6 +178,16 @@ var authzMatrix = map[string]authzRow{
 		return authzTarget{params: map[string]string{"companyId": w.co, "solution": "payroll"},
 			body: `{"customerIsPayrollUser":true,"lastChangeAt":"2027-02-01T00:00:00Z","lastSyncAt":"2027-02-02T00:00:00Z"}`}
 	}},
+	"AcknowledgeTeardown": {serviceRoute, "integration", 200, func(t *testing.T, h *harness, w world) authzTarget {
+		id := h.active(t, w, "1001", "scanner", "")
+		expect(t, h.call(t, user(w.oe), "POST", "/collaborations/"+id+"/end", `{"outcome":"continue"}`), 202, "")
+		h.solutions.hold = true // the command waits for the row's caller
+		h.drain(t)
+		return authzTarget{params: map[string]string{"id": id, "step": "revoke_office_access"}, body: `{"result":"done"}`}
+	}},
+	"SolutionAccess": {serviceRoute, "integration", 200, func(t *testing.T, h *harness, w world) authzTarget {
+		return authzTarget{params: map[string]string{"solution": "payroll", "companyId": w.co}}
+	}},
 	"GetCollaboration": {collaborationRead, "oe", 200, func(t *testing.T, h *harness, w world) authzTarget {
 		return authzTarget{params: map[string]string{"id": h.active(t, w, "1001", "scanner", "")}}
 	}},

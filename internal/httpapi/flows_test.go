@@ -522,6 +522,8 @@ func TestEndRulesPerSolution(t *testing.T) {
 					return
 				}
 				if solution == "payroll" {
+					expect(t, h.call(t, user(w.ca), "POST", path, `{"outcome":"end_subscription"}`), 409, "facts_missing")
+					expect(t, h.call(t, integration, "PUT", "/companies/"+w.co+"/solutions/payroll/status", `{"customerIsPayrollUser":false}`), 200, "")
 					expect(t, h.call(t, user(w.ca), "POST", path, `{"outcome":"end_subscription"}`), 409, "payroll_handover_incomplete")
 					expect(t, h.call(t, integration, "PUT", "/companies/"+w.co+"/solutions/payroll/status", payrollReady), 200, "")
 				}
@@ -563,7 +565,7 @@ func TestEndRulesPerSolution(t *testing.T) {
 		for _, b := range check.JSON["blockers"].([]any) {
 			codes = append(codes, b.(map[string]any)["code"].(string))
 		}
-		if fmt.Sprint(codes) != "[outcome_not_allowed main_contact_missing payroll_handover_incomplete]" || check.JSON["canEnd"] != false {
+		if fmt.Sprint(codes) != "[outcome_not_allowed main_contact_missing facts_missing]" || check.JSON["canEnd"] != false {
 			t.Fatalf("end-check %s", check.Raw)
 		}
 		r := h.call(t, user(w.oe), "POST", "/collaborations/"+id+"/end", `{"outcome":"end_subscription"}`)

@@ -72,6 +72,9 @@ type harness struct {
 	sqs    *sqs.Client
 	mu     sync.Mutex
 	now    time.Time
+	// solutions play the solutions' integrations in drain: they receive the teardown commands
+	// from the bus and answer them (solutions_test.go).
+	solutions solutions
 }
 
 // newHarness builds the harness; attach adds middleware of the test's own to the AWS
@@ -97,6 +100,7 @@ func newHarness(t *testing.T, attach ...func(*aws.Config)) *harness {
 	h.store = dynamo.New(dynamodb.NewFromConfig(cfg), res.TableName("Table"), port.DefaultTiming)
 	h.svc.Mailer = &sesmail.Mailer{Client: ses.NewFromConfig(cfg), From: h.sender}
 	h.svc.Bus = bus.New(cfg, res.BusName("EventBus"))
+	h.svc.Integrations["solutions-integration"] = collab.SolutionIDs()
 	h.svc.Log = slog.New(slog.NewTextHandler(testWriter{t}, nil))
 	h.svc.Metrics = nil // TestALifecycleCanBeFollowedInTheLogsAndIsCountedInTheMetrics counts them
 	h.svc.Now = h.clock
@@ -226,7 +230,7 @@ type who = actions.Caller
 
 var (
 	nobody      = who{}
-	integration = who{Service: "arn:aws:iam::123456789012:role/payroll-integration"}
+	integration = who{Service: "arn:aws:iam::123456789012:role/solutions-integration"}
 )
 
 func user(id string) who { return who{UserID: id} }
@@ -455,7 +459,7 @@ func (h *harness) drain(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n1+n2 == 0 {
+		if n1+n2+h.answerCommands(t) == 0 {
 			return
 		}
 	}

@@ -192,6 +192,18 @@ var Routes = []Route{
 			var in actions.EndInput
 			return body(r, &in, func() (any, error) { return s.End(r.ctx, r.caller, r.param("id"), in) })
 		}},
+	{Function: "AcknowledgeTeardown", Method: http.MethodPost, Path: "/collaborations/{id}/teardown/{step}", Auth: AuthIAM,
+		handle: func(s *actions.Service, r *request) (any, error) {
+			var in actions.AcknowledgeInput
+			return body(r, &in, func() (any, error) {
+				return s.AcknowledgeTeardown(r.ctx, r.caller, r.param("id"), r.param("step"), in)
+			})
+		}},
+	{Function: "SolutionAccess", Method: http.MethodGet, Path: "/solutions/{solution}/companies/{companyId}/access", Auth: AuthIAM,
+		handle: func(s *actions.Service, r *request) (any, error) {
+			v, err := s.SolutionAccess(r.ctx, r.caller, r.param("solution"), r.param("companyId"))
+			return map[string]any{"items": v}, err
+		}},
 }
 
 // body decodes the request body into in, then runs do.

@@ -29,6 +29,9 @@ type Data struct {
 	Link          string // the action link, for e-mails that have one
 	Expires       string // invitation expiry, written in the e-mail's language (collab.DateIn)
 	AgreementEnds string // the agreement period's end, written as Expires
+	// Until is until when a handed-over backup file can be downloaded (the link), written as
+	// Expires.
+	Until string
 	// Outcome is what ending did: an end effect (collab.EndEffect), worded by the "outcomes" of
 	// the e-mails that have them ("ended"); the others leave it out. OutcomeText, when set, is
 	// used instead.
@@ -139,7 +142,7 @@ func Render(kind, lang string, d Data) (Rendered, error) {
 		}
 	}
 	values := []string{"{Office}", d.Office, "{Company}", d.Company, "{Solution}", d.Solution, "{Link}", d.Link,
-		"{Expires}", d.Expires, "{AgreementEnds}", d.AgreementEnds, "{OutcomeText}", outcome}
+		"{Expires}", d.Expires, "{AgreementEnds}", d.AgreementEnds, "{Until}", d.Until, "{OutcomeText}", outcome}
 	plain := strings.NewReplacer(values...)
 	escaped := make([]string, len(values))
 	for i, v := range values {

@@ -16,16 +16,18 @@ import (
 
 // The metrics the service counts, with their dimensions (docs/deploy.md, Dashboard).
 const (
-	Activations      = "Activations" // Scenario
-	Accepts          = "Accepts"
-	Declines         = "Declines"
-	Withdrawals      = "Withdrawals"
-	Expiries         = "Expiries"
-	Ends             = "Ends"             // Solution, Outcome
-	TeardownFailures = "TeardownFailures" // Solution
-	EmailsSent       = "EmailsSent"
-	EmailsRejected   = "EmailsRejected"
-	InvitationViews  = "InvitationViews"
+	Activations        = "Activations" // Scenario
+	Accepts            = "Accepts"
+	Declines           = "Declines"
+	Withdrawals        = "Withdrawals"
+	Expiries           = "Expiries"
+	Ends               = "Ends"                       // Solution, Outcome
+	TeardownFailures   = "TeardownFailures"           // Solution
+	CommandsFailed     = "TeardownCommandsFailed"     // Solution: a solution answered a teardown command failed
+	CommandsUnanswered = "TeardownCommandsUnanswered" // Solution: a command sent CommandSends times is still unanswered
+	EmailsSent         = "EmailsSent"
+	EmailsRejected     = "EmailsRejected"
+	InvitationViews    = "InvitationViews"
 )
 
 // EMF writes metrics as EMF lines to W under Namespace. A nil *EMF counts nothing.

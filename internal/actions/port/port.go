@@ -51,10 +51,13 @@ type Timing struct {
 	// InvitationReminderLead is how long before an invitation expires its reminder is due; 0
 	// sends none.
 	InvitationReminderLead time.Duration
+	// FactsMaxAge is how old a solution's facts may be to decide an end; 0 accepts any age.
+	FactsMaxAge time.Duration
+	// CommandSends is how many times an unanswered teardown command is sent before it is raised.
+	CommandSends int
 }
 
-// DefaultTiming is collab.DefaultTiming: 14 days of reminder lead, 15 minutes before work counts
-// as stuck, 3 days of invitation reminder lead.
+// DefaultTiming is collab.DefaultTiming.
 var DefaultTiming = Timing(collab.DefaultTiming)
 
 // Filter narrows an office's collaborations. Zero fields do not filter.
