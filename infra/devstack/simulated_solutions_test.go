@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/spiris/collab/infra/devstack"
+	"github.com/spiris/collab/infra/solutions"
 	"github.com/spiris/collab/internal/collab"
-	"github.com/spiris/collab/internal/httpapi"
 )
 
 // solutionDelay is how long the simulated solutions take to answer in the end-to-end test: every
@@ -91,6 +91,7 @@ type collaborationState struct {
 		Steps     []string `json:"steps"`
 		Done      []string `json:"done"`
 		WaitingOn string   `json:"waitingOn"`
+		Failure   string   `json:"failure"`
 		Backup    *struct {
 			URL string `json:"url"`
 		} `json:"backup"`
@@ -113,9 +114,6 @@ type collaborationState struct {
 // acknowledged, no sooner than the solution's delay per step after the end. Payroll's handover
 // e-mail comes after its acknowledgement and names the backup link, which downloads.
 func TestEverySolutionEndsOnlyAfterItAcknowledgedItsCommands(t *testing.T) {
-	if _, ok := httpapi.RouteOf("AcknowledgeTeardown"); !ok {
-		t.Skip("the acknowledgement route (AcknowledgeTeardown) is not served yet")
-	}
 	useLiveEmulator(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -301,4 +299,126 @@ func handoverMail(t *testing.T, ctx context.Context, base, address, link string)
 	}
 	t.Errorf("no e-mail to %s names the backup link %s", address, link)
 	return sentMail{}
+}
+
+// TestASilentSolutionIsSentItsCommandAgainAndAFailingOneHoldsTheEnd: with the simulated
+// solutions switched, end to end: a solution that never answers leaves the collaboration ending,
+// waiting on its command, until the cleanup sends the command again (the stack's clock moved
+// past the re-send time) and the solution, answering again, acknowledges it; a solution that
+// answers failed leaves it ending with the failure on record, until an operator re-drives it.
+func TestASilentSolutionIsSentItsCommandAgainAndAFailingOneHoldsTheEnd(t *testing.T) {
+	useLiveEmulator(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	file, _ := endWorld(t)
+	logs := &logLines{}
+	stack, err := devstack.Start(ctx, devstack.Options{Addr: "127.0.0.1:0", Prefix: "simfail" + time.Now().Format("150405"),
+		StateDir: t.TempDir(), Log: logs, SeedFile: file, SolutionDelay: -1,
+		SolutionModes: map[collab.Solution]solutions.Mode{"tax-annual": solutions.Silent, "scanner": solutions.Fail}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stack.Close()
+	token, err := stack.Token("ada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := func(method, path, body string) (int, collaborationState) {
+		t.Helper()
+		req, _ := http.NewRequestWithContext(ctx, method, stack.URL+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out collaborationState
+		json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out
+	}
+	end := func(id string) {
+		t.Helper()
+		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+			status, out := call("POST", "/collaborations/"+id+"/end", `{"outcome":"end_subscription"}`)
+			if status == http.StatusAccepted {
+				return
+			}
+			if status != http.StatusConflict || time.Now().After(deadline) {
+				t.Fatalf("%s: end answered %d %+v", id, status, out.Error)
+			}
+		}
+	}
+	waitUntil := func(id, what string, cond func(collaborationState) bool) collaborationState {
+		t.Helper()
+		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+			_, st := call("GET", "/collaborations/"+id, "")
+			if cond(st) {
+				return st
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: %s is %s (teardown %+v), want %s", id, id, st.Status, st.Teardown, what)
+			}
+		}
+	}
+	// logged reports whether the simulated solution logged a line about collaboration id whose
+	// key has value: answered=false when it took a command silently, status=200 when the API
+	// took its acknowledgement.
+	logged := func(id, key, value string) bool {
+		for _, l := range logs.waitFor(t, "collaboration_id", id) {
+			if l["msg"] == "simulated solution" && l[key] == value {
+				return true
+			}
+		}
+		return false
+	}
+
+	t.Run("a_silent_solution_gets_its_command_again", func(t *testing.T) {
+		const id = "end-company-a-tax-annual"
+		end(id)
+		for deadline := time.Now().Add(10 * time.Second); !logged(id, "answered", "false"); time.Sleep(50 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("the silent solution never took its command")
+			}
+		}
+		st := waitUntil(id, "ending, waiting on revoke_office_access", func(st collaborationState) bool {
+			return st.Status == "ending" && st.Teardown != nil && st.Teardown.WaitingOn == "revoke_office_access"
+		})
+		if len(st.Teardown.Done) != 0 {
+			t.Errorf("teardown %+v, want nothing done while the solution is silent", st.Teardown)
+		}
+		stack.Solutions.SetMode("tax-annual", solutions.Answer)
+		for range 5 { // the cleanup re-sends an overdue command, waiting longer each time
+			resp, err := http.Post(stack.URL+"/_local/clock?cleanup=1", "application/json", strings.NewReader(`{"advance":"2h"}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if logged(id, "status", "200") {
+				break
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+		waitUntil(id, "ended", func(st collaborationState) bool { return st.Status == "ended" })
+	})
+
+	t.Run("a_failing_solution_holds_the_end_until_an_operator_redrives_it", func(t *testing.T) {
+		const id = "end-company-a-scanner"
+		end(id)
+		st := waitUntil(id, "ending with the failure on record", func(st collaborationState) bool {
+			return st.Status == "ending" && st.Teardown != nil && st.Teardown.Failure != ""
+		})
+		if !strings.Contains(st.Teardown.Failure, "told to fail") {
+			t.Errorf("failure %q, want the solution's reason", st.Teardown.Failure)
+		}
+		time.Sleep(time.Second) // nothing moves on its own
+		if _, st := call("GET", "/collaborations/"+id, ""); st.Status != "ending" {
+			t.Fatalf("after a failure the collaboration is %s, want ending", st.Status)
+		}
+		stack.Solutions.SetMode("scanner", solutions.Answer)
+		if _, err := stack.Service.Redrive(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		waitUntil(id, "ended", func(st collaborationState) bool { return st.Status == "ended" })
+	})
 }
