@@ -21,9 +21,9 @@ import (
 // tableActiveTimeout bounds the wait for a new table to become ACTIVE.
 const tableActiveTimeout = 2 * time.Minute
 
-// Resources names the tables and queues that Provision created, by their logical IDs in the
-// template. Asking for a logical ID the template does not declare is a programming error and
-// panics.
+// Resources names the tables, queues, secrets, buses, rules and user pools that Provision
+// created, by their logical IDs in the template. Asking for a logical ID the template does not
+// declare is a programming error and panics.
 type Resources struct {
 	// Prefix starts the name of every resource: <Prefix>-<LogicalID>.
 	Prefix string
@@ -249,8 +249,8 @@ func (r *Resources) createQueue(ctx context.Context, sq *sqs.Client, tpl *samtem
 	return nil
 }
 
-// Delete removes the tables and queues that Provision created. Main calls it when the emulator
-// outlives the tests (LocalStack); a moto that Main started goes away with everything in it.
+// Delete removes what Provision created. Main calls it when the emulator outlives the tests
+// (LocalStack); a moto that Main started goes away with everything in it.
 func (r *Resources) Delete(ctx context.Context) error {
 	var errs []error
 	db := dynamodb.NewFromConfig(r.cfg)
