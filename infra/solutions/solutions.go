@@ -190,7 +190,7 @@ func (s *Solutions) Start(ctx context.Context, wg *sync.WaitGroup) error {
 		go func() {
 			defer wg.Done()
 			for ctx.Err() == nil {
-				n, err := s.Once(ctx, in)
+				n, err := s.once(ctx, in)
 				pause := time.Duration(0)
 				switch {
 				case err != nil && ctx.Err() == nil:
@@ -235,9 +235,9 @@ type factsRequest struct {
 	Reason    string `json:"reason"`
 }
 
-// Once receives one batch from in's queue and answers every message in it, each after the
+// once receives one batch from in's queue and answers every message in it, each after the
 // delay, at the same time. It returns how many messages it received.
-func (s *Solutions) Once(ctx context.Context, in Integration) (int, error) {
+func (s *Solutions) once(ctx context.Context, in Integration) (int, error) {
 	got, err := s.o.SQS.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(in.QueueURL),
 		MaxNumberOfMessages: 10, WaitTimeSeconds: s.o.Wait})
 	if err != nil {
