@@ -150,6 +150,7 @@ var answerTexts = map[collab.Language]answerText{
 			"invitation_revoked":     "Inbjudan har ersatts eller dragits tillbaka; använd den senaste inbjudan från {Office}.",
 			"not_company_user":       "Du är inte användare i {Company}. Logga in som en administratör för {Company}.",
 			"administrator_required": "Bara en administratör för {Company} kan svara. Logga in som en administratör.",
+			"terms_changed":          "Villkoren har ändrats sedan inbjudan visades, så inget har godkänts. Öppna inbjudan igen och läs villkoren innan du godkänner.",
 		}},
 	collab.English: {Lang: "en", Approve: "Approve the collaboration", Decline: "Decline the collaboration", SignedInAs: "Signed in as",
 		SomeoneElse: "Sign in as someone else", Invites: "invites", InvitesTo: "to collaborate in", Done: "Done", NotDone: "Not done",
@@ -163,6 +164,7 @@ var answerTexts = map[collab.Language]answerText{
 			"invitation_revoked":     "This invitation was replaced or withdrawn; use the latest invitation from {Office}.",
 			"not_company_user":       "You are not a user of {Company}. Sign in as an administrator of {Company}.",
 			"administrator_required": "Only an administrator of {Company} can answer. Sign in as an administrator.",
+			"terms_changed":          "The terms changed after the invitation was shown, so nothing was approved. Open the invitation again and read the terms before you approve.",
 		}},
 }
 
@@ -211,7 +213,8 @@ func (s *Stack) answerPage(w http.ResponseWriter, r *http.Request) {
 	}
 	names := s.invitationNames(r.Context(), r.PathValue("token"), collab.Language(t.Lang))
 	render(w, http.StatusOK, "answer", map[string]any{"T": t, "Title": t.Approve, "User": s.personName(claims.Subject), "Answer": answer,
-		"Self": r.URL.RequestURI(), "Who": names.Replace("{Office}"), "Whom": names.Replace("{Company}"), "What": names.Replace("{Solution}")})
+		"Self": r.URL.RequestURI(), "Who": names.Replace("{Office}"), "Whom": names.Replace("{Company}"), "What": names.Replace("{Solution}"),
+		"Terms": r.URL.Query().Get("terms")})
 }
 
 // answer accepts or declines through the API's own handler, as the signed-in user, and says in
@@ -227,7 +230,12 @@ func (s *Stack) answer(w http.ResponseWriter, r *http.Request) {
 		function = "Decline"
 	}
 	token := r.PathValue("token")
-	rt, e, err := apigw.Event(actions.Caller{UserID: claims.Subject}, "POST", "/invitations/"+url.PathEscape(token)+"/"+strings.ToLower(function), "")
+	body := ""
+	if v := r.FormValue("terms"); function == "Accept" && v != "" { // the version the invitation page showed
+		b, _ := json.Marshal(actions.AcceptInput{TermsVersion: v})
+		body = string(b)
+	}
+	rt, e, err := apigw.Event(actions.Caller{UserID: claims.Subject}, "POST", "/invitations/"+url.PathEscape(token)+"/"+strings.ToLower(function), body)
 	if err != nil {
 		writeJSON(w, http.StatusNotFound, noRouteBody{Message: "Not Found", Error: httpapi.ErrorDetail{Code: "route_not_found",
 			Message: "no invitation route matches this token", Fix: "open the link from the invitation e-mail as it is"}})
@@ -236,21 +244,21 @@ func (s *Stack) answer(w http.ResponseWriter, r *http.Request) {
 	e.RequestContext.RequestID = requestIDOf(r.Context())
 	e.RequestContext.Authorizer = jwtAuthorizer(claims)
 	resp, _ := httpapi.Handle(s.Service, rt)(r.Context(), e)
-	var body struct {
+	var answered struct {
 		Status collab.Status                       `json:"status"`
 		Error  struct{ Code, Message, Fix string } `json:"error"`
 	}
-	json.Unmarshal([]byte(resp.Body), &body)
+	json.Unmarshal([]byte(resp.Body), &answered)
 	t := answerLanguage(r)
 	names := s.invitationNames(r.Context(), token, collab.Language(t.Lang))
-	said, ok := t.Errors[body.Error.Code]
+	said, ok := t.Errors[answered.Error.Code]
 	if !ok {
-		said = body.Error.Message + " " + body.Error.Fix
+		said = answered.Error.Message + " " + answered.Error.Fix
 	}
 	if resp.StatusCode == http.StatusOK {
-		said = t.States[body.Status]
+		said = t.States[answered.Status]
 	}
-	render(w, resp.StatusCode, "answered", map[string]any{"T": t, "Title": t.Done, "OK": resp.StatusCode == http.StatusOK, "Status": body.Status,
+	render(w, resp.StatusCode, "answered", map[string]any{"T": t, "Title": t.Done, "OK": resp.StatusCode == http.StatusOK, "Status": answered.Status,
 		"Said": names.Replace(said), "Back": "/invitations/" + token + "?lang=" + t.Lang})
 }
 
@@ -260,6 +268,7 @@ var _ = template.Must(pages.Parse(`
 body{font-family:system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a;line-height:1.5;overflow-wrap:anywhere}
 table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.4rem;border-bottom:1px solid #ccc;vertical-align:top}
 button{font-size:1rem;padding:.5rem 1rem;border:2px solid #0b4f8a;border-radius:.3rem;background:#0b4f8a;color:#fff;cursor:pointer}
+input,button{box-sizing:border-box;max-width:100%;font:inherit;overflow-wrap:normal}td button{white-space:nowrap}
 a{color:#0b4f8a}.note{background:#fdf6ec;border-left:4px solid #8a4b0b;padding:.5rem 1rem}.small{font-size:.85rem;color:#4a4a4a}
 pre{white-space:pre-wrap;background:#f3f5f7;padding:.6rem}.mail-item h2{font-size:1.05rem;margin:1.2rem 0 .2rem}.mail-item p{margin:.2rem 0}
 </style></head><body><main>{{end}}
@@ -277,7 +286,7 @@ pre{white-space:pre-wrap;background:#f3f5f7;padding:.6rem}.mail-item h2{font-siz
 {{define "answer"}}{{template "page" .}}<h1>{{if eq .Answer "decline"}}{{.T.Decline}}{{else}}{{.T.Approve}}{{end}}</h1>
 <p id="who"><strong>{{.Who}}</strong> {{.T.Invites}} <strong>{{.Whom}}</strong> {{.T.InvitesTo}} <strong>{{.What}}</strong>.</p>
 <p>{{.T.SignedInAs}} <strong id="signed-in">{{.User}}</strong>. <a href="/_local/login?next={{.Self}}">{{.T.SomeoneElse}}</a></p>
-<form method="post"><input type="hidden" name="answer" value="{{.Answer}}"><input type="hidden" name="lang" value="{{.T.Lang}}">
+<form method="post"><input type="hidden" name="answer" value="{{.Answer}}"><input type="hidden" name="lang" value="{{.T.Lang}}"><input type="hidden" name="terms" value="{{.Terms}}">
 <button type="submit" id="confirm">{{if eq .Answer "decline"}}{{.T.Decline}}{{else}}{{.T.Approve}}{{end}}</button></form>{{template "pagefoot" .T}}{{end}}
 
 {{define "answered"}}{{template "page" .}}<h1>{{if .OK}}{{.T.Done}}{{else}}{{.T.NotDone}}{{end}}</h1>

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
@@ -14,6 +15,11 @@ import (
 
 // ErrSignIn is a sign-in the pool refused: an unknown e-mail address or a wrong password.
 var ErrSignIn = errors.New("the e-mail address or the password is not right")
+
+// ErrFirstSignInExpired is a first sign-in code Cognito refused as expired (after the pool's
+// TemporaryPasswordValidityDays); moto never refuses one, so locally the page checks the link's
+// stated expiry instead (Stack.expiredLink).
+var ErrFirstSignInExpired = errors.New("the first sign-in code has expired")
 
 // Challenge is a first sign-in halfway: the person signed in with the code from their link and
 // must now choose a password (Cognito's NEW_PASSWORD_REQUIRED).
@@ -37,6 +43,8 @@ func (p *Identity) SignIn(ctx context.Context, email, password string) (string, 
 		AuthParameters: map[string]string{"USERNAME": id, "PASSWORD": password}})
 	var refused *ciptypes.NotAuthorizedException
 	switch {
+	case errors.As(err, &refused) && strings.Contains(strings.ToLower(aws.ToString(refused.Message)), "temporary password has expired"):
+		return "", nil, ErrFirstSignInExpired
 	case errors.As(err, &refused):
 		return "", nil, ErrSignIn
 	case err != nil:

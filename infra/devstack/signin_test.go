@@ -14,13 +14,14 @@ import (
 	"time"
 
 	"github.com/spiris/collab/infra/devstack"
+	"github.com/spiris/collab/internal/collab"
 )
 
 // firstSignInLink matches the button of an e-mail that leads through a first sign-in to an
 // invitation; welcomeLink that of a user's e-mail that leads to the sign-in alone.
 var (
-	firstSignInLink = regexp.MustCompile(`href="([^"]*/_local/login\?next=[^"]*invitations[^"]*)"`)
-	welcomeLink     = regexp.MustCompile(`href="([^"]*/_local/login#[^"]*)"`)
+	firstSignInLink = regexp.MustCompile(`href="([^"]*/_local/login\?[^"#]*next=[^"]*invitations[^"]*)"`)
+	welcomeLink     = regexp.MustCompile(`href="([^"]*/_local/login\?[^"#]*#[^"]*)"`)
 )
 
 // mailTo waits for an e-mail to address whose HTML matches re, and returns the match's group.
@@ -106,9 +107,15 @@ func firstSignIn(t *testing.T, stack *devstack.Stack, link string) (token, led s
 		t.Errorf("choosing a password without accepting the user terms: %s, want 400", resp.Status)
 	}
 	form.Set("terms", "accepted")
+	before := stack.Service.Now()
 	resp, _ = b.post("/_local/login/password", form)
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("choosing a password: %s, want a redirect", resp.Status)
+	}
+	// The ticked user terms are recorded, with the version the page showed and the time.
+	if a, ok, err := stack.Store.UserTerms(context.Background(), form.Get("user")); err != nil || !ok || a.Terms != collab.UserTermsVersion ||
+		form.Get("user_terms") != collab.UserTermsVersion || a.AcceptedAt.Before(before.Add(-time.Second)) || a.AcceptedAt.After(stack.Service.Now()) {
+		t.Errorf("the user terms of %s recorded as %+v (%v %v), want version %s accepted now", form.Get("user"), a, ok, err, collab.UserTermsVersion)
 	}
 	for _, c := range b.c.Jar.Cookies(&url.URL{Scheme: "http", Host: strings.TrimPrefix(stack.URL, "http://"), Path: "/"}) {
 		if c.Name == "local_token" {
@@ -210,5 +217,78 @@ func TestAnAdministratorAddedToTheCompanySignsInFromTheNextInvitation(t *testing
 	if status, me := api(t, stack, token, "GET", "/companies/company-ett/users", ""); status != 200 {
 		t.Fatalf("the added user's token: %d %v, want the API to take it", status, me)
 	}
+	acceptAt(t, stack, token, led)
+}
+
+// getPage fetches a page of the stack, without following redirects.
+func (b *browser) get(link string) (*http.Response, string) {
+	b.t.Helper()
+	resp, err := b.c.Get(link)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp, string(body)
+}
+
+// TestAnExpiredFirstSignInLinkIsRefusedAndTheNextEmailBringsANewOne: the login instructions'
+// link says in the e-mail's language until when its code works; once the stack's clock is past
+// that, the sign-in page opened from the link, and a sign-in with its code, are refused (410) in
+// that language with who to ask for a new one (the office, by name), and nothing is signed in;
+// the office resends the invitation and the new e-mail's link signs in for the first time.
+func TestAnExpiredFirstSignInLinkIsRefusedAndTheNextEmailBringsANewOne(t *testing.T) {
+	stack, asSam := demoStack(t, "expiredlink", "emp-sam")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	stack.Service.FirstSignInValidity = 24 * time.Hour // shorter than the invitation's 30 days
+	status, body := asSam("POST", "/offices/office-1/collaborations", `{"customerNo":"1003","solution":"bookkeeping","taskId":"task-1003",`+
+		`"invoiceRecipient":"customer","startPeriod":"`+stack.Service.Now().AddDate(0, 1, 0).Format("2006-01")+`",`+
+		`"contact":{"name":"Tea Tre","email":"tea@tredesign.example","language":"sv"}}`)
+	if status != 201 {
+		t.Fatalf("activate: %d %v", status, body)
+	}
+	sent := stack.Service.Now()
+	link := mailTo(t, ctx, stack.URL, "tea@tredesign.example", firstSignInLink)
+	u, _ := url.Parse(link)
+	expires, err := time.Parse(time.RFC3339, u.Query().Get("expires"))
+	if err != nil || u.Query().Get("lang") != "sv" || expires.Before(sent.Add(24*time.Hour-time.Minute)) || expires.After(sent.Add(24*time.Hour+time.Minute)) {
+		t.Fatalf("the link %s: want lang=sv and expires= a day after it was sent (%v)", link, err)
+	}
+	if next, _ := url.Parse(u.Query().Get("next")); next == nil || next.Query().Get("lang") != "sv" {
+		t.Errorf("the link leads on to %q, want the invitation in Swedish", u.Query().Get("next"))
+	}
+	if resp, page := newBrowser(t, stack.URL).get(link); resp.StatusCode != 200 || strings.Contains(page, `id="link-expired"`) {
+		t.Fatalf("the live link's page: %s", resp.Status)
+	}
+
+	if status, _ := asSam("POST", "/_local/clock", `{"advance":"25h"}`); status != 200 {
+		t.Fatalf("moving the clock: %d", status)
+	}
+	b := newBrowser(t, stack.URL)
+	resp, page := b.get(link)
+	for _, want := range []string{`id="link-expired"`, "gick ut den", "Be Byrån Redovisning AB skicka inbjudan igen", `lang="sv"`} {
+		if resp.StatusCode != http.StatusGone || !strings.Contains(page, want) {
+			t.Errorf("the expired link's page (%s) does not say %q", resp.Status, want)
+		}
+	}
+	if strings.Contains(page, "location.hash") {
+		t.Errorf("the expired link's page still fills in its code")
+	}
+	frag, _ := url.ParseQuery(u.Fragment)
+	resp, page = b.post("/_local/login", url.Values{"email": {frag.Get("email")}, "password": {frag.Get("code")},
+		"next": {u.Query().Get("next")}, "lang": {"sv"}, "expires": {u.Query().Get("expires")}})
+	if resp.StatusCode != http.StatusGone || !strings.Contains(page, `id="link-expired"`) || strings.Contains(page, `id="choose-password"`) {
+		t.Fatalf("signing in with the expired code: %s, want 410 and the explanation", resp.Status)
+	}
+
+	if status, body := asSam("POST", "/collaborations/"+body["collaboration"].(map[string]any)["id"].(string)+"/resend", ""); status != 200 {
+		t.Fatalf("resend: %d %v", status, body)
+	}
+	fresh := link
+	for fresh == link && ctx.Err() == nil {
+		fresh = mailTo(t, ctx, stack.URL, "tea@tredesign.example", firstSignInLink)
+	}
+	token, led := firstSignIn(t, stack, fresh)
 	acceptAt(t, stack, token, led)
 }

@@ -26,6 +26,7 @@ type recorder struct {
 	collabs []*collab.Collaboration
 	grants  []grantChange
 	subs    []collab.Subscription
+	people  []personChange // PersonChanged (personEvents)
 }
 
 type grantChange struct {
@@ -73,6 +74,7 @@ func (r *recorder) events(newID func() string, now time.Time) []events.Event {
 		}
 	}
 	out = append(out, r.accessEvents(newID, versions, now)...)
+	out = append(out, r.personEvents(newID, now)...)
 	for _, s := range r.subs {
 		cause := s.CreatedBy // the collaboration the change writes with it, if any
 		if n := len(r.collabs); n > 0 {

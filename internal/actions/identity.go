@@ -1,12 +1,15 @@
 package actions
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/spiris/collab/internal/collab"
+	"github.com/spiris/collab/internal/events"
 	"github.com/spiris/collab/internal/mail"
 )
 
@@ -65,11 +68,34 @@ func (s *Service) newUserID(ctx context.Context, email string) (string, error) {
 }
 
 // addPerson has ch create u at the identity provider before it commits; changed corrects the
-// e-mail, name and language of u's existing sign-in instead.
+// e-mail, name and language of u's existing sign-in instead. Either way the change tells the bus
+// (PersonChanged), for an external provider, which the service cannot call.
 func (s *Service) addPerson(ch *change, u collab.User, changed bool) {
+	p := personChange{user: u, changed: changed}
+	ch.rec.people = append(ch.rec.people, p)
 	if s.Identity != nil {
-		ch.people = append(ch.people, personChange{user: u, changed: changed})
+		ch.people = append(ch.people, p)
 	}
+}
+
+// personEvents returns a PersonChanged event per person the change creates or corrects, naming
+// the collaboration it writes, if any (an activation).
+func (r *recorder) personEvents(newID func() string, now time.Time) []events.Event {
+	var via string
+	if n := len(r.collabs); n > 0 {
+		via = r.collabs[n-1].ID()
+	}
+	out := make([]events.Event, 0, len(r.people))
+	for _, p := range r.people {
+		u, change := p.user, events.PersonCreated
+		if p.changed {
+			change = events.PersonUpdated
+		}
+		out = append(out, events.New(events.PersonChanged, events.Person{EventID: newID(), At: now, UserID: u.ID,
+			CompanyID: u.CompanyID, Email: u.Email, Name: u.Name, Language: string(u.Language), Role: string(u.Role),
+			Change: change, CollaborationID: via}))
+	}
+	return out
 }
 
 // syncPeople creates or corrects the change's people at the identity provider, right before its
@@ -100,13 +126,22 @@ func (s *Service) syncPeople(ctx context.Context, ch *change) error {
 	return nil
 }
 
+// DefaultFirstSignInValidity is how long a first sign-in code works unless configured: 30 days,
+// the user pool's default TemporaryPasswordValidityDays (FirstSignInDays).
+const DefaultFirstSignInValidity = 30 * 24 * time.Hour
+
 // firstSignInLink is where a company's e-mail with a link (the login instructions, an invitation,
-// its reminder) sends a user who never signed in: the sign-in page with the e-mail address and a
-// new one-time code in the fragment (which browsers never send to a server, so no log holds it),
-// leading on to next (the invitation) once the user has chosen a password and accepted the user
-// terms; each such e-mail replaces the code of the one before. It is next itself when there is
-// no provider, no page, or the user has signed in before.
+// its reminder) sends a user: the link next in the recipient's language (lang=, which the
+// invitation page and the sign-in page read), and for a user who never signed in, the sign-in
+// page in their language with the code's expiry (expires=, RFC 3339: the page refuses a link past
+// it and says how to get a new one), leading on to next (the invitation) once the user has chosen
+// a password and accepted the user terms, and the e-mail address and a new one-time code in the
+// fragment (which browsers never send to a server, so no log holds it); each such e-mail
+// replaces the code of the one before. It is next alone when there is no provider, no page, or the
+// user has signed in before.
 func (s *Service) firstSignInLink(ctx context.Context, rc recipient, next string) (string, error) {
+	signInOnly := next == s.SignInURL
+	next = withQuery(next, url.Values{"lang": {string(rc.Language)}})
 	if s.Identity == nil || s.SignInURL == "" {
 		return next, nil
 	}
@@ -114,15 +149,29 @@ func (s *Service) firstSignInLink(ctx context.Context, rc recipient, next string
 	if err != nil || code == "" {
 		return next, err
 	}
-	fragment := "#" + url.Values{"email": {rc.Email}, "code": {code}}.Encode()
-	if next == s.SignInURL {
-		return s.SignInURL + fragment, nil // the sign-in itself is what the e-mail is for
+	validity := cmp.Or(s.FirstSignInValidity, DefaultFirstSignInValidity)
+	q := url.Values{"lang": {string(rc.Language)}, "expires": {s.Now().Add(validity).UTC().Format(time.RFC3339)}}
+	if !signInOnly { // else the sign-in itself is what the e-mail is for
+		q.Set("next", next)
+	}
+	return withQuery(s.SignInURL, q) + "#" + url.Values{"email": {rc.Email}, "code": {code}}.Encode(), nil
+}
+
+// withQuery returns link with the parameters q that have a value added to its query.
+func withQuery(link string, q url.Values) string {
+	for k, v := range q {
+		if len(v) == 0 || v[0] == "" {
+			delete(q, k)
+		}
+	}
+	if len(q) == 0 {
+		return link
 	}
 	sep := "?"
-	if strings.Contains(s.SignInURL, "?") {
+	if strings.Contains(link, "?") {
 		sep = "&"
 	}
-	return s.SignInURL + sep + url.Values{"next": {next}}.Encode() + fragment, nil
+	return link + sep + q.Encode()
 }
 
 // addressedUser is a company's e-mail to one of its users (collab.EmailUserAdded): to the user
@@ -149,4 +198,46 @@ func (s *Service) addressedUser(ctx context.Context, j Job) (email, error) {
 		e.drop = "e-mail to a user no longer in the company dropped"
 	}
 	return e, nil
+}
+
+// UserTermsInput is the body of an acceptance of the user terms: the version the page showed.
+type UserTermsInput struct {
+	Version string `json:"version"`
+}
+
+// UserTermsView is a person's acceptance of the user terms: which version, and when.
+type UserTermsView struct {
+	UserID     string    `json:"userId"`
+	Version    string    `json:"version"`
+	AcceptedAt time.Time `json:"acceptedAt"`
+}
+
+// AcceptUserTerms records that the caller accepted the user terms of My Spiris
+// (collab.UserTermsVersion), as the first sign-in page asks once the password is chosen: the
+// version and the time, beside the person's memberships, in one read and one write. Accepting the
+// version recorded already keeps its first time and writes nothing. It returns EUNAUTHORIZED
+// unauthenticated; EFORBIDDEN not_this_user (another person's terms); EINVALID field_required;
+// ECONFLICT user_terms_changed, concurrent_update.
+func (s *Service) AcceptUserTerms(ctx context.Context, caller Caller, userID string, in UserTermsInput) (UserTermsView, error) {
+	switch {
+	case caller.UserID == "":
+		return UserTermsView{}, collab.ErrUnauthenticated
+	case caller.UserID != userID:
+		return UserTermsView{}, collab.ErrNotThisUser
+	}
+	was, found, err := s.Store.UserTerms(ctx, userID)
+	if err != nil {
+		return UserTermsView{}, err
+	}
+	a, changed, err := collab.AcceptUserTerms(was, found, userID, in.Version, s.Now())
+	if err != nil {
+		return UserTermsView{}, err
+	}
+	view := UserTermsView{UserID: a.UserID, Version: a.Terms, AcceptedAt: a.AcceptedAt}
+	if !changed {
+		return view, nil
+	}
+	ch := s.change()
+	ch.tx.PutUserTerms(a)
+	return view, s.save(ctx, ch, view)
 }

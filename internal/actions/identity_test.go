@@ -2,8 +2,10 @@ package actions_test
 
 import (
 	"context"
+	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spiris/collab/internal/actions"
 	"github.com/spiris/collab/internal/mail"
@@ -121,7 +123,10 @@ func TestAnAddedUserIsEmailedTheirFirstSignInLink(t *testing.T) {
 	for _, err := range w.drain(t) {
 		t.Errorf("worker: %v", err)
 	}
-	want := "https://my.test/sign-in#code=one-time-1&email=nils%40ett.test"
+	// The sign-in page in the user's language, with the code's expiry (the clock's now plus the
+	// default validity), and the e-mail and code in the fragment.
+	want := "https://my.test/sign-in?expires=" + url.QueryEscape(w.clock().Add(actions.DefaultFirstSignInValidity).UTC().Format(time.RFC3339)) +
+		"&lang=en#code=one-time-1&email=nils%40ett.test"
 	if got := sent["nils@ett.test"]; len(got) != 1 || !strings.Contains(got[0], want) || !strings.Contains(got[0], "Ett AB") {
 		t.Fatalf("e-mails to the added user: %q, want one naming the company with %s", got, want)
 	}

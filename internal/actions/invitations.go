@@ -80,17 +80,33 @@ func (s *Service) answer(ctx context.Context, caller Caller, token string) (coll
 	return inv, c, p, err
 }
 
-// Accept answers an invitation yes, agreeing to the current terms (recorded on the history): the
-// collaboration and the subscription become active, the office employees on the task get full
-// access, and the company's administrators are told, as are the activating employee and the
-// task's employees (one e-mail job, each side in its own words). It
-// returns EUNAUTHORIZED unauthenticated; ENOTFOUND invitation_not_found; EGONE invitation_used,
-// invitation_revoked, invitation_expired; EFORBIDDEN not_company_user, administrator_required;
-// ECONFLICT collaboration_not_pending, concurrent_update.
-func (s *Service) Accept(ctx context.Context, caller Caller, token string) (_ CollaborationView, err error) {
+// AcceptInput is the body of an acceptance: which terms the customer was shown.
+type AcceptInput struct {
+	// TermsVersion is the version of the terms the invitation showed (InvitationView.TermsVersion);
+	// empty agrees to the current terms (a client that does not say).
+	TermsVersion string `json:"termsVersion"`
+}
+
+// Accept answers an invitation yes, agreeing to the current terms: AcceptTerms with no version.
+func (s *Service) Accept(ctx context.Context, caller Caller, token string) (CollaborationView, error) {
+	return s.AcceptTerms(ctx, caller, token, AcceptInput{})
+}
+
+// AcceptTerms answers an invitation yes, agreeing to the terms in.TermsVersion names, which must
+// be the current ones (recorded on the history): the collaboration and the subscription become
+// active, the office employees on the task get full access, and the company's administrators are
+// told, as are the activating employee and the task's employees (one e-mail job, each side in its
+// own words). It returns EUNAUTHORIZED unauthenticated; ENOTFOUND invitation_not_found; EGONE
+// invitation_used, invitation_revoked, invitation_expired; EFORBIDDEN not_company_user,
+// administrator_required; ECONFLICT terms_changed (the terms shown are no longer the current
+// ones; nothing changes), collaboration_not_pending, concurrent_update.
+func (s *Service) AcceptTerms(ctx context.Context, caller Caller, token string, in AcceptInput) (_ CollaborationView, err error) {
 	defer s.countIf(ctx, &err, metrics.Accepts)
 	inv, c, p, err := s.answer(ctx, caller, token)
 	if err != nil {
+		return CollaborationView{}, err
+	}
+	if _, err := collab.CurrentTerms.Agree(in.TermsVersion); err != nil {
 		return CollaborationView{}, err
 	}
 	now := s.Now()

@@ -66,6 +66,9 @@ type Service struct {
 	// provider); SignInURL is its sign-in page, where a first sign-in link leads.
 	Identity  Identity
 	SignInURL string
+	// FirstSignInValidity is how long a first sign-in code works (the user pool's
+	// TemporaryPasswordValidityDays); DefaultFirstSignInValidity when zero.
+	FirstSignInValidity time.Duration
 	// Metrics counts business events (nil counts nothing).
 	Metrics *metrics.EMF
 	// InvitationTTL is how long an invitation link stays valid.

@@ -1,6 +1,9 @@
 package collab
 
-import "strings"
+import (
+	"strings"
+	"time"
+)
 
 // Terms are the terms and conditions of a collaboration, as the invitation page shows them and an
 // acceptance agrees to: what approving grants, in each activation scenario, and how it can end. The
@@ -57,4 +60,61 @@ func (t Terms) For(lang Language, sc Scenario, office, company, solution string)
 		grants = append(grants, fill(c))
 	}
 	return grants, fill(t.Ending[lang])
+}
+
+// ErrTermsChanged refuses an acceptance of terms that are no longer the current ones: the
+// customer read a wording the service no longer offers, so nothing is accepted.
+var ErrTermsChanged = Errorf(ECONFLICT, "terms_changed",
+	"reload the invitation and read the terms again, then approve the terms it shows",
+	"the terms of the collaboration changed after the invitation was shown")
+
+// Agree returns the version of the terms an acceptance of version seen agrees to: the current
+// terms, when seen names them or is empty (a client that does not say which it showed). It
+// returns ECONFLICT terms_changed for any other version.
+func (t Terms) Agree(seen string) (string, error) {
+	if seen != "" && seen != t.Version {
+		return "", ErrTermsChanged
+	}
+	return t.Version, nil
+}
+
+// UserTermsVersion names the wording of the user terms of My Spiris that a person accepts at
+// their first sign-in (the sign-in page shows it and sends it back).
+const UserTermsVersion = "2026-12-01"
+
+// UserTerms is a person's acceptance of the user terms: the version and when. Version is the
+// store's version of the record.
+type UserTerms struct {
+	UserID     string
+	Terms      string
+	AcceptedAt time.Time
+	Version    int
+}
+
+// The refusals of an acceptance of the user terms.
+var (
+	// ErrNotThisUser: a person's user terms are accepted by that person alone.
+	ErrNotThisUser = Errorf(EFORBIDDEN, "not_this_user", "sign in as the person whose user terms these are",
+		"only the person themself can accept their user terms")
+	// ErrUserTermsChanged: the user terms shown are no longer the current ones.
+	ErrUserTermsChanged = Errorf(ECONFLICT, "user_terms_changed", "reload the page and read the user terms again, then accept the version it shows",
+		"the user terms changed after they were shown")
+	// ErrUserTermsUnnamed: the acceptance names no version.
+	ErrUserTermsUnnamed = Invalid("version", "field_required", "send the version of the user terms you showed", "version is required")
+)
+
+// AcceptUserTerms records that user accepted the user terms of version at now, given what was
+// recorded before (was, when found). Accepting the version already recorded keeps its first
+// time and changes nothing (changed false). It returns EINVALID field_required for no version and
+// ECONFLICT user_terms_changed for any but UserTermsVersion.
+func AcceptUserTerms(was UserTerms, found bool, user, version string, now time.Time) (_ UserTerms, changed bool, err error) {
+	switch {
+	case version == "":
+		return was, false, ErrUserTermsUnnamed
+	case version != UserTermsVersion:
+		return was, false, ErrUserTermsChanged
+	case found && was.Terms == version:
+		return was, false, nil
+	}
+	return UserTerms{UserID: user, Terms: version, AcceptedAt: now, Version: was.Version}, true, nil
 }

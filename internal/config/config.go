@@ -49,6 +49,10 @@ type Settings struct {
 	Integrations actions.Integrations
 	// IntegrationAccount is INTEGRATION_ACCOUNT_ID: the account of those roles; empty for any.
 	IntegrationAccount string
+
+	// FirstSignIn is FIRST_SIGN_IN_DAYS: how long a first sign-in code works (the user pool's
+	// TemporaryPasswordValidityDays), which its link states; actions.DefaultFirstSignInValidity when unset.
+	FirstSignIn time.Duration
 }
 
 // FromEnv reads the settings.
@@ -76,6 +80,13 @@ func FromEnv() (Settings, error) {
 		if s.InvitationTTL, err = time.ParseDuration(v); err != nil || s.InvitationTTL <= 0 {
 			return s, fmt.Errorf("config: INVITATION_TTL %q is not a positive duration", v)
 		}
+	}
+	if v := os.Getenv("FIRST_SIGN_IN_DAYS"); v != "" {
+		days, err := strconv.Atoi(v)
+		if err != nil || days < 1 || days > 365 {
+			return s, fmt.Errorf("config: FIRST_SIGN_IN_DAYS %q is not a number of days from 1 to 365", v)
+		}
+		s.FirstSignIn = time.Duration(days) * 24 * time.Hour
 	}
 	if v := os.Getenv("REMINDER_DAYS"); v != "" {
 		days, err := strconv.Atoi(v)
@@ -150,6 +161,8 @@ func Service(s Settings, cfg aws.Config) *actions.Service {
 		Integrations:  s.Integrations,
 
 		IntegrationAccount: s.IntegrationAccount,
+
+		FirstSignInValidity: s.FirstSignIn,
 	}
 }
 

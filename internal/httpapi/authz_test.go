@@ -77,6 +77,7 @@ var (
 	companyAdminRoute   = invitationAnswer
 	serviceRoute        = [5]string{"401 unauthenticated", "403 service_only", "403 service_only", "403 service_only", "403 service_only"}
 	collaborationRead   = [5]string{"401 unauthenticated", "403 not_company_user", "403 not_on_task", "200", "403 not_company_user"}
+	selfRoute           = [5]string{"401 unauthenticated", "403 not_this_user", "403 not_this_user", "403 not_this_user", "403 not_this_user"}
 	collaborationEnd    = [5]string{"401 unauthenticated", "403 not_company_user", "403 not_on_task", "403 administrator_required", "403 not_company_user"}
 )
 
@@ -161,6 +162,10 @@ var authzMatrix = map[string]authzRow{
 	"CreateUser": {companyAdminRoute, "ca", 201, func(t *testing.T, h *harness, w world) authzTarget {
 		return authzTarget{params: map[string]string{"companyId": w.co},
 			body: `{"name":"Ny Admin","email":"ny@customer.test","role":"administrator"}`}
+	}},
+	"AcceptUserTerms": {selfRoute, "ca", 200, func(t *testing.T, h *harness, w world) authzTarget {
+		// Strangers try to accept the administrator's user terms for them.
+		return authzTarget{params: map[string]string{"userId": w.ca}, body: `{"version":"` + collab.UserTermsVersion + `"}`}
 	}},
 	"ChangeRole": {companyAdminRoute, "ca", 200, func(t *testing.T, h *harness, w world) authzTarget {
 		// The plain user tries to promote themself, and strangers try to promote them.

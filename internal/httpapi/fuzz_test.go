@@ -78,11 +78,38 @@ func FuzzReportFacts(f *testing.F) {
 	fuzzBody[actions.FactsInput](f, "ReportFacts", map[string]string{"companyId": "co-1", "solution": "payroll"})
 }
 
-// FuzzAccept fuzzes the decoder of the routes that take no body (accept, decline, resend,
-// withdraw): only an empty body or {} passes.
+// FuzzAccept fuzzes the accept route's optional body: none (JSON white space only) or an object
+// with only termsVersion passes; anything else is refused as fuzzBody's routes refuse it.
 func FuzzAccept(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body string) {
 		r := fuzzCall(t, "Accept", map[string]string{"token": strings.Repeat("A", 43)}, body)
+		var in actions.AcceptInput
+		e, _ := r.JSON["error"].(map[string]any)
+		field, _ := e["field"].(string)
+		switch {
+		case len(body) > httpapi.MaxBody:
+			fuzzWant(t, body, r, r.Status == 413 && r.code() == "body_too_large", "413 body_too_large")
+		case strings.Trim(body, jsonSpace) == "" || strictDecode(body, &in):
+			fuzzWant(t, body, r, r.Status == 401, "401: the body passes and the caller is anonymous")
+		case r.Status == 400:
+			fuzzWant(t, body, r, r.code() == "malformed_json", "400 malformed_json")
+		default:
+			fuzzWant(t, body, r, r.Status == 422 && (r.code() == "unknown_field" || r.code() == "field_invalid" || r.code() == "duplicate_field") &&
+				(field != "" || strings.Contains(fixOf(e), `""`)), "400 malformed_json, or 422 unknown_field, field_invalid or duplicate_field naming the field")
+		}
+	})
+}
+
+func fixOf(e map[string]any) string {
+	fix, _ := e["fix"].(string)
+	return fix
+}
+
+// FuzzDecline fuzzes the decoder of the routes that take no body (decline, resend, withdraw):
+// only an empty body or {} passes.
+func FuzzDecline(f *testing.F) {
+	f.Fuzz(func(t *testing.T, body string) {
+		r := fuzzCall(t, "Decline", map[string]string{"token": strings.Repeat("A", 43)}, body)
 		trimmed := strings.Trim(body, jsonSpace)
 		accepted := len(body) <= httpapi.MaxBody && (trimmed == "" || trimmed == "{}")
 		switch {

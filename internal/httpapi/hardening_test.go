@@ -67,9 +67,9 @@ func TestEveryResponseCarriesTheSecurityHeaders(t *testing.T) {
 			}
 			checkSecurityHeaders(t, r.Headers, r.Raw, c.page)
 			if c.page && c.status == 200 {
-				// The answer links keep the answer page's own query.
+				// The answer links keep the answer page's own query, and name the terms shown.
 				approve := regexp.MustCompile(`<a [^>]*href="([^"]*)"[^>]*id="approve"`).FindStringSubmatch(r.Raw)
-				if want := "https://my.example.test/invitations/" + token + "?from=page&amp;lang=en&amp;answer=accept"; approve == nil || approve[1] != want {
+				if want := "https://my.example.test/invitations/" + token + "?from=page&amp;lang=en&amp;answer=accept&amp;terms=" + collab.CurrentTerms.Version; approve == nil || approve[1] != want {
 					t.Errorf("approve link %q, want %q", approve, want)
 				}
 			}

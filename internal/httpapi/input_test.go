@@ -196,7 +196,7 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 			{name: "renew_by_6_months", as: "oe", method: "POST", path: "/collaborations/" + agreement + "/renew", body: `{"months":6}`, status: 422, code: "agreement_period_invalid", field: "months"},
 			{name: "renew_with_months_as_a_string", as: "oe", method: "POST", path: "/collaborations/" + agreement + "/renew", body: `{"months":"12"}`, status: 422, code: "field_invalid", field: "months"},
 			{name: "renew_with_an_unknown_field", as: "oe", method: "POST", path: "/collaborations/" + agreement + "/renew", body: `{"agreementMonths":12}`, status: 422, code: "unknown_field", field: "agreementMonths"},
-			{name: "accept_with_a_body", as: "ca", method: "POST", path: "/invitations/" + token + "/accept", body: `{"answer":"yes"}`, status: 400, code: "body_not_expected"},
+			{name: "accept_with_an_unknown_field", as: "ca", method: "POST", path: "/invitations/" + token + "/accept", body: `{"answer":"yes"}`, status: 422, code: "unknown_field", field: "answer"},
 			{name: "decline_with_an_array_body", as: "ca", method: "POST", path: "/invitations/" + token + "/decline", body: `[]`, status: 400, code: "body_not_expected"},
 			{name: "resend_with_a_body", as: "oe", method: "POST", path: collaboration + "/resend", body: `{"force":true}`, status: 400, code: "body_not_expected"},
 			{name: "withdraw_with_a_body", as: "oe", method: "POST", path: collaboration + "/withdraw", body: `null`, status: 400, code: "body_not_expected"},

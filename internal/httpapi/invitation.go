@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 
@@ -137,7 +138,11 @@ func liveInvitation(t pageText, v actions.InvitationView, answer string) string 
 	if strings.Contains(answer, "?") {
 		sep = "&"
 	}
-	href := func(choice string) string { return e(answer + sep + "lang=" + t.Lang + "&answer=" + choice) }
+	// The answer names the terms shown here, so an acceptance agrees to these (terms_changed if
+	// they are no longer the current ones).
+	href := func(choice string) string {
+		return e(answer + sep + "lang=" + t.Lang + "&answer=" + choice + "&terms=" + url.QueryEscape(v.TermsVersion))
+	}
 	b.WriteString("  <p>" + e(t.SignInNote) + "</p>\n" +
 		`  <p class="actions">` + "\n" +
 		`    <a class="primary" href="` + href("accept") + `" id="approve">` + e(t.Approve) + "</a>\n" +

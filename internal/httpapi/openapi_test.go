@@ -864,6 +864,9 @@ func TestSpecMatchesHandlerResponses(t *testing.T) {
 			t.Errorf("ended %s", ended.Raw)
 		}
 		check(t, user(w.ca), "GET", "/collaborations/"+active+"/end-check?outcome=continue", "", 200, "")
+		check(t, user(w.ca), "PUT", "/users/"+w.ca+"/user-terms", `{"version":"`+collab.UserTermsVersion+`"}`, 200, "")
+		check(t, user(w.ca), "PUT", "/users/"+w.ca+"/user-terms", `{"version":"2020-01-01"}`, 409, "user_terms_changed")
+		check(t, user(w.cu), "PUT", "/users/"+w.ca+"/user-terms", `{"version":"`+collab.UserTermsVersion+`"}`, 403, "not_this_user")
 	})
 
 	for _, rt := range httpapi.Routes {

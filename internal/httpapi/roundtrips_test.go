@@ -334,6 +334,9 @@ func routeCases() []routeCase {
 			return step{as: user(w.ca), method: "POST", target: "/companies/" + w.co + "/users", status: 201,
 				body: `{"name":"Ny Användare","email":"ny@customer.test","language":"sv","role":"user"}`}
 		}},
+		{"AcceptUserTerms", "", func(t *testing.T, h *harness, w world) step {
+			return step{as: user(w.ca), method: "PUT", target: "/users/" + w.ca + "/user-terms", body: `{"version":"` + collab.UserTermsVersion + `"}`, status: 200}
+		}},
 		{"ChangeRole", "", func(t *testing.T, h *harness, w world) step {
 			return step{as: user(w.ca), method: "PATCH", target: "/companies/" + w.co + "/users/" + w.cu, body: `{"role":"administrator"}`, status: 200}
 		}},

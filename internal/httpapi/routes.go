@@ -5,6 +5,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"net/http"
 
 	"github.com/spiris/collab/internal/actions"
@@ -112,7 +113,8 @@ var Routes = []Route{
 		handle: showInvitation},
 	{Function: "Accept", Method: http.MethodPost, Path: "/invitations/{token}/accept", Auth: AuthJWT, Idempotent: true,
 		handle: func(s *actions.Service, r *request) (any, error) {
-			return empty(r, func() (any, error) { return s.Accept(r.ctx, r.caller, r.param("token")) })
+			var in actions.AcceptInput
+			return optional(r, &in, func() (any, error) { return s.AcceptTerms(r.ctx, r.caller, r.param("token"), in) })
 		}},
 	{Function: "Decline", Method: http.MethodPost, Path: "/invitations/{token}/decline", Auth: AuthJWT, Idempotent: true,
 		handle: func(s *actions.Service, r *request) (any, error) {
@@ -141,6 +143,11 @@ var Routes = []Route{
 		handle: func(s *actions.Service, r *request) (any, error) {
 			v, err := s.Subscriptions(r.ctx, r.caller, r.param("companyId"))
 			return map[string]any{"items": v}, err
+		}},
+	{Function: "AcceptUserTerms", Method: http.MethodPut, Path: "/users/{userId}/user-terms", Auth: AuthJWT,
+		handle: func(s *actions.Service, r *request) (any, error) {
+			var in actions.UserTermsInput
+			return body(r, &in, func() (any, error) { return s.AcceptUserTerms(r.ctx, r.caller, r.param("userId"), in) })
 		}},
 	{Function: "CreateUser", Method: http.MethodPost, Path: "/companies/{companyId}/users", Auth: AuthJWT, Idempotent: true,
 		Success: http.StatusCreated,
@@ -220,6 +227,15 @@ func empty(r *request, do func() (any, error)) (any, error) {
 		return nil, err
 	}
 	return do()
+}
+
+// optional decodes a body into in when there is one (none, or only white space, leaves in as it
+// is), then runs do.
+func optional(r *request, in any, do func() (any, error)) (any, error) {
+	if len(bytes.Trim(r.body, jsonSpace)) == 0 {
+		return do()
+	}
+	return body(r, in, do)
 }
 
 // Route returns the route served by the named function, and whether there is one.

@@ -60,7 +60,7 @@ func kebab(s string) string { return strings.ToLower(camel.ReplaceAllString(s, "
 // sampleStatus is what each function answers its sample event (events/<function>.json) in the
 // sample world: the samples are real requests, some of them refused by the rules.
 var sampleStatus = map[string]int{
-	"PutEmployee": 200, "PutCustomer": 200, "PutTask": 200, "Activate": 201, "ListOfficeCollaborations": 200,
+	"PutEmployee": 200, "PutCustomer": 200, "PutTask": 200, "Activate": 201, "ListOfficeCollaborations": 200, "AcceptUserTerms": 200,
 	"Resend": 200, "Withdraw": 200, "Link": 409, // collab-1 already has a task
 	"ShowInvitation": 404, "Accept": 404, "Decline": 404, // the sample token is not a live invitation
 	"ListCompanyCollaborations": 200, "ListUsers": 200, "CompanyHistory": 200, "CompanySubscriptions": 200, "CreateUser": 201, "ChangeRole": 200,

@@ -50,6 +50,8 @@ type Store interface {
 	Company(ctx context.Context, id string) (CompanyView, error)
 	CompanyRecord(ctx context.Context, id string) (collab.Company, error)
 	CompanyUser(ctx context.Context, company, user string) (collab.User, bool, error)
+	// UserTerms returns what a person accepted of the user terms, and whether they have.
+	UserTerms(ctx context.Context, user string) (collab.UserTerms, bool, error)
 	CompanyByOrgNo(ctx context.Context, orgNo string) (string, error)
 	CompanyHistory(ctx context.Context, companyID string, limit int) ([]collab.CompanyEvent, error)
 	PartiesOf(ctx context.Context, company, office, user string) (Parties, error)
@@ -97,6 +99,9 @@ type Tx interface {
 	// Companies.
 	PutCompany(c collab.Company)
 	PutUser(u collab.User)
+	// PutUserTerms writes a person's acceptance of the user terms under its version (ECONFLICT
+	// concurrent_update when it changed since it was read).
+	PutUserTerms(a collab.UserTerms)
 	RequireAdministrator(company, user string)
 	CompanyAnswered(company string, now time.Time)
 	PutSubscription(s collab.Subscription)

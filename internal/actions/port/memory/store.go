@@ -31,6 +31,7 @@ type Store struct {
 	companies   map[string]collab.Company
 	orgNos      map[string]string // company id by organisation number
 	users       map[pair]collab.User
+	userTerms   map[string]collab.UserTerms   // by user; made by the first PutUserTerms
 	subs        map[pair]collab.Subscription  // by company, solution
 	grants      map[string]collab.Grant       // by grantKey
 	facts       map[pair]collab.SolutionFacts // by company, solution
