@@ -106,6 +106,7 @@ func newHarness(t *testing.T, attach ...func(*aws.Config)) *harness {
 	h.svc.Now = h.clock
 	h.svc.TokenKeys = &perFunction{client: secretsmanager.NewFromConfig(cfg), secret: res.SecretARN("TokenKeySecret")}
 	h.svc.Identity, h.svc.SignInURL = cognito.New(cfg, res.UserPoolID("UserPool")), signInURL
+	h.subscribeSolutions(t) // with the harness's t, so the queue outlives a subtest that drains
 	return h
 }
 

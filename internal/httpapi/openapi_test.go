@@ -869,6 +869,22 @@ func TestSpecMatchesHandlerResponses(t *testing.T) {
 		check(t, user(w.cu), "PUT", "/users/"+w.ca+"/user-terms", `{"version":"`+collab.UserTermsVersion+`"}`, 403, "not_this_user")
 	})
 
+	t.Run("teardown", func(t *testing.T) {
+		id := h.active(t, w, "1002", "consolidated", "")
+		check(t, user(w.oe), "POST", "/collaborations/"+id+"/end", `{"outcome":"continue"}`, 202, "")
+		h.solutions.hold = true
+		h.drain(t)
+		ack := "/collaborations/" + id + "/teardown/"
+		check(t, integration, "POST", ack+"revoke_office_access", `{"result":"maybe"}`, 422, "result_invalid")
+		check(t, integration, "POST", ack+"transfer_billing", `{"result":"done"}`, 409, "step_not_pending")
+		check(t, integration, "POST", ack+"revoke_office_access", `{"result":"done"}`, 200, "")
+		check(t, user(w.oe), "POST", ack+"revoke_office_access", `{"result":"done"}`, 403, "service_only")
+		h.solutions.hold = false
+
+		check(t, integration, "GET", "/solutions/consolidated/companies/"+w.co+"/access", "", 200, "")
+		check(t, integration, "GET", "/solutions/typing/companies/"+w.co+"/access", "", 422, "solution_unknown")
+	})
+
 	for _, rt := range httpapi.Routes {
 		if !seen[rt.Function]["2xx"] || !seen[rt.Function]["4xx"] {
 			t.Errorf("%s: responses validated %v, want a success and an error", rt.Function, seen[rt.Function])

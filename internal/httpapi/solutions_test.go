@@ -102,3 +102,19 @@ func (h *harness) answerCommands(t *testing.T) int {
 	}
 	return len(got.Messages)
 }
+
+// tearDown runs the teardown worker and the solutions' answers until neither has work, leaving
+// the e-mail queue alone.
+func (h *harness) tearDown(t *testing.T) {
+	t.Helper()
+	teardown := h.poller("TeardownQueue")
+	for range 20 {
+		n, err := teardown.Once(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n+h.answerCommands(t) == 0 {
+			return
+		}
+	}
+}

@@ -67,7 +67,9 @@ var sampleStatus = map[string]int{
 	"SetMainContact": 200, "Access": 200, "ReportFacts": 200, "GetCollaboration": 200, "EndCheck": 200,
 	"End": 409, "Renew": 409, // collab-1 is pending
 	"RemoveEmployee": 200, "RemoveTask": 200, "RemoveUser": 200,
-	"RemoveCustomer": 409, // collab-1 is pending
+	"RemoveCustomer":      409, // collab-1 is pending
+	"AcknowledgeTeardown": 409, // collab-1 is pending: no step to acknowledge
+	"SolutionAccess":      200,
 }
 
 // sampleWorld stores the ids the sample events use: office-1 with administrator emp-admin and

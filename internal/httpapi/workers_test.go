@@ -109,19 +109,38 @@ func TestTeardownDeliveredTwiceConcurrentlyDoesItOnce(t *testing.T) {
 		t.Fatalf("%d teardown jobs", len(jobs))
 	}
 	var wg sync.WaitGroup
-	for range 3 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := h.svc.Teardown(invoke(fnTeardown), jobs[0]); err != nil {
-				t.Errorf("teardown: %v", err)
-			}
-		}()
+	thrice := func(j actions.Job) { // three deliveries at once, then a late redelivery
+		for range 3 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := h.svc.Teardown(invoke(fnTeardown), j); err != nil {
+					t.Errorf("teardown: %v", err)
+				}
+			}()
+		}
+		wg.Wait()
+		if err := h.svc.Teardown(invoke(fnTeardown), j); err != nil {
+			t.Fatal(err)
+		}
 	}
-	wg.Wait()
-	if err := h.svc.Teardown(invoke(fnTeardown), jobs[0]); err != nil { // a late redelivery
-		t.Fatal(err)
+	thrice(jobs[0]) // the first stage: the office's access and its command
+	if commands := h.jobs(t, "TeardownQueue", cid); len(commands) != 1 || commands[0].Command != collab.StepRevokeOfficeAccess {
+		t.Fatalf("after the first stage delivered four times: %+v, want one command", commands)
 	}
+	for _, step := range []string{"revoke_office_access", "delete_data"} {
+		expect(t, h.call(t, integration, "POST", "/collaborations/"+cid+"/teardown/"+step, `{"result":"done"}`), 200, "")
+	}
+	var last []actions.Job
+	for _, j := range h.jobs(t, "TeardownQueue", cid) {
+		if j.Command == "" {
+			last = append(last, j)
+		}
+	}
+	if len(last) != 1 {
+		t.Fatalf("teardown jobs after the last acknowledgement %+v, want 1", last)
+	}
+	thrice(last[0]) // the last stage
 	_, history, _ := h.store.CollaborationWithHistory(ctx, cid)
 	ends := 0
 	for _, tr := range history {
