@@ -358,7 +358,7 @@ func workers() []Scenario {
 		return id, err
 	}
 	return []Scenario{
-		{Name: "teardown-worker (1 message: continue, 3 steps)", Setup: func(ctx context.Context, e *world.Env, w world.World) (func(context.Context) (int, error), error) {
+		{Name: "teardown-worker (1 message: continue, the first stage)", Setup: func(ctx context.Context, e *world.Env, w world.World) (func(context.Context) (int, error), error) {
 			id, err := ended(ctx, e, w)
 			if err != nil {
 				return nil, err
@@ -381,6 +381,17 @@ func workers() []Scenario {
 			}
 			t, err := job(e, actions.TeardownQueue, id, "")
 			if err != nil {
+				return nil, err
+			}
+			if _, err := handle(e, t)(ctx); err != nil {
+				return nil, err
+			}
+			for _, step := range []string{"revoke_office_access", "transfer_billing"} { // the solution's part
+				if _, err := e.Expect(ctx, 200, world.Integration, "POST", "/collaborations/"+id+"/teardown/"+step, `{"result":"done"}`); err != nil {
+					return nil, err
+				}
+			}
+			if t, err = job(e, actions.TeardownQueue, id, ""); err != nil { // the last stage, queued last
 				return nil, err
 			}
 			if _, err := handle(e, t)(ctx); err != nil {

@@ -125,3 +125,23 @@ func BenchmarkActions(b *testing.B) {
 		})
 	}
 }
+
+// TestEveryWorkerScenarioRuns measures each worker's scenario once, so a change to what a worker
+// leaves behind (the teardown's stages, the solution's part) cannot break the report unseen.
+func TestEveryWorkerScenarioRuns(t *testing.T) {
+	e := newEnv(t)
+	for _, s := range roundtrips.Scenarios() {
+		if !strings.Contains(s.Name, "-worker (") {
+			continue
+		}
+		t.Run(s.Name, func(t *testing.T) {
+			r, err := roundtrips.Measure(ctx, e, s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Counts.Service("DynamoDB") == 0 {
+				t.Errorf("no DynamoDB call counted: %+v", r.Counts)
+			}
+		})
+	}
+}

@@ -26,7 +26,9 @@ func TestEveryQueuedMessageIsHandledAndProfiled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]int{"teardown-worker": n, "email-worker": 3 * n} // invitation, access granted, ended
+	// Per collaboration: the first stage, two commands, the last stage; and the invitation,
+	// access granted and ended e-mails.
+	want := map[string]int{"teardown-worker": 4 * n, "email-worker": 3 * n}
 	for _, r := range got {
 		if r.Messages != want[r.Worker] || r.Retried != 0 {
 			t.Errorf("%s handled %d messages (%d retried), want %d", r.Worker, r.Messages, r.Retried, want[r.Worker])

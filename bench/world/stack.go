@@ -24,6 +24,7 @@ import (
 	"github.com/spiris/collab/internal/actions/port"
 	"github.com/spiris/collab/internal/awsenv"
 	"github.com/spiris/collab/internal/bus"
+	"github.com/spiris/collab/internal/collab"
 	"github.com/spiris/collab/internal/config"
 	"github.com/spiris/collab/internal/dynamo"
 	"github.com/spiris/collab/internal/mail/sesmail"
