@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/spiris/collab/internal/bus"
 	"github.com/spiris/collab/internal/config"
 	"github.com/spiris/collab/internal/logs"
 )
@@ -18,7 +19,7 @@ type Input struct {
 }
 
 func main() {
-	svc := config.MustLoad()
+	svc := config.MustLoadWith(config.Extras{Bus: bus.New}) // a scheduled end's end-check asks for missing facts
 	lambda.Start(func(ctx context.Context, in Input) (any, error) {
 		ctx = logs.Invocation(ctx)
 		if in.Redrive != "" {

@@ -26,6 +26,10 @@ type CleanupReport struct {
 	MessagesResent   int  `json:"messagesResent"`
 	Skipped          int  `json:"skipped"` // changed by someone else meanwhile
 	More             bool `json:"more"`    // a kind had more due items than one batch
+
+	// ScheduledEnds counts the scheduled ends checked at their date: ended, blocked (both parties
+	// e-mailed), or waiting for the solution's facts (Service.endAsScheduled).
+	ScheduledEnds int `json:"scheduledEndsChecked"`
 }
 
 // Cleanup does the time-driven work that is due at Now: reminds the company's administrators of
@@ -51,6 +55,7 @@ func (s *Service) Cleanup(ctx context.Context) (CleanupReport, error) {
 		collab.DueAgreementReminder:  {s.remindAgreement, &rep.RemindersSent},
 		collab.DueAgreementEnd:       {s.expireAgreement, &rep.AgreementsEnded},
 		collab.DueTeardownStuck:      {s.redriveTeardown, &rep.TeardownsRedrive},
+		collab.DueScheduledEnd:       {s.endAsScheduled, &rep.ScheduledEnds},
 	}
 	var errs []error
 	for _, kind := range collab.DueKinds {

@@ -98,6 +98,9 @@ type EndInput struct {
 	// company and its solutions' facts are read with the collaboration in one round trip; a
 	// company that is not the collaboration's is not used.
 	CompanyID string `json:"companyId"`
+	// At, when given, schedules the end instead: the last day of a month (YYYY-MM-DD), at most
+	// collab.ScheduledEndMonthsAhead months ahead; the collaboration stays active until then.
+	At string `json:"at,omitempty"`
 }
 
 // End starts ending an active collaboration with an outcome: it is ending at once and the
@@ -106,7 +109,9 @@ type EndInput struct {
 // not_company_user, administrator_required, not_on_task; ENOTFOUND collaboration_not_found;
 // EINVALID id_invalid, outcome_invalid; ECONFLICT collaboration_not_active, outcome_not_allowed,
 // main_contact_missing, payroll_handover_incomplete, expenses_not_submitted, facts_missing,
-// facts_stale (the solution is asked for its facts: requestFacts), concurrent_update.
+// facts_stale (the solution is asked for its facts: requestFacts), concurrent_update. With At it
+// schedules the end instead (scheduleEnd: EINVALID end_date_invalid; ECONFLICT
+// end_already_scheduled).
 //
 // It loads the collaboration with the caller's memberships and, when the request names the
 // collaboration's company, the company and the facts its solution reported, in one BatchGetItem
@@ -123,6 +128,9 @@ func (s *Service) End(ctx context.Context, caller Caller, id string, in EndInput
 	o, err := collab.ParseOutcome(in.Outcome)
 	if err != nil {
 		return CollaborationView{}, err
+	}
+	if in.At != "" {
+		return s.scheduleEnd(ctx, caller, id, o, in.At)
 	}
 	if in.CompanyID != "" {
 		if err := collab.CheckID("companyId", in.CompanyID); err != nil {

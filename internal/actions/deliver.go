@@ -40,6 +40,10 @@ type EmailFacts struct {
 	ActivatedBy string `json:"activatedBy,omitempty"`
 	// Backup is the backup file the solution handed over, for the handover e-mail.
 	Backup *collab.Backup `json:"backup,omitempty"`
+	// EndsOn is the day a scheduled end was for, and Blockers the codes of what stopped it, for
+	// the e-mail of a scheduled end that did not happen (collab.EmailScheduledEndBlocked).
+	EndsOn   time.Time `json:"endsOn,omitzero"`
+	Blockers []string  `json:"blockers,omitempty"`
 }
 
 // emailAbout is the job of an e-mail of a kind about collaboration r, with r's facts.
@@ -220,6 +224,9 @@ func (s *Service) loadEmail(ctx context.Context, j Job) (email, error) {
 		e, err := s.addressed(ctx, j.Email, j.About.record(j.CollaborationID))
 		if j.About.Effect != "" {
 			e.data.Outcome = string(j.About.Effect)
+		}
+		if !j.About.EndsOn.IsZero() {
+			e.until, e.data.Blockers = j.About.EndsOn, j.About.Blockers
 		}
 		return e, err
 	}

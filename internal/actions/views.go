@@ -29,6 +29,9 @@ type CollaborationView struct {
 	CreatedAt           time.Time          `json:"createdAt"`
 	UpdatedAt           time.Time          `json:"updatedAt"`
 	History             []TransitionView   `json:"history,omitempty"`
+	// ScheduledEnd is the end either party scheduled for a month end, while the collaboration is
+	// active.
+	ScheduledEnd *ScheduledEndView `json:"scheduledEnd,omitempty"`
 }
 
 // UndeliveredView says the invitation e-mail could not be delivered to some of its recipients:
@@ -123,6 +126,7 @@ func collaborationView(r collab.CollaborationRecord, history []collab.Transition
 		v.TeardownError = &TeardownErrorView{Code: f.Code, Message: f.Message}
 	}
 	v.Teardown = teardownView(r)
+	v.ScheduledEnd = scheduledEndView(r)
 	if r.Status == collab.Pending {
 		v.InvitationExpiresAt = optTime(r.InvitationExpiry)
 	}

@@ -131,6 +131,9 @@ type CollaborationRecord struct {
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	Version   int
+	// ScheduledEnd is the end either party scheduled for a month end (ScheduleEnd), nil when
+	// none is; it counts only while the collaboration is active (ScheduledEndOf).
+	ScheduledEnd *ScheduledEnd
 }
 
 // ActivationInput is what an office employee chooses when activating.

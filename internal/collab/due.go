@@ -13,10 +13,13 @@ const (
 	DueAgreementReminder  DueKind = "agreement_reminder"  // active: the agreement period ends soon, reminder not sent
 	DueAgreementEnd       DueKind = "agreement_end"       // active, reminded: the agreement period has ended
 	DueTeardownStuck      DueKind = "teardown_stuck"      // ending for longer than Timing.StuckAfter
+	// DueScheduledEnd is an active collaboration's scheduled end (ScheduledEnd): at its date,
+	// then again while the end-check waits for the solution's facts.
+	DueScheduledEnd DueKind = "scheduled_end"
 )
 
 // DueKinds lists the kinds of work on collaborations, in the order the cleanup does them.
-var DueKinds = []DueKind{DueInvitationReminder, DueInvitationExpiry, DueAgreementReminder, DueAgreementEnd, DueTeardownStuck}
+var DueKinds = []DueKind{DueInvitationReminder, DueInvitationExpiry, DueAgreementReminder, DueAgreementEnd, DueTeardownStuck, DueScheduledEnd}
 
 // Timing says when time-driven work falls due.
 type Timing struct {
@@ -60,6 +63,8 @@ func (t Timing) Due(r CollaborationRecord) (kind DueKind, at time.Time, ok bool)
 		return DueInvitationReminder, r.InvitationExpiry.Add(-t.InvitationReminderLead), true
 	case r.Status == Pending && !r.InvitationExpiry.IsZero():
 		return DueInvitationExpiry, r.InvitationExpiry, true
+	case r.scheduledEndFirst(): // an end scheduled no later than the agreement period's
+		return DueScheduledEnd, r.ScheduledEnd.dueAt(t), true
 	case r.Status == Active && !r.AgreementEndsAt.IsZero() && r.ReminderSentAt.IsZero():
 		return DueAgreementReminder, r.AgreementEndsAt.Add(-t.ReminderLead), true
 	case r.Status == Active && !r.AgreementEndsAt.IsZero():

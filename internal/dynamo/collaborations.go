@@ -57,6 +57,33 @@ type collaborationItem struct {
 	Commands []string      `dynamodbav:",omitempty"`
 	Awaiting *awaitingItem `dynamodbav:",omitempty"`
 	Backup   *backupItem   `dynamodbav:",omitempty"`
+
+	ScheduledEnd *scheduledEndItem `dynamodbav:",omitempty"`
+}
+
+// scheduledEndItem is collab.ScheduledEnd as a map attribute of the collaboration.
+type scheduledEndItem struct {
+	At, Outcome, ScheduledAt string
+	ByKind                   string
+	ByID, ByOrg              string `dynamodbav:",omitempty"`
+	Checks                   int    `dynamodbav:",omitempty"`
+	CheckedAt                string `dynamodbav:",omitempty"`
+}
+
+func toScheduledEndItem(s *collab.ScheduledEnd) *scheduledEndItem {
+	if s == nil {
+		return nil
+	}
+	return &scheduledEndItem{At: ts(s.At), Outcome: string(s.Outcome), ScheduledAt: ts(s.ScheduledAt), ByKind: string(s.By.Kind),
+		ByID: s.By.UserID, ByOrg: s.By.OrgID, Checks: s.Checks, CheckedAt: ts(s.CheckedAt)}
+}
+
+func (it *scheduledEndItem) scheduledEnd() *collab.ScheduledEnd {
+	if it == nil {
+		return nil
+	}
+	return &collab.ScheduledEnd{At: parseTS(it.At), Outcome: collab.Outcome(it.Outcome), ScheduledAt: parseTS(it.ScheduledAt),
+		By: collab.Actor{Kind: collab.ActorKind(it.ByKind), UserID: it.ByID, OrgID: it.ByOrg}, Checks: it.Checks, CheckedAt: parseTS(it.CheckedAt)}
 }
 
 // awaitingItem is collab.Awaiting as a map attribute of the collaboration.
@@ -117,6 +144,7 @@ func (s *Store) collaborationItem(r collab.CollaborationRecord) collaborationIte
 	if o := r.Opened; o != nil {
 		it.Opened = &openingItem{RestoreTo: string(o.RestoreTo), Version: o.Version}
 	}
+	it.ScheduledEnd = toScheduledEndItem(r.ScheduledEnd)
 	if kind, at, ok := collab.Timing(s.timing).Due(r); ok {
 		it.DuePK, it.DueAt = string(kind), ts(at)
 	}
@@ -141,7 +169,7 @@ func (it collaborationItem) record() collab.CollaborationRecord {
 	if b := it.Backup; b != nil {
 		backup = &collab.Backup{URL: b.URL, Until: parseTS(b.Until)}
 	}
-	return collab.CollaborationRecord{
+	r := collab.CollaborationRecord{
 		Commands: steps(it.Commands), StepsDone: steps(it.StepsDone), Awaiting: awaiting, Backup: backup, Redrives: it.Redrives, Undelivered: undelivered, Opened: opened,
 		ID: it.ID, OfficeID: it.OfficeID, CustomerNo: it.CustomerNo, CompanyID: it.CompanyID,
 		Solution: collab.Solution(it.Solution), TaskID: it.TaskID, Assignees: it.Assignees,
@@ -154,6 +182,8 @@ func (it collaborationItem) record() collab.CollaborationRecord {
 		Outcome: collab.Outcome(it.Outcome), TeardownError: it.TeardownError,
 		CreatedAt: parseTS(it.CreatedAt), UpdatedAt: parseTS(it.UpdatedAt), Version: it.Version,
 	}
+	r.ScheduledEnd = it.ScheduledEnd.scheduledEnd()
+	return r
 }
 
 type historyItem struct {

@@ -202,6 +202,11 @@ var authzMatrix = map[string]authzRow{
 	"End": {collaborationEnd, "oe", 202, func(t *testing.T, h *harness, w world) authzTarget {
 		return authzTarget{params: map[string]string{"id": h.active(t, w, "1001", "scanner", "")}, body: `{"outcome":"continue"}`}
 	}},
+	"CancelEnd": {collaborationEnd, "oe", 200, func(t *testing.T, h *harness, w world) authzTarget {
+		id := h.active(t, w, "1001", "scanner", "")
+		expect(t, h.call(t, user(w.ca), "POST", "/collaborations/"+id+"/end", `{"outcome":"continue","at":"2027-03-31"}`), 202, "")
+		return authzTarget{params: map[string]string{"id": id}}
+	}},
 }
 
 // TestAuthorizationMatrix sends every route's request as each stranger and then as the caller the

@@ -374,6 +374,14 @@ func routeCases() []routeCase {
 		{"EndCheck", "", func(t *testing.T, h *harness, w world) step {
 			return step{as: user(w.ca), method: "GET", target: "/collaborations/" + active(t, h, w) + "/end-check?outcome=continue", status: 200}
 		}},
+		{"End", " (scheduled for a month end)", func(t *testing.T, h *harness, w world) step {
+			return step{as: user(w.ca), method: "POST", target: "/collaborations/" + active(t, h, w) + "/end", body: `{"outcome":"continue","at":"2027-03-31"}`, status: 202}
+		}},
+		{"CancelEnd", "", func(t *testing.T, h *harness, w world) step {
+			id := active(t, h, w)
+			expect(t, h.call(t, user(w.ca), "POST", "/collaborations/"+id+"/end", `{"outcome":"continue","at":"2027-03-31"}`), 202, "")
+			return step{as: user(w.oe), method: "POST", target: "/collaborations/" + id + "/cancel-end", status: 200}
+		}},
 		{"End", " (company administrator)", end(func(w world) string { return w.ca }, nil)},
 		{"End", " (company administrator, without companyId)", end(func(w world) string { return w.ca }, nil, false)},
 		{"End", " (office employee on the task)", end(func(w world) string { return w.oe }, nil)},

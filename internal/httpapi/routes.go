@@ -199,6 +199,10 @@ var Routes = []Route{
 			var in actions.EndInput
 			return body(r, &in, func() (any, error) { return s.End(r.ctx, r.caller, r.param("id"), in) })
 		}},
+	{Function: "CancelEnd", Method: http.MethodPost, Path: "/collaborations/{id}/cancel-end", Auth: AuthJWT, Idempotent: true,
+		handle: func(s *actions.Service, r *request) (any, error) {
+			return empty(r, func() (any, error) { return s.CancelEnd(r.ctx, r.caller, r.param("id")) })
+		}},
 	{Function: "AcknowledgeTeardown", Method: http.MethodPost, Path: "/collaborations/{id}/teardown/{step}", Auth: AuthIAM,
 		handle: func(s *actions.Service, r *request) (any, error) {
 			var in actions.AcknowledgeInput

@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -40,6 +41,10 @@ type Data struct {
 	// ForOffice says the recipient is one of the office's people (else an administrator of the
 	// company), which says why they got the e-mail.
 	ForOffice bool
+	// Blockers are the codes of the rules that stopped a scheduled end (collab.Blocker), worded
+	// by the "blockers" of the e-mail that has them into {BlockerText}; a code it does not word,
+	// or none, is worded by its "other".
+	Blockers []string
 }
 
 // Rendered is one e-mail ready to send, in language Lang ("sv" or "en").
@@ -58,6 +63,9 @@ type wording struct {
 	Header  string `json:"header"`
 	Why     string `json:"why"`
 	Contact string `json:"contact"`
+	// Blockers words {BlockerText} by Data.Blockers, for the e-mail of a scheduled end that did
+	// not happen.
+	Blockers map[string]string `json:"blockers"`
 }
 
 // own is the frame with what the wording replaces of it.
@@ -144,6 +152,10 @@ func Render(kind, lang string, d Data) (Rendered, error) {
 	values := []string{"{Office}", d.Office, "{Company}", d.Company, "{Solution}", d.Solution, "{Link}", d.Link,
 		"{Expires}", d.Expires, "{AgreementEnds}", d.AgreementEnds, "{Until}", d.Until, "{OutcomeText}", outcome}
 	plain := strings.NewReplacer(values...)
+	if len(w.Blockers) > 0 { // their wording names the parties too
+		values = append(values, "{BlockerText}", plain.Replace(w.blockerText(d.Blockers)))
+		plain = strings.NewReplacer(values...)
+	}
 	escaped := make([]string, len(values))
 	for i, v := range values {
 		escaped[i] = v
@@ -153,6 +165,25 @@ func Render(kind, lang string, d Data) (Rendered, error) {
 	}
 	f := t.frames[lang].own(w)
 	return compose(t, lang, w, f.filled(d, plain.Replace), d, plain, strings.NewReplacer(escaped...)), nil
+}
+
+// blockerText words the blockers codes, each once in the order given, by w.Blockers: a code it
+// does not word, or none, by its "other".
+func (w wording) blockerText(codes []string) string {
+	var out []string
+	for _, c := range codes {
+		text, ok := w.Blockers[c]
+		if !ok {
+			text = w.Blockers["other"]
+		}
+		if !slices.Contains(out, text) {
+			out = append(out, text)
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, w.Blockers["other"])
+	}
+	return strings.Join(out, " ")
 }
 
 // filled is the frame with its placeholders filled and the lines that depend on the recipient
