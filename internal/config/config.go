@@ -81,12 +81,8 @@ func FromEnv() (Settings, error) {
 			return s, fmt.Errorf("config: INVITATION_TTL %q is not a positive duration", v)
 		}
 	}
-	if v := os.Getenv("FIRST_SIGN_IN_DAYS"); v != "" {
-		days, err := strconv.Atoi(v)
-		if err != nil || days < 1 || days > 365 {
-			return s, fmt.Errorf("config: FIRST_SIGN_IN_DAYS %q is not a number of days from 1 to 365", v)
-		}
-		s.FirstSignIn = time.Duration(days) * 24 * time.Hour
+	if s.FirstSignIn, err = firstSignInDays(); err != nil {
+		return s, err
 	}
 	if v := os.Getenv("REMINDER_DAYS"); v != "" {
 		days, err := strconv.Atoi(v)
@@ -135,6 +131,19 @@ func ParseIntegrations(v string) (actions.Integrations, error) {
 		in[role] = append(in[role], collab.Solution(solution))
 	}
 	return in, nil
+}
+
+// firstSignInDays reads FIRST_SIGN_IN_DAYS (1 to 365; 0 when unset).
+func firstSignInDays() (time.Duration, error) {
+	v := os.Getenv("FIRST_SIGN_IN_DAYS")
+	if v == "" {
+		return 0, nil
+	}
+	days, err := strconv.Atoi(v)
+	if err != nil || days < 1 || days > 365 {
+		return 0, fmt.Errorf("config: FIRST_SIGN_IN_DAYS %q is not a number of days from 1 to 365", v)
+	}
+	return time.Duration(days) * 24 * time.Hour, nil
 }
 
 // Service builds the actions service from settings and the AWS configuration: the one
