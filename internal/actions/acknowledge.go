@@ -14,10 +14,16 @@ type AcknowledgeInput struct {
 	Result string `json:"result"` // "done" or "failed"
 	Reason string `json:"reason"` // why it failed
 	// Backup is where the company downloads the backup file, for hand_over_backup done.
-	Backup *struct {
-		URL            string `json:"url"`
-		AvailableUntil string `json:"availableUntil"` // RFC 3339
-	} `json:"backup"`
+	Backup *Download `json:"backup"`
+	// Export is where the main contact downloads the export of the company's data, for
+	// export_data done.
+	Export *Download `json:"export"`
+}
+
+// Download is a file the company downloads from a solution, and until when.
+type Download struct {
+	URL            string `json:"url"`
+	AvailableUntil string `json:"availableUntil"` // RFC 3339
 }
 
 // AcknowledgementView is the answer to an acknowledgement: the collaboration's status and where
@@ -48,8 +54,12 @@ func (s *Service) AcknowledgeTeardown(ctx context.Context, caller Caller, id, st
 		return AcknowledgementView{}, err
 	}
 	var backupURL, until string
-	if in.Backup != nil {
-		backupURL, until = in.Backup.URL, in.Backup.AvailableUntil
+	d := in.Backup
+	if step == string(collab.StepExportData) {
+		d = in.Export
+	}
+	if d != nil {
+		backupURL, until = d.URL, d.AvailableUntil
 	}
 	st, a, err := collab.ParseAcknowledgement(step, in.Result, in.Reason, backupURL, until, s.Now())
 	if err != nil {
@@ -78,6 +88,9 @@ func (s *Service) AcknowledgeTeardown(ctx context.Context, caller Caller, id, st
 		s.sendCommand(ch, c, res.Command)
 	case res.Finish:
 		s.enqueue(ch, teardownJob(c.Record()))
+	}
+	for _, kind := range res.Emails {
+		s.enqueue(ch, emailAbout(c.Record(), kind))
 	}
 	if err := s.write(ctx, ch); err != nil {
 		return AcknowledgementView{}, err
@@ -137,4 +150,33 @@ func (s *Service) unanswered(ctx context.Context, m port.Message) {
 	}
 	s.Metrics.Count(ctx, metrics.CommandsUnanswered, 1, metrics.Dim{Name: "Solution", Value: string(j.Solution)})
 	s.Log.ErrorContext(ctx, "a teardown command is unanswered", "collaboration", j.CollaborationID, "step", string(j.Command), "sends", m.Sends+1)
+}
+
+// UndoEnd is an administrator of the company undoing an end with a grace period before its
+// deadline (collab.Collaboration.UndoEnd): the company keeps the solution and pays for it itself,
+// recorded on the history; the solution is told to transfer the billing, and the collaboration
+// with the office ends as before. It reads the collaboration with the caller's memberships (one
+// BatchGetItem) and commits conditioned on the version read, deleting the outbox message of a
+// command the end no longer needs and queuing the teardown. It returns EUNAUTHORIZED
+// unauthenticated; EFORBIDDEN not_company_user, administrator_required; EINVALID id_invalid;
+// ENOTFOUND collaboration_not_found; ECONFLICT collaboration_not_ending, undo_not_possible,
+// undo_too_late, concurrent_update.
+func (s *Service) UndoEnd(ctx context.Context, caller Caller, id string) (CollaborationView, error) {
+	c, p, err := s.collaborationFor(ctx, caller, id, collab.CompanySide)
+	if err != nil {
+		return CollaborationView{}, err
+	}
+	dropped, err := c.UndoEnd(p.by, s.Now())
+	if err != nil {
+		return CollaborationView{}, err
+	}
+	ch := s.change()
+	p.require(ch)
+	ch.tx.PutCollaboration(c)
+	if dropped != nil {
+		ch.tx.Consume(commandJobID(id, dropped.Step, dropped.Attempt))
+	}
+	s.enqueue(ch, teardownJob(c.Record()))
+	v := collaborationView(c.Committed().Record(), nil)
+	return v, s.save(ctx, ch, v)
 }

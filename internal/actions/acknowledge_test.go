@@ -11,7 +11,7 @@ import (
 	"github.com/spiris/collab/internal/metrics"
 )
 
-var scannerIntegration = actions.Caller{Service: "arn:aws:sts::123456789012:assumed-role/scanner-integration/session-1"}
+var scannerIntegration = actions.Caller{Service: "arn:aws:sts::123456789012:assumed-role/tax-annual-integration/session-1"}
 
 // endedSilently ends an active scanner collaboration with end_subscription in a world whose
 // solutions do not answer, and runs the workers: the collaboration waits on its first command.
@@ -19,7 +19,7 @@ func endedSilently(t *testing.T) (*world, string) {
 	t.Helper()
 	w := newWorld(t)
 	w.silent = true
-	id := w.active(t, "1001", "scanner")
+	id := w.active(t, "1001", "tax-annual")
 	noErr(t, errOf(w.svc.End(ctx, user(ca), id, actions.EndInput{Outcome: "end_subscription"})))
 	if errs := w.drain(t); len(errs) > 0 {
 		t.Fatal(errs)
@@ -36,7 +36,7 @@ func TestATeardownWaitsForTheSolutionsAcknowledgement(t *testing.T) {
 	if r.Status != collab.Ending || r.Awaiting == nil || r.Awaiting.Step != collab.StepRevokeOfficeAccess {
 		t.Fatalf("after the teardown job: %s waiting on %+v, want ending on revoke_office_access", r.Status, r.Awaiting)
 	}
-	if g := w.grantees(t, co, "scanner"); len(g) != 0 {
+	if g := w.grantees(t, co, "tax-annual"); len(g) != 0 {
 		t.Fatalf("the office still has access: %v", g)
 	}
 	if got := w.queue.emails(t, id); strings.Contains(strings.Join(got, ","), collab.EmailEnded) {
@@ -53,8 +53,8 @@ func TestATeardownWaitsForTheSolutionsAcknowledgement(t *testing.T) {
 		{"a_user", user(ca), "revoke_office_access", "service_only"},
 		{"a_role_that_is_no_integration", actions.Caller{Service: "arn:aws:iam::123456789012:role/admin"}, "revoke_office_access", "integration_unknown"},
 		{"another_solutions_integration", actions.Caller{Service: "arn:aws:iam::123456789012:role/payroll-integration"}, "revoke_office_access", "collaboration_not_found"},
-		{"the_role_of_another_account", actions.Caller{Service: "arn:aws:sts::999999999999:assumed-role/scanner-integration/s"}, "revoke_office_access", "integration_unknown"},
-		{"a_step_not_commanded_yet", scannerIntegration, "delete_data", "step_not_pending"},
+		{"the_role_of_another_account", actions.Caller{Service: "arn:aws:sts::999999999999:assumed-role/tax-annual-integration/s"}, "revoke_office_access", "integration_unknown"},
+		{"a_step_not_commanded_yet", scannerIntegration, "set_read_only", "step_not_pending"},
 		{"an_unknown_step", scannerIntegration, "format_disk", "step_unknown"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -66,14 +66,14 @@ func TestATeardownWaitsForTheSolutionsAcknowledgement(t *testing.T) {
 		})
 	}
 	v, err := w.svc.AcknowledgeTeardown(ctx, scannerIntegration, id, "revoke_office_access", done)
-	if err != nil || v.Teardown == nil || v.Teardown.WaitingOn != collab.StepDeleteData {
-		t.Fatalf("acknowledged: %+v, %v; want it waiting on delete_data", v, err)
+	if err != nil || v.Teardown == nil || v.Teardown.WaitingOn != collab.StepSetReadOnly {
+		t.Fatalf("acknowledged: %+v, %v; want it waiting on set_read_only", v, err)
 	}
 	again, err := w.svc.AcknowledgeTeardown(ctx, scannerIntegration, id, "revoke_office_access", done)
-	if err != nil || again.Teardown.WaitingOn != collab.StepDeleteData {
+	if err != nil || again.Teardown.WaitingOn != collab.StepSetReadOnly {
 		t.Fatalf("acknowledged twice: %+v, %v; want the same answer", again, err)
 	}
-	noErr(t, errOf(w.svc.AcknowledgeTeardown(ctx, scannerIntegration, id, "delete_data", done)))
+	noErr(t, errOf(w.svc.AcknowledgeTeardown(ctx, scannerIntegration, id, "set_read_only", done)))
 	if errs := w.drain(t); len(errs) > 0 {
 		t.Fatal(errs)
 	}

@@ -16,16 +16,20 @@ const CleanupBatch = 100
 
 // CleanupReport says what one cleanup run did, and how many items it read to find its work.
 type CleanupReport struct {
-	Read             int  `json:"read"`   // items the Due index queries read
-	Loaded           int  `json:"loaded"` // items read besides them, to decide on the due items
-	InvitationsDue   int  `json:"invitationRemindersQueued"`
-	InvitationsDead  int  `json:"invitationsExpired"`
-	RemindersSent    int  `json:"remindersQueued"`
-	AgreementsEnded  int  `json:"agreementsEnded"`
-	TeardownsRedrive int  `json:"teardownsRedriven"`
-	MessagesResent   int  `json:"messagesResent"`
-	Skipped          int  `json:"skipped"` // changed by someone else meanwhile
-	More             bool `json:"more"`    // a kind had more due items than one batch
+	Read             int `json:"read"`   // items the Due index queries read
+	Loaded           int `json:"loaded"` // items read besides them, to decide on the due items
+	InvitationsDue   int `json:"invitationRemindersQueued"`
+	InvitationsDead  int `json:"invitationsExpired"`
+	RemindersSent    int `json:"remindersQueued"`
+	AgreementsEnded  int `json:"agreementsEnded"`
+	TeardownsRedrive int `json:"teardownsRedriven"`
+	// GraceReminders and GracePeriodsEnded count the grace periods' countdown e-mails queued and
+	// the deadlines passed (the company's data then goes).
+	GraceReminders    int  `json:"graceRemindersQueued"`
+	GracePeriodsEnded int  `json:"gracePeriodsEnded"`
+	MessagesResent    int  `json:"messagesResent"`
+	Skipped           int  `json:"skipped"` // changed by someone else meanwhile
+	More              bool `json:"more"`    // a kind had more due items than one batch
 
 	// ScheduledEnds counts the scheduled ends checked at their date: ended, blocked (both parties
 	// e-mailed), or waiting for the solution's facts (Service.endAsScheduled).
@@ -55,6 +59,8 @@ func (s *Service) Cleanup(ctx context.Context) (CleanupReport, error) {
 		collab.DueAgreementReminder:  {s.remindAgreement, &rep.RemindersSent},
 		collab.DueAgreementEnd:       {s.expireAgreement, &rep.AgreementsEnded},
 		collab.DueTeardownStuck:      {s.redriveTeardown, &rep.TeardownsRedrive},
+		collab.DueGraceReminder:      {s.remindGrace, &rep.GraceReminders},
+		collab.DueGraceEnd:           {s.endGrace, &rep.GracePeriodsEnded},
 		collab.DueScheduledEnd:       {s.endAsScheduled, &rep.ScheduledEnds},
 	}
 	var errs []error
@@ -191,5 +197,31 @@ func (s *Service) redriveTeardown(ctx context.Context, c *collab.Collaboration, 
 	s.enqueue(ch, teardownJob(c.Record()))
 	s.Log.WarnContext(ctx, "teardown re-driven", "collaboration", c.ID(), "redrives", c.Record().Redrives,
 		"lastError", c.Record().TeardownError)
+	return s.write(ctx, ch)
+}
+
+// remindGrace queues a countdown reminder of a grace period's deadline to the company's
+// administrators.
+func (s *Service) remindGrace(ctx context.Context, c *collab.Collaboration, _ port.Expiring, now time.Time) error {
+	if c.Status() != collab.Ending || c.Record().GraceUntil.IsZero() {
+		return collab.ErrConflict
+	}
+	c.RemindGrace(now)
+	ch := s.change()
+	ch.tx.PutCollaboration(c)
+	s.enqueue(ch, emailAbout(c.Record(), collab.EmailGraceReminder))
+	return s.write(ctx, ch)
+}
+
+// endGrace records that a grace period's deadline has passed and queues the teardown, which then
+// sends the solution the command that archives or deletes the company's data.
+func (s *Service) endGrace(ctx context.Context, c *collab.Collaboration, _ port.Expiring, now time.Time) error {
+	if c.Status() != collab.Ending || c.Record().GraceUntil.IsZero() || now.Before(c.Record().GraceUntil) {
+		return collab.ErrConflict
+	}
+	c.EndGrace(now)
+	ch := s.change()
+	ch.tx.PutCollaboration(c)
+	s.enqueue(ch, teardownJob(c.Record()))
 	return s.write(ctx, ch)
 }

@@ -38,8 +38,11 @@ type EmailFacts struct {
 	AgreementEndsAt  time.Time        `json:"agreementEndsAt,omitzero"`
 	// ActivatedBy is the employee who activated the collaboration, whom the office's e-mails go to.
 	ActivatedBy string `json:"activatedBy,omitempty"`
-	// Backup is the backup file the solution handed over, for the handover e-mail.
-	Backup *collab.Backup `json:"backup,omitempty"`
+	// Backup is the backup file the solution handed over, for the handover e-mail; Export the
+	// export of the company's data, for its e-mail; GraceUntil the deadline of a grace period.
+	Backup     *collab.Backup `json:"backup,omitempty"`
+	Export     *collab.Backup `json:"export,omitempty"`
+	GraceUntil time.Time      `json:"graceUntil,omitzero"`
 	// EndsOn is the day a scheduled end was for, and Blockers the codes of what stopped it, for
 	// the e-mail of a scheduled end that did not happen (collab.EmailScheduledEndBlocked).
 	EndsOn   time.Time `json:"endsOn,omitzero"`
@@ -50,13 +53,14 @@ type EmailFacts struct {
 func emailAbout(r collab.CollaborationRecord, kind string) Job {
 	return Job{Kind: EmailQueue, CollaborationID: r.ID, Email: kind, About: &EmailFacts{CompanyID: r.CompanyID,
 		OfficeID: r.OfficeID, Solution: r.Solution, Assignees: r.Assignees, Outcome: r.Outcome,
-		InvitationExpiry: r.InvitationExpiry, AgreementEndsAt: r.AgreementEndsAt, ActivatedBy: r.ActivatedBy, Backup: r.Backup}}
+		InvitationExpiry: r.InvitationExpiry, AgreementEndsAt: r.AgreementEndsAt, ActivatedBy: r.ActivatedBy, Backup: r.Backup,
+		Export: r.Export, GraceUntil: r.GraceUntil}}
 }
 
 func (f *EmailFacts) record(id string) collab.CollaborationRecord {
 	return collab.CollaborationRecord{ID: id, CompanyID: f.CompanyID, OfficeID: f.OfficeID, Solution: f.Solution,
 		Assignees: f.Assignees, Outcome: f.Outcome, InvitationExpiry: f.InvitationExpiry, AgreementEndsAt: f.AgreementEndsAt,
-		ActivatedBy: f.ActivatedBy, Backup: f.Backup}
+		ActivatedBy: f.ActivatedBy, Backup: f.Backup, Export: f.Export, GraceUntil: f.GraceUntil}
 }
 
 // recipient is one address an e-mail goes to; office says it is one of the office's people.
@@ -264,8 +268,13 @@ func (s *Service) addressed(ctx context.Context, kind string, r collab.Collabora
 	if r.Outcome != "" {
 		e.data.Outcome = string(collab.Solutions[r.Solution].EffectOf(r.Outcome))
 	}
-	if b := r.Backup; b != nil && kind == EmailPayrollHandover {
-		e.data.Link, e.until = b.URL, b.Until
+	switch {
+	case r.Backup != nil && kind == EmailPayrollHandover:
+		e.data.Link, e.until = r.Backup.URL, r.Backup.Until
+	case r.Export != nil && kind == collab.EmailDataExport:
+		e.data.Link, e.until = r.Export.URL, r.Export.Until
+	case kind == collab.EmailGraceStarted || kind == collab.EmailGraceReminder:
+		e.until = r.GraceUntil
 	}
 	audience := collab.AudienceOf(kind)
 	company, err := s.Store.Company(ctx, r.CompanyID)
@@ -273,9 +282,9 @@ func (s *Service) addressed(ctx context.Context, kind string, r collab.Collabora
 		return email{}, err
 	}
 	e.data.Company = company.Company.Name
-	if audience.Company {
+	if audience.Company || audience.MainContact {
 		for _, u := range company.Users {
-			if u.Role == collab.Administrator {
+			if (audience.Company && u.Role == collab.Administrator) || (audience.MainContact && u.ID == company.Company.MainContact) {
 				e.to = append(e.to, recipient{UserID: u.ID, Name: u.Name, Email: u.Email, Language: u.Language})
 			}
 		}

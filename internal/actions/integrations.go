@@ -55,14 +55,10 @@ func (s *Service) integrationFor(caller Caller, solution collab.Solution) error 
 	account, role := roleOf(caller.Service)
 	acts, ok := s.Integrations[role]
 	if !ok || (s.IntegrationAccount != "" && account != s.IntegrationAccount) {
-		return collab.Errorf(collab.EFORBIDDEN, "integration_unknown",
-			"sign with your solution's integration role; the operators list it in INTEGRATION_ROLES (docs/deploy.md)",
-			"the caller's IAM role is not a solution's integration")
+		return collab.ErrIntegrationUnknown
 	}
 	if !slices.Contains(acts, solution) {
-		return collab.Errorf(collab.EFORBIDDEN, "integration_not_for_solution",
-			"sign with the integration role of "+string(solution)+"; a role acts only for the solutions INTEGRATION_ROLES names for it",
-			"the caller's IAM role does not act for %s", solution)
+		return collab.IntegrationNotFor(solution)
 	}
 	return nil
 }

@@ -16,7 +16,10 @@ type SubscriptionView struct {
 	Mode             string                    `json:"mode"`
 	InvoiceRecipient string                    `json:"invoiceRecipient"`
 	PayingOfficeID   string                    `json:"payingOfficeId,omitempty"`
-	Collaborations   []SubscriptionUseView     `json:"collaborations"`
+	// RetainUntil is until when the solution keeps the company's data archived, read-only,
+	// after an end that archived it; then it is deleted.
+	RetainUntil    *time.Time            `json:"retainUntil,omitempty"`
+	Collaborations []SubscriptionUseView `json:"collaborations"`
 }
 
 // SubscriptionUseView is an accepted collaboration using a subscription: its id, its office and
@@ -44,7 +47,7 @@ func (s *Service) Subscriptions(ctx context.Context, caller Caller, companyID st
 	for _, solution := range sortedSolutions(v.Subscriptions) {
 		sub := collab.RestoreSubscription(v.Subscriptions[solution])
 		view := SubscriptionView{Solution: solution, SolutionName: collab.Solutions[solution].Name, Status: sub.Status,
-			Mode: sub.ModeOf(), InvoiceRecipient: sub.WhoPays(), PayingOfficeID: sub.PayingOfficeID,
+			Mode: sub.ModeOf(), InvoiceRecipient: sub.WhoPays(), PayingOfficeID: sub.PayingOfficeID, RetainUntil: optTime(sub.RetainUntil),
 			Collaborations: make([]SubscriptionUseView, len(sub.Uses))}
 		for i, u := range sub.Uses {
 			view.Collaborations[i] = SubscriptionUseView{ID: u.CollaborationID, OfficeID: u.OfficeID, Since: u.Since}

@@ -79,7 +79,7 @@ func (s *Service) teardownUnread(ctx context.Context, j Job, err error) error {
 // teardownStage runs and commits the next stage of c's teardown, with the company's
 // subscription sub as read, and returns it.
 func (s *Service) teardownStage(ctx context.Context, c *collab.Collaboration, sub *collab.Subscription, j Job) (collab.TeardownStage, error) {
-	st, err := c.Teardown(sub, s.Now())
+	st, err := c.Teardown(sub, s.Now(), s.Store.Timing().GracePeriod)
 	if err != nil {
 		return st, err
 	}
@@ -140,7 +140,8 @@ func (s *Service) sendCommand(ch *change, c *collab.Collaboration, cmd *collab.C
 	e := events.New(events.TeardownCommand, events.Command{
 		Header:   events.Header{EventID: id, At: cmd.At, CollaborationID: r.ID, Version: r.Version},
 		OfficeID: r.OfficeID, CompanyID: r.CompanyID, Solution: string(r.Solution), Step: string(cmd.Step),
-		Outcome: string(r.Outcome), Attempt: cmd.Attempt, AcknowledgePath: "/collaborations/" + r.ID + "/teardown/" + string(cmd.Step)})
+		Outcome: string(r.Outcome), Attempt: cmd.Attempt, AcknowledgePath: "/collaborations/" + r.ID + "/teardown/" + string(cmd.Step),
+		RetainUntil: optTime(cmd.RetainUntil)})
 	ch.pending = append(ch.pending, Job{ID: id, Kind: TeardownQueue, CollaborationID: r.ID, CompanyID: r.CompanyID, Solution: r.Solution,
 		Command: cmd.Step, Events: []events.Event{e}})
 }

@@ -63,8 +63,13 @@ type TeardownView struct {
 	Attempt   int           `json:"attempt,omitempty"`
 	Failure   string        `json:"failure,omitempty"`
 	FailedAt  *time.Time    `json:"failedAt,omitempty"`
-	// Backup is where the company downloads the backup file the solution handed over.
+	// Backup is where the company downloads the backup file the solution handed over; Export
+	// the export of its data the solution made before the data went.
 	Backup *BackupView `json:"backup,omitempty"`
+	Export *BackupView `json:"export,omitempty"`
+	// GraceUntil is the deadline of an end with a grace period: the data goes after it, and an
+	// administrator of the company can undo the end until then (POST .../undo-end).
+	GraceUntil *time.Time `json:"graceUntil,omitempty"`
 }
 
 // BackupView is a handed-over backup file's link and how long it can be downloaded.
@@ -88,6 +93,10 @@ func teardownView(r collab.CollaborationRecord) *TeardownView {
 	if b := r.Backup; b != nil {
 		v.Backup = &BackupView{URL: b.URL, AvailableUntil: b.Until}
 	}
+	if b := r.Export; b != nil {
+		v.Export = &BackupView{URL: b.URL, AvailableUntil: b.Until}
+	}
+	v.GraceUntil = optTime(r.GraceUntil)
 	return v
 }
 

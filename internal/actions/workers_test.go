@@ -25,7 +25,8 @@ func TestTeardownAppliesTheOutcome(t *testing.T) {
 	}{
 		{"bookkeeping_continue_keeps_it_paid_by_the_company", "bookkeeping", "continue", collab.SubscriptionActive, collab.InvoiceCustomer, false, false},
 		{"bookkeeping_end_leaves_it_read_only", "bookkeeping", "end_subscription", collab.SubscriptionReadOnly, "", false, false},
-		{"scanner_end_deletes_its_data", "scanner", "end_subscription", collab.SubscriptionEnded, "", true, false},
+		{"scanner_end_archives_its_data_after_the_grace_period", "scanner", "end_subscription", collab.SubscriptionReadOnly, "", false, false},
+		{"financial_overview_end_deletes_its_data_after_the_grace_period", "financial-overview", "end_subscription", collab.SubscriptionEnded, "", true, false},
 		{"travel_continue_keeps_the_data", "travel-expenses", "continue", collab.SubscriptionActive, collab.InvoiceCustomer, false, false},
 		{"payroll_end_hands_the_backup_over", "payroll", "end_subscription", collab.SubscriptionEnded, "", false, true},
 	}
@@ -37,6 +38,15 @@ func TestTeardownAppliesTheOutcome(t *testing.T) {
 			noErr(t, errOf(w.svc.End(ctx, user(ca), id, actions.EndInput{Outcome: tc.outcome})))
 			if errs := w.drain(t); len(errs) > 0 {
 				t.Fatalf("workers failed: %v", errs)
+			}
+			if r := w.collaboration(t, id); !r.GraceUntil.IsZero() { // the data goes at the deadline
+				w.advance(r.GraceUntil.Sub(w.clock()) + time.Minute)
+				for range 3 {
+					noErr(t, errOf(w.svc.Cleanup(ctx)))
+				}
+				if errs := w.drain(t); len(errs) > 0 {
+					t.Fatalf("workers failed: %v", errs)
+				}
 			}
 			r := w.collaboration(t, id)
 			if r.Status != collab.Ended {

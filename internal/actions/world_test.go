@@ -68,7 +68,7 @@ func newWorld(t *testing.T) *world {
 	w.svc = &actions.Service{Store: w.store, Queue: w.queue, Mailer: w.mailer, Bus: w.bus,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), BaseURL: "https://collab.test",
 		Now: w.clock, NewID: w.newID, TokenKeys: keys{}, InvitationTTL: actions.DefaultInvitationTTL,
-		Integrations: actions.Integrations{"solutions-integration": collab.SolutionIDs(), "scanner-integration": {"scanner"}, "payroll-integration": {"payroll"}}}
+		Integrations: actions.Integrations{"solutions-integration": collab.SolutionIDs(), "scanner-integration": {"scanner"}, "tax-annual-integration": {"tax-annual"}, "payroll-integration": {"payroll"}}}
 	w.seed(t)
 	return w
 }
@@ -361,11 +361,12 @@ func (w *world) answer(t *testing.T) bool {
 // for 30 days from now.
 func doneInput(step string, now time.Time) actions.AcknowledgeInput {
 	in := actions.AcknowledgeInput{Result: "done"}
-	if step == string(collab.StepHandOverBackup) {
-		in.Backup = &struct {
-			URL            string `json:"url"`
-			AvailableUntil string `json:"availableUntil"`
-		}{"https://payroll.example/backups/1", now.Add(30 * 24 * time.Hour).Format(time.RFC3339)}
+	d := &actions.Download{URL: "https://solution.example/files/1", AvailableUntil: now.Add(30 * 24 * time.Hour).Format(time.RFC3339)}
+	switch step {
+	case string(collab.StepHandOverBackup):
+		in.Backup = d
+	case string(collab.StepExportData):
+		in.Export = d
 	}
 	return in
 }

@@ -125,12 +125,19 @@ type CollaborationRecord struct {
 	Commands  []Step
 	StepsDone []Step
 	Awaiting  *Awaiting
-	// Backup is the backup file the solution handed over at teardown, for the company's e-mail.
-	Backup    *Backup
-	Redrives  int // times the cleanup queued a stuck teardown again
-	CreatedAt time.Time
-	UpdatedAt time.Time
-	Version   int
+	// Backup is the backup file the solution handed over at teardown, for the company's e-mail;
+	// Export the export of the company's data the solution made before the data went.
+	Backup *Backup
+	Export *Backup
+	// GraceUntil is the deadline of an end with a grace period: the company's data goes after
+	// it, and an administrator can undo the end until then; GraceReminded counts the reminders
+	// sent (graceOver once the deadline has passed).
+	GraceUntil    time.Time
+	GraceReminded int
+	Redrives      int // times the cleanup queued a stuck teardown again
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	Version       int
 	// ScheduledEnd is the end either party scheduled for a month end (ScheduleEnd), nil when
 	// none is; it counts only while the collaboration is active (ScheduledEndOf).
 	ScheduledEnd *ScheduledEnd

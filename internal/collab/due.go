@@ -13,13 +13,21 @@ const (
 	DueAgreementReminder  DueKind = "agreement_reminder"  // active: the agreement period ends soon, reminder not sent
 	DueAgreementEnd       DueKind = "agreement_end"       // active, reminded: the agreement period has ended
 	DueTeardownStuck      DueKind = "teardown_stuck"      // ending for longer than Timing.StuckAfter
+	// An end with a grace period: the countdown reminders 7 days and 1 day before the deadline,
+	// then the deadline, after which the company's data goes.
+	DueGraceReminder DueKind = "grace_reminder"
+	DueGraceEnd      DueKind = "grace_end"
 	// DueScheduledEnd is an active collaboration's scheduled end (ScheduledEnd): at its date,
 	// then again while the end-check waits for the solution's facts.
 	DueScheduledEnd DueKind = "scheduled_end"
 )
 
 // DueKinds lists the kinds of work on collaborations, in the order the cleanup does them.
-var DueKinds = []DueKind{DueInvitationReminder, DueInvitationExpiry, DueAgreementReminder, DueAgreementEnd, DueTeardownStuck, DueScheduledEnd}
+var DueKinds = []DueKind{DueInvitationReminder, DueInvitationExpiry, DueAgreementReminder, DueAgreementEnd, DueTeardownStuck,
+	DueGraceReminder, DueGraceEnd, DueScheduledEnd}
+
+// GraceReminders are how long before a grace period's deadline its reminders are due.
+var GraceReminders = []time.Duration{7 * 24 * time.Hour, 24 * time.Hour}
 
 // Timing says when time-driven work falls due.
 type Timing struct {
@@ -37,12 +45,15 @@ type Timing struct {
 	// CommandSends is how many times an unanswered teardown command is sent before it is raised
 	// to the operators (it is still re-sent after that, at most daily).
 	CommandSends int
+	// GracePeriod is how long an end that deletes or archives a company's data waits before the
+	// data goes (EndEffectRules.Grace); 0 for no grace period (the data goes at once).
+	GracePeriod time.Duration
 }
 
 // DefaultTiming is 14 days of reminder lead, 15 minutes before work counts as stuck, 3 days of
 // invitation reminder lead, facts at most an hour old, and five sends of a teardown command.
 var DefaultTiming = Timing{ReminderLead: 14 * 24 * time.Hour, StuckAfter: 15 * time.Minute, InvitationReminderLead: 3 * 24 * time.Hour,
-	FactsMaxAge: time.Hour, CommandSends: 5}
+	FactsMaxAge: time.Hour, CommandSends: 5, GracePeriod: 30 * 24 * time.Hour}
 
 // maxBackoff is the longest wait between two re-drives of the same work.
 const maxBackoff = 24 * time.Hour
@@ -69,8 +80,20 @@ func (t Timing) Due(r CollaborationRecord) (kind DueKind, at time.Time, ok bool)
 		return DueAgreementReminder, r.AgreementEndsAt.Add(-t.ReminderLead), true
 	case r.Status == Active && !r.AgreementEndsAt.IsZero():
 		return DueAgreementEnd, r.AgreementEndsAt, true
+	case r.Status == Ending && r.Awaiting == nil && !r.GraceUntil.IsZero() && r.GraceReminded < graceOver && r.waitsOnlyForGrace():
+		if r.GraceReminded < len(GraceReminders) {
+			return DueGraceReminder, r.GraceUntil.Add(-GraceReminders[r.GraceReminded]), true
+		}
+		return DueGraceEnd, r.GraceUntil, true
 	case r.Status == Ending && r.Awaiting == nil: // a command waits in the outbox until acknowledged
 		return DueTeardownStuck, r.UpdatedAt.Add(t.Backoff(r.Redrives)), true
 	}
 	return "", time.Time{}, false
+}
+
+// waitsOnlyForGrace reports whether every command but the last is done, so the teardown waits
+// for the grace period's deadline alone.
+func (r CollaborationRecord) waitsOnlyForGrace() bool {
+	next, ok := r.nextCommand()
+	return ok && next == r.Commands[len(r.Commands)-1]
 }

@@ -8,6 +8,8 @@ type Audience struct {
 	Company, Office bool
 	OfficeEmail     string
 	User            bool
+	// MainContact is an e-mail to the company's main contact alone.
+	MainContact bool
 }
 
 // The e-mails that tell the office how the customer answered, or did not.
@@ -32,6 +34,7 @@ var officeEmails = map[string]Audience{
 	EmailInvitationDeclined:  {Office: true},
 	"access_granted":         {Company: true, Office: true, OfficeEmail: EmailInvitationAccepted},
 	EmailScheduledEndBlocked: {Company: true, Office: true},
+	EmailDataExport:          {MainContact: true},
 }
 
 // AudienceOf returns who gets the e-mail with the template name kind.

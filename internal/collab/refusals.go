@@ -72,3 +72,15 @@ var (
 	ErrDuplicateRequest = Errorf(ECONFLICT, "request_in_progress",
 		"retry shortly to get the first request's response", "a request with this Idempotency-Key was just made")
 )
+
+// ErrIntegrationUnknown refuses a signed request whose IAM role is no solution's integration.
+var ErrIntegrationUnknown = Errorf(EFORBIDDEN, "integration_unknown",
+	"sign with your solution's integration role; the operators list it in INTEGRATION_ROLES (docs/deploy.md)",
+	"the caller's IAM role is not a solution's integration")
+
+// IntegrationNotFor refuses a solution's integration acting for another solution.
+func IntegrationNotFor(solution Solution) error {
+	return Errorf(EFORBIDDEN, "integration_not_for_solution",
+		"sign with the integration role of "+string(solution)+"; a role acts only for the solutions INTEGRATION_ROLES names for it",
+		"the caller's IAM role does not act for %s", solution)
+}

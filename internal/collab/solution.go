@@ -20,6 +20,9 @@ const (
 	EndReadOnly       EndEffect = "read_only"       // subscription ends; existing data stays readable
 	EndDeleteData     EndEffect = "delete_data"     // subscription ends; the solution's data is deleted
 	EndHandOverBackup EndEffect = "handover_backup" // office access removed; backup file handed over
+	// EndArchive is what ending a solution that holds accounting records does instead of deleting:
+	// the data stays, read-only, archived until its retention date (RetentionDate).
+	EndArchive EndEffect = "archive"
 	// EndShared is what an end does to a subscription another collaboration still uses: nothing
 	// but this collaboration's part (Subscription.EndUse); not an effect a solution chooses.
 	EndShared EndEffect = "shared"
@@ -42,15 +45,23 @@ type EndEffectRules struct {
 	// applied; empty for none.
 	Email string
 	// Command is what the solution must carry out in its own data for the effect, after the
-	// office's access is removed (Commands); empty for none.
+	// office's access is removed (SolutionRules.Commands); empty for none.
 	Command Step
+	// Grace says the company's data goes only after a grace period: its access is read-only
+	// first, the solution exports the data (SolutionRules.Export), and an administrator can undo
+	// the end until the deadline (Collaboration.UndoEnd).
+	Grace bool
+	// RetainYears is how many years after the end of the financial year of the last record the
+	// data is archived before it is deleted (EndArchive); 0 for no retention.
+	RetainYears int
 }
 
 // EndEffects is what each effect of ending does.
 var EndEffects = map[EndEffect]EndEffectRules{
 	EndContinue:       {Subscription: SubscriptionActive, InvoiceRecipient: InvoiceCustomer, Command: StepTransferBilling},
 	EndReadOnly:       {Subscription: SubscriptionReadOnly, Command: StepSetReadOnly},
-	EndDeleteData:     {Subscription: SubscriptionEnded, DeletesData: true, Command: StepDeleteData},
+	EndDeleteData:     {Subscription: SubscriptionEnded, DeletesData: true, Command: StepDeleteData, Grace: true},
+	EndArchive:        {Subscription: SubscriptionReadOnly, Command: StepArchiveData, Grace: true, RetainYears: 7},
 	EndHandOverBackup: {Subscription: SubscriptionEnded, HandsOverBackup: true, Email: "payroll_handover", Command: StepHandOverBackup},
 }
 
@@ -88,6 +99,9 @@ type SolutionRules struct {
 	EndEffect EndEffect
 	// Preconditions must all hold before a collaboration in this solution may end.
 	Preconditions []Precondition
+	// Export is what the solution's export of a company's data holds, produced before the data
+	// goes (StepExportData); empty when it cannot export, and NoExport says why.
+	Export, NoExport string
 }
 
 // NameIn returns the solution's name in language lang: the English name in English, the Swedish
@@ -189,10 +203,13 @@ var Solutions = map[Solution]SolutionRules{
 		ID: "financial-overview", Name: "Financial overview, Budget & Forecast", SwedishName: "Ekonomiöversikt, Budget & Prognos",
 		AgreementMonths: []int{3, 12},
 		Outcomes:        []Outcome{Continue, EndSubscription}, EndEffect: EndDeleteData,
+		NoExport: "its reports and forecasts are computed from the bookkeeping, which is not deleted",
 	},
 	"scanner": {
 		ID: "scanner", Name: "Scanner", SwedishName: "Scanner",
-		Outcomes: []Outcome{Continue, EndSubscription}, EndEffect: EndDeleteData,
+		// Scanned receipts and invoices are accounting records (verifikationer).
+		Outcomes: []Outcome{Continue, EndSubscription}, EndEffect: EndArchive,
+		Export: "every scanned document as PDF, with a CSV index",
 	},
 	"tax-annual": {
 		ID: "tax-annual", Name: "Tax & Annual accounts", SwedishName: "Skatt & Årsredovisning",
@@ -204,7 +221,9 @@ var Solutions = map[Solution]SolutionRules{
 	},
 	"travel-expenses": {
 		ID: "travel-expenses", Name: "Travel & Expenses", SwedishName: "Resor & Utlägg",
-		Outcomes: []Outcome{Continue, EndSubscription}, EndEffect: EndDeleteData,
+		// Expense reports and their receipts are accounting records.
+		Outcomes: []Outcome{Continue, EndSubscription}, EndEffect: EndArchive,
+		Export:        "every expense report and its receipts as PDF, and the expenses as CSV",
 		Preconditions: []Precondition{ExpensesSubmitted},
 	},
 	// Payroll has no "continue with the office gone" in the source pages: the customer continues

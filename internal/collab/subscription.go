@@ -38,8 +38,11 @@ type Subscription struct {
 	RestoreTo          SubscriptionStatus
 	DataDeletedAt      time.Time
 	BackupHandedOverAt time.Time
-	UpdatedAt          time.Time
-	Version            int
+	// RetainUntil is until when the solution keeps the company's data archived, read-only, after
+	// an end that archives it (EndArchive); zero otherwise.
+	RetainUntil time.Time
+	UpdatedAt   time.Time
+	Version     int
 }
 
 // SubscriptionUse is an accepted collaboration using a subscription: its office, the invoice

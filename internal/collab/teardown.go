@@ -25,10 +25,25 @@ const (
 	// StepHandOverBackup: the solution hands the company a backup file of its data; the
 	// acknowledgement says where the company downloads it and until when (Backup).
 	StepHandOverBackup Step = "hand_over_backup"
+	// StepExportData: the solution exports the company's data (SolutionRules.Export) before it
+	// goes; the acknowledgement says where the main contact downloads it and until when.
+	StepExportData Step = "export_data"
+	// StepArchiveData: the solution keeps the company's data read-only, archived until the
+	// command's retainUntil, and deletes it then (EndArchive).
+	StepArchiveData Step = "archive_data"
 )
 
 // Steps lists every teardown step, for parsing and for the API's documentation.
-var Steps = []Step{StepRevokeOfficeAccess, StepTransferBilling, StepSetReadOnly, StepDeleteData, StepHandOverBackup}
+var Steps = []Step{StepRevokeOfficeAccess, StepTransferBilling, StepSetReadOnly, StepDeleteData, StepHandOverBackup,
+	StepExportData, StepArchiveData}
+
+// The e-mails of a grace period: its start and the countdown to the company's administrators,
+// and the export's link to the main contact.
+const (
+	EmailGraceStarted  = "grace_started"
+	EmailGraceReminder = "grace_reminder"
+	EmailDataExport    = "data_export"
+)
 
 // TeardownStepFailed is the code of the failure an ending collaboration shows while its teardown
 // is held up: the solution answered a command with failed, or a stage of the service's own failed.
@@ -52,11 +67,21 @@ type Backup struct {
 	Until time.Time
 }
 
-// Command is a command the teardown sends the solution: its step and attempt.
+// Command is a command the teardown sends the solution: its step and attempt, and for
+// StepArchiveData the date until which the data is kept.
 type Command struct {
-	Step    Step
-	Attempt int
-	At      time.Time
+	Step        Step
+	Attempt     int
+	At          time.Time
+	RetainUntil time.Time
+}
+
+// RetentionDate is until when accounting records whose last one is from at are kept, retainYears
+// after the end of its financial year: the service knows no company's financial year, so it takes
+// the calendar year, the default of the Swedish Bookkeeping Act (docs/decisions.md). The date is
+// the last instant of that year, in UTC.
+func RetentionDate(at time.Time, retainYears int) time.Time {
+	return time.Date(at.UTC().Year()+retainYears+1, time.January, 1, 0, 0, 0, 0, time.UTC).Add(-time.Second)
 }
 
 // TeardownFailure is what the API shows of a teardown held up: a stable code and a short
@@ -85,13 +110,29 @@ func (r CollaborationRecord) TeardownFailure() (TeardownFailure, bool) {
 
 // Commands returns the commands the solution carries out when a collaboration ends with effect
 // e, in order: the office's access goes first, then what the effect does to the company's data
-// and billing (none when only this collaboration's use of a shared subscription ends).
-func Commands(e EndEffect) []Step {
+// and billing (none when only this collaboration's use of a shared subscription ends). An effect
+// with a grace period makes the company's access read-only and exports the data first (when the
+// solution can), and its own command waits for the deadline (Collaboration.Teardown); grace
+// false is a stack configured without grace periods.
+func (r SolutionRules) Commands(e EndEffect, grace bool) []Step {
 	steps := []Step{StepRevokeOfficeAccess}
-	if c := EndEffects[e].Command; c != "" {
-		steps = append(steps, c)
+	effect := EndEffects[e]
+	if effect.Grace && grace {
+		steps = append(steps, StepSetReadOnly)
+		if r.Export != "" {
+			steps = append(steps, StepExportData)
+		}
+	}
+	if effect.Command != "" {
+		steps = append(steps, effect.Command)
 	}
 	return steps
+}
+
+// waitsForGrace reports whether command step must wait: it is the last command of an end with a
+// grace period, and the deadline has not passed at now.
+func (r CollaborationRecord) waitsForGrace(step Step, now time.Time) bool {
+	return !r.GraceUntil.IsZero() && now.Before(r.GraceUntil) && len(r.Commands) > 0 && step == r.Commands[len(r.Commands)-1]
 }
 
 // nextCommand returns the first decided command not yet done.
@@ -142,7 +183,13 @@ const EmailEnded = "ended"
 // commands are decided again at every stage, so a subscription that changed meanwhile (another
 // collaboration's use ended) gets the command its effect now needs. It returns ECONFLICT
 // collaboration_not_ending.
-func (c *Collaboration) Teardown(sub *Subscription, now time.Time) (TeardownStage, error) {
+//
+// An effect with a grace period (EndEffectRules.Grace) starts it with the first stage: the
+// deadline is now plus grace, the subscription becomes read-only (its uses kept, so the last
+// stage still knows whether it is shared), the company's administrators are e-mailed, and the
+// effect's own command is sent only once the deadline has passed (the cleanup queues the
+// teardown then). A grace of 0 is a stack without grace periods: the data goes at once.
+func (c *Collaboration) Teardown(sub *Subscription, now time.Time, grace time.Duration) (TeardownStage, error) {
 	if err := c.require(Ending, "collaboration_not_ending", "only an ending collaboration has a teardown"); err != nil {
 		return TeardownStage{}, err
 	}
@@ -150,16 +197,38 @@ func (c *Collaboration) Teardown(sub *Subscription, now time.Time) (TeardownStag
 		return TeardownStage{Waiting: true}, nil
 	}
 	after, applied := EndUse(sub, c.rec, c.Rules().EffectOf(c.rec.Outcome), now)
-	c.rec.Commands = Commands(applied)
+	c.rec.Commands = c.Rules().Commands(applied, grace > 0 || !c.rec.GraceUntil.IsZero())
+	var st TeardownStage
+	if EndEffects[applied].Grace && grace > 0 && c.rec.GraceUntil.IsZero() {
+		c.rec.GraceUntil = now.Add(grace)
+		st.Emails = append(st.Emails, EmailGraceStarted)
+		if sub != nil { // read-only from now on, until the deadline or an undo
+			ro := *sub
+			ro.Status, ro.UpdatedAt = SubscriptionReadOnly, now
+			st.Subscription = &ro
+		}
+		if rules := c.Rules(); rules.Export == "" {
+			c.move(Ending, System, now, "no export before the data goes: "+rules.NoExport)
+		}
+	}
 	if next, ok := c.rec.nextCommand(); ok {
-		st := TeardownStage{Command: c.send(next, 1, now)}
+		if c.rec.waitsForGrace(next, now) {
+			return TeardownStage{Waiting: true}, nil
+		}
+		st.Command = c.send(next, 1, now)
 		if next == StepRevokeOfficeAccess {
 			st.Revoke = c.officeGrants()
+		}
+		if next == StepArchiveData {
+			st.Command.RetainUntil = RetentionDate(now, EndEffects[applied].RetainYears)
 		}
 		return st, nil
 	}
 	effect := EndEffects[applied]
-	st := TeardownStage{Subscription: &after, Effect: applied, DeleteFacts: effect.DeletesData}
+	if effect.RetainYears > 0 {
+		after.RetainUntil = RetentionDate(now, effect.RetainYears)
+	}
+	st = TeardownStage{Subscription: &after, Effect: applied, DeleteFacts: effect.DeletesData}
 	if effect.Email != "" {
 		st.Emails = append(st.Emails, effect.Email)
 	}
@@ -221,33 +290,39 @@ func ParseAcknowledgement(step, result, reason, backupURL, until string, now tim
 		}
 	}
 	a.Reason = strings.TrimSpace(reason)
-	if s != StepHandOverBackup || !a.Done {
+	if (s != StepHandOverBackup && s != StepExportData) || !a.Done {
 		return s, a, nil
 	}
+	field, what := "backup", "the backup file"
+	if s == StepExportData {
+		field, what = "export", "the export"
+	}
 	if backupURL == "" || until == "" {
-		return "", a, Invalid("backup", "backup_missing", "send backup.url and backup.availableUntil: where the company downloads the backup file and until when",
-			"a handed-over backup needs its download link and expiry")
+		return "", a, Invalid(field, field+"_missing", "send "+field+".url and "+field+".availableUntil: where the company downloads "+what+" and until when",
+			"%s needs its download link and expiry", what)
 	}
 	if len(backupURL) > 2000 || !strings.HasPrefix(backupURL, "https://") || strings.ContainsAny(backupURL, " \n\r\t<>\"") {
-		return "", a, Invalid("backup.url", "backup_url_invalid", "send the https:// link the company downloads the backup file from", "backup.url is not an https link")
+		return "", a, Invalid(field+".url", field+"_url_invalid", "send the https:// link the company downloads "+what+" from", "%s.url is not an https link", field)
 	}
 	t, err := time.Parse(time.RFC3339, until)
 	if err != nil {
-		return "", a, Invalid("backup.availableUntil", "backup_until_invalid", "send an RFC 3339 time, e.g. 2027-03-01T00:00:00Z", "backup.availableUntil is not a time")
+		return "", a, Invalid(field+".availableUntil", field+"_until_invalid", "send an RFC 3339 time, e.g. 2027-03-01T00:00:00Z", "%s.availableUntil is not a time", field)
 	}
 	if !t.After(now) {
-		return "", a, Invalid("backup.availableUntil", "backup_expired", "hand over a backup the company can still download", "backup.availableUntil has passed")
+		return "", a, Invalid(field+".availableUntil", field+"_expired", "hand over "+what+" while the company can still download it", "%s.availableUntil has passed", field)
 	}
 	a.Backup = &Backup{URL: backupURL, Until: t.UTC()}
 	return s, a, nil
 }
 
 // AckResult is what an acknowledgement did: whether it changed the collaboration, the next
-// command it sends, and whether every command is done, so the teardown's last stage is next.
+// command it sends, whether every command is done, so the teardown's last stage is next, and the
+// e-mails it causes (the export's link).
 type AckResult struct {
 	Changed bool
 	Command *Command
 	Finish  bool
+	Emails  []string
 }
 
 // AcknowledgeStep records the solution's answer to command step. Done completes the step and
@@ -278,15 +353,69 @@ func (c *Collaboration) AcknowledgeStep(step Step, a Acknowledgement, now time.T
 	}
 	c.rec.StepsDone = append(c.rec.StepsDone, step)
 	c.rec.Awaiting, c.rec.Redrives = nil, 0
-	if a.Backup != nil {
+	res := AckResult{Changed: true}
+	switch {
+	case a.Backup != nil && step == StepExportData:
+		c.rec.Export = a.Backup
+		res.Emails = []string{EmailDataExport}
+	case a.Backup != nil:
 		c.rec.Backup = a.Backup
 	}
 	c.rec.UpdatedAt = now
-	if next, ok := c.rec.nextCommand(); ok {
-		return AckResult{Changed: true, Command: c.send(next, 1, now)}, nil
+	next, ok := c.rec.nextCommand()
+	switch {
+	case ok && c.rec.waitsForGrace(next, now):
+		// the cleanup queues the teardown at the deadline
+	case ok:
+		res.Command = c.send(next, 1, now)
+	default:
+		res.Finish = true
 	}
-	return AckResult{Changed: true, Finish: true}, nil
+	return res, nil
 }
+
+// UndoEnd is an administrator of the company undoing an end with a grace period before its
+// deadline: the company keeps the solution and pays for it itself (the outcome becomes Continue,
+// so the solution is told to transfer the billing, which gives the company its full access back),
+// and the collaboration with the office ends as before. A command the end was waiting on is
+// dropped (returned, so its outbox message can go). It returns ECONFLICT collaboration_not_ending,
+// undo_not_possible (the end has no grace period), undo_too_late (the deadline has passed, or the
+// data is already being deleted).
+func (c *Collaboration) UndoEnd(by Actor, now time.Time) (*Awaiting, error) {
+	if err := c.require(Ending, "collaboration_not_ending", "only an ending collaboration's end can be undone"); err != nil {
+		return nil, err
+	}
+	if c.rec.GraceUntil.IsZero() || c.rec.Outcome != EndSubscription {
+		return nil, Errorf(ECONFLICT, "undo_not_possible", "nothing to undo: this end deletes no data",
+			"the end of the collaboration has no grace period")
+	}
+	last := c.rec.Commands[len(c.rec.Commands)-1]
+	if !now.Before(c.rec.GraceUntil) || slices.Contains(c.rec.StepsDone, last) || (c.rec.Awaiting != nil && c.rec.Awaiting.Step == last) {
+		return nil, Errorf(ECONFLICT, "undo_too_late", "start a new collaboration or subscription instead",
+			"the grace period ended on %s", c.rec.GraceUntil.UTC().Format("2006-01-02"))
+	}
+	dropped := c.rec.Awaiting
+	c.rec.Outcome, c.rec.GraceUntil, c.rec.GraceReminded = Continue, time.Time{}, 0
+	c.rec.Awaiting, c.rec.Commands = nil, nil
+	c.move(Ending, by, now, "end undone: the company keeps "+c.Rules().Name+" and pays for it itself")
+	return dropped, nil
+}
+
+// RemindGrace records that the company's administrators were reminded of the grace period's
+// deadline once more; EndGrace that the deadline has come, so the teardown goes on.
+func (c *Collaboration) RemindGrace(now time.Time) {
+	c.rec.GraceReminded++
+	c.rec.UpdatedAt = now
+}
+
+// EndGrace records that the grace period is over; the teardown then sends the last command.
+func (c *Collaboration) EndGrace(now time.Time) {
+	c.rec.GraceReminded = graceOver
+	c.rec.UpdatedAt = now
+}
+
+// graceOver is GraceReminded once the deadline has passed: two reminders, then the end.
+const graceOver = 3
 
 func notPending(step Step, why string) error {
 	return Errorf(ECONFLICT, "step_not_pending",

@@ -14,7 +14,7 @@ import (
 func ackDone(t *testing.T, c *collab.Collaboration, step collab.Step) collab.AckResult {
 	t.Helper()
 	a := collab.Acknowledgement{Done: true}
-	if step == collab.StepHandOverBackup {
+	if step == collab.StepHandOverBackup || step == collab.StepExportData {
 		a.Backup = &collab.Backup{URL: "https://payroll.example/backups/1", Until: t0.Add(30 * 24 * time.Hour)}
 	}
 	res, err := c.AcknowledgeStep(step, a, t0)
@@ -24,11 +24,15 @@ func ackDone(t *testing.T, c *collab.Collaboration, step collab.Step) collab.Ack
 	return res
 }
 
+// grace is the grace period of the tests' ends.
+const grace = 30 * 24 * time.Hour
+
 // TestEveryTeardownWaitsForTheSolutionsCommands: every solution and outcome sends the solution
 // the commands of its effect, one at a time, each only once the one before is acknowledged done:
-// the office's access first (the grants removed with it), then what the effect does. Only when
-// the last is done does the teardown change the subscription, end the collaboration and queue
-// the e-mails, each once.
+// the office's access first (the grants removed with it), then what the effect does; an effect
+// with a grace period makes the access read-only, exports the data when the solution can, and
+// sends its own command only after the deadline. Only when the last is done does the teardown
+// change the subscription, end the collaboration and queue the e-mails, each once.
 func TestEveryTeardownWaitsForTheSolutionsCommands(t *testing.T) {
 	for id, rules := range collab.Solutions {
 		for _, outcome := range rules.Outcomes {
@@ -36,31 +40,56 @@ func TestEveryTeardownWaitsForTheSolutionsCommands(t *testing.T) {
 				r := at(collab.Ending, id).Record()
 				r.Outcome, r.Assignees = outcome, []string{"e-1", "e-2"}
 				c := collab.RestoreCollaboration(r)
-				effect := collab.EndEffects[rules.EffectOf(outcome)]
-				want := []collab.Step{collab.StepRevokeOfficeAccess, effect.Command}
-				st, err := c.Teardown(nil, t0)
+				applied := rules.EffectOf(outcome)
+				effect := collab.EndEffects[applied]
+				want := rules.Commands(applied, true)
+				st, err := c.Teardown(nil, t0, grace)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if st.Command == nil || st.Command.Step != want[0] || st.Ended || st.Subscription != nil || len(st.Emails) > 0 {
+				wantStart := []string(nil)
+				if effect.Grace {
+					wantStart = []string{collab.EmailGraceStarted}
+				}
+				if st.Command == nil || st.Command.Step != want[0] || st.Ended || st.Subscription != nil || !slices.Equal(st.Emails, wantStart) {
 					t.Fatalf("first stage %+v, want the command %s alone", st, want[0])
 				}
 				if len(st.Revoke) != 2 || st.Revoke[0].Via != r.ID || st.Revoke[1].UserID != "e-2" || st.Revoke[0].Solution != id {
 					t.Errorf("revoked %+v, want the two assignees' grants via the collaboration", st.Revoke)
 				}
-				if again, _ := c.Teardown(nil, t0); !again.Waiting || again.Command != nil {
+				if again, _ := c.Teardown(nil, t0, grace); !again.Waiting || again.Command != nil {
 					t.Fatalf("a teardown while the command is unanswered: %+v, want it waiting", again)
 				}
-				if res := ackDone(t, c, want[0]); res.Command == nil || res.Command.Step != want[1] || res.Finish {
-					t.Fatalf("after %s: %+v, want the command %s", want[0], res, want[1])
+				now := t0
+				for i, step := range want {
+					res := ackDone(t, c, step)
+					switch {
+					case i == len(want)-1:
+						if res.Command != nil || !res.Finish {
+							t.Fatalf("after %s: %+v, want the last stage next", step, res)
+						}
+					case effect.Grace && i == len(want)-2:
+						if res.Command != nil || res.Finish {
+							t.Fatalf("after %s: %+v, want the last command to wait for the deadline", step, res)
+						}
+						if early, _ := c.Teardown(nil, c.Record().GraceUntil.Add(-time.Minute), grace); !early.Waiting {
+							t.Fatalf("a teardown before the deadline: %+v, want it waiting", early)
+						}
+						now = c.Record().GraceUntil
+						st, err := c.Teardown(nil, now, grace)
+						if err != nil || st.Command == nil || st.Command.Step != want[i+1] {
+							t.Fatalf("at the deadline: %+v, %v; want %s", st, err, want[i+1])
+						}
+						if step := want[i+1]; step == collab.StepArchiveData && st.Command.RetainUntil.Year() != now.Year()+7 {
+							t.Errorf("archived until %v, want the end of the seventh year after %d", st.Command.RetainUntil, now.Year())
+						}
+					default:
+						if res.Command == nil || res.Command.Step != want[i+1] || res.Finish {
+							t.Fatalf("after %s: %+v, want the command %s", step, res, want[i+1])
+						}
+					}
 				}
-				if w := c.Record().Awaiting; w == nil || w.Step != want[1] || w.Attempt != 1 {
-					t.Fatalf("awaiting %+v, want %s", w, want[1])
-				}
-				if res := ackDone(t, c, want[1]); res.Command != nil || !res.Finish {
-					t.Fatalf("after %s: %+v, want the last stage next", want[1], res)
-				}
-				st, err = c.Teardown(nil, t0)
+				st, err = c.Teardown(nil, now, grace)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -75,6 +104,9 @@ func TestEveryTeardownWaitsForTheSolutionsCommands(t *testing.T) {
 				if changed != nil && effect.HandsOverBackup == changed.BackupHandedOverAt.IsZero() {
 					t.Errorf("backup handed over at %v, want it set %v", changed.BackupHandedOverAt, effect.HandsOverBackup)
 				}
+				if changed != nil && (effect.RetainYears > 0) == changed.RetainUntil.IsZero() {
+					t.Errorf("retained until %v, want it set %v", changed.RetainUntil, effect.RetainYears > 0)
+				}
 				if st.DeleteFacts != effect.DeletesData {
 					t.Errorf("facts deleted %v, want %v", st.DeleteFacts, effect.DeletesData)
 				}
@@ -85,11 +117,85 @@ func TestEveryTeardownWaitsForTheSolutionsCommands(t *testing.T) {
 				if !slices.Equal(st.Emails, wantEmails) {
 					t.Errorf("e-mails %v, want %v", st.Emails, wantEmails)
 				}
-				if _, err := c.Teardown(nil, t0); collab.ErrorCode(err) != "collaboration_not_ending" {
+				if _, err := c.Teardown(nil, now, grace); collab.ErrorCode(err) != "collaboration_not_ending" {
 					t.Errorf("a teardown of the ended collaboration: %v", err)
 				}
 			})
 		}
+	}
+}
+
+// TestAnEndWithAGracePeriodCanBeUndoneUntilItsDeadline: an administrator's undo before the
+// deadline keeps the solution for the company, which pays itself (the solution is told to
+// transfer the billing); at the deadline, or once the data is going, it is refused.
+func TestAnEndWithAGracePeriodCanBeUndoneUntilItsDeadline(t *testing.T) {
+	admin := collab.Actor{Kind: collab.CustomerUser, UserID: "ca"}
+	start := func(t *testing.T) *collab.Collaboration {
+		r := at(collab.Ending, "scanner").Record()
+		r.Outcome = collab.EndSubscription
+		c := collab.RestoreCollaboration(r)
+		if _, err := c.Teardown(nil, t0, grace); err != nil {
+			t.Fatal(err)
+		}
+		ackDone(t, c, collab.StepRevokeOfficeAccess)
+		return c
+	}
+	c := start(t)
+	dropped, err := c.UndoEnd(admin, t0.Add(time.Hour))
+	if err != nil || dropped == nil || dropped.Step != collab.StepSetReadOnly {
+		t.Fatalf("undo: %+v, %v; want the read-only command dropped", dropped, err)
+	}
+	if r := c.Record(); r.Outcome != collab.Continue || !r.GraceUntil.IsZero() || r.Awaiting != nil {
+		t.Fatalf("after the undo %+v", r)
+	}
+	st, err := c.Teardown(nil, t0.Add(time.Hour), grace)
+	if err != nil || st.Command == nil || st.Command.Step != collab.StepTransferBilling {
+		t.Fatalf("the teardown after the undo: %+v, %v; want transfer_billing", st, err)
+	}
+	if _, err := c.UndoEnd(admin, t0.Add(2*time.Hour)); collab.ErrorCode(err) != "undo_not_possible" {
+		t.Fatalf("undo twice: %v", err)
+	}
+	late := start(t)
+	if _, err := late.UndoEnd(admin, t0.Add(grace)); collab.ErrorCode(err) != "undo_too_late" {
+		t.Fatalf("undo at the deadline: %v", err)
+	}
+	kept := at(collab.Ending, "bookkeeping")
+	if _, err := kept.UndoEnd(admin, t0); collab.ErrorCode(err) != "undo_not_possible" {
+		t.Fatalf("undo of an end that deletes nothing: %v", err)
+	}
+}
+
+// TestAGracePeriodIsDueForItsRemindersThenItsDeadline: while the last command waits for the
+// deadline, the collaboration is due for a reminder 7 days and 1 day before, then for the deadline.
+func TestAGracePeriodIsDueForItsRemindersThenItsDeadline(t *testing.T) {
+	r := at(collab.Ending, "financial-overview").Record()
+	r.Outcome = collab.EndSubscription
+	c := collab.RestoreCollaboration(r)
+	if _, err := c.Teardown(nil, t0, grace); err != nil {
+		t.Fatal(err)
+	}
+	ackDone(t, c, collab.StepRevokeOfficeAccess)
+	ackDone(t, c, collab.StepSetReadOnly) // financial-overview cannot export: delete_data is next
+	deadline := t0.Add(grace)
+	for _, want := range []struct {
+		kind collab.DueKind
+		at   time.Time
+	}{{collab.DueGraceReminder, deadline.Add(-7 * 24 * time.Hour)}, {collab.DueGraceReminder, deadline.Add(-24 * time.Hour)}, {collab.DueGraceEnd, deadline}} {
+		kind, at, ok := collab.DefaultTiming.Due(c.Record())
+		if !ok || kind != want.kind || !at.Equal(want.at) {
+			t.Fatalf("due %s at %v (%v), want %s at %v", kind, at, ok, want.kind, want.at)
+		}
+		if kind == collab.DueGraceReminder {
+			c.RemindGrace(at)
+		} else {
+			c.EndGrace(at)
+		}
+	}
+	if kind, _, _ := collab.DefaultTiming.Due(c.Record()); kind != collab.DueTeardownStuck {
+		t.Fatalf("after the deadline due %s, want the stuck teardown's re-drive", kind)
+	}
+	if got := c.NewTransitions(); len(got) == 0 || !strings.Contains(got[len(got)-1].Reason, "no export") {
+		t.Fatalf("history %+v, want why there is no export", got)
 	}
 }
 
@@ -102,13 +208,13 @@ func TestASharedSubscriptionOnlyLosesTheOfficesAccess(t *testing.T) {
 	c := collab.RestoreCollaboration(r)
 	sub := collab.Subscription{CompanyID: r.CompanyID, Solution: r.Solution, Status: collab.SubscriptionActive,
 		Uses: []collab.SubscriptionUse{{CollaborationID: r.ID}, {CollaborationID: "c-other"}}}
-	if st, err := c.Teardown(&sub, t0); err != nil || st.Command == nil || st.Command.Step != collab.StepRevokeOfficeAccess {
+	if st, err := c.Teardown(&sub, t0, grace); err != nil || st.Command == nil || st.Command.Step != collab.StepRevokeOfficeAccess {
 		t.Fatalf("first stage %+v, %v", st, err)
 	}
 	if res := ackDone(t, c, collab.StepRevokeOfficeAccess); !res.Finish {
 		t.Fatalf("after the access: %+v, want the last stage", res)
 	}
-	st, err := c.Teardown(&sub, t0)
+	st, err := c.Teardown(&sub, t0, grace)
 	if err != nil || !st.Ended || st.Effect != collab.EndShared || st.DeleteFacts {
 		t.Fatalf("last stage %+v, %v; want only this use ended", st, err)
 	}
@@ -124,7 +230,7 @@ func TestAnAcknowledgementCountsOnlyForTheStepWaitedOn(t *testing.T) {
 	if _, err := c.AcknowledgeStep(collab.StepRevokeOfficeAccess, collab.Acknowledgement{Done: true}, t0); collab.ErrorCode(err) != "step_not_pending" {
 		t.Fatalf("an acknowledgement before the command: %v", err)
 	}
-	if _, err := c.Teardown(nil, t0); err != nil {
+	if _, err := c.Teardown(nil, t0, grace); err != nil {
 		t.Fatal(err)
 	}
 	before := c.Record()
@@ -142,7 +248,7 @@ func TestAnAcknowledgementCountsOnlyForTheStepWaitedOn(t *testing.T) {
 	if res, err := c.AcknowledgeStep(collab.StepRevokeOfficeAccess, failed, t0); err != nil || res.Changed {
 		t.Fatalf("the same failure again: %+v, %v; want no change", res, err)
 	}
-	if st, _ := c.Teardown(nil, t0); !st.Waiting {
+	if st, _ := c.Teardown(nil, t0, grace); !st.Waiting {
 		t.Fatalf("a teardown of a failed step: %+v, want it waiting for the operators", st)
 	}
 	if res := ackDone(t, c, collab.StepRevokeOfficeAccess); res.Command == nil || res.Command.Step != collab.StepHandOverBackup {
@@ -171,7 +277,7 @@ func TestARedriveSendsTheCommandAgain(t *testing.T) {
 	if cmd, err := c.Redrive(t0); err != nil || cmd != nil {
 		t.Fatalf("a re-drive before any command: %+v, %v; want the teardown to run again", cmd, err)
 	}
-	if _, err := c.Teardown(nil, t0); err != nil {
+	if _, err := c.Teardown(nil, t0, grace); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.AcknowledgeStep(collab.StepRevokeOfficeAccess, collab.Acknowledgement{Reason: "locked"}, t0); err != nil {

@@ -42,7 +42,8 @@ type Settings struct {
 	// the company's administrators are reminded (3; 0 for no reminder), less than INVITATION_TTL.
 	// Timing.FactsMaxAge is FACTS_MAX_AGE_MINUTES: how old a solution's facts may be to decide an
 	// end (60). Timing.CommandSends is COMMAND_SENDS: sends of an unanswered teardown command
-	// before it is raised to the operators (5).
+	// before it is raised to the operators (5). Timing.GracePeriod is GRACE_DAYS: days an end
+	// that deletes or archives a company's data waits before the data goes (30).
 	// Integrations is INTEGRATION_ROLES: solution=role name pairs, comma-separated, naming the
 	// IAM role each solution's integration signs with (a role may be named for several
 	// solutions); default <solution id>-integration for every solution.
@@ -97,23 +98,39 @@ func FromEnv() (Settings, error) {
 			return s, fmt.Errorf("config: INVITATION_REMINDER_DAYS %q is not a number of days from 0 to less than INVITATION_TTL", v)
 		}
 	}
-	if v := os.Getenv("FACTS_MAX_AGE_MINUTES"); v != "" {
-		minutes, err := strconv.Atoi(v)
-		if err != nil || minutes < 1 {
-			return s, fmt.Errorf("config: FACTS_MAX_AGE_MINUTES %q is not a positive number of minutes", v)
-		}
-		s.Timing.FactsMaxAge = time.Duration(minutes) * time.Minute
-	}
-	if v := os.Getenv("COMMAND_SENDS"); v != "" {
-		if s.Timing.CommandSends, err = strconv.Atoi(v); err != nil || s.Timing.CommandSends < 1 {
-			return s, fmt.Errorf("config: COMMAND_SENDS %q is not a positive number", v)
-		}
+	if err := teardownTiming(&s.Timing); err != nil {
+		return s, err
 	}
 	s.IntegrationAccount = os.Getenv("INTEGRATION_ACCOUNT_ID")
 	if s.Integrations, err = ParseIntegrations(os.Getenv("INTEGRATION_ROLES")); err != nil {
 		return s, err
 	}
 	return s, nil
+}
+
+// teardownTiming reads the teardown's settings into t: FACTS_MAX_AGE_MINUTES, COMMAND_SENDS and
+// GRACE_DAYS.
+func teardownTiming(t *port.Timing) error {
+	for _, v := range []struct {
+		name     string
+		min, max int
+		set      func(int)
+	}{
+		{"FACTS_MAX_AGE_MINUTES", 1, 100000, func(n int) { t.FactsMaxAge = time.Duration(n) * time.Minute }},
+		{"COMMAND_SENDS", 1, 1000, func(n int) { t.CommandSends = n }},
+		{"GRACE_DAYS", 0, 365, func(n int) { t.GracePeriod = time.Duration(n) * 24 * time.Hour }},
+	} {
+		raw := os.Getenv(v.name)
+		if raw == "" {
+			continue
+		}
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < v.min || n > v.max {
+			return fmt.Errorf("config: %s %q is not a number from %d to %d", v.name, raw, v.min, v.max)
+		}
+		v.set(n)
+	}
+	return nil
 }
 
 // ParseIntegrations reads INTEGRATION_ROLES: solution=role name pairs, comma-separated; empty

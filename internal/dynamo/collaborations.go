@@ -57,6 +57,10 @@ type collaborationItem struct {
 	Commands []string      `dynamodbav:",omitempty"`
 	Awaiting *awaitingItem `dynamodbav:",omitempty"`
 	Backup   *backupItem   `dynamodbav:",omitempty"`
+	Export   *backupItem   `dynamodbav:",omitempty"`
+
+	GraceUntil    string `dynamodbav:",omitempty"`
+	GraceReminded int    `dynamodbav:",omitempty"`
 
 	ScheduledEnd *scheduledEndItem `dynamodbav:",omitempty"`
 }
@@ -135,9 +139,8 @@ func (s *Store) collaborationItem(r collab.CollaborationRecord) collaborationIte
 	if a := r.Awaiting; a != nil {
 		it.Awaiting = &awaitingItem{Step: string(a.Step), Since: ts(a.Since), Attempt: a.Attempt, Failure: a.Failure, FailedAt: ts(a.FailedAt)}
 	}
-	if b := r.Backup; b != nil {
-		it.Backup = &backupItem{URL: b.URL, Until: ts(b.Until)}
-	}
+	it.Backup, it.Export = toBackupItem(r.Backup), toBackupItem(r.Export)
+	it.GraceUntil, it.GraceReminded = ts(r.GraceUntil), r.GraceReminded
 	if u := r.Undelivered; u.Reason != "" {
 		it.Undelivered = &undeliveredItem{At: ts(u.At), Reason: u.Reason, Users: u.Users}
 	}
@@ -165,12 +168,9 @@ func (it collaborationItem) record() collab.CollaborationRecord {
 	if a := it.Awaiting; a != nil {
 		awaiting = &collab.Awaiting{Step: collab.Step(a.Step), Since: parseTS(a.Since), Attempt: a.Attempt, Failure: a.Failure, FailedAt: parseTS(a.FailedAt)}
 	}
-	var backup *collab.Backup
-	if b := it.Backup; b != nil {
-		backup = &collab.Backup{URL: b.URL, Until: parseTS(b.Until)}
-	}
 	r := collab.CollaborationRecord{
-		Commands: steps(it.Commands), StepsDone: steps(it.StepsDone), Awaiting: awaiting, Backup: backup, Redrives: it.Redrives, Undelivered: undelivered, Opened: opened,
+		Commands: steps(it.Commands), StepsDone: steps(it.StepsDone), Awaiting: awaiting, Backup: it.Backup.backup(), Export: it.Export.backup(),
+		GraceUntil: parseTS(it.GraceUntil), GraceReminded: it.GraceReminded, Redrives: it.Redrives, Undelivered: undelivered, Opened: opened,
 		ID: it.ID, OfficeID: it.OfficeID, CustomerNo: it.CustomerNo, CompanyID: it.CompanyID,
 		Solution: collab.Solution(it.Solution), TaskID: it.TaskID, Assignees: it.Assignees,
 		OfficeName: it.OfficeName, CompanyName: it.CompanyName, Status: collab.Status(it.Status),
@@ -340,4 +340,18 @@ func steps(names []string) []collab.Step {
 		out = append(out, collab.Step(n))
 	}
 	return out
+}
+
+func toBackupItem(b *collab.Backup) *backupItem {
+	if b == nil {
+		return nil
+	}
+	return &backupItem{URL: b.URL, Until: ts(b.Until)}
+}
+
+func (b *backupItem) backup() *collab.Backup {
+	if b == nil {
+		return nil
+	}
+	return &collab.Backup{URL: b.URL, Until: parseTS(b.Until)}
 }

@@ -56,6 +56,7 @@ type subscriptionItem struct {
 	RestoreTo          string `dynamodbav:",omitempty"`
 	DataDeletedAt      string `dynamodbav:",omitempty"`
 	BackupHandedOverAt string `dynamodbav:",omitempty"`
+	RetainUntil        string `dynamodbav:",omitempty"`
 	UpdatedAt          string
 	Version            int
 	// Uses are the accepted collaborations using the subscription, by collaboration id: each
@@ -185,7 +186,7 @@ func toSubscriptionItem(s collab.Subscription) subscriptionItem {
 	return subscriptionItem{PK: k.pk, SK: k.sk, Type: "subscription", CompanyID: s.CompanyID,
 		Solution: string(s.Solution), Status: string(s.Status), InvoiceRecipient: string(s.InvoiceRecipient),
 		PayingOfficeID: s.PayingOfficeID, CreatedBy: s.CreatedBy, RestoreTo: string(s.RestoreTo), DataDeletedAt: ts(s.DataDeletedAt),
-		BackupHandedOverAt: ts(s.BackupHandedOverAt), UpdatedAt: ts(s.UpdatedAt), Version: s.Version, Uses: toUseItems(s.Uses)}
+		BackupHandedOverAt: ts(s.BackupHandedOverAt), RetainUntil: ts(s.RetainUntil), UpdatedAt: ts(s.UpdatedAt), Version: s.Version, Uses: toUseItems(s.Uses)}
 }
 
 func toUseItems(us []collab.SubscriptionUse) map[string]useItem {
@@ -200,7 +201,7 @@ func (it subscriptionItem) subscription() collab.Subscription {
 	s := collab.Subscription{CompanyID: it.CompanyID, Solution: collab.Solution(it.Solution),
 		Status: collab.SubscriptionStatus(it.Status), InvoiceRecipient: collab.InvoiceRecipient(it.InvoiceRecipient),
 		PayingOfficeID: it.PayingOfficeID, CreatedBy: it.CreatedBy, RestoreTo: collab.SubscriptionStatus(it.RestoreTo), DataDeletedAt: parseTS(it.DataDeletedAt),
-		BackupHandedOverAt: parseTS(it.BackupHandedOverAt), UpdatedAt: parseTS(it.UpdatedAt), Version: it.Version}
+		BackupHandedOverAt: parseTS(it.BackupHandedOverAt), RetainUntil: parseTS(it.RetainUntil), UpdatedAt: parseTS(it.UpdatedAt), Version: it.Version}
 	for id, u := range it.Uses {
 		s.Uses = append(s.Uses, collab.SubscriptionUse{CollaborationID: id, OfficeID: u.OfficeID,
 			InvoiceRecipient: collab.InvoiceRecipient(u.InvoiceRecipient), Since: parseTS(u.Since)})

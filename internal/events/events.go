@@ -83,6 +83,8 @@ type Command struct {
 	Outcome         string `json:"outcome"`
 	Attempt         int    `json:"attempt"`
 	AcknowledgePath string `json:"acknowledgePath"`
+	// RetainUntil is, for archive_data, until when the data is kept before the solution deletes it.
+	RetainUntil *time.Time `json:"retainUntil,omitempty"`
 }
 
 // FactsRequest asks one solution to report its facts about a company (PUT

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/spiris/collab/internal/actions/port"
 	"github.com/spiris/collab/internal/awsenv"
 	"github.com/spiris/collab/internal/collab"
 	"github.com/spiris/collab/internal/httpapi"
@@ -189,6 +190,13 @@ var authzMatrix = map[string]authzRow{
 		h.solutions.hold = true // the command waits for the row's caller
 		h.drain(t)
 		return authzTarget{params: map[string]string{"id": id, "step": "revoke_office_access"}, body: `{"result":"done"}`}
+	}},
+	"UndoEnd": {companyAdminRoute, "ca", 200, func(t *testing.T, h *harness, w world) authzTarget {
+		h.withTiming(port.DefaultTiming) // with a grace period, to undo
+		id := h.active(t, w, "1001", "scanner", "")
+		expect(t, h.call(t, user(w.oe), "POST", "/collaborations/"+id+"/end", `{"outcome":"end_subscription"}`), 202, "")
+		h.drain(t) // the grace period starts
+		return authzTarget{params: map[string]string{"id": id}}
 	}},
 	"SolutionAccess": {serviceRoute, "integration", 200, func(t *testing.T, h *harness, w world) authzTarget {
 		return authzTarget{params: map[string]string{"solution": "payroll", "companyId": w.co}}

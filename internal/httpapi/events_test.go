@@ -183,7 +183,7 @@ func TestTheBusIsToldEveryChangeOnceItCommits(t *testing.T) {
 			got := received(t, h, sub)
 			validate(t, got)
 			want := []string{">pending", "access+" + w.oe + "-", "access+-" + w.oe, "active>ending", "ending>ended", "pending>active",
-				"subscription:pending/", "subscription:ended/"} // the activation opens scanner; the end deletes its data
+				"subscription:pending/", "subscription:read_only/"} // the activation opens scanner; the end archives its data
 			slices.Sort(want)
 			if k := kinds(unique(got)); !slices.Equal(k, want) {
 				t.Errorf("events %v\nwant %v", k, want)

@@ -97,7 +97,7 @@ func newHarness(t *testing.T, attach ...func(*aws.Config)) *harness {
 	h.svc = config.Service(config.Settings{Table: res.TableName("Table"), TeardownQueueURL: res.QueueURL("TeardownQueue"),
 		EmailQueueURL: res.QueueURL("EmailQueue"), BaseURL: "https://collab.test", InvitationTTL: actions.DefaultInvitationTTL,
 		Timing: port.DefaultTiming}, cfg)
-	h.store = dynamo.New(dynamodb.NewFromConfig(cfg), res.TableName("Table"), port.DefaultTiming)
+	h.store = dynamo.New(dynamodb.NewFromConfig(cfg), res.TableName("Table"), noGrace)
 	h.svc.Mailer = &sesmail.Mailer{Client: ses.NewFromConfig(cfg), From: h.sender}
 	h.svc.Bus = bus.New(cfg, res.BusName("EventBus"))
 	h.svc.Integrations["solutions-integration"] = collab.SolutionIDs()
@@ -107,7 +107,17 @@ func newHarness(t *testing.T, attach ...func(*aws.Config)) *harness {
 	h.svc.TokenKeys = &perFunction{client: secretsmanager.NewFromConfig(cfg), secret: res.SecretARN("TokenKeySecret")}
 	h.svc.Identity, h.svc.SignInURL = cognito.New(cfg, res.UserPoolID("UserPool")), signInURL
 	h.subscribeSolutions(t) // with the harness's t, so the queue outlives a subtest that drains
+	h.withTiming(noGrace)
 	return h
+}
+
+// noGrace is the harness's timing: the defaults, without grace periods, so an end deletes or
+// archives at once (grace_test.go runs with the default grace period).
+var noGrace = func() port.Timing { t := port.DefaultTiming; t.GracePeriod = 0; return t }()
+
+// withTiming makes the service's store decide time-driven work with timing.
+func (h *harness) withTiming(timing port.Timing) {
+	h.svc.Store = dynamo.New(dynamodb.NewFromConfig(h.cfg), h.res.TableName("Table"), timing)
 }
 
 // signInURL is the harness's sign-in page, where a first sign-in link leads.

@@ -24,6 +24,7 @@ import (
 
 	"github.com/spiris/collab/infra/apigw"
 	"github.com/spiris/collab/infra/samtemplate"
+	"github.com/spiris/collab/internal/actions/port"
 	"github.com/spiris/collab/internal/collab"
 	"github.com/spiris/collab/internal/httpapi"
 )
@@ -880,6 +881,14 @@ func TestSpecMatchesHandlerResponses(t *testing.T) {
 		check(t, integration, "POST", ack+"revoke_office_access", `{"result":"done"}`, 200, "")
 		check(t, user(w.oe), "POST", ack+"revoke_office_access", `{"result":"done"}`, 403, "service_only")
 		h.solutions.hold = false
+
+		h.withTiming(port.DefaultTiming) // an end with a grace period, to undo
+		sc := h.active(t, w, "1002", "scanner", "")
+		check(t, user(w.oe), "POST", "/collaborations/"+sc+"/end", `{"outcome":"end_subscription"}`, 202, "")
+		h.drain(t)
+		check(t, user(w.ca2), "POST", "/collaborations/"+sc+"/undo-end", "", 200, "")
+		check(t, user(w.ca2), "POST", "/collaborations/"+sc+"/undo-end", "", 409, "undo_not_possible")
+		h.withTiming(noGrace)
 
 		check(t, integration, "GET", "/solutions/consolidated/companies/"+w.co+"/access", "", 200, "")
 		check(t, integration, "GET", "/solutions/typing/companies/"+w.co+"/access", "", 422, "solution_unknown")

@@ -695,7 +695,7 @@ func TestConcurrentRetryWithTheSameIdempotencyKeyGetsTheFirstResponse(t *testing
 	retrySvc := *h.svc
 	hold := &holdOnce{inner: awsHTTPClient(), held: make(chan struct{}), release: make(chan struct{}),
 		match: func(op, body string) bool { return op != "" && !strings.Contains(body, "IDEM#") }}
-	retrySvc.Store = dynamo.New(dynamodb.NewFromConfig(h.cfg, func(o *dynamodb.Options) { o.HTTPClient = hold }), h.res.TableName("Table"), port.DefaultTiming)
+	retrySvc.Store = dynamo.New(dynamodb.NewFromConfig(h.cfg, func(o *dynamodb.Options) { o.HTTPClient = hold }), h.res.TableName("Table"), noGrace)
 	retried := make(chan response, 1)
 	go func() { retried <- callVia(t, &retrySvc, user(w.oe), "POST", path, body, "Idempotency-Key", key) }()
 	<-hold.held
@@ -804,7 +804,7 @@ func (h *harness) putTaskHeldBeforeCommit(t *testing.T, w world, path, body stri
 	taskSvc := *h.svc
 	hold := &holdOnce{inner: awsHTTPClient(), held: make(chan struct{}), release: make(chan struct{}),
 		match: func(op, _ string) bool { return op == "TransactWriteItems" }}
-	taskSvc.Store = dynamo.New(dynamodb.NewFromConfig(h.cfg, func(o *dynamodb.Options) { o.HTTPClient = hold }), h.res.TableName("Table"), port.DefaultTiming)
+	taskSvc.Store = dynamo.New(dynamodb.NewFromConfig(h.cfg, func(o *dynamodb.Options) { o.HTTPClient = hold }), h.res.TableName("Table"), noGrace)
 	done := make(chan response, 1)
 	go func() { done <- callVia(t, &taskSvc, user(w.oa), "PUT", path, body) }()
 	return hold, done
@@ -1051,7 +1051,7 @@ type dynamoTap struct {
 // tapDynamo puts a tap under h.svc's store; h.store, which seeds and checks, stays direct.
 func (h *harness) tapDynamo() *dynamoTap {
 	tap := &dynamoTap{inner: awsHTTPClient(), calls: map[string]int{}}
-	h.svc.Store = dynamo.New(dynamodb.NewFromConfig(h.cfg, func(o *dynamodb.Options) { o.HTTPClient = tap }), h.res.TableName("Table"), port.DefaultTiming)
+	h.svc.Store = dynamo.New(dynamodb.NewFromConfig(h.cfg, func(o *dynamodb.Options) { o.HTTPClient = tap }), h.res.TableName("Table"), noGrace)
 	return tap
 }
 

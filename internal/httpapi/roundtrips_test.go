@@ -21,6 +21,7 @@ import (
 
 	"github.com/spiris/collab/infra/iamcheck"
 	"github.com/spiris/collab/internal/actions"
+	"github.com/spiris/collab/internal/actions/port"
 	"github.com/spiris/collab/internal/collab"
 	"github.com/spiris/collab/internal/httpapi"
 	"github.com/spiris/collab/internal/worker"
@@ -360,6 +361,13 @@ func routeCases() []routeCase {
 			expect(t, h.call(t, user(w.ca), "POST", "/collaborations/"+id+"/end", `{"outcome":"continue","companyId":"`+w.co+`"}`), 202, "")
 			h.deliver(t, fnTeardown, h.queued(t, "TeardownQueue", id, ""))
 			return step{as: integration, method: "POST", target: "/collaborations/" + id + "/teardown/revoke_office_access", body: `{"result":"done"}`, status: 200}
+		}},
+		{"UndoEnd", " (during the grace period)", func(t *testing.T, h *harness, w world) step {
+			h.withTiming(port.DefaultTiming) // with a grace period, to undo
+			id := h.active(t, w, "1001", "scanner", "")
+			expect(t, h.call(t, user(w.ca), "POST", "/collaborations/"+id+"/end", `{"outcome":"end_subscription","companyId":"`+w.co+`"}`), 202, "")
+			h.deliver(t, fnTeardown, h.queued(t, "TeardownQueue", id, ""))
+			return step{as: user(w.ca), method: "POST", target: "/collaborations/" + id + "/undo-end", status: 200}
 		}},
 		{"SolutionAccess", " (1 active collaboration)", func(t *testing.T, h *harness, w world) step {
 			active(t, h, w)

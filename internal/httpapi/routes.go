@@ -210,6 +210,10 @@ var Routes = []Route{
 				return s.AcknowledgeTeardown(r.ctx, r.caller, r.param("id"), r.param("step"), in)
 			})
 		}},
+	{Function: "UndoEnd", Method: http.MethodPost, Path: "/collaborations/{id}/undo-end", Auth: AuthJWT, Idempotent: true,
+		handle: func(s *actions.Service, r *request) (any, error) {
+			return empty(r, func() (any, error) { return s.UndoEnd(r.ctx, r.caller, r.param("id")) })
+		}},
 	{Function: "SolutionAccess", Method: http.MethodGet, Path: "/solutions/{solution}/companies/{companyId}/access", Auth: AuthIAM,
 		handle: func(s *actions.Service, r *request) (any, error) {
 			v, err := s.SolutionAccess(r.ctx, r.caller, r.param("solution"), r.param("companyId"))

@@ -32,9 +32,12 @@ type solutions struct {
 // answerDone is the body of a done acknowledgement of step: a handover's names its backup,
 // downloadable for 30 days after now.
 func answerDone(step string, now time.Time) string {
-	if step == "hand_over_backup" {
-		return `{"result":"done","backup":{"url":"https://payroll.example/backups/b-1","availableUntil":"` +
-			now.Add(30*24*time.Hour).UTC().Format(time.RFC3339) + `"}}`
+	until := now.Add(30 * 24 * time.Hour).UTC().Format(time.RFC3339)
+	switch step {
+	case "hand_over_backup":
+		return `{"result":"done","backup":{"url":"https://payroll.example/backups/b-1","availableUntil":"` + until + `"}}`
+	case "export_data":
+		return `{"result":"done","export":{"url":"https://solution.example/exports/e-1","availableUntil":"` + until + `"}}`
 	}
 	return `{"result":"done"}`
 }

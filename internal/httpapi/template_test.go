@@ -70,6 +70,7 @@ var sampleStatus = map[string]int{
 	"RemoveCustomer":      409, // collab-1 is pending
 	"AcknowledgeTeardown": 409, // collab-1 is pending: no step to acknowledge
 	"SolutionAccess":      200,
+	"UndoEnd":             409, // collab-1 is pending: not ending
 }
 
 // sampleWorld stores the ids the sample events use: office-1 with administrator emp-admin and

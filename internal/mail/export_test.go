@@ -10,6 +10,16 @@ func Kinds() []string {
 	return out
 }
 
+// WordsOutcome reports whether an e-mail of the kind can be worded for the end effect outcome:
+// it has no outcome paragraph, or one for it (a grace period's e-mails are only sent for the
+// effects that have one).
+func WordsOutcome(kind, outcome string) bool {
+	t, _ := load()
+	w := t.messages[kind]["sv"]
+	_, ok := w.Outcomes[outcome]
+	return len(w.Outcomes) == 0 || ok
+}
+
 // OwnFrame reports whether an e-mail of the kind has a frame of its own (a company's e-mail to
 // its own user, about no collaboration and no office).
 func OwnFrame(kind string) bool {

@@ -23,6 +23,9 @@ func TestSwedishEmailsNameSolutionsInSwedish(t *testing.T) {
 				t.Run(kind+"/"+string(id)+"/"+string(o), func(t *testing.T) {
 					d := d
 					d.Outcome = string(r.EffectOf(o))
+					if !mail.WordsOutcome(kind, d.Outcome) {
+						t.Skip("the e-mail is not sent for this end")
+					}
 					d.Solution = marker
 					where, err := mail.Render(kind, "sv", d)
 					if err != nil {

@@ -55,6 +55,8 @@ type Timing struct {
 	FactsMaxAge time.Duration
 	// CommandSends is how many times an unanswered teardown command is sent before it is raised.
 	CommandSends int
+	// GracePeriod is how long an end that deletes or archives a company's data waits.
+	GracePeriod time.Duration
 }
 
 // DefaultTiming is collab.DefaultTiming.

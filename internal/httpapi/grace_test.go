@@ -1,0 +1,173 @@
+package httpapi_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spiris/collab/internal/actions/port"
+	"github.com/spiris/collab/internal/collab"
+	"github.com/spiris/collab/internal/events"
+)
+
+// englishAdministrator adds an administrator of the company who reads English, and returns the
+// address their e-mails go to.
+func englishAdministrator(t *testing.T, h *harness, w world) string {
+	t.Helper()
+	email := "anna.en@customer.test"
+	expect(t, h.call(t, user(w.ca), "POST", "/companies/"+w.co+"/users",
+		`{"name":"Anna English","email":"`+email+`","role":"administrator","language":"en"}`), 201, "")
+	return email
+}
+
+// subjectsTo returns the subjects of the e-mails to address that start with one of prefixes.
+func subjectsTo(t *testing.T, h *harness, address string, prefixes ...string) []string {
+	t.Helper()
+	var out []string
+	for _, s := range h.mailsTo(t, address) {
+		for _, p := range prefixes {
+			if strings.HasPrefix(s, p) {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+// TestAnEndThatArchivesWaitsForItsGracePeriod: Scanner holds accounting records, so ending it
+// makes the company's access read-only at once, exports the data (its link to the main contact),
+// counts down to the deadline by e-mail in each administrator's language (at the start, 7 days
+// and 1 day before), and only after the deadline tells Scanner to archive the data until the end
+// of the seventh year; the subscription then says until when. An undo after the deadline is
+// refused.
+func TestAnEndThatArchivesWaitsForItsGracePeriod(t *testing.T) {
+	h := newHarness(t)
+	h.withTiming(port.DefaultTiming)
+	w := h.world(t)
+	english := englishAdministrator(t, h, w)
+	id := h.active(t, w, "1001", "scanner", "")
+	h.drain(t)
+	expect(t, h.call(t, user(w.oe), "POST", "/collaborations/"+id+"/end", `{"outcome":"end_subscription"}`), 202, "")
+	h.drain(t)
+
+	got := h.call(t, user(w.ca), "GET", "/collaborations/"+id, "")
+	deadline, err := time.Parse(time.RFC3339, got.str("teardown.graceUntil"))
+	if err != nil || got.str("status") != "ending" || got.str("teardown.export.url") == "" {
+		t.Fatalf("during the grace period: %s", got.Raw)
+	}
+	if !deadline.Equal(h.clock().Add(30 * 24 * time.Hour)) {
+		t.Fatalf("deadline %v, want 30 days from the end", deadline)
+	}
+	steps := func() []string {
+		var out []string
+		for _, c := range h.solutions.seen {
+			out = append(out, c.Step)
+		}
+		return out
+	}
+	if s := strings.Join(steps(), ","); s != "revoke_office_access,set_read_only,export_data" {
+		t.Fatalf("Scanner was told %s before the deadline, want the access, read-only and the export only", s)
+	}
+	v, _ := h.store.Company(ctx, w.co)
+	if s := v.Subscriptions["scanner"]; s.Status != collab.SubscriptionReadOnly {
+		t.Fatalf("subscription during the grace period %+v, want read-only", s)
+	}
+	if n := len(subjectsTo(t, h, w.ca+"@customer.test", "Abonnemanget på Scanner")); n != 1 {
+		t.Fatalf("the Swedish administrator got %d grace e-mails, want 1: %q", n, h.mailsTo(t, w.ca+"@customer.test"))
+	}
+	if n := len(subjectsTo(t, h, english, "The subscription to Scanner")); n != 1 {
+		t.Fatalf("the English administrator got %d grace e-mails, want 1: %q", n, h.mailsTo(t, english))
+	}
+	var export string
+	for _, m := range h.mails(t) {
+		if strings.HasPrefix(m.Subject, "Exporten från Scanner") && len(m.To) == 1 && m.To[0] == w.ca+"@customer.test" {
+			export = m.Body
+		}
+	}
+	if !strings.Contains(export, "https://solution.example/exports/e-1") {
+		t.Fatalf("the main contact's export e-mail does not link the export: %q", export)
+	}
+
+	for i, at := range []time.Time{deadline.Add(-7 * 24 * time.Hour), deadline.Add(-24 * time.Hour)} {
+		h.advance(at.Sub(h.clock()) + time.Minute)
+		if rep, err := h.svc.Cleanup(invoke(fnCleanup)); err != nil || rep.GraceReminders != 1 {
+			t.Fatalf("reminder %d: %+v, %v", i+1, rep, err)
+		}
+		h.drain(t)
+		if n := len(subjectsTo(t, h, english, "Reminder: the subscription to Scanner")); n != i+1 {
+			t.Fatalf("the English administrator got %d reminders, want %d", n, i+1)
+		}
+		if n := len(subjectsTo(t, h, w.ca+"@customer.test", "Påminnelse: abonnemanget på Scanner")); n != i+1 {
+			t.Fatalf("the Swedish administrator got %d reminders, want %d", n, i+1)
+		}
+	}
+	if len(h.solutions.seen) != 3 {
+		t.Fatalf("a command went before the deadline: %v", steps())
+	}
+	h.advance(deadline.Sub(h.clock()) + time.Minute)
+	if rep, err := h.svc.Cleanup(invoke(fnCleanup)); err != nil || rep.GracePeriodsEnded != 1 {
+		t.Fatalf("at the deadline: %+v, %v", rep, err)
+	}
+	h.drain(t)
+	last := h.solutions.seen[len(h.solutions.seen)-1]
+	retain := time.Date(deadline.Year()+7, 12, 31, 23, 59, 59, 0, time.UTC)
+	if last.Step != "archive_data" || last.RetainUntil == nil || !last.RetainUntil.Equal(retain) {
+		t.Fatalf("after the deadline Scanner was told %+v, want archive_data until %v", last, retain)
+	}
+	if got := h.call(t, user(w.ca), "GET", "/collaborations/"+id, ""); got.str("status") != "ended" {
+		t.Fatalf("after the archive: %s", got.Raw)
+	}
+	subs := h.call(t, user(w.ca), "GET", "/companies/"+w.co+"/subscriptions", "")
+	if !strings.Contains(subs.Raw, `"retainUntil":"`+retain.Format(time.RFC3339)+`"`) || !strings.Contains(subs.Raw, `"status":"read_only"`) {
+		t.Fatalf("subscriptions after the archive: %s", subs.Raw)
+	}
+	expect(t, h.call(t, user(w.ca), "POST", "/collaborations/"+id+"/undo-end", ""), 409, "collaboration_not_ending")
+}
+
+// TestAnEndThatDeletesWithoutAnExportSaysWhyAndCanBeUndone: Financial overview cannot export, so
+// the history says why and no export e-mail goes out; an administrator's undo before the deadline
+// keeps the solution for the company, which pays itself; an undo at the deadline is refused.
+func TestAnEndThatDeletesWithoutAnExportSaysWhyAndCanBeUndone(t *testing.T) {
+	h := newHarness(t)
+	h.withTiming(port.DefaultTiming)
+	w := h.world(t)
+	id := h.active(t, w, "1001", "financial-overview", `,"agreementMonths":12`)
+	h.drain(t)
+	expect(t, h.call(t, user(w.oe), "POST", "/collaborations/"+id+"/end", `{"outcome":"end_subscription"}`), 202, "")
+	h.drain(t)
+	history := h.call(t, user(w.ca), "GET", "/collaborations/"+id+"?history=true", "")
+	if !strings.Contains(history.Raw, "no export before the data goes") {
+		t.Fatalf("the history does not say why there is no export: %s", history.Raw)
+	}
+	if n := len(subjectsTo(t, h, w.ca+"@customer.test", "Exporten")); n != 0 {
+		t.Fatalf("%d export e-mails from a solution that cannot export", n)
+	}
+	expect(t, h.call(t, user(w.cu), "POST", "/collaborations/"+id+"/undo-end", ""), 403, "administrator_required")
+	expect(t, h.call(t, user(w.oe), "POST", "/collaborations/"+id+"/undo-end", ""), 403, "")
+	h.advance(10 * 24 * time.Hour)
+	undone := h.call(t, user(w.ca), "POST", "/collaborations/"+id+"/undo-end", "")
+	expect(t, undone, 200, "")
+	if undone.str("outcome") != "continue" {
+		t.Fatalf("undone: %s", undone.Raw)
+	}
+	h.drain(t)
+	if last := h.solutions.seen[len(h.solutions.seen)-1]; last.Step != "transfer_billing" {
+		t.Fatalf("after the undo the solution was told %+v, want transfer_billing", last)
+	}
+	v, _ := h.store.Company(ctx, w.co)
+	if s := v.Subscriptions["financial-overview"]; s.Status != collab.SubscriptionActive || s.InvoiceRecipient != collab.InvoiceCustomer || !s.DataDeletedAt.IsZero() {
+		t.Fatalf("subscription after the undo %+v, want active, paid by the company, nothing deleted", s)
+	}
+	if got := h.call(t, user(w.ca), "GET", "/collaborations/"+id+"?history=true", ""); got.str("status") != "ended" || !strings.Contains(got.Raw, "end undone") {
+		t.Fatalf("after the undo: %s", got.Raw)
+	}
+
+	// Another end, undone too late.
+	h.solutions.answer = func(c events.Command) string { return answerDone(c.Step, h.clock()) }
+	id2 := h.active(t, w, "1002", "financial-overview", `,"agreementMonths":12`)
+	h.drain(t)
+	expect(t, h.call(t, user(w.oe), "POST", "/collaborations/"+id2+"/end", `{"outcome":"end_subscription"}`), 202, "")
+	h.drain(t)
+	h.advance(31 * 24 * time.Hour)
+	expect(t, h.call(t, user(w.ca2), "POST", "/collaborations/"+id2+"/undo-end", ""), 409, "undo_too_late")
+}
