@@ -64,6 +64,10 @@ type Options struct {
 	// SolutionModes switch simulated solutions to answer failed or never to answer (make dev
 	// reads SIM_SOLUTION_MODES); Stack.Solutions.SetMode switches them while running.
 	SolutionModes map[collab.Solution]solutions.Mode
+	// NoGrace runs the stack without grace periods: an end that deletes or archives a company's
+	// data does so at once, for tests of everything else (the default is the 30 days of
+	// port.DefaultTiming; move the stack's clock to pass a deadline).
+	NoGrace bool
 }
 
 // OpenAPIFile is the OpenAPI document under the repository root, served at GET /openapi.yaml.
@@ -175,16 +179,20 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 	s.URL = "http://" + l.Addr().String()
 
 	sqsClient := sqs.NewFromConfig(cfg)
+	timing := port.DefaultTiming
+	if o.NoGrace {
+		timing.GracePeriod = 0
+	}
 	s.Service = config.Service(config.Settings{Table: s.Resources.TableName("Table"),
 		TeardownQueueURL: s.Resources.QueueURL("TeardownQueue"), EmailQueueURL: s.Resources.QueueURL("EmailQueue"),
-		BaseURL: s.URL, InvitationTTL: actions.DefaultInvitationTTL, Timing: port.DefaultTiming}, cfg)
+		BaseURL: s.URL, InvitationTTL: actions.DefaultInvitationTTL, Timing: timing}, cfg)
 	s.mailCopies = &mailCopies{next: &sesmail.Mailer{Client: ses.NewFromConfig(cfg), From: Sender}, now: s.clock.Now}
 	s.Service.Mailer = s.mailCopies
 	s.Service.Bus = bus.New(cfg, s.Resources.BusName("EventBus"))
 	s.Service.Log, s.Service.Metrics, s.Service.Now = s.log, nil, s.clock.Now
 	s.Service.TokenKeys = secrets.FromConfig(cfg, s.Resources.SecretARN("TokenKeySecret"))
 	s.Service.Identity, s.Service.SignInURL = s.Identity.Pool, s.URL+"/_local/login"
-	s.Store = dynamo.New(dynamodb.NewFromConfig(cfg), s.Resources.TableName("Table"), port.DefaultTiming)
+	s.Store = dynamo.New(dynamodb.NewFromConfig(cfg), s.Resources.TableName("Table"), timing)
 
 	if o.SeedFile != "-" {
 		f, err := os.Open(o.SeedFile)

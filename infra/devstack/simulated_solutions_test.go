@@ -120,7 +120,7 @@ func TestEverySolutionEndsOnlyAfterItAcknowledgedItsCommands(t *testing.T) {
 	file, ends := endWorld(t)
 	logs := &logLines{}
 	stack, err := devstack.Start(ctx, devstack.Options{Addr: "127.0.0.1:0", Prefix: "sim" + time.Now().Format("150405"),
-		StateDir: t.TempDir(), Log: logs, SeedFile: file, SolutionDelay: solutionDelay})
+		StateDir: t.TempDir(), Log: logs, SeedFile: file, SolutionDelay: solutionDelay, NoGrace: true}) // grace periods: internal/httpapi/grace_test.go
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -313,7 +313,7 @@ func TestASilentSolutionIsSentItsCommandAgainAndAFailingOneHoldsTheEnd(t *testin
 	file, _ := endWorld(t)
 	logs := &logLines{}
 	stack, err := devstack.Start(ctx, devstack.Options{Addr: "127.0.0.1:0", Prefix: "simfail" + time.Now().Format("150405"),
-		StateDir: t.TempDir(), Log: logs, SeedFile: file, SolutionDelay: -1,
+		StateDir: t.TempDir(), Log: logs, SeedFile: file, SolutionDelay: -1, NoGrace: true,
 		SolutionModes: map[collab.Solution]solutions.Mode{"tax-annual": solutions.Silent, "scanner": solutions.Fail}})
 	if err != nil {
 		t.Fatal(err)

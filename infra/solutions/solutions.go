@@ -311,8 +311,8 @@ func (s *Solutions) answer(ctx context.Context, in Integration, body string) (bo
 	return true, []any{"command", e.DetailType, "dropped", "not a detail type for solutions"}
 }
 
-// acknowledgement is the answer to command c: done (Payroll's handover with its backup), or
-// failed in mode Fail.
+// acknowledgement is the answer to command c: done (Payroll's handover with its backup, an
+// export with its link), or failed in mode Fail.
 func (s *Solutions) acknowledgement(c command, mode Mode) any {
 	type backup struct {
 		URL            string `json:"url"`
@@ -322,14 +322,18 @@ func (s *Solutions) acknowledgement(c command, mode Mode) any {
 		Result string  `json:"result"`
 		Reason string  `json:"reason,omitempty"`
 		Backup *backup `json:"backup,omitempty"`
+		Export *backup `json:"export,omitempty"`
 	}
 	if mode == Fail {
 		return ack{Result: "failed", Reason: "the simulated " + c.Solution + " integration was told to fail (local stack)"}
 	}
 	a := ack{Result: "done"}
-	if c.Step == handOverBackup {
-		until := s.o.Now().Add(BackupDays * 24 * time.Hour).UTC().Truncate(time.Second)
+	until := s.o.Now().Add(BackupDays * 24 * time.Hour).UTC().Truncate(time.Second)
+	switch c.Step {
+	case handOverBackup:
 		a.Backup = &backup{URL: s.backups.add(c.CollaborationID, c.CompanyID, s.o.Now()), AvailableUntil: until.Format(time.RFC3339)}
+	case string(collab.StepExportData): // the export downloads from the same local server
+		a.Export = &backup{URL: s.backups.add(c.CollaborationID, c.CompanyID, s.o.Now()), AvailableUntil: until.Format(time.RFC3339)}
 	}
 	return a
 }

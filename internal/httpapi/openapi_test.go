@@ -844,6 +844,22 @@ func TestSpecMatchesHandlerResponses(t *testing.T) {
 		check(t, user(w.ca2), "POST", "/collaborations/"+fo+"/renew", `{"months":3}`, 403, "not_office_employee")
 	})
 
+	t.Run("scheduled_end", func(t *testing.T) {
+		id := h.active(t, w, "1002", "bookkeeping", "")
+		monthEnd := collab.PeriodOf(h.clock()).AddMonths(1).Start().AddDate(0, 0, -1).Format("2006-01-02")
+		at := `{"outcome":"continue","at":"` + monthEnd + `"}`
+		scheduled := check(t, user(w.oe), "POST", "/collaborations/"+id+"/end", at, 202, "", "Idempotency-Key", "spec-schedule-end")
+		if scheduled.str("status") != "active" || scheduled.str("scheduledEnd.date") != monthEnd {
+			t.Errorf("scheduled %s", scheduled.Raw)
+		}
+		check(t, user(w.oe), "POST", "/collaborations/"+id+"/end", `{"outcome":"continue","at":"2027-13-01"}`, 422, "end_date_invalid")
+		check(t, user(w.ca2), "POST", "/collaborations/"+id+"/end", at, 409, "end_already_scheduled")
+		check(t, user(w.c2a), "POST", "/collaborations/"+id+"/cancel-end", "", 403, "not_company_user")
+		check(t, user(w.ca2), "POST", "/collaborations/"+id+"/cancel-end", "", 200, "", "Idempotency-Key", "spec-cancel-end")
+		check(t, user(w.ca2), "POST", "/collaborations/"+id+"/cancel-end", "", 409, "no_scheduled_end")
+		check(t, user(w.oe), "POST", "/collaborations/"+pending+"/cancel-end", "", 409, "collaboration_not_active")
+	})
+
 	t.Run("end", func(t *testing.T) {
 		check(t, user(w.ca), "GET", "/collaborations/"+active+"/end-check?outcome=continue", "", 200, "")
 		check(t, user(w.oe), "GET", "/collaborations/"+pending+"/end-check?outcome=end_subscription", "", 200, "")
