@@ -196,3 +196,30 @@ func TestAScheduledEndBlockedAtItsDateIsEmailedToBothParties(t *testing.T) {
 		t.Errorf("the history does not say why: %s", history.Raw)
 	}
 }
+
+// TestAScheduledEndCostsTwoDynamoDBCallsAtItsDate counts the cleanup's calls at the date of two
+// scheduled ends, less those of a run with nothing due: per scheduled end one BatchGetItem (the
+// company and the solution's facts) and one TransactWriteItems, and the teardown job's send.
+func TestAScheduledEndCostsTwoDynamoDBCallsAtItsDate(t *testing.T) {
+	count := &callCounter{calls: map[string]map[string]int{}}
+	h := newHarness(t, count.attach)
+	w := h.world(t)
+	for _, solution := range []string{"bookkeeping", "scanner"} {
+		h.scheduleEnd(t, user(w.ca), h.active(t, w, "1001", solution, ""), "continue")
+	}
+	h.drain(t) // the e-mails, so no outbox message is due
+	run := func(at time.Time) trips {
+		count.take()
+		h.cleanupAt(t, at)
+		return trips(count.take()[fnCleanup])
+	}
+	run(endsAt.Add(-2 * time.Minute)) // re-sends what waited in the outbox (events' jobs), due again only later
+	fixed, due := run(endsAt.Add(-time.Minute)), run(endsAt)
+	perItem := (due.service("DynamoDB") - fixed.service("DynamoDB")) / 2
+	if perItem > 2 || due.sends("SQS")-fixed.sends("SQS") != 2 {
+		t.Errorf("per scheduled end: %d DynamoDB calls (%s, nothing due: %s), %d SQS sends; want at most 2 and one send each",
+			perItem, due.operations("DynamoDB"), fixed.operations("DynamoDB"), due.sends("SQS")-fixed.sends("SQS"))
+	}
+	t.Logf("nothing due: %d DynamoDB (%s); 2 scheduled ends due: %d (%s), %d SQS", fixed.service("DynamoDB"), fixed.operations("DynamoDB"),
+		due.service("DynamoDB"), due.operations("DynamoDB"), due.sends("SQS"))
+}
