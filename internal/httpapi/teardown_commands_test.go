@@ -32,7 +32,7 @@ func TestAnEndCompletesOnlyAfterTheSolutionAcknowledgedEachCommand(t *testing.T)
 	}{
 		{"bookkeeping", "continue", []string{"revoke_office_access", "transfer_billing"}},
 		{"tax-annual", "end_subscription", []string{"revoke_office_access", "set_read_only"}},
-		{"scanner", "end_subscription", []string{"revoke_office_access", "delete_data"}},
+		{"scanner", "end_subscription", []string{"revoke_office_access", "archive_data"}}, // accounting records; without a grace period here
 		{"payroll", "end_subscription", []string{"revoke_office_access", "hand_over_backup"}},
 	} {
 		t.Run(c.solution+"_"+c.outcome, func(t *testing.T) {
@@ -114,7 +114,7 @@ func TestAcknowledgementsAreCheckedAgainstTheStepWaitedOn(t *testing.T) {
 	expect(t, first, 200, "")
 	again := h.call(t, scanner, "POST", ack+"revoke_office_access", `{"result":"done"}`)
 	expect(t, again, 200, "")
-	if first.str("teardown.waitingOn") != "delete_data" || again.Raw != first.Raw {
+	if first.str("teardown.waitingOn") != "archive_data" || again.Raw != first.Raw {
 		t.Fatalf("acknowledged twice: %s then %s", first.Raw, again.Raw)
 	}
 }
@@ -162,7 +162,7 @@ func TestAFailedCommandIsOnRecordUntilAnOperatorRedrivesIt(t *testing.T) {
 	h.drain(t)
 	expect(t, h.call(t, user(w.oe), "POST", "/collaborations/"+id+"/end", `{"outcome":"end_subscription"}`), 202, "")
 	h.solutions.answer = func(c events.Command) string {
-		if c.Step == "delete_data" && c.Attempt == 1 {
+		if c.Step == "archive_data" && c.Attempt == 1 {
 			return `{"result":"failed","reason":"the company's archive is locked by a legal hold"}`
 		}
 		return answerDone(c.Step, h.clock())
@@ -170,7 +170,7 @@ func TestAFailedCommandIsOnRecordUntilAnOperatorRedrivesIt(t *testing.T) {
 	h.drain(t)
 	got := h.call(t, user(w.ca), "GET", "/collaborations/"+id, "")
 	if got.str("status") != "ending" || !strings.Contains(got.str("teardownError.message"), "legal hold") ||
-		got.str("teardown.failure") == "" || got.str("teardown.waitingOn") != "delete_data" {
+		got.str("teardown.failure") == "" || got.str("teardown.waitingOn") != "archive_data" {
 		t.Fatalf("after the failure: %s", got.Raw)
 	}
 	h.advance(48 * time.Hour)
@@ -187,15 +187,15 @@ func TestAFailedCommandIsOnRecordUntilAnOperatorRedrivesIt(t *testing.T) {
 	}
 	h.drain(t)
 	last := h.solutions.seen[len(h.solutions.seen)-1]
-	if last.Step != "delete_data" || last.Attempt != 2 {
-		t.Fatalf("after the re-drive the solution got %+v, want attempt 2 of delete_data", last)
+	if last.Step != "archive_data" || last.Attempt != 2 {
+		t.Fatalf("after the re-drive the solution got %+v, want attempt 2 of archive_data", last)
 	}
 	if got := h.call(t, user(w.ca), "GET", "/collaborations/"+id, ""); got.str("status") != "ended" || got.str("teardownError.code") != "" {
 		t.Fatalf("after the re-drive: %s", got.Raw)
 	}
 	v, _ := h.store.Company(ctx, w.co)
-	if s := v.Subscriptions["scanner"]; s.Status != collab.SubscriptionEnded || s.DataDeletedAt.IsZero() {
-		t.Fatalf("subscription %+v, want ended with its data deleted", s)
+	if s := v.Subscriptions["scanner"]; s.Status != collab.SubscriptionReadOnly || s.RetainUntil.IsZero() {
+		t.Fatalf("subscription %+v, want read-only, archived until its retention date", s)
 	}
 }
 

@@ -64,7 +64,7 @@ func TestTeardownPerSolutionAndOutcome(t *testing.T) {
 				sub := v.Subscriptions[id]
 				want := map[string]collab.SubscriptionStatus{
 					"continue": collab.SubscriptionActive, "read_only": collab.SubscriptionReadOnly,
-					"delete_data": collab.SubscriptionEnded, "handover_backup": collab.SubscriptionEnded}
+					"delete_data": collab.SubscriptionEnded, "handover_backup": collab.SubscriptionEnded, "archive": collab.SubscriptionReadOnly}
 				key := string(outcome)
 				if outcome == collab.EndSubscription {
 					key = string(rules.EndEffect)
@@ -78,8 +78,11 @@ func TestTeardownPerSolutionAndOutcome(t *testing.T) {
 				if key == "delete_data" && (sub.DataDeletedAt.IsZero() || len(v.Facts) != 0) {
 					t.Errorf("data not deleted: %+v facts %v", sub, v.Facts)
 				}
+				if (key == "archive") == sub.RetainUntil.IsZero() {
+					t.Errorf("retained until %v for %s", sub.RetainUntil, key)
+				}
 				hasReadOnly := strings.Contains(access.Raw, `"solution":"`+string(id)+`","mode":"read_only"`)
-				if hasReadOnly != (key == "read_only") {
+				if hasReadOnly != (key == "read_only" || key == "archive") {
 					t.Errorf("read-only access = %v for %s: %s", hasReadOnly, key, access.Raw)
 				}
 
@@ -128,7 +131,7 @@ func TestTeardownDeliveredTwiceConcurrentlyDoesItOnce(t *testing.T) {
 	if commands := h.jobs(t, "TeardownQueue", cid); len(commands) != 1 || commands[0].Command != collab.StepRevokeOfficeAccess {
 		t.Fatalf("after the first stage delivered four times: %+v, want one command", commands)
 	}
-	for _, step := range []string{"revoke_office_access", "delete_data"} {
+	for _, step := range []string{"revoke_office_access", "archive_data"} {
 		expect(t, h.call(t, integration, "POST", "/collaborations/"+cid+"/teardown/"+step, `{"result":"done"}`), 200, "")
 	}
 	var last []actions.Job
