@@ -33,8 +33,15 @@ type published struct {
 // solution's integration would subscribe, and returns the queue's URL.
 func subscribe(t *testing.T, h *harness, company string) string {
 	t.Helper()
-	name := h.res.Prefix + "-observer"
-	q, err := h.sqs.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name)})
+	return routeToQueue(t, h, "observer", `{"source":["spiris.collaboration"],"detail":{"companyId":["`+company+`"]}}`)
+}
+
+// routeToQueue creates a queue named after the rule and a rule on the harness's bus with the
+// event pattern that targets it, as a subscriber does, and returns the queue's URL; the queue goes
+// with t.
+func routeToQueue(t *testing.T, h *harness, rule, pattern string) string {
+	t.Helper()
+	q, err := h.sqs.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(h.res.Prefix + "-" + rule)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,11 +51,10 @@ func subscribe(t *testing.T, h *harness, company string) string {
 		t.Fatal(err)
 	}
 	eb, bus := eventbridge.NewFromConfig(h.cfg), h.res.BusName("EventBus")
-	pattern := `{"source":["spiris.collaboration"],"detail":{"companyId":["` + company + `"]}}`
-	if _, err := eb.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("observer"), EventBusName: aws.String(bus), EventPattern: aws.String(pattern)}); err != nil {
+	if _, err := eb.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String(rule), EventBusName: aws.String(bus), EventPattern: aws.String(pattern)}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := eb.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String("observer"), EventBusName: aws.String(bus),
+	if _, err := eb.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String(rule), EventBusName: aws.String(bus),
 		Targets: []ebtypes.Target{{Id: aws.String("queue"), Arn: aws.String(attrs.Attributes["QueueArn"])}}}); err != nil {
 		t.Fatal(err)
 	}

@@ -1,39 +1,14 @@
 package httpapi_test
 
 import (
-	"context"
 	"testing"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
-	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 )
 
 // subscribePeople routes the bus's PersonChanged events to a queue of their own, as an external
 // identity provider would subscribe, and returns the queue's URL.
 func subscribePeople(t *testing.T, h *harness) string {
 	t.Helper()
-	q, err := h.sqs.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(h.res.Prefix + "-provider")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { h.sqs.DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: q.QueueUrl}) })
-	attrs, err := h.sqs.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: q.QueueUrl, AttributeNames: []sqstypes.QueueAttributeName{"QueueArn"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	eb, bus := eventbridge.NewFromConfig(h.cfg), h.res.BusName("EventBus")
-	if _, err := eb.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("provider"), EventBusName: aws.String(bus),
-		EventPattern: aws.String(`{"source":["spiris.collaboration"],"detail-type":["PersonChanged"]}`)}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := eb.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String("provider"), EventBusName: aws.String(bus),
-		Targets: []ebtypes.Target{{Id: aws.String("queue"), Arn: aws.String(attrs.Attributes["QueueArn"])}}}); err != nil {
-		t.Fatal(err)
-	}
-	return aws.ToString(q.QueueUrl)
+	return routeToQueue(t, h, "provider", `{"source":["spiris.collaboration"],"detail-type":["PersonChanged"]}`)
 }
 
 // TestTheProviderIsToldOfEveryPersonCreatedOrChanged: an external identity provider subscribed to

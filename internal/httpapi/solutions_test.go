@@ -1,16 +1,12 @@
 package httpapi_test
 
 import (
-	"context"
 	"encoding/json"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
-	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/spiris/collab/internal/events"
 )
@@ -48,25 +44,7 @@ func (h *harness) subscribeSolutions(t *testing.T) string {
 	if h.solutions.url != "" {
 		return h.solutions.url
 	}
-	q, err := h.sqs.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(h.res.Prefix + "-solutions")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { h.sqs.DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: q.QueueUrl}) })
-	attrs, err := h.sqs.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: q.QueueUrl, AttributeNames: []sqstypes.QueueAttributeName{"QueueArn"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	eb, bus := eventbridge.NewFromConfig(h.cfg), h.res.BusName("EventBus")
-	pattern := `{"source":["spiris.collaboration"],"detail-type":["TeardownCommand"]}`
-	if _, err := eb.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("solutions"), EventBusName: aws.String(bus), EventPattern: aws.String(pattern)}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := eb.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String("solutions"), EventBusName: aws.String(bus),
-		Targets: []ebtypes.Target{{Id: aws.String("queue"), Arn: aws.String(attrs.Attributes["QueueArn"])}}}); err != nil {
-		t.Fatal(err)
-	}
-	h.solutions.url = aws.ToString(q.QueueUrl)
+	h.solutions.url = routeToQueue(t, h, "solutions", `{"source":["spiris.collaboration"],"detail-type":["TeardownCommand"]}`)
 	return h.solutions.url
 }
 
