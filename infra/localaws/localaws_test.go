@@ -346,3 +346,23 @@ func TestProvision_creates_the_rules_that_route_bus_events_to_their_queues(t *te
 		}
 	}
 }
+
+func TestWithoutRulesLeavesOutTheRulesAndOnlyTheQueuesTheyFeed(t *testing.T) {
+	tpl, _, err := samtemplate.LoadFrom("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	localaws.WithoutRules(tpl)
+	names := map[string]bool{}
+	for _, q := range tpl.Queues {
+		names[q.LogicalID] = true
+	}
+	if len(tpl.Rules) != 0 || names["PayrollCommands"] || names["SolutionCommandsDLQ"] {
+		t.Fatalf("rules %d, queues %v: want no rules and none of the solutions' queues", len(tpl.Rules), names)
+	}
+	for _, keep := range []string{"TeardownQueue", "TeardownDLQ", "EmailQueue", "EmailDLQ"} {
+		if !names[keep] {
+			t.Errorf("%s left out, want it kept", keep)
+		}
+	}
+}

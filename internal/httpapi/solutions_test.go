@@ -21,8 +21,9 @@ type solutions struct {
 	answer func(c events.Command) string
 	// seen are the commands received, in order.
 	seen []events.Command
-	// hold leaves the commands on the queue, unreceived, as a solution that is down.
-	hold bool
+	// hold leaves the commands on the queue, unreceived, as a solution that is down; unread says
+	// commands may be waiting there (held, or more than one receive takes).
+	hold, unread bool
 }
 
 // answerDone is the body of a done acknowledgement of step: a handover's names its backup,
@@ -54,12 +55,14 @@ func (h *harness) answerCommands(t *testing.T) int {
 	t.Helper()
 	url := h.subscribeSolutions(t)
 	if h.solutions.hold {
+		h.solutions.unread = true
 		return 0
 	}
 	got, err := h.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MaxNumberOfMessages: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
+	h.solutions.unread = len(got.Messages) > 0
 	for _, m := range got.Messages {
 		var e struct {
 			DetailType string         `json:"detail-type"`
