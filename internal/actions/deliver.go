@@ -78,12 +78,15 @@ type email struct {
 	solution collab.Solution
 	// expires and agreementEnds are written in each recipient's language (collab.DateIn).
 	expires, agreementEnds time.Time
-	// until is until when a handed-over backup can be downloaded; the link is then the
-	// solution's own, which no first sign-in link wraps.
+	// until is a date the e-mail names ({Until}): until when a handed-over backup or an export
+	// can be downloaded, a grace period's deadline, a scheduled end's date.
 	until time.Time
-	to    []recipient
-	c     *collab.Collaboration
-	drop  string // why nothing is sent, when nothing is
+	// downloadLink says the link is the solution's download (a backup, an export), which no
+	// first sign-in link wraps.
+	downloadLink bool
+	to           []recipient
+	c            *collab.Collaboration
+	drop         string // why nothing is sent, when nothing is
 }
 
 // Deliver sends an e-mail job to each of its recipients, resolved from current data, once per
@@ -183,7 +186,7 @@ func (s *Service) deliverOne(ctx context.Context, j Job, d *port.Deliveries, rc 
 	if office := collab.AudienceOf(kind).OfficeEmail; rc.office && office != "" {
 		kind = office // the office's side of an e-mail both sides get
 	}
-	if data.Link != "" && !rc.office && e.until.IsZero() {
+	if data.Link != "" && !rc.office && !e.downloadLink {
 		if data.Link, err = s.firstSignInLink(ctx, rc, data.Link); err != nil {
 			return false, err
 		}
@@ -270,9 +273,9 @@ func (s *Service) addressed(ctx context.Context, kind string, r collab.Collabora
 	}
 	switch {
 	case r.Backup != nil && kind == EmailPayrollHandover:
-		e.data.Link, e.until = r.Backup.URL, r.Backup.Until
+		e.data.Link, e.until, e.downloadLink = r.Backup.URL, r.Backup.Until, true
 	case r.Export != nil && kind == collab.EmailDataExport:
-		e.data.Link, e.until = r.Export.URL, r.Export.Until
+		e.data.Link, e.until, e.downloadLink = r.Export.URL, r.Export.Until, true
 	case kind == collab.EmailGraceStarted || kind == collab.EmailGraceReminder:
 		e.until = r.GraceUntil
 	}
