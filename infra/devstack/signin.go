@@ -73,7 +73,10 @@ func (p *Identity) ChoosePassword(ctx context.Context, c Challenge, password str
 
 // Token returns an access token for a user, for tests and `make token`: it signs in with the
 // password it set for them before, or the seeded people's DemoPassword; failing that it sets a
-// new password (which ends a first sign-in not done yet), creating a user the pool lacks.
+// new password (which ends a first sign-in not done yet), creating a user the pool lacks. The
+// e-mail worker may give the same person a first sign-in code in between (a new company's
+// administrator right after the activation), which replaces the password just set: Token then
+// sets it again, a few times.
 func (p *Identity) Token(ctx context.Context, userID string) (string, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -81,23 +84,35 @@ func (p *Identity) Token(ctx context.Context, userID string) (string, error) {
 	if !ok {
 		password = DemoPassword
 	}
-	if token, err := p.passwordSignIn(ctx, userID, password); err == nil {
-		return token, nil
-	}
-	password = cognito.TemporaryPassword()
-	err := p.setPassword(ctx, userID, password)
-	var missing *ciptypes.UserNotFoundException
-	if errors.As(err, &missing) {
-		if _, err = p.Pool.Client.AdminCreateUser(ctx, &cip.AdminCreateUserInput{UserPoolId: &p.Pool.ID, Username: &userID,
-			MessageAction: ciptypes.MessageActionTypeSuppress}); err == nil {
-			err = p.setPassword(ctx, userID, password)
+	token, err := p.passwordSignIn(ctx, userID, password)
+	for attempt := 0; err != nil && attempt < 3; attempt++ {
+		password = cognito.TemporaryPassword()
+		if err = p.ensurePassword(ctx, userID, password); err != nil {
+			return "", err
 		}
+		token, err = p.passwordSignIn(ctx, userID, password)
 	}
 	if err != nil {
 		return "", err
 	}
 	p.passwords[userID] = password
-	return p.passwordSignIn(ctx, userID, password)
+	return token, nil
+}
+
+// ensurePassword sets a user's password, creating the user when the pool lacks them.
+func (p *Identity) ensurePassword(ctx context.Context, userID, password string) error {
+	err := p.setPassword(ctx, userID, password)
+	var missing *ciptypes.UserNotFoundException
+	if !errors.As(err, &missing) {
+		return err
+	}
+	_, err = p.Pool.Client.AdminCreateUser(ctx, &cip.AdminCreateUserInput{UserPoolId: &p.Pool.ID, Username: &userID,
+		MessageAction: ciptypes.MessageActionTypeSuppress})
+	var exists *ciptypes.UsernameExistsException // the service created them meanwhile
+	if err != nil && !errors.As(err, &exists) {
+		return err
+	}
+	return p.setPassword(ctx, userID, password)
 }
 
 func (p *Identity) passwordSignIn(ctx context.Context, userID, password string) (string, error) {
