@@ -39,7 +39,8 @@ type AcknowledgementView struct {
 // collaboration's solution may answer; another solution's collaboration is not found. It reads
 // the collaboration (one GetItem) and commits the answer conditioned on the version read: done
 // deletes the command's outbox message and sends the next command, or queues the teardown's
-// last stage; failed deletes the message too (nothing is re-sent until an operator re-drives
+// last stage, or, for the deletion of an archive at its retention date, records it on the
+// subscription (ArchiveDeleted); failed deletes the message too (nothing is re-sent until an operator re-drives
 // the teardown: Redrive) and raises the failure to the operators (the TeardownCommandsFailed
 // metric). The same answer again changes nothing and answers the same. It returns EUNAUTHORIZED
 // unauthenticated; EFORBIDDEN service_only, integration_unknown, integration_not_for_solution;
@@ -88,6 +89,8 @@ func (s *Service) AcknowledgeTeardown(ctx context.Context, caller Caller, id, st
 		s.sendCommand(ch, c, res.Command)
 	case res.Finish:
 		s.enqueue(ch, teardownJob(c.Record()))
+	case res.ArchiveDeleted:
+		ch.tx.ArchiveDeleted(c.Record().CompanyID, c.Record().Solution, s.Now())
 	}
 	for _, kind := range res.Emails {
 		s.enqueue(ch, emailAbout(c.Record(), kind))

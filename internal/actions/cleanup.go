@@ -34,6 +34,9 @@ type CleanupReport struct {
 	// ScheduledEnds counts the scheduled ends checked at their date: ended, blocked (both parties
 	// e-mailed), or waiting for the solution's facts (Service.endAsScheduled).
 	ScheduledEnds int `json:"scheduledEndsChecked"`
+	// RetentionsEnded counts the archives whose retention date passed: the solution told to
+	// delete the data, or the retention dropped when the archive is in use again.
+	RetentionsEnded int `json:"retentionsEnded"`
 }
 
 // Cleanup does the time-driven work that is due at Now: reminds the company's administrators of
@@ -44,7 +47,8 @@ type CleanupReport struct {
 // CleanupBatch of each kind, and decides on the collaborations the index holds (it projects
 // them whole): the index lags the table, so each write is conditioned on the version read, and a
 // collaboration changed since is skipped until the next run. The expiries and the invitation
-// reminders read their invitations and subscriptions in one BatchGetItem per 50. So a due item costs one transaction, and reads
+// reminders read their invitations and subscriptions, the retention ends their subscriptions, in
+// one BatchGetItem per 50. So a due item costs one transaction, and reads
 // at most one item more than the index query's. Two runs at once do each piece of work once, the
 // loser skipping it.
 func (s *Service) Cleanup(ctx context.Context) (CleanupReport, error) {
@@ -62,12 +66,13 @@ func (s *Service) Cleanup(ctx context.Context) (CleanupReport, error) {
 		collab.DueGraceReminder:      {s.remindGrace, &rep.GraceReminders},
 		collab.DueGraceEnd:           {s.endGrace, &rep.GracePeriodsEnded},
 		collab.DueScheduledEnd:       {s.endAsScheduled, &rep.ScheduledEnds},
+		collab.DueRetentionEnd:       {s.endRetention, &rep.RetentionsEnded},
 	}
 	var errs []error
 	for _, kind := range collab.DueKinds {
 		k := kinds[kind]
 		due, err := s.Store.DueWork(ctx, string(kind), now, CleanupBatch)
-		if err == nil && (kind == collab.DueInvitationExpiry || kind == collab.DueInvitationReminder) {
+		if err == nil && (kind == collab.DueInvitationExpiry || kind == collab.DueInvitationReminder || kind == collab.DueRetentionEnd) {
 			var loaded int
 			due.Expiring, loaded, err = s.Store.ExpiringOf(ctx, due.Collaborations)
 			rep.Loaded += loaded
@@ -223,5 +228,24 @@ func (s *Service) endGrace(ctx context.Context, c *collab.Collaboration, _ port.
 	ch := s.change()
 	ch.tx.PutCollaboration(c)
 	s.enqueue(ch, teardownJob(c.Record()))
+	return s.write(ctx, ch)
+}
+
+// endRetention has the solution delete the data an ended collaboration left archived, now that
+// its retention date has passed (collab.Collaboration.EndRetention): the subscription ends (as
+// read), what the solution reported about the company goes with the data, and the deletion is
+// sent as a teardown command, which the solution acknowledges on the collaboration.
+func (s *Service) endRetention(ctx context.Context, c *collab.Collaboration, e port.Expiring, now time.Time) error {
+	end, err := c.EndRetention(e.Subscription, now)
+	if err != nil {
+		return err
+	}
+	ch := s.change()
+	ch.tx.PutCollaboration(c)
+	if end.Command != nil {
+		ch.tx.PutSubscription(*end.Subscription)
+		ch.tx.DeleteFacts(c.Record().CompanyID, c.Record().Solution)
+		s.sendCommand(ch, c, end.Command)
+	}
 	return s.write(ctx, ch)
 }

@@ -70,6 +70,9 @@ type TeardownView struct {
 	// GraceUntil is the deadline of an end with a grace period: the data goes after it, and an
 	// administrator of the company can undo the end until then (POST .../undo-end).
 	GraceUntil *time.Time `json:"graceUntil,omitempty"`
+	// RetainUntil is the retention date of the data an end archived: the solution keeps it
+	// read-only until then, and is told at that date to delete it (delete_data).
+	RetainUntil *time.Time `json:"retainUntil,omitempty"`
 }
 
 // BackupView is a handed-over backup file's link and how long it can be downloaded.
@@ -96,7 +99,7 @@ func teardownView(r collab.CollaborationRecord) *TeardownView {
 	if b := r.Export; b != nil {
 		v.Export = &BackupView{URL: b.URL, AvailableUntil: b.Until}
 	}
-	v.GraceUntil = optTime(r.GraceUntil)
+	v.GraceUntil, v.RetainUntil = optTime(r.GraceUntil), optTime(r.RetainUntil)
 	return v
 }
 

@@ -134,10 +134,14 @@ type CollaborationRecord struct {
 	// sent (graceOver once the deadline has passed).
 	GraceUntil    time.Time
 	GraceReminded int
-	Redrives      int // times the cleanup queued a stuck teardown again
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
-	Version       int
+	// RetainUntil is the retention date of the company's data an end left archived with the
+	// solution (EndArchive): at that date the cleanup has the solution delete it (EndRetention).
+	// Zero otherwise, and once the archive is no longer this collaboration's to delete.
+	RetainUntil time.Time
+	Redrives    int // times the cleanup queued a stuck teardown again
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	Version     int
 	// ScheduledEnd is the end either party scheduled for a month end (ScheduleEnd), nil when
 	// none is; it counts only while the collaboration is active (ScheduledEndOf).
 	ScheduledEnd *ScheduledEnd

@@ -1,6 +1,9 @@
 package collab
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // DueKind names the time-driven work a collaboration can be waiting for; the cleanup does each
 // kind when it falls due.
@@ -20,11 +23,14 @@ const (
 	// DueScheduledEnd is an active collaboration's scheduled end (ScheduledEnd): at its date,
 	// then again while the end-check waits for the solution's facts.
 	DueScheduledEnd DueKind = "scheduled_end"
+	// DueRetentionEnd is an ended collaboration whose end archived the company's data: at its
+	// retention date the data goes (EndRetention).
+	DueRetentionEnd DueKind = "retention_end"
 )
 
 // DueKinds lists the kinds of work on collaborations, in the order the cleanup does them.
 var DueKinds = []DueKind{DueInvitationReminder, DueInvitationExpiry, DueAgreementReminder, DueAgreementEnd, DueTeardownStuck,
-	DueGraceReminder, DueGraceEnd, DueScheduledEnd}
+	DueGraceReminder, DueGraceEnd, DueScheduledEnd, DueRetentionEnd}
 
 // GraceReminders are how long before a grace period's deadline its reminders are due.
 var GraceReminders = []time.Duration{7 * 24 * time.Hour, 24 * time.Hour}
@@ -87,6 +93,8 @@ func (t Timing) Due(r CollaborationRecord) (kind DueKind, at time.Time, ok bool)
 		return DueGraceEnd, r.GraceUntil, true
 	case r.Status == Ending && r.Awaiting == nil: // a command waits in the outbox until acknowledged
 		return DueTeardownStuck, r.UpdatedAt.Add(t.Backoff(r.Redrives)), true
+	case r.Status == Ended && !r.RetainUntil.IsZero() && r.Awaiting == nil && !slices.Contains(r.StepsDone, StepDeleteData):
+		return DueRetentionEnd, r.RetainUntil, true
 	}
 	return "", time.Time{}, false
 }

@@ -103,10 +103,12 @@ func (s Subscription) Live() bool {
 
 // Activate makes the subscription active when collaboration c is accepted, as one of its uses:
 // the invoice recipient c was activated with applies from then on, unless a collaboration
-// accepted earlier still uses the subscription (RestoreSubscription).
+// accepted earlier still uses the subscription (RestoreSubscription). Data an earlier end
+// archived is in use again: no retention date applies to it any more.
 func (s *Subscription) Activate(c CollaborationRecord, now time.Time) {
 	s.Status = SubscriptionActive
 	s.RestoreTo = ""
+	s.RetainUntil = time.Time{} // an archive in use again is kept as long as the subscription
 	s.InvoiceRecipient = c.InvoiceRecipient
 	s.PayingOfficeID = ""
 	if c.InvoiceRecipient == InvoiceOffice {

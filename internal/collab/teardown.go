@@ -68,7 +68,8 @@ type Backup struct {
 }
 
 // Command is a command the teardown sends the solution: its step and attempt, and for
-// StepArchiveData the date until which the data is kept.
+// StepArchiveData the date until which the data is kept (for the StepDeleteData of an archive at
+// that date, the date that has passed).
 type Command struct {
 	Step        Step
 	Attempt     int
@@ -219,14 +220,14 @@ func (c *Collaboration) Teardown(sub *Subscription, now time.Time, grace time.Du
 		if next == StepRevokeOfficeAccess {
 			st.Revoke = c.officeGrants()
 		}
-		if next == StepArchiveData {
-			st.Command.RetainUntil = RetentionDate(now, EndEffects[applied].RetainYears)
-		}
 		return st, nil
 	}
 	effect := EndEffects[applied]
 	if effect.RetainYears > 0 {
-		after.RetainUntil = RetentionDate(now, effect.RetainYears)
+		if c.rec.RetainUntil.IsZero() { // set when the archive command was sent
+			c.rec.RetainUntil = RetentionDate(now, effect.RetainYears)
+		}
+		after.RetainUntil = c.rec.RetainUntil
 	}
 	st = TeardownStage{Subscription: &after, Effect: applied, DeleteFacts: effect.DeletesData}
 	if effect.Email != "" {
@@ -239,12 +240,21 @@ func (c *Collaboration) Teardown(sub *Subscription, now time.Time, grace time.Du
 	return st, nil
 }
 
-// send records that command step goes to the solution, and returns it.
+// send records that command step goes to the solution, and returns it. The archive's command
+// names the retention date, decided when it is first sent (RetentionDate), and so does the
+// deletion of the archive at that date (EndRetention).
 func (c *Collaboration) send(step Step, attempt int, now time.Time) *Command {
 	c.rec.Awaiting = &Awaiting{Step: step, Since: now, Attempt: attempt}
 	c.rec.TeardownError = ""
 	c.rec.UpdatedAt = now
-	return &Command{Step: step, Attempt: attempt, At: now}
+	cmd := &Command{Step: step, Attempt: attempt, At: now}
+	if step == StepArchiveData && c.rec.RetainUntil.IsZero() {
+		c.rec.RetainUntil = RetentionDate(now, EndEffects[EndArchive].RetainYears)
+	}
+	if step == StepArchiveData || step == StepDeleteData {
+		cmd.RetainUntil = c.rec.RetainUntil
+	}
+	return cmd
 }
 
 // officeGrants are the grants the collaboration gives the employees on its task.
@@ -323,6 +333,9 @@ type AckResult struct {
 	Command *Command
 	Finish  bool
 	Emails  []string
+	// ArchiveDeleted says the solution deleted the data it kept archived until its retention
+	// date (EndRetention): the subscription records when.
+	ArchiveDeleted bool
 }
 
 // AcknowledgeStep records the solution's answer to command step. Done completes the step and
@@ -340,7 +353,7 @@ func (c *Collaboration) AcknowledgeStep(step Step, a Acknowledgement, now time.T
 		return AckResult{}, notPending(step, "it is done already")
 	}
 	w := c.rec.Awaiting
-	if c.rec.Status != Ending || w == nil || w.Step != step {
+	if (c.rec.Status != Ending && !c.rec.deletingArchive()) || w == nil || w.Step != step {
 		return AckResult{}, notPending(step, "the collaboration does not wait on it")
 	}
 	if !a.Done {
@@ -362,6 +375,9 @@ func (c *Collaboration) AcknowledgeStep(step Step, a Acknowledgement, now time.T
 		c.rec.Backup = a.Backup
 	}
 	c.rec.UpdatedAt = now
+	if c.rec.Status == Ended {
+		return c.archiveDeleted(now), nil
+	}
 	next, ok := c.rec.nextCommand()
 	switch {
 	case ok && c.rec.waitsForGrace(next, now):
@@ -425,8 +441,13 @@ func notPending(step Step, why string) error {
 
 // Redrive is an operator's re-drive of an ending collaboration's teardown: the command it waits
 // on is sent again (a failure on record is cleared, the attempt counted), or, when it waits on
-// none, the teardown runs again (nil). It returns ECONFLICT collaboration_not_ending.
+// none, the teardown runs again (nil). An ended collaboration waiting on the deletion of its
+// archive (EndRetention) has that command sent again. It returns ECONFLICT
+// collaboration_not_ending.
 func (c *Collaboration) Redrive(now time.Time) (*Command, error) {
+	if c.rec.deletingArchive() && c.rec.Awaiting != nil {
+		return c.send(c.rec.Awaiting.Step, c.rec.Awaiting.Attempt+1, now), nil
+	}
 	if err := c.require(Ending, "collaboration_not_ending", "only an ending collaboration's teardown can be re-driven"); err != nil {
 		return nil, err
 	}

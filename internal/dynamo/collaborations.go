@@ -61,6 +61,7 @@ type collaborationItem struct {
 
 	GraceUntil    string `dynamodbav:",omitempty"`
 	GraceReminded int    `dynamodbav:",omitempty"`
+	RetainUntil   string `dynamodbav:",omitempty"`
 
 	ScheduledEnd *scheduledEndItem `dynamodbav:",omitempty"`
 }
@@ -140,7 +141,7 @@ func (s *Store) collaborationItem(r collab.CollaborationRecord) collaborationIte
 		it.Awaiting = &awaitingItem{Step: string(a.Step), Since: ts(a.Since), Attempt: a.Attempt, Failure: a.Failure, FailedAt: ts(a.FailedAt)}
 	}
 	it.Backup, it.Export = toBackupItem(r.Backup), toBackupItem(r.Export)
-	it.GraceUntil, it.GraceReminded = ts(r.GraceUntil), r.GraceReminded
+	it.GraceUntil, it.GraceReminded, it.RetainUntil = ts(r.GraceUntil), r.GraceReminded, ts(r.RetainUntil)
 	if u := r.Undelivered; u.Reason != "" {
 		it.Undelivered = &undeliveredItem{At: ts(u.At), Reason: u.Reason, Users: u.Users}
 	}
@@ -170,7 +171,7 @@ func (it collaborationItem) record() collab.CollaborationRecord {
 	}
 	r := collab.CollaborationRecord{
 		Commands: steps(it.Commands), StepsDone: steps(it.StepsDone), Awaiting: awaiting, Backup: it.Backup.backup(), Export: it.Export.backup(),
-		GraceUntil: parseTS(it.GraceUntil), GraceReminded: it.GraceReminded, Redrives: it.Redrives, Undelivered: undelivered, Opened: opened,
+		GraceUntil: parseTS(it.GraceUntil), GraceReminded: it.GraceReminded, RetainUntil: parseTS(it.RetainUntil), Redrives: it.Redrives, Undelivered: undelivered, Opened: opened,
 		ID: it.ID, OfficeID: it.OfficeID, CustomerNo: it.CustomerNo, CompanyID: it.CompanyID,
 		Solution: collab.Solution(it.Solution), TaskID: it.TaskID, Assignees: it.Assignees,
 		OfficeName: it.OfficeName, CompanyName: it.CompanyName, Status: collab.Status(it.Status),

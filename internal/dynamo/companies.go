@@ -423,7 +423,7 @@ func (t *Tx) ActivateSubscription(r collab.CollaborationRecord, now time.Time) {
 	// stored payer, which says who pays when none is left, is not written here.
 	t.update(subscriptionKey(r.CompanyID, string(r.Solution)),
 		"SET #type = :type, CompanyID = :company, Solution = :solution, #status = :status, #use = :use, UpdatedAt = :now, "+
-			"Version = if_not_exists(Version, :zero) + :one REMOVE RestoreTo",
+			"Version = if_not_exists(Version, :zero) + :one REMOVE RestoreTo, RetainUntil",
 		map[string]string{"#type": "Type", "#status": "Status", "#use": useAttr(r.ID)},
 		map[string]types.AttributeValue{
 			":type":     &types.AttributeValueMemberS{Value: "subscription"},
@@ -482,6 +482,15 @@ func (s *Store) CompanyRecord(ctx context.Context, id string) (collab.Company, e
 		return collab.Company{}, collab.ErrCompanyNotFound
 	}
 	return it.company(), nil
+}
+
+// ArchiveDeleted sets, and only sets, when the solution deleted the company's archived data on
+// the subscription (collab.EndRetention ended it before), which must exist.
+func (t *Tx) ArchiveDeleted(company string, solution collab.Solution, at time.Time) {
+	t.updateIf(subscriptionKey(company, string(solution)), "SET DataDeletedAt = :at, UpdatedAt = :at, Version = Version + :one",
+		"attribute_exists(Version)", nil,
+		map[string]types.AttributeValue{":at": &types.AttributeValueMemberS{Value: ts(at)}, ":one": &types.AttributeValueMemberN{Value: "1"}},
+		collab.ErrConflict)
 }
 
 // DeleteFacts removes what a solution reported about a company (its data is gone).

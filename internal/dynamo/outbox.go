@@ -118,10 +118,10 @@ func (s *Store) DueWork(ctx context.Context, kind string, now time.Time, limit i
 	return d, nil
 }
 
-// ExpiringOf reads the Expiring of pending collaborations, by collaboration id, in BatchGetItem
+// ExpiringOf reads the Expiring of due collaborations, by collaboration id, in BatchGetItem
 // requests of up to 100 keys (one request for 50 collaborations), and reports how many items it
-// read. The keys come from the collaborations: the invitation by its hash, the subscription by
-// company and solution.
+// read. The keys come from the collaborations: the subscription by company and solution, and a
+// pending one's invitation by its hash.
 func (s *Store) ExpiringOf(ctx context.Context, rs []collab.CollaborationRecord) (map[string]port.Expiring, int, error) {
 	out := make(map[string]port.Expiring, len(rs))
 	read := 0
@@ -131,7 +131,7 @@ func (s *Store) ExpiringOf(ctx context.Context, rs []collab.CollaborationRecord)
 		var keys []key
 		for _, r := range batch {
 			keys = append(keys, subscriptionKey(r.CompanyID, string(r.Solution)))
-			if r.InvitationHash != "" {
+			if r.InvitationHash != "" && r.Status == collab.Pending {
 				keys = append(keys, invitationKey(r.InvitationHash))
 			}
 		}
@@ -150,7 +150,7 @@ func (s *Store) ExpiringOf(ctx context.Context, rs []collab.CollaborationRecord)
 				sub := it.subscription()
 				e.Subscription = &sub
 			}
-			if item, ok := found[invitationKey(r.InvitationHash)]; ok && r.InvitationHash != "" {
+			if item, ok := found[invitationKey(r.InvitationHash)]; ok && r.InvitationHash != "" && r.Status == collab.Pending {
 				var it invitationItem
 				if err := decode("get expiring invitation", item, &it); err != nil {
 					return nil, read, err

@@ -122,6 +122,74 @@ func TestAnEndThatArchivesWaitsForItsGracePeriod(t *testing.T) {
 		t.Fatalf("subscriptions after the archive: %s", subs.Raw)
 	}
 	expect(t, h.call(t, user(w.ca), "POST", "/collaborations/"+id+"/undo-end", ""), 409, "collaboration_not_ending")
+
+	// At the retention date the cleanup, reading only what is due, tells Scanner to delete the
+	// archive; its acknowledgement on the ended collaboration records the deletion.
+	h.advance(retain.Sub(h.clock()) - time.Hour)
+	if rep, err := h.svc.Cleanup(invoke(fnCleanup)); err != nil || rep.RetentionsEnded != 0 {
+		t.Fatalf("an hour before the retention date: %+v, %v", rep, err)
+	}
+	h.advance(2 * time.Hour)
+	rep, err := h.svc.Cleanup(invoke(fnCleanup))
+	if err != nil || rep.RetentionsEnded != 1 || rep.Loaded != 1 {
+		t.Fatalf("at the retention date: %+v, %v; want one retention ended on one subscription read", rep, err)
+	}
+	h.drain(t)
+	last = h.solutions.seen[len(h.solutions.seen)-1]
+	if last.Step != "delete_data" || last.RetainUntil == nil || !last.RetainUntil.Equal(retain) || last.CollaborationID != id {
+		t.Fatalf("at the retention date Scanner was told %+v, want delete_data of %s's archive kept until %v", last, id, retain)
+	}
+	got = h.call(t, user(w.ca), "GET", "/collaborations/"+id+"?history=true", "")
+	if got.str("status") != "ended" || !strings.Contains(got.Raw, "deleted the archived data at its retention date") ||
+		!strings.Contains(got.Raw, `"delete_data"]`) {
+		t.Fatalf("after the deletion: %s", got.Raw)
+	}
+	v, _ = h.store.Company(ctx, w.co)
+	if s := v.Subscriptions["scanner"]; s.Status != collab.SubscriptionEnded || !s.RetainUntil.IsZero() || !s.DataDeletedAt.After(retain) {
+		t.Fatalf("subscription after the deletion %+v, want ended, nothing retained, the data deleted after %v", s, retain)
+	}
+	if _, ok := v.Facts["scanner"]; ok {
+		t.Error("Scanner's facts about the company are kept after its data went")
+	}
+	if rep, err := h.svc.Cleanup(invoke(fnCleanup)); err != nil || rep.RetentionsEnded != 0 || rep.MessagesResent != 0 {
+		t.Fatalf("the next cleanup: %+v, %v; want nothing left to do", rep, err)
+	}
+}
+
+// TestAnArchiveInUseAgainIsKeptAtItsRetentionDate: a company that subscribes to the solution
+// again after an end archived its data keeps it: at the old retention date nothing is deleted
+// and the collaboration's history says why.
+func TestAnArchiveInUseAgainIsKeptAtItsRetentionDate(t *testing.T) {
+	h := newHarness(t)
+	w := h.world(t)
+	id := h.active(t, w, "1001", "scanner", "")
+	h.drain(t)
+	expect(t, h.call(t, user(w.oe), "POST", "/collaborations/"+id+"/end", `{"outcome":"end_subscription"}`), 202, "")
+	h.drain(t)
+	got := h.call(t, user(w.ca), "GET", "/collaborations/"+id, "")
+	retain, err := time.Parse(time.RFC3339, got.str("teardown.retainUntil"))
+	if err != nil || got.str("status") != "ended" {
+		t.Fatalf("after the end: %s", got.Raw)
+	}
+	h.active(t, w, "1001", "scanner", "")
+	h.drain(t)
+	h.advance(retain.Sub(h.clock()) + time.Minute)
+	sent := len(h.solutions.seen)
+	if rep, err := h.svc.Cleanup(invoke(fnCleanup)); err != nil || rep.RetentionsEnded != 1 {
+		t.Fatalf("at the retention date: %+v, %v", rep, err)
+	}
+	h.drain(t)
+	if len(h.solutions.seen) != sent {
+		t.Fatalf("Scanner was told %+v at the retention date of an archive in use again", h.solutions.seen[sent:])
+	}
+	got = h.call(t, user(w.ca), "GET", "/collaborations/"+id+"?history=true", "")
+	if !strings.Contains(got.Raw, "nothing is deleted") || strings.Contains(got.Raw, `"retainUntil"`) {
+		t.Fatalf("after the retention date: %s", got.Raw)
+	}
+	v, _ := h.store.Company(ctx, w.co)
+	if s := v.Subscriptions["scanner"]; s.Status != collab.SubscriptionActive || !s.DataDeletedAt.IsZero() {
+		t.Fatalf("subscription %+v, want active, nothing deleted", s)
+	}
 }
 
 // TestAnEndThatDeletesWithoutAnExportSaysWhyAndCanBeUndone: Financial overview cannot export, so

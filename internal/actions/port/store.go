@@ -114,6 +114,10 @@ type Tx interface {
 	DeleteGrant(g collab.Grant)
 	PutFacts(company string, solution collab.Solution, f collab.SolutionFacts)
 	DeleteFacts(company string, solution collab.Solution)
+	// ArchiveDeleted records on the company's subscription to the solution when the solution
+	// deleted the data it kept archived until its retention date (collab.EndRetention), without
+	// reading it: it sets exactly DataDeletedAt.
+	ArchiveDeleted(company string, solution collab.Solution, at time.Time)
 	RequestMainContact(companyID, day string, now time.Time)
 	AddCompanyEvent(companyID, id string, e collab.CompanyEvent)
 

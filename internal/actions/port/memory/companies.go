@@ -215,6 +215,18 @@ func (t *Tx) ActivateSubscription(r collab.CollaborationRecord, now time.Time) {
 	})
 }
 
+// ArchiveDeleted records when the solution deleted the company's archived data.
+func (t *Tx) ArchiveDeleted(company string, solution collab.Solution, at time.Time) {
+	k := pair{company, string(solution)}
+	t.add(subscriptionItem(company, solution), conflictUnless(func(s *Store) bool { _, ok := s.subs[k]; return ok }),
+		func(s *Store) {
+			sub := s.subs[k]
+			sub.DataDeletedAt, sub.UpdatedAt = at, at
+			sub.Version++
+			s.subs[k] = sub
+		})
+}
+
 // PutSubscription writes a new or changed subscription under its version (collab.ErrConflict).
 func (t *Tx) PutSubscription(sub collab.Subscription) {
 	k := pair{sub.CompanyID, string(sub.Solution)}

@@ -102,8 +102,9 @@ func (s *Store) DueWork(_ context.Context, kind string, now time.Time, limit int
 	return d, nil
 }
 
-// ExpiringOf reads the Expiring of pending collaborations, by collaboration id, and reports how
-// many items it read (each invitation and subscription found once).
+// ExpiringOf reads the Expiring of due collaborations, by collaboration id, and reports how
+// many items it read (each invitation and subscription found once); only a pending
+// collaboration's invitation is read.
 func (s *Store) ExpiringOf(_ context.Context, rs []collab.CollaborationRecord) (map[string]port.Expiring, int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -114,7 +115,7 @@ func (s *Store) ExpiringOf(_ context.Context, rs []collab.CollaborationRecord) (
 		if sub, ok := s.subscription(r.CompanyID, r.Solution); ok {
 			e.Subscription, found[subscriptionItem(r.CompanyID, r.Solution)] = &sub, true
 		}
-		if inv, ok := s.invitations[r.InvitationHash]; ok && r.InvitationHash != "" {
+		if inv, ok := s.invitations[r.InvitationHash]; ok && r.InvitationHash != "" && r.Status == collab.Pending {
 			e.Invitation, found["INVITE#"+r.InvitationHash] = &inv, true
 		}
 		out[r.ID] = e
