@@ -2,11 +2,13 @@ package devstack_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -39,6 +41,9 @@ const newCompanySeed = `{
 type newCompanyWalk struct {
 	lang, customerNo, task, company, contact, contactName, employee, employeeEmail, solution string
 	solutionName, who, active, officeSubject, grantedSubject                                 string
+	// endWithGrace ends the active collaboration with end_subscription afterwards and follows its
+	// grace period to the end (endWithGracePeriod).
+	endWithGrace bool
 }
 
 // TestANewCompanyReachesAnActiveCollaborationThroughItsEmailsInBothLanguages walks scenario 3 in
@@ -48,9 +53,12 @@ type newCompanyWalk struct {
 // sign-in page (in the e-mail's language, their e-mail and one-time code filled in from the
 // link), signs in for the first time, chooses a password and accepts the user terms, lands on the
 // invitation in the same language, approves, and sees the collaboration active; the office's
-// e-mail that the customer approved and the company's that access is granted arrive. Every page
-// and e-mail is shot at 390 px and 1280 px (go test -artifacts; make test keeps them under
-// test-output/), and none scrolls sideways at 390 px, the sign-in pages included.
+// e-mail that the customer approved and the company's that access is granted arrive. The English
+// walk then ends its Scanner collaboration with a grace period (endWithGracePeriod): the
+// deadline, the export, the two reminders on the stack's clock, and the archive after the
+// deadline, each e-mail opened in the browser. Every page and e-mail is shot at 390 px and
+// 1280 px (go test -artifacts; make test keeps them under test-output/), and none scrolls
+// sideways at 390 px, the sign-in pages included. The simulated solutions answer after 100 ms.
 func TestANewCompanyReachesAnActiveCollaborationThroughItsEmailsInBothLanguages(t *testing.T) {
 	browser, err := exec.LookPath("chromium")
 	if err != nil {
@@ -65,7 +73,7 @@ func TestANewCompanyReachesAnActiveCollaborationThroughItsEmailsInBothLanguages(
 		t.Fatal(err)
 	}
 	stack, err := devstack.Start(ctx, devstack.Options{Addr: "127.0.0.1:0", Prefix: "newcompany" + time.Now().Format("150405"),
-		StateDir: t.TempDir(), SeedFile: seedFile, Log: pagesLog{t}})
+		StateDir: t.TempDir(), SeedFile: seedFile, Log: pagesLog{t}, SolutionDelay: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +88,7 @@ func TestANewCompanyReachesAnActiveCollaborationThroughItsEmailsInBothLanguages(
 			employee: "emp-sam", employeeEmail: "sam@byran.example", solution: "scanner", solutionName: "Scanner",
 			who:    "Byrån Redovisning AB invites Fyra Konsult AB to collaborate in Scanner.",
 			active: "The collaboration is active.", officeSubject: "Fyra Konsult AB has approved the collaboration in Scanner",
-			grantedSubject: "The collaboration with Byrån Redovisning AB in Scanner has started"},
+			grantedSubject: "The collaboration with Byrån Redovisning AB in Scanner has started", endWithGrace: true},
 	} {
 		t.Run(w.lang, func(t *testing.T) { walkNewCompany(t, ctx, stack, browser, w) })
 	}
@@ -101,6 +109,10 @@ func walkNewCompany(t *testing.T, ctx context.Context, stack *devstack.Stack, br
 	if err != nil || resp.StatusCode != 201 {
 		t.Fatalf("activate: %v %v", resp.Status, err)
 	}
+	var activated struct {
+		Collaboration struct{ ID, CompanyID string } `json:"collaboration"`
+	}
+	json.NewDecoder(resp.Body).Decode(&activated)
 	resp.Body.Close()
 	instructions := mailboxItem(t, ctx, stack.URL, w.contact, w.company)
 	if instructions.Language != w.lang {
@@ -166,4 +178,221 @@ func walkNewCompany(t *testing.T, ctx context.Context, stack *devstack.Stack, br
 	granted := mailboxItem(t, ctx, stack.URL, w.contact, w.grantedSubject)
 	p.open("10-access-granted-email", fmt.Sprintf("%s/_local/mail/%d", stack.URL, granted.N), `div p`, true)
 	p.open("11-mailbox-after", stack.URL+"/_local/mail", `a.mail`, true)
+	if w.endWithGrace {
+		endWithGracePeriod(t, ctx, stack, p, w, token, activated.Collaboration.ID, activated.Collaboration.CompanyID)
+	}
+}
+
+// graceState is what the grace walk reads of GET /collaborations/{id}.
+type graceState struct {
+	Status   string `json:"status"`
+	Outcome  string `json:"outcome"`
+	Teardown *struct {
+		Steps      []string   `json:"steps"`
+		Done       []string   `json:"done"`
+		WaitingOn  string     `json:"waitingOn"`
+		GraceUntil *time.Time `json:"graceUntil"`
+		Export     *struct {
+			URL            string    `json:"url"`
+			AvailableUntil time.Time `json:"availableUntil"`
+		} `json:"export"`
+	} `json:"teardown"`
+	Error *struct {
+		Code string `json:"code"`
+	} `json:"error"`
+}
+
+// subscriptionState is what the grace walk reads of GET /companies/{companyId}/subscriptions.
+type subscriptionState struct {
+	Solution, Status, Mode string
+	RetainUntil            *time.Time
+}
+
+// endWithGracePeriod ends w's active collaboration id as the office employee (token) with
+// end_subscription, which for Scanner archives the company's data after a grace period, exporting
+// it first, and follows it to the end as the company sees it: Scanner acknowledges the office's
+// access revoked, read-only and the export; the administrator gets the deadline (grace_started)
+// and the main contact the export's link (data_export); the stack's clock moves to 7 days and to
+// 1 day before the deadline (a reminder each, grace_reminder) and past it, when Scanner archives
+// the data and the collaboration ends; the company's e-mail says so, no reminder comes after the
+// deadline, and the subscription says until when the data is kept.
+func endWithGracePeriod(t *testing.T, ctx context.Context, stack *devstack.Stack, p pageWalker, w newCompanyWalk, token, id, companyID string) {
+	const office = "Byrån Redovisning AB"
+	company, err := stack.Store.Company(ctx, companyID)
+	if err != nil || company.Company.MainContact == "" {
+		t.Fatalf("the new company %s: %+v, %v", companyID, company.Company, err)
+	}
+	admin, err := stack.Token(company.Company.MainContact)
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := func(token, method, path, body string, out any) int {
+		t.Helper()
+		req, _ := http.NewRequestWithContext(ctx, method, stack.URL+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		json.NewDecoder(resp.Body).Decode(out)
+		return resp.StatusCode
+	}
+	// The end may wait for Scanner's facts (FactsRequested, answered by the simulated Scanner).
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		var out graceState
+		status := call(token, "POST", "/collaborations/"+id+"/end", `{"outcome":"end_subscription"}`, &out)
+		if status == http.StatusAccepted {
+			break
+		}
+		if status != http.StatusConflict || out.Error == nil || !slices.Contains([]string{"facts_missing", "facts_stale", "concurrent_update"}, out.Error.Code) ||
+			time.Now().After(deadline) {
+			t.Fatalf("end answered %d %+v, want 202", status, out.Error)
+		}
+	}
+	endedAt := stack.Service.Now()
+	waitFor := func(what string, ok func(graceState) bool) graceState {
+		t.Helper()
+		var st graceState
+		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+			if st = (graceState{}); call(admin, "GET", "/collaborations/"+id, "", &st) == http.StatusOK && ok(st) {
+				return st
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the collaboration is %s (teardown %+v), want %s", st.Status, st.Teardown, what)
+			}
+		}
+	}
+	graceSteps := []string{"revoke_office_access", "set_read_only", "export_data"}
+	st := waitFor("ending, Scanner having acknowledged "+strings.Join(graceSteps, ", "), func(st graceState) bool {
+		return st.Status == "ending" && st.Teardown != nil && slices.Equal(st.Teardown.Done, graceSteps) && st.Teardown.Export != nil
+	})
+	if st.Teardown.GraceUntil == nil || st.Teardown.GraceUntil.Sub(endedAt) < 30*24*time.Hour-time.Minute || st.Teardown.GraceUntil.Sub(endedAt) > 30*24*time.Hour+time.Minute {
+		t.Fatalf("the grace period ends %v, want 30 days after the end at %v", st.Teardown.GraceUntil, endedAt)
+	}
+	if st.Outcome != "end_subscription" {
+		t.Errorf("during the grace period the outcome is %q, want end_subscription", st.Outcome)
+	}
+	deadline, export := *st.Teardown.GraceUntil, *st.Teardown.Export
+	until := deadline.UTC().Format("2 January 2006") // the deadline as an English reader writes it
+	if !strings.HasPrefix(export.URL, stack.Solutions.BackupURL()) {
+		t.Errorf("the export's link %s is not the simulated Scanner's", export.URL)
+	}
+
+	// mailsAbout waits for n e-mails to address whose subject holds subject and returns them,
+	// newest first.
+	mailsAbout := func(address, subject string, n int) []mailboxEntry {
+		t.Helper()
+		for ctx.Err() == nil {
+			var found []mailboxEntry
+			for _, m := range mailbox(t, ctx, stack.URL) {
+				if slices.Equal(m.To, []string{address}) && strings.Contains(m.Subject, subject) {
+					found = append(found, m)
+				}
+			}
+			if len(found) >= n {
+				return found
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Fatalf("fewer than %d e-mails to %s about %q arrived", n, address, subject)
+		return nil
+	}
+	// says opens e-mail m in the browser, shoots it, and checks it is in English and its text
+	// holds every one of want and no raw id or date.
+	says := func(shot string, m mailboxEntry, want ...string) {
+		t.Helper()
+		if m.Language != w.lang {
+			t.Errorf("%s is in %q, want %s", shot, m.Language, w.lang)
+		}
+		p.open(shot, fmt.Sprintf("%s/_local/mail/%d", stack.URL, m.N), `div p`, true)
+		text := p.text(`body`)
+		for _, s := range want {
+			if !strings.Contains(text, s) {
+				t.Errorf("%s does not say %q: %s", shot, s, text)
+			}
+		}
+		for _, raw := range []string{id, companyID, company.Company.MainContact, deadline.UTC().Format("2006-01-02")} {
+			if strings.Contains(text, raw) {
+				t.Errorf("%s shows %q raw: %s", shot, raw, text)
+			}
+		}
+	}
+	undo := "An administrator of " + w.company + " can undo the end in My Spiris until " + until + "."
+	says("12-grace-started-email", mailsAbout(w.contact, "The subscription to Scanner for "+w.company+" ends on "+until, 1)[0],
+		"The collaboration between "+office+" and "+w.company+" in Scanner is ending",
+		"After "+until+" the information is archived", undo)
+	says("13-data-export-email", mailsAbout(w.contact, "The export from Scanner for "+w.company+" is ready to download", 1)[0],
+		"Scanner has exported the information of "+w.company+", as the collaboration with "+office+" ends",
+		"Download the export with the button by "+export.AvailableUntil.UTC().Format("2 January 2006"))
+	if button := p.text(`a[href="` + export.URL + `"]`); button != "Download the export" {
+		t.Errorf("the export e-mail's button says %q, want Download the export", button)
+	}
+
+	moveClock := func(to time.Time) map[string]any {
+		t.Helper()
+		resp, err := http.Post(stack.URL+"/_local/clock?cleanup=1", "application/json", strings.NewReader(`{"to":"`+to.Format(time.RFC3339Nano)+`"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out struct {
+			Cleanup map[string]any `json:"cleanup"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("moving the clock to %v: %s %v", to, resp.Status, err)
+		}
+		return out.Cleanup
+	}
+	reminder := "Reminder: the subscription to Scanner for " + w.company + " ends on " + until
+	for i, r := range []struct {
+		before time.Duration
+		shot   string
+	}{{7 * 24 * time.Hour, "14-grace-reminder-7-days-email"}, {24 * time.Hour, "15-grace-reminder-1-day-email"}} {
+		at := deadline.Add(-r.before + time.Minute)
+		if rep := moveClock(at); rep["graceRemindersQueued"] != 1.0 {
+			t.Errorf("%v before the deadline the cleanup did %v, want one grace reminder", r.before, rep)
+		}
+		sent := mailsAbout(w.contact, reminder, i+1)[0]
+		if sent.SentAt == nil || sent.SentAt.Before(at) || !sent.SentAt.Before(deadline) {
+			t.Errorf("the reminder %v before the deadline was sent at %v, want at %v", r.before, sent.SentAt, at)
+		}
+		says(r.shot, sent, "ends on "+until+", as its collaboration with "+office+" has ended", undo)
+	}
+	if st := waitFor("still ending", func(graceState) bool { return true }); st.Status != "ending" || slices.Contains(st.Teardown.Done, "archive_data") {
+		t.Fatalf("a day before the deadline: %s, done %v; want ending with nothing archived", st.Status, st.Teardown.Done)
+	}
+
+	if rep := moveClock(deadline.Add(time.Minute)); rep["gracePeriodsEnded"] != 1.0 {
+		t.Errorf("past the deadline the cleanup did %v, want one grace period ended", rep)
+	}
+	st = waitFor("ended, Scanner having acknowledged archive_data", func(st graceState) bool { return st.Status == "ended" })
+	if st.Teardown == nil || !slices.Equal(st.Teardown.Done, append(graceSteps, "archive_data")) {
+		t.Errorf("ended with teardown %+v, want %v then archive_data", st.Teardown, graceSteps)
+	}
+	endedSubject := "The collaboration in Scanner between " + office + " and " + w.company + " has ended"
+	mailsAbout(w.employeeEmail, endedSubject, 1)
+	says("16-ended-email", mailsAbout(w.contact, endedSubject, 1)[0],
+		office+" no longer has access to "+w.company+" in Scanner.",
+		"The information is archived: it is kept read-only for as long as the Bookkeeping Act requires, then deleted.")
+	if n := len(mailsAbout(w.contact, reminder, 2)); n != 2 {
+		t.Errorf("%d reminders, want the two before the deadline and none after it", n)
+	}
+	var subs struct {
+		Items []subscriptionState `json:"items"`
+	}
+	if status := call(admin, "GET", "/companies/"+companyID+"/subscriptions", "", &subs); status != http.StatusOK {
+		t.Fatalf("the company's subscriptions: %d", status)
+	}
+	// Kept until the end of the seventh year after the end's calendar year (docs/decisions.md,
+	// Retention of accounting records): the company's last record is from before the end, as
+	// its access has been read-only since.
+	retain := time.Date(endedAt.Year()+7, 12, 31, 23, 59, 59, 0, time.UTC)
+	i := slices.IndexFunc(subs.Items, func(s subscriptionState) bool { return s.Solution == w.solution })
+	if i < 0 || subs.Items[i].Status != "read_only" || subs.Items[i].RetainUntil == nil || !subs.Items[i].RetainUntil.Equal(retain) {
+		t.Errorf("the company's subscriptions after the archive: %+v, want %s read-only until %v, the end of the seventh year after the end's (%v)",
+			subs.Items, w.solution, retain, endedAt.Format("2006-01-02"))
+	}
+	p.open("17-mailbox-after-the-end", stack.URL+"/_local/mail", `a.mail`, true)
 }

@@ -221,24 +221,32 @@ type mailboxEntry struct {
 func mailboxItem(t *testing.T, ctx context.Context, base, address, subject string) mailboxEntry {
 	t.Helper()
 	for ctx.Err() == nil {
-		req, _ := http.NewRequestWithContext(ctx, "GET", base+"/_local/mail", nil)
-		req.Header.Set("Accept", "application/json")
-		if resp, err := http.DefaultClient.Do(req); err == nil {
-			var box struct {
-				Items []mailboxEntry `json:"items"`
-			}
-			json.NewDecoder(resp.Body).Decode(&box)
-			resp.Body.Close()
-			for _, m := range box.Items {
-				if len(m.To) == 1 && m.To[0] == address && strings.Contains(m.Subject, subject) {
-					return m
-				}
+		for _, m := range mailbox(t, ctx, base) {
+			if len(m.To) == 1 && m.To[0] == address && strings.Contains(m.Subject, subject) {
+				return m
 			}
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
 	t.Fatalf("no e-mail to %s about %q arrived", address, subject)
 	return mailboxEntry{}
+}
+
+// mailbox returns the local mailbox's e-mails, newest first; none when it does not answer.
+func mailbox(t *testing.T, ctx context.Context, base string) []mailboxEntry {
+	t.Helper()
+	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/_local/mail", nil)
+	req.Header.Set("Accept", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil
+	}
+	defer resp.Body.Close()
+	var box struct {
+		Items []mailboxEntry `json:"items"`
+	}
+	json.NewDecoder(resp.Body).Decode(&box)
+	return box.Items
 }
 
 type pagesLog struct{ t *testing.T }

@@ -49,12 +49,15 @@ func (m *mailCopies) Send(ctx context.Context, to string, r mail.Rendered) error
 	return err
 }
 
-// of returns the copy of an e-mail SES accepted, found by its recipient, subject and body.
-func (m *mailCopies) of(e localaws.SentEmail) (mailCopy, bool) {
+// of returns the copy of an e-mail SES accepted, found by its recipient, subject and body among
+// the copies not yet used: the e-mails are read in the order sent, so of two alike (a grace
+// period's two reminders) each gets its own time.
+func (m *mailCopies) of(e localaws.SentEmail, used map[int]bool) (mailCopy, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for _, c := range m.kept {
-		if slices.Contains(e.To, c.to) && c.mail.Subject == e.Subject && (c.mail.HTML == e.Body || c.mail.Text == e.Body) {
+	for i, c := range m.kept {
+		if !used[i] && slices.Contains(e.To, c.to) && c.mail.Subject == e.Subject && (c.mail.HTML == e.Body || c.mail.Text == e.Body) {
+			used[i] = true
 			return c, true
 		}
 	}
@@ -79,9 +82,10 @@ func (s *Stack) sentMail(r *http.Request) ([]listedMail, error) {
 		return nil, err
 	}
 	out := make([]listedMail, len(all))
+	used := map[int]bool{}
 	for i, m := range all {
 		l := listedMail{N: i, SentEmail: m}
-		if c, ok := s.mailCopies.of(m); ok {
+		if c, ok := s.mailCopies.of(m, used); ok {
 			at := c.at
 			l.SentAt, l.Language, l.Text, l.HTML = &at, c.mail.Lang, c.mail.Text, c.mail.HTML
 		}
