@@ -33,13 +33,13 @@ func (c *Collaboration) EndRetention(sub *Subscription, now time.Time) (Retentio
 	name := c.Rules().Name
 	if sub == nil || sub.Status != SubscriptionReadOnly || !sub.RetainUntil.Equal(r.RetainUntil) {
 		c.rec.RetainUntil = time.Time{}
-		c.move(Ended, System, now, "retention date passed; the archive in "+name+" is in use again or kept for a later end, so nothing is deleted")
+		c.note(System, now, "retention date passed; the archive in "+name+" is in use again or kept for a later end, so nothing is deleted")
 		return RetentionEnd{}, nil
 	}
 	after := *sub
 	after.Status, after.RetainUntil, after.UpdatedAt = SubscriptionEnded, time.Time{}, now
 	c.rec.Commands = append(slices.Clone(c.rec.Commands), StepDeleteData)
-	c.move(Ended, System, now, "retention date passed: "+name+" is told to delete the archived data")
+	c.note(System, now, "retention date passed: "+name+" is told to delete the archived data")
 	return RetentionEnd{Command: c.send(StepDeleteData, 1, now), Subscription: &after}, nil
 }
 
@@ -51,6 +51,6 @@ func (r CollaborationRecord) deletingArchive() bool {
 
 // archiveDeleted records that the solution deleted the archive at its retention date.
 func (c *Collaboration) archiveDeleted(now time.Time) AckResult {
-	c.move(Ended, System, now, c.Rules().Name+" deleted the archived data at its retention date")
+	c.note(System, now, c.Rules().Name+" deleted the archived data at its retention date")
 	return AckResult{Changed: true, ArchiveDeleted: true}
 }
