@@ -257,6 +257,16 @@ func (s *Service) loadEmail(ctx context.Context, j Job) (email, error) {
 		}
 		link = strings.TrimRight(s.BaseURL, "/") + "/invitations/" + token
 	}
+	if j.Email == collab.EmailEndScheduled {
+		sched, ok := r.ScheduledEndOf()
+		if !ok || !sched.Day().Equal(j.EndsOn) {
+			return email{drop: "scheduled end e-mail dropped: the end was cancelled or changed before it went"}, nil
+		}
+		r.Outcome = sched.Outcome // what the end will do
+		e, err := s.addressed(ctx, j.Email, r)
+		e.c, e.until = c, sched.Day()
+		return e, err
+	}
 	e, err := s.addressed(ctx, j.Email, r)
 	e.c, e.data.Link = c, link
 	return e, err

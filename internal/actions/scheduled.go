@@ -33,7 +33,9 @@ func scheduledEndView(r collab.CollaborationRecord) *ScheduledEndView {
 // scheduleEnd schedules the end of an active collaboration with outcome o at the month end
 // written at (End with At): either party that may end it may, and it stays active until then.
 // It reads the collaboration and the caller's memberships in one BatchGetItem and commits in one
-// transaction; the company's rules are checked at the date (endAsScheduled). It returns EINVALID
+// transaction, with the e-mail that tells both parties the date and what the end will do
+// (collab.EmailEndScheduled); the company's rules are checked at the date (endAsScheduled). It
+// returns EINVALID
 // end_date_invalid (field at); the authorization errors of End; ECONFLICT
 // collaboration_not_active, outcome_not_allowed, end_already_scheduled, concurrent_update.
 func (s *Service) scheduleEnd(ctx context.Context, caller Caller, id string, o collab.Outcome, at string) (CollaborationView, error) {
@@ -51,12 +53,14 @@ func (s *Service) scheduleEnd(ctx context.Context, caller Caller, id string, o c
 	ch := s.change()
 	p.require(ch)
 	ch.tx.PutCollaboration(c)
+	s.enqueue(ch, Job{Kind: EmailQueue, CollaborationID: id, Email: collab.EmailEndScheduled, EndsOn: c.Record().ScheduledEnd.Day()})
 	return s.saved(ctx, ch, c)
 }
 
 // CancelEnd cancels an active collaboration's scheduled end; it stays active. Either party that
 // may end it may cancel, whoever scheduled it. It reads the collaboration and the caller's
-// memberships in one BatchGetItem and commits in one transaction. It returns the errors of
+// memberships in one BatchGetItem and commits in one transaction, with the e-mail that tells both
+// parties (collab.EmailScheduledEndCancelled). It returns the errors of
 // collaborationFor on the ending side (EUNAUTHORIZED unauthenticated; EFORBIDDEN
 // not_company_user, administrator_required, not_on_task; ENOTFOUND collaboration_not_found;
 // EINVALID id_invalid); ECONFLICT collaboration_not_active, no_scheduled_end, concurrent_update.
@@ -65,12 +69,16 @@ func (s *Service) CancelEnd(ctx context.Context, caller Caller, id string) (Coll
 	if err != nil {
 		return CollaborationView{}, err
 	}
+	sched, _ := c.Record().ScheduledEndOf()
 	if err := c.CancelScheduledEnd(p.by, s.Now()); err != nil {
 		return CollaborationView{}, err
 	}
 	ch := s.change()
 	p.require(ch)
 	ch.tx.PutCollaboration(c)
+	job := emailAbout(c.Record(), collab.EmailScheduledEndCancelled)
+	job.About.EndsOn = sched.Day()
+	s.enqueue(ch, job)
 	return s.saved(ctx, ch, c)
 }
 

@@ -119,6 +119,10 @@ type Job struct {
 	// key's version KeyVersion ("" for the current one).
 	Nonce      string `json:"nonce,omitempty"`
 	KeyVersion string `json:"keyVersion,omitempty"`
+	// EndsOn is the day of the scheduled end an end_scheduled e-mail tells of: the e-mail is
+	// dropped when the collaboration is no longer scheduled to end that day (cancelled, or
+	// ended otherwise, before the e-mail went).
+	EndsOn time.Time `json:"endsOn,omitzero"`
 	// About is what an e-mail queued by a worker or the cleanup says of its collaboration (see
 	// EmailFacts); nil in the jobs a request queues, whose e-mail worker reads the collaboration.
 	About *EmailFacts `json:"about,omitempty"`

@@ -27,14 +27,16 @@ const EmailUserAdded = "user_added"
 // administrators only. An unanswered or declined invitation is the office's news only; an accepted
 // one tells the company that access is granted and the office that the customer accepted.
 var officeEmails = map[string]Audience{
-	EmailEnded:               {Company: true, Office: true},
-	"agreement_reminder":     {Company: true, Office: true},
-	"agreement_expired":      {Company: true, Office: true},
-	"invitation_expired":     {Office: true},
-	EmailInvitationDeclined:  {Office: true},
-	"access_granted":         {Company: true, Office: true, OfficeEmail: EmailInvitationAccepted},
-	EmailScheduledEndBlocked: {Company: true, Office: true},
-	EmailDataExport:          {MainContact: true},
+	EmailEnded:                 {Company: true, Office: true},
+	"agreement_reminder":       {Company: true, Office: true},
+	"agreement_expired":        {Company: true, Office: true},
+	"invitation_expired":       {Office: true},
+	EmailInvitationDeclined:    {Office: true},
+	"access_granted":           {Company: true, Office: true, OfficeEmail: EmailInvitationAccepted},
+	EmailScheduledEndBlocked:   {Company: true, Office: true},
+	EmailEndScheduled:          {Company: true, Office: true},
+	EmailScheduledEndCancelled: {Company: true, Office: true},
+	EmailDataExport:            {MainContact: true},
 }
 
 // AudienceOf returns who gets the e-mail with the template name kind.

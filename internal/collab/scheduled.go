@@ -35,8 +35,13 @@ const ScheduledEndMonthsAhead = 12
 // cleanup's backoff) before it counts them as a blocker like the others.
 const ScheduledEndFactsWait = 24 * time.Hour
 
-// EmailScheduledEndBlocked tells both parties that a scheduled end did not happen, and why.
-const EmailScheduledEndBlocked = "scheduled_end_blocked"
+// The e-mails of a scheduled end, to both parties: it was scheduled (its date and what it will
+// do), it was cancelled, or it did not happen at its date, and why.
+const (
+	EmailEndScheduled          = "end_scheduled"
+	EmailScheduledEndCancelled = "scheduled_end_cancelled"
+	EmailScheduledEndBlocked   = "scheduled_end_blocked"
+)
 
 // ParseEndDate parses the date of a scheduled end, written YYYY-MM-DD: the last day of the
 // current month (at now) or of one of the ScheduledEndMonthsAhead months after it. It returns

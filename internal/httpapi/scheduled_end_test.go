@@ -126,6 +126,51 @@ func TestAScheduledEndCancelledDoesNotHappen(t *testing.T) {
 	if !strings.Contains(history.Raw, "scheduled end on "+endOfMarch+" cancelled") {
 		t.Errorf("the history does not say it was cancelled: %s", history.Raw)
 	}
+	// The e-mails went only after the cancel: the one of the scheduled end no longer holds and is
+	// dropped, so both parties are told of the cancellation alone.
+	h.drain(t)
+	for _, address := range []string{w.ca + "@customer.test", "oe@office.test"} {
+		got := subjectsTo(t, h, address, "Samarbetet i Bokföring & Fakturering mellan", "Det planerade avslutet")
+		if want := []string{"Det planerade avslutet av samarbetet i Bokföring & Fakturering är borttaget"}; !slices.Equal(got, want) {
+			t.Errorf("%s got %q, want %q", address, got, want)
+		}
+	}
+}
+
+// TestBothPartiesAreToldOfAScheduledEndAndItsCancellation: the e-mail of a scheduled end goes to
+// the company's administrators and the office's people on the collaboration, with its date and
+// what the end will do; a cancellation after it is e-mailed too, naming the date.
+func TestBothPartiesAreToldOfAScheduledEndAndItsCancellation(t *testing.T) {
+	h := newHarness(t)
+	w := h.world(t)
+	id := h.active(t, w, "1001", "bookkeeping", "")
+	h.drain(t)
+	h.scheduleEnd(t, user(w.ca), id, "continue")
+	h.drain(t)
+	scheduled := "Samarbetet i Bokföring & Fakturering mellan Byrå Ett och Ett AB avslutas 31 mars 2027"
+	cancelled := "Det planerade avslutet av samarbetet i Bokföring & Fakturering är borttaget"
+	for _, address := range []string{w.ca + "@customer.test", "oe@office.test"} {
+		if got := subjectsTo(t, h, address, scheduled); len(got) != 1 {
+			t.Errorf("%s got %q, want %q once", address, h.mailsTo(t, address), scheduled)
+		}
+	}
+	for _, m := range h.mails(t) {
+		if m.Subject == scheduled && (!strings.Contains(m.Body, "själv fakturamottagare") || !strings.Contains(m.Body, "ta bort det planerade avslutet")) {
+			t.Errorf("the scheduled end's e-mail does not say what the end will do and how to cancel it:\n%s", m.Body)
+		}
+	}
+	expect(t, h.call(t, user(w.oe), "POST", "/collaborations/"+id+"/cancel-end", ""), 200, "")
+	h.drain(t)
+	for _, address := range []string{w.ca + "@customer.test", "oe@office.test"} {
+		if got := subjectsTo(t, h, address, scheduled, cancelled); !slices.Equal(got, []string{scheduled, cancelled}) {
+			t.Errorf("%s got %q, want the schedule then its cancellation", address, got)
+		}
+	}
+	for _, m := range h.mails(t) {
+		if m.Subject == cancelled && !strings.Contains(m.Body, "31 mars 2027") {
+			t.Errorf("the cancellation does not name the date:\n%s", m.Body)
+		}
+	}
 }
 
 // TestAScheduledEndIsRefused: a date that is no month end or too far ahead, a second schedule,
