@@ -88,6 +88,9 @@ func (s *Service) Cleanup(ctx context.Context) (CleanupReport, error) {
 			if kind == collab.DueInvitationReminder && !now.Before(r.InvitationExpiry) {
 				k = kinds[collab.DueInvitationExpiry] // too late to remind: it expires
 			}
+			if kind == collab.DueGraceReminder && !now.Before(r.GraceUntil) {
+				k = kinds[collab.DueGraceEnd] // too late to remind: the deadline has passed
+			}
 			switch err := k.do(ctx, collab.RestoreCollaboration(r), due.Expiring[r.ID], now); {
 			case err == nil:
 				*k.n++
@@ -206,15 +209,18 @@ func (s *Service) redriveTeardown(ctx context.Context, c *collab.Collaboration, 
 }
 
 // remindGrace queues a countdown reminder of a grace period's deadline to the company's
-// administrators.
+// administrators: the latest one due, when the cleanup comes late (Cleanup ends the grace period
+// instead once its deadline has passed, so no reminder offers an undo no longer possible).
 func (s *Service) remindGrace(ctx context.Context, c *collab.Collaboration, _ port.Expiring, now time.Time) error {
 	if c.Status() != collab.Ending || c.Record().GraceUntil.IsZero() {
 		return collab.ErrConflict
 	}
-	c.RemindGrace(now)
+	send := c.RemindGrace(now)
 	ch := s.change()
 	ch.tx.PutCollaboration(c)
-	s.enqueue(ch, emailAbout(c.Record(), collab.EmailGraceReminder))
+	if send {
+		s.enqueue(ch, emailAbout(c.Record(), collab.EmailGraceReminder))
+	}
 	return s.write(ctx, ch)
 }
 

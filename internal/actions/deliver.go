@@ -43,6 +43,8 @@ type EmailFacts struct {
 	Backup     *collab.Backup `json:"backup,omitempty"`
 	Export     *collab.Backup `json:"export,omitempty"`
 	GraceUntil time.Time      `json:"graceUntil,omitzero"`
+	// RetainUntil is until when the archive an end left is kept, for the ended e-mail.
+	RetainUntil time.Time `json:"retainUntil,omitzero"`
 	// EndsOn is the day a scheduled end was for, and Blockers the codes of what stopped it, for
 	// the e-mail of a scheduled end that did not happen (collab.EmailScheduledEndBlocked).
 	EndsOn   time.Time `json:"endsOn,omitzero"`
@@ -54,13 +56,13 @@ func emailAbout(r collab.CollaborationRecord, kind string) Job {
 	return Job{Kind: EmailQueue, CollaborationID: r.ID, Email: kind, About: &EmailFacts{CompanyID: r.CompanyID,
 		OfficeID: r.OfficeID, Solution: r.Solution, Assignees: r.Assignees, Outcome: r.Outcome,
 		InvitationExpiry: r.InvitationExpiry, AgreementEndsAt: r.AgreementEndsAt, ActivatedBy: r.ActivatedBy, Backup: r.Backup,
-		Export: r.Export, GraceUntil: r.GraceUntil}}
+		Export: r.Export, GraceUntil: r.GraceUntil, RetainUntil: r.RetainUntil}}
 }
 
 func (f *EmailFacts) record(id string) collab.CollaborationRecord {
 	return collab.CollaborationRecord{ID: id, CompanyID: f.CompanyID, OfficeID: f.OfficeID, Solution: f.Solution,
 		Assignees: f.Assignees, Outcome: f.Outcome, InvitationExpiry: f.InvitationExpiry, AgreementEndsAt: f.AgreementEndsAt,
-		ActivatedBy: f.ActivatedBy, Backup: f.Backup, Export: f.Export, GraceUntil: f.GraceUntil}
+		ActivatedBy: f.ActivatedBy, Backup: f.Backup, Export: f.Export, GraceUntil: f.GraceUntil, RetainUntil: f.RetainUntil}
 }
 
 // recipient is one address an e-mail goes to; office says it is one of the office's people.
@@ -288,6 +290,8 @@ func (s *Service) addressed(ctx context.Context, kind string, r collab.Collabora
 		e.data.Link, e.until, e.downloadLink = r.Export.URL, r.Export.Until, true
 	case kind == collab.EmailGraceStarted || kind == collab.EmailGraceReminder:
 		e.until = r.GraceUntil
+	case kind == EmailEnded && !r.RetainUntil.IsZero():
+		e.until = r.RetainUntil
 	}
 	audience := collab.AudienceOf(kind)
 	company, err := s.Store.Company(ctx, r.CompanyID)

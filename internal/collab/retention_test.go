@@ -157,3 +157,35 @@ func TestOnlyTheArchivesDeletionIsAcknowledgedOnAnEndedCollaboration(t *testing.
 		t.Errorf("re-drive of an archive not being deleted: %v", err)
 	}
 }
+
+// TestTheRetentionDateCountsFromWhenTheDataBecameReadOnly: an end on 20 December whose grace
+// period runs into January is kept until the end of the seventh year after December's year: no
+// record is made after the company's access became read-only. An undo drops the date.
+func TestTheRetentionDateCountsFromWhenTheDataBecameReadOnly(t *testing.T) {
+	r := at(collab.Ending, "travel-expenses").Record()
+	r.Outcome = collab.EndSubscription
+	c := collab.RestoreCollaboration(r)
+	ended := time.Date(2026, 12, 20, 10, 0, 0, 0, time.UTC)
+	if _, err := c.Teardown(nil, ended, grace); err != nil {
+		t.Fatal(err)
+	}
+	want := time.Date(2033, 12, 31, 23, 59, 59, 0, time.UTC)
+	if got := c.Record().RetainUntil; !got.Equal(want) {
+		t.Fatalf("retained until %v at the grace period's start, want %v", got, want)
+	}
+	for c.Record().Awaiting != nil {
+		ackDone(t, c, c.Record().Awaiting.Step)
+	}
+	st, err := c.Teardown(nil, c.Record().GraceUntil, grace)
+	if err != nil || st.Command == nil || st.Command.Step != collab.StepArchiveData || !st.Command.RetainUntil.Equal(want) {
+		t.Fatalf("after the deadline in %d: %+v, %v; want archive_data until %v", c.Record().GraceUntil.Year(), st.Command, err, want)
+	}
+
+	undone := collab.RestoreCollaboration(r)
+	if _, err := undone.Teardown(nil, ended, grace); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := undone.UndoEnd(admin, ended.Add(time.Hour)); err != nil || !undone.Record().RetainUntil.IsZero() {
+		t.Errorf("after an undo: %v, retained until %v", err, undone.Record().RetainUntil)
+	}
+}

@@ -202,6 +202,9 @@ func (c *Collaboration) Teardown(sub *Subscription, now time.Time, grace time.Du
 	var st TeardownStage
 	if EndEffects[applied].Grace && grace > 0 && c.rec.GraceUntil.IsZero() {
 		c.rec.GraceUntil = now.Add(grace)
+		if years := EndEffects[applied].RetainYears; years > 0 { // no record is made after today
+			c.rec.RetainUntil = RetentionDate(now, years)
+		}
 		st.Emails = append(st.Emails, EmailGraceStarted)
 		if sub != nil { // read-only from now on, until the deadline or an undo
 			ro := *sub
@@ -241,8 +244,9 @@ func (c *Collaboration) Teardown(sub *Subscription, now time.Time, grace time.Du
 }
 
 // send records that command step goes to the solution, and returns it. The archive's command
-// names the retention date, decided when it is first sent (RetentionDate), and so does the
-// deletion of the archive at that date (EndRetention).
+// names the retention date, and so does the deletion of the archive at that date (EndRetention):
+// it is decided once, when the company's access became read-only (the grace period's start: no
+// record is made after it), or else when the archive command is first sent.
 func (c *Collaboration) send(step Step, attempt int, now time.Time) *Command {
 	c.rec.Awaiting = &Awaiting{Step: step, Since: now, Attempt: attempt}
 	c.rec.TeardownError = ""
@@ -411,20 +415,30 @@ func (c *Collaboration) UndoEnd(by Actor, now time.Time) (*Awaiting, error) {
 			"the grace period ended on %s", c.rec.GraceUntil.UTC().Format("2006-01-02"))
 	}
 	dropped := c.rec.Awaiting
-	c.rec.Outcome, c.rec.GraceUntil, c.rec.GraceReminded = Continue, time.Time{}, 0
+	c.rec.Outcome, c.rec.GraceUntil, c.rec.GraceReminded, c.rec.RetainUntil = Continue, time.Time{}, 0, time.Time{}
 	c.rec.Awaiting, c.rec.Commands = nil, nil
 	c.move(Ending, by, now, "end undone: the company keeps "+c.Rules().Name+" and pays for it itself")
 	return dropped, nil
 }
 
-// RemindGrace records that the company's administrators were reminded of the grace period's
-// deadline once more; EndGrace that the deadline has come, so the teardown goes on.
-func (c *Collaboration) RemindGrace(now time.Time) {
-	c.rec.GraceReminded++
+// RemindGrace records the countdown reminders of the grace period's deadline that are due at
+// now, and reports whether the company's administrators are to be e-mailed one: a cleanup that
+// comes late sends only the latest reminder due (the 7-day one overtaken by the 1-day one is
+// counted without an e-mail), and none once the deadline has passed (EndGrace then).
+func (c *Collaboration) RemindGrace(now time.Time) (send bool) {
+	if !now.Before(c.rec.GraceUntil) {
+		return false
+	}
+	for c.rec.GraceReminded < len(GraceReminders) && !now.Before(c.rec.GraceUntil.Add(-GraceReminders[c.rec.GraceReminded])) {
+		c.rec.GraceReminded++
+		send = true
+	}
 	c.rec.UpdatedAt = now
+	return send
 }
 
-// EndGrace records that the grace period is over; the teardown then sends the last command.
+// EndGrace records that the grace period's deadline has come, so the teardown goes on and
+// sends the last command.
 func (c *Collaboration) EndGrace(now time.Time) {
 	c.rec.GraceReminded = graceOver
 	c.rec.UpdatedAt = now

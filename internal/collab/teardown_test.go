@@ -197,6 +197,24 @@ func TestAGracePeriodIsDueForItsRemindersThenItsDeadline(t *testing.T) {
 	if got := c.NewTransitions(); len(got) == 0 || !strings.Contains(got[len(got)-1].Reason, "no export") {
 		t.Fatalf("history %+v, want why there is no export", got)
 	}
+
+	// A cleanup that comes late sends the latest reminder due alone, and none at the deadline.
+	late := collab.RestoreCollaboration(r)
+	if _, err := late.Teardown(nil, t0, grace); err != nil {
+		t.Fatal(err)
+	}
+	ackDone(t, late, collab.StepRevokeOfficeAccess)
+	ackDone(t, late, collab.StepSetReadOnly)
+	waiting := late.Record()
+	if !late.RemindGrace(deadline.Add(-time.Hour)) || late.Record().GraceReminded != 2 {
+		t.Fatalf("an hour before the deadline, first run: reminded %d, want both counted and one sent", late.Record().GraceReminded)
+	}
+	if late.RemindGrace(deadline.Add(-time.Minute)) {
+		t.Error("a second reminder sent with none due")
+	}
+	if atDeadline := collab.RestoreCollaboration(waiting); atDeadline.RemindGrace(deadline) || atDeadline.Record().GraceReminded != 0 {
+		t.Error("a reminder sent at the deadline")
+	}
 }
 
 // TestASharedSubscriptionOnlyLosesTheOfficesAccess: when another collaboration still uses the

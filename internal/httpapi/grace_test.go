@@ -1,6 +1,8 @@
 package httpapi_test
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -116,6 +118,16 @@ func TestAnEndThatArchivesWaitsForItsGracePeriod(t *testing.T) {
 	}
 	if got := h.call(t, user(w.ca), "GET", "/collaborations/"+id, ""); got.str("status") != "ended" {
 		t.Fatalf("after the archive: %s", got.Raw)
+	}
+	for address, want := range map[string]string{w.ca + "@customer.test": fmt.Sprintf("skrivskyddad till och med den 31 december %d", retain.Year()),
+		english: fmt.Sprintf("read-only until 31 December %d", retain.Year())} {
+		found := false
+		for _, m := range h.mails(t) {
+			found = found || (slices.Contains(m.To, address) && strings.Contains(m.Body, want))
+		}
+		if !found {
+			t.Errorf("no ended e-mail to %s says %q: %q", address, want, h.mailsTo(t, address))
+		}
 	}
 	subs := h.call(t, user(w.ca), "GET", "/companies/"+w.co+"/subscriptions", "")
 	if !strings.Contains(subs.Raw, `"retainUntil":"`+retain.Format(time.RFC3339)+`"`) || !strings.Contains(subs.Raw, `"status":"read_only"`) {
@@ -238,4 +250,54 @@ func TestAnEndThatDeletesWithoutAnExportSaysWhyAndCanBeUndone(t *testing.T) {
 	h.drain(t)
 	h.advance(31 * 24 * time.Hour)
 	expect(t, h.call(t, user(w.ca2), "POST", "/collaborations/"+id2+"/undo-end", ""), 409, "undo_too_late")
+}
+
+// TestACleanupThatComesLateSendsOneReminderAndNoneAfterTheDeadline: a cleanup that first runs an
+// hour before the deadline sends the 1-day reminder alone (the 7-day one is overtaken), and one
+// that first runs after the deadline sends none and ends the grace period: no e-mail offers an
+// undo that is no longer possible.
+func TestACleanupThatComesLateSendsOneReminderAndNoneAfterTheDeadline(t *testing.T) {
+	h := newHarness(t)
+	h.withTiming(port.DefaultTiming)
+	w := h.world(t)
+	admin := w.ca2 + "@customer.test" // of 1002's company, whose deadline is the later
+	var ids []string
+	for _, customer := range []string{"1001", "1002"} {
+		id := h.active(t, w, customer, "financial-overview", `,"agreementMonths":12`)
+		h.drain(t)
+		expect(t, h.call(t, user(w.oe), "POST", "/collaborations/"+id+"/end", `{"outcome":"end_subscription"}`), 202, "")
+		h.drain(t)
+		ids = append(ids, id)
+		if customer == "1001" {
+			h.advance(24 * time.Hour) // the second one's deadline a day later
+		}
+	}
+	got := h.call(t, user(w.ca), "GET", "/collaborations/"+ids[0], "")
+	deadline, err := time.Parse(time.RFC3339, got.str("teardown.graceUntil"))
+	if err != nil {
+		t.Fatalf("no deadline: %s", got.Raw)
+	}
+	reminders := func() int { return len(subjectsTo(t, h, admin, "Påminnelse: abonnemanget på Ekonomiöversikt")) }
+
+	// An hour after the first deadline: the second is a day minus an hour away.
+	h.advance(deadline.Sub(h.clock()) + time.Hour)
+	rep, err := h.svc.Cleanup(invoke(fnCleanup))
+	if err != nil || rep.GraceReminders != 1 || rep.GracePeriodsEnded != 1 {
+		t.Fatalf("a late cleanup: %+v, %v; want the first grace period ended and one reminder of the second", rep, err)
+	}
+	h.drain(t)
+	if n := reminders(); n != 1 {
+		t.Fatalf("%d reminders, want the second's 1-day reminder alone: %q", n, h.mailsTo(t, admin))
+	}
+	if s := h.solutions.seen[len(h.solutions.seen)-1]; s.Step != "delete_data" || s.CollaborationID != ids[0] {
+		t.Fatalf("after the first deadline the solution was told %+v, want delete_data of %s", s, ids[0])
+	}
+	h.advance(24 * time.Hour)
+	if rep, err := h.svc.Cleanup(invoke(fnCleanup)); err != nil || rep.GraceReminders != 0 || rep.GracePeriodsEnded != 1 {
+		t.Fatalf("after the second deadline: %+v, %v", rep, err)
+	}
+	h.drain(t)
+	if n := reminders(); n != 1 {
+		t.Fatalf("%d reminders after the deadlines, want still 1", n)
+	}
 }

@@ -24,5 +24,5 @@ func WordsOutcome(kind, outcome string) bool {
 // its own user, about no collaboration and no office).
 func OwnFrame(kind string) bool {
 	t, _ := load()
-	return t.messages[kind]["sv"].Why != ""
+	return t.messages[kind]["sv"].Header != ""
 }

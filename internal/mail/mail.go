@@ -30,8 +30,9 @@ type Data struct {
 	Link          string // the action link, for e-mails that have one
 	Expires       string // invitation expiry, written in the e-mail's language (collab.DateIn)
 	AgreementEnds string // the agreement period's end, written as Expires
-	// Until is until when a handed-over backup file can be downloaded (the link), written as
-	// Expires.
+	// Until is until when a handed-over backup file or an export can be downloaded (the link),
+	// a grace period's deadline, a scheduled end's day, or until when an ended collaboration's
+	// archive is kept, written as Expires.
 	Until string
 	// Outcome is what ending did: an end effect (collab.EndEffect), worded by the "outcomes" of
 	// the e-mails that have them ("ended"); the others leave it out. OutcomeText, when set, is
@@ -150,7 +151,8 @@ func Render(kind, lang string, d Data) (Rendered, error) {
 		}
 	}
 	values := []string{"{Office}", d.Office, "{Company}", d.Company, "{Solution}", d.Solution, "{Link}", d.Link,
-		"{Expires}", d.Expires, "{AgreementEnds}", d.AgreementEnds, "{Until}", d.Until, "{OutcomeText}", outcome}
+		"{Expires}", d.Expires, "{AgreementEnds}", d.AgreementEnds, "{Until}", d.Until}
+	values = append(values, "{OutcomeText}", strings.NewReplacer(values...).Replace(outcome)) // its wording names dates too
 	plain := strings.NewReplacer(values...)
 	if len(w.Blockers) > 0 { // their wording names the parties too
 		values = append(values, "{BlockerText}", plain.Replace(w.blockerText(d.Blockers)))
