@@ -233,7 +233,9 @@ func (s *Service) endGrace(ctx context.Context, c *collab.Collaboration, _ port.
 	c.EndGrace(now)
 	ch := s.change()
 	ch.tx.PutCollaboration(c)
-	s.enqueue(ch, teardownJob(c.Record()))
+	if c.Record().Awaiting == nil { // else the acknowledgement of the command sends the last one
+		s.enqueue(ch, teardownJob(c.Record()))
+	}
 	return s.write(ctx, ch)
 }
 

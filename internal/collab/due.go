@@ -86,7 +86,7 @@ func (t Timing) Due(r CollaborationRecord) (kind DueKind, at time.Time, ok bool)
 		return DueAgreementReminder, r.AgreementEndsAt.Add(-t.ReminderLead), true
 	case r.Status == Active && !r.AgreementEndsAt.IsZero():
 		return DueAgreementEnd, r.AgreementEndsAt, true
-	case r.Status == Ending && r.Awaiting == nil && !r.GraceUntil.IsZero() && r.GraceReminded < graceOver && r.waitsOnlyForGrace():
+	case r.Status == Ending && !r.GraceUntil.IsZero() && r.GraceReminded < graceOver && r.countsDown():
 		if r.GraceReminded < len(GraceReminders) {
 			return DueGraceReminder, r.GraceUntil.Add(-GraceReminders[r.GraceReminded]), true
 		}
@@ -99,9 +99,15 @@ func (t Timing) Due(r CollaborationRecord) (kind DueKind, at time.Time, ok bool)
 	return "", time.Time{}, false
 }
 
-// waitsOnlyForGrace reports whether every command but the last is done, so the teardown waits
-// for the grace period's deadline alone.
-func (r CollaborationRecord) waitsOnlyForGrace() bool {
+// countsDown reports whether the grace period's countdown runs: the last command (the data's)
+// is neither sent nor done, so the teardown waits for the deadline, and for the commands before
+// it (the export) if they are not done yet; those wait in the outbox, so the collaboration's own
+// due slot is free for the countdown.
+func (r CollaborationRecord) countsDown() bool {
 	next, ok := r.nextCommand()
-	return ok && next == r.Commands[len(r.Commands)-1]
+	if !ok {
+		return false
+	}
+	last := r.Commands[len(r.Commands)-1]
+	return r.Awaiting == nil && next == last || r.Awaiting != nil && r.Awaiting.Step != last
 }

@@ -301,3 +301,65 @@ func TestACleanupThatComesLateSendsOneReminderAndNoneAfterTheDeadline(t *testing
 		t.Fatalf("%d reminders after the deadlines, want still 1", n)
 	}
 }
+
+// TestTheCountdownGoesOnWhileTheExportIsUnanswered: a solution slow to export does not hold up
+// the countdown: the reminders go out at 7 days and 1 day before the deadline while the export
+// is unanswered, and after the deadline the archive is sent only once the export is answered.
+func TestTheCountdownGoesOnWhileTheExportIsUnanswered(t *testing.T) {
+	h := newHarness(t)
+	h.withTiming(port.DefaultTiming)
+	w := h.world(t)
+	id := h.active(t, w, "1001", "scanner", "")
+	h.drain(t)
+	silent := true
+	h.solutions.answer = func(c events.Command) string {
+		if c.Step == "export_data" && silent {
+			return ""
+		}
+		return answerDone(c.Step, h.clock())
+	}
+	expect(t, h.call(t, user(w.oe), "POST", "/collaborations/"+id+"/end", `{"outcome":"end_subscription"}`), 202, "")
+	h.drain(t)
+	got := h.call(t, user(w.ca), "GET", "/collaborations/"+id, "")
+	deadline, err := time.Parse(time.RFC3339, got.str("teardown.graceUntil"))
+	if err != nil || got.str("teardown.waitingOn") != "export_data" {
+		t.Fatalf("during the grace period: %s", got.Raw)
+	}
+	admin := w.ca + "@customer.test"
+	for i, at := range []time.Time{deadline.Add(-7 * 24 * time.Hour), deadline.Add(-24 * time.Hour)} {
+		h.advance(at.Sub(h.clock()) + time.Minute)
+		if rep, err := h.svc.Cleanup(invoke(fnCleanup)); err != nil || rep.GraceReminders != 1 {
+			t.Fatalf("reminder %d with the export unanswered: %+v, %v", i+1, rep, err)
+		}
+		h.drain(t)
+		if n := len(subjectsTo(t, h, admin, "Påminnelse: abonnemanget på Scanner")); n != i+1 {
+			t.Fatalf("%d reminders, want %d: %q", n, i+1, h.mailsTo(t, admin))
+		}
+	}
+	h.advance(deadline.Sub(h.clock()) + time.Minute)
+	if rep, err := h.svc.Cleanup(invoke(fnCleanup)); err != nil || rep.GracePeriodsEnded != 1 {
+		t.Fatalf("at the deadline: %+v, %v", rep, err)
+	}
+	h.drain(t)
+	for _, c := range h.solutions.seen {
+		if c.Step == "archive_data" {
+			t.Fatal("the archive went before the export was answered")
+		}
+	}
+	silent = false
+	h.advance(24 * time.Hour) // the export's command is sent again, and answered
+	if _, err := h.svc.Cleanup(invoke(fnCleanup)); err != nil {
+		t.Fatal(err)
+	}
+	h.drain(t)
+	steps := make([]string, len(h.solutions.seen))
+	for i, c := range h.solutions.seen {
+		steps[i] = c.Step
+	}
+	if n := len(steps); n < 2 || steps[n-2] != "export_data" || steps[n-1] != "archive_data" {
+		t.Fatalf("Scanner was told %v, want the export answered, then the archive", steps)
+	}
+	if got := h.call(t, user(w.ca), "GET", "/collaborations/"+id, ""); got.str("status") != "ended" {
+		t.Fatalf("after the export and the archive: %s", got.Raw)
+	}
+}
