@@ -363,3 +363,43 @@ func TestTheCountdownGoesOnWhileTheExportIsUnanswered(t *testing.T) {
 		t.Fatalf("after the export and the archive: %s", got.Raw)
 	}
 }
+
+// TestAnArchivesRetentionEndCostsAtMostTwoDynamoDBCalls counts the cleanup's calls at the
+// retention date of two archives (Scanner, Travel & Expenses), less those of a run with nothing
+// due: one BatchGetItem for both subscriptions and one TransactWriteItems each, and the delete
+// command's send each. So the deletion costs in proportion to what is due.
+func TestAnArchivesRetentionEndCostsAtMostTwoDynamoDBCalls(t *testing.T) {
+	count := &callCounter{calls: map[string]map[string]int{}}
+	h := newHarness(t, count.attach)
+	w := h.world(t)
+	var retain time.Time
+	for _, solution := range []string{"scanner", "travel-expenses"} {
+		id := h.active(t, w, "1001", solution, "")
+		h.drain(t)
+		if solution == "travel-expenses" {
+			expect(t, h.call(t, integration, "PUT", "/companies/"+w.co+"/solutions/travel-expenses/status",
+				`{"unsubmittedReports":0,"usersWithUnsubmittedExpenses":[]}`), 200, "")
+		}
+		expect(t, h.call(t, user(w.oe), "POST", "/collaborations/"+id+"/end", `{"outcome":"end_subscription"}`), 202, "")
+		h.drain(t)
+		got := h.call(t, user(w.ca), "GET", "/collaborations/"+id, "")
+		var err error
+		if retain, err = time.Parse(time.RFC3339, got.str("teardown.retainUntil")); err != nil || got.str("status") != "ended" {
+			t.Fatalf("after the end: %s", got.Raw)
+		}
+	}
+	run := func(at time.Time) trips {
+		count.take()
+		h.cleanupAt(t, at)
+		return trips(count.take()[fnCleanup])
+	}
+	run(retain.Add(-2 * time.Minute)) // re-sends what waited in the outbox, due again only later
+	fixed, due := run(retain.Add(-time.Minute)), run(retain.Add(time.Second))
+	perItem := float64(due.service("DynamoDB")-fixed.service("DynamoDB")) / 2
+	if perItem > 2 || due.sends("SQS")-fixed.sends("SQS") != 2 {
+		t.Errorf("per archive: %.1f DynamoDB calls (%s, nothing due: %s), %d SQS sends; want at most 2 and one send each",
+			perItem, due.operations("DynamoDB"), fixed.operations("DynamoDB"), due.sends("SQS")-fixed.sends("SQS"))
+	}
+	t.Logf("nothing due: %d DynamoDB (%s); 2 archives due: %d (%s), %d SQS", fixed.service("DynamoDB"), fixed.operations("DynamoDB"),
+		due.service("DynamoDB"), due.operations("DynamoDB"), due.sends("SQS"))
+}
