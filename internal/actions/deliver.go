@@ -49,6 +49,11 @@ type EmailFacts struct {
 	// the e-mail of a scheduled end that did not happen (collab.EmailScheduledEndBlocked).
 	EndsOn   time.Time `json:"endsOn,omitzero"`
 	Blockers []string  `json:"blockers,omitempty"`
+	// RequestedBy is the user who asked for a user's new first sign-in link (EmailSignInLink),
+	// whom its e-mail names, and RequestedVia the collaboration through which they act in the
+	// company when they are one of an office's employees.
+	RequestedBy  string `json:"requestedBy,omitempty"`
+	RequestedVia string `json:"requestedVia,omitempty"`
 }
 
 // emailAbout is the job of an e-mail of a kind about collaboration r, with r's facts.
@@ -189,9 +194,16 @@ func (s *Service) deliverOne(ctx context.Context, j Job, d *port.Deliveries, rc 
 		kind = office // the office's side of an e-mail both sides get
 	}
 	if data.Link != "" && !rc.office && !e.downloadLink {
-		if data.Link, err = s.firstSignInLink(ctx, rc, data.Link); err != nil {
+		link, withCode, err := s.firstSignInLink(ctx, rc, data.Link)
+		if err != nil {
 			return false, err
 		}
+		if !withCode && kind == EmailSignInLink { // never a "sign in for the first time" e-mail without its code
+			s.Log.InfoContext(ctx, "sign-in link e-mail dropped: the user has signed in since it was asked for, or cannot get a code",
+				"job", j.ID, "user", rc.UserID)
+			return false, nil
+		}
+		data.Link = link
 	}
 	m, err := mail.Render(kind, string(rc.Language), data)
 	if err != nil {
@@ -226,7 +238,7 @@ func (r *redacted) Unwrap() error { return r.err }
 // loadEmail reads what a job's e-mail says and who gets it: the collaboration (unless the job
 // carries its facts), then the company's users and, for the office's e-mails, the office's staff.
 func (s *Service) loadEmail(ctx context.Context, j Job) (email, error) {
-	if collab.AudienceOf(j.Email).User {
+	if collab.AudienceOf(j.Email).User || j.Email == EmailSignInLink {
 		return s.addressedUser(ctx, j)
 	}
 	if j.About != nil {

@@ -41,7 +41,23 @@ type Identity interface {
 	// Change gives the user p.UserID p's e-mail, name and language (creating them when the
 	// provider lacks them). It returns ErrEmailTaken when the e-mail signs in as another user.
 	Change(ctx context.Context, p Person) error
+	// SignInState tells whether the user has signed in (and chose a password), has not yet, or
+	// is not known to the provider at all; it changes nothing.
+	SignInState(ctx context.Context, userID string) (SignInState, error)
 }
+
+// SignInState is where a person stands with the identity provider.
+type SignInState string
+
+// The states of a person at the identity provider.
+const (
+	// SignInUnknown is a user the provider does not know (stored around the service).
+	SignInUnknown SignInState = "unknown"
+	// SignInPending is a user who never signed in: a first sign-in code lets them in once.
+	SignInPending SignInState = "pending"
+	// SignedIn is a user who signed in and chose a password of their own.
+	SignedIn SignInState = "signed_in"
+)
 
 // ErrEmailTaken is an e-mail address that already signs in as another user.
 var ErrEmailTaken = errors.New("the e-mail address signs in as another user")
@@ -138,23 +154,23 @@ const DefaultFirstSignInValidity = 30 * 24 * time.Hour
 // a password and accepted the user terms, and the e-mail address and a new one-time code in the
 // fragment (which browsers never send to a server, so no log holds it); each such e-mail
 // replaces the code of the one before. It is next alone when there is no provider, no page, or the
-// user has signed in before.
-func (s *Service) firstSignInLink(ctx context.Context, rc recipient, next string) (string, error) {
+// user has signed in before; withCode says whether the link carries a code.
+func (s *Service) firstSignInLink(ctx context.Context, rc recipient, next string) (link string, withCode bool, err error) {
 	signInOnly := next == s.SignInURL
 	next = withQuery(next, url.Values{"lang": {string(rc.Language)}})
 	if s.Identity == nil || s.SignInURL == "" {
-		return next, nil
+		return next, false, nil
 	}
 	code, err := s.Identity.FirstSignIn(ctx, rc.UserID)
 	if err != nil || code == "" {
-		return next, err
+		return next, false, err
 	}
 	validity := cmp.Or(s.FirstSignInValidity, DefaultFirstSignInValidity)
 	q := url.Values{"lang": {string(rc.Language)}, "expires": {s.Now().Add(validity).UTC().Format(time.RFC3339)}}
 	if !signInOnly { // else the sign-in itself is what the e-mail is for
 		q.Set("next", next)
 	}
-	return withQuery(s.SignInURL, q) + "#" + url.Values{"email": {rc.Email}, "code": {code}}.Encode(), nil
+	return withQuery(s.SignInURL, q) + "#" + url.Values{"email": {rc.Email}, "code": {code}}.Encode(), true, nil
 }
 
 // withQuery returns link with the parameters q that have a value added to its query.
@@ -174,9 +190,11 @@ func withQuery(link string, q url.Values) string {
 	return link + sep + q.Encode()
 }
 
-// addressedUser is a company's e-mail to one of its users (collab.EmailUserAdded): to the user
-// the job names, as the company's partition has them now, with the sign-in page as its link
-// (deliverOne makes it their first sign-in link). A user no longer in the company gets nothing.
+// addressedUser is a company's e-mail to one of its users (collab.EmailUserAdded,
+// EmailSignInLink): to the user the job names, as the company's partition has them now, with the
+// sign-in page as its link (deliverOne makes it their first sign-in link). A user no longer in the
+// company gets nothing. A new sign-in link's e-mail also names who asked for it and until when
+// the link works.
 func (s *Service) addressedUser(ctx context.Context, j Job) (email, error) {
 	if j.About == nil {
 		return email{drop: "e-mail to a user without their company dropped"}, nil
@@ -196,8 +214,13 @@ func (s *Service) addressedUser(ctx context.Context, j Job) (email, error) {
 	}
 	if len(e.to) == 0 {
 		e.drop = "e-mail to a user no longer in the company dropped"
+		return e, nil
 	}
-	return e, nil
+	if j.Email == EmailSignInLink {
+		e.expires = s.Now().Add(cmp.Or(s.FirstSignInValidity, DefaultFirstSignInValidity)) // the code's, as firstSignInLink states it
+		e.data.Requester, err = s.requester(ctx, j.About, company)
+	}
+	return e, err
 }
 
 // UserTermsInput is the body of an acceptance of the user terms: the version the page showed.

@@ -39,6 +39,16 @@ func (p *people) Ensure(_ context.Context, person actions.Person) (string, error
 
 func (p *people) FirstSignIn(context.Context, string) (string, error) { return "", nil }
 
+// SignInState has everyone the provider knows not yet signed in.
+func (p *people) SignInState(_ context.Context, userID string) (actions.SignInState, error) {
+	for _, id := range p.byEmail {
+		if id == userID {
+			return actions.SignInPending, nil
+		}
+	}
+	return actions.SignInUnknown, nil
+}
+
 func (p *people) Change(_ context.Context, person actions.Person) error {
 	p.byEmail[strings.ToLower(person.Email)] = person.UserID
 	return nil

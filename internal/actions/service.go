@@ -152,6 +152,10 @@ const (
 	// EmailAdministratorAdded tells a company's administrators that an office employee made
 	// someone an administrator of their company.
 	EmailAdministratorAdded = "administrator_added"
+	// EmailSignInLink gives a company user who never signed in a new first sign-in link, at the
+	// request of an administrator of the company (SendSignInLink); like collab.EmailUserAdded it
+	// goes to the one user its job names.
+	EmailSignInLink = "sign_in_link"
 )
 
 // change is one commit in the making: the writes and the jobs they cause.

@@ -60,20 +60,31 @@ func TestEveryEmailNamesBothPartiesAndSaysWhyItCame(t *testing.T) {
 	}
 }
 
-// ownFrame checks an e-mail with a frame of its own (user_added): it names the company in its
-// words and its header, says why it came and whom to ask, and shows its link as the others do.
+// ownFrame checks an e-mail with a frame of its own (user_added, sign_in_link): it names the
+// company in its words and its header, says why it came and whom to ask (and, for a new sign-in
+// link, who asked for it and until when it works), and shows its link as the others do.
 func ownFrame(t *testing.T, kind, lang, link string) {
 	t.Helper()
-	m, err := mail.Render(kind, lang, mail.Data{Recipient: "Anna", Company: "Kund AB", Link: link})
+	m, err := mail.Render(kind, lang, mail.Data{Recipient: "Anna", Company: "Kund AB", Link: link,
+		Requester: "Berit Admin (Kund AB)", Expires: "1 mars 2027"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	name := kind + "/" + lang
 	body := m.Text[strings.Index(m.Text, "\n\n"):strings.LastIndex(m.Text, "\n--\n")]
-	why := map[string]string{"sv": "eftersom du har lagts till som användare i Kund AB", "en": "because you have been added as a user of Kund AB"}[lang]
+	why := map[string]map[string]string{
+		"user_added":   {"sv": "eftersom du har lagts till som användare i Kund AB", "en": "because you have been added as a user of Kund AB"},
+		"sign_in_link": {"sv": "eftersom du är användare i Kund AB hos Spiris och inte har loggat in än", "en": "because you are a user of Kund AB at Spiris and have not signed in yet"},
+	}[kind][lang]
+	if why == "" {
+		t.Fatalf("%s: no reason to check for an e-mail of its own frame", name)
+	}
 	if !strings.HasPrefix(m.Text, "Spiris · ") || !strings.Contains(body, "Kund AB") || !strings.Contains(m.Text, why) ||
 		!strings.Contains(m.HTML, why) || !strings.Contains(m.Text, "spiris.se") || strings.Contains(m.Text, "{") {
 		t.Errorf("%s: header, the company, reason or contact missing:\n%s", name, m.Text)
+	}
+	if kind == "sign_in_link" && (!strings.Contains(body, "Berit Admin (Kund AB)") || !strings.Contains(body, "1 mars 2027")) {
+		t.Errorf("%s: does not say who asked for the link or until when it works:\n%s", name, body)
 	}
 	if strings.Contains(m.HTML, ">"+link) || strings.Contains(m.HTML, link+"<") || !strings.Contains(m.Text, ":\n"+link+"\n") {
 		t.Errorf("%s: the link is shown raw in the HTML, or not on a line of its own in the text:\n%s", name, m.Text)

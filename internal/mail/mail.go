@@ -42,6 +42,9 @@ type Data struct {
 	// ForOffice says the recipient is one of the office's people (else an administrator of the
 	// company), which says why they got the e-mail.
 	ForOffice bool
+	// Requester names who asked for the e-mail, "name (organisation)": the new first sign-in
+	// link a company's administrator asked for a user.
+	Requester string
 	// Blockers are the codes of the rules that stopped a scheduled end (collab.Blocker), worded
 	// by the "blockers" of the e-mail that has them into {BlockerText}; a code it does not word,
 	// or none, is worded by its "other".
@@ -60,7 +63,7 @@ type wording struct {
 	// Outcomes words {OutcomeText} by Data.Outcome, for the e-mails that report an end.
 	Outcomes map[string]string `json:"outcomes"`
 	// Header, Why and Contact replace the frame's for an e-mail of a company to its own user,
-	// which is about no collaboration (user_added): no office to name.
+	// which is about no collaboration (user_added, sign_in_link): no office to name.
 	Header  string `json:"header"`
 	Why     string `json:"why"`
 	Contact string `json:"contact"`
@@ -151,7 +154,7 @@ func Render(kind, lang string, d Data) (Rendered, error) {
 		}
 	}
 	values := []string{"{Office}", d.Office, "{Company}", d.Company, "{Solution}", d.Solution, "{Link}", d.Link,
-		"{Expires}", d.Expires, "{AgreementEnds}", d.AgreementEnds, "{Until}", d.Until}
+		"{Expires}", d.Expires, "{AgreementEnds}", d.AgreementEnds, "{Until}", d.Until, "{Requester}", d.Requester}
 	values = append(values, "{OutcomeText}", strings.NewReplacer(values...).Replace(outcome)) // its wording names dates too
 	plain := strings.NewReplacer(values...)
 	if len(w.Blockers) > 0 { // their wording names the parties too

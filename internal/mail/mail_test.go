@@ -10,8 +10,8 @@ import (
 func TestEveryKindRendersInBothLanguages(t *testing.T) {
 	d := mail.Data{Recipient: "Anna", Office: "Byrå & Co", Company: "Kund <AB>", Solution: "Payroll",
 		Link: "https://example.test/invitations/abc", Expires: "2027-04-01", AgreementEnds: "2027-07-01", OutcomeText: "x"}
-	if len(mail.Kinds()) != 20 {
-		t.Fatalf("%d kinds of e-mail, want 20", len(mail.Kinds()))
+	if len(mail.Kinds()) != 21 {
+		t.Fatalf("%d kinds of e-mail, want 21", len(mail.Kinds()))
 	}
 	for _, kind := range mail.Kinds() {
 		for _, lang := range []string{"sv", "en"} {
@@ -30,7 +30,7 @@ func TestEveryKindRendersInBothLanguages(t *testing.T) {
 					t.Errorf("a placeholder was left unfilled:\n%s\n%s", m.Text, m.HTML)
 				}
 				wantsLink := kind == "invitation" || kind == "login_instructions" || kind == "invitation_reminder" || kind == "user_added" ||
-					kind == "payroll_handover" || kind == "data_export" // the solution's download
+					kind == "sign_in_link" || kind == "payroll_handover" || kind == "data_export" // the solution's download
 				if got := strings.Contains(m.Text, d.Link) && strings.Contains(m.HTML, `href="`+d.Link+`"`); got != wantsLink {
 					t.Errorf("link present = %v, want %v", got, wantsLink)
 				}

@@ -111,6 +111,23 @@ func attributes(email string, p actions.Person) []types.AttributeType {
 	}
 }
 
+// SignInState tells whether the user has signed in and chose a password (any status but
+// FORCE_CHANGE_PASSWORD, which a user created with a temporary password keeps until their first
+// sign-in), has not yet, or is not in the pool: one AdminGetUser.
+func (c *Pool) SignInState(ctx context.Context, userID string) (actions.SignInState, error) {
+	u, err := c.Client.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: &c.ID, Username: &userID})
+	var missing *types.UserNotFoundException
+	switch {
+	case errors.As(err, &missing):
+		return actions.SignInUnknown, nil
+	case err != nil:
+		return "", fmt.Errorf("cognito: read user: %w", err)
+	case u.UserStatus == types.UserStatusTypeForceChangePassword:
+		return actions.SignInPending, nil
+	}
+	return actions.SignedIn, nil
+}
+
 // FirstSignIn gives a user who has never chosen a password a new temporary one, which Cognito
 // lets them sign in with once, to choose their own (the NEW_PASSWORD_REQUIRED challenge), until
 // the pool's TemporaryPasswordValidityDays pass. A user who signed in already, or whom the pool

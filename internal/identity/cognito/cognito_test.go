@@ -172,3 +172,30 @@ func TestACorrectedContactSignsInWithTheCorrectedEmail(t *testing.T) {
 		t.Errorf("Change of a user the pool lacks: %v, want them created", err)
 	}
 }
+
+func TestSignInStateTellsWhetherTheFirstSignInIsDone(t *testing.T) {
+	p := pool(t)
+	if state, err := p.SignInState(ctx, "user-nobody-2"); err != nil || state != actions.SignInUnknown {
+		t.Errorf("someone the pool does not know: %q %v, want %q", state, err, actions.SignInUnknown)
+	}
+	id, err := p.Ensure(ctx, actions.Person{UserID: "user-state-1", Email: "state@example.com", Name: "Stina State", Language: "sv"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if state, err := p.SignInState(ctx, id); err != nil || state != actions.SignInPending {
+		t.Errorf("created: %q %v, want %q", state, err, actions.SignInPending)
+	}
+	code, err := p.FirstSignIn(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if state, _ := p.SignInState(ctx, id); state != actions.SignInPending {
+		t.Errorf("with a first sign-in code: %q, want %q", state, actions.SignInPending)
+	}
+	if _, err := signIn(t, p, id, code, "Chosen-Password-1"); err != nil {
+		t.Fatal(err)
+	}
+	if state, err := p.SignInState(ctx, id); err != nil || state != actions.SignedIn {
+		t.Errorf("after the first sign-in: %q %v, want %q", state, err, actions.SignedIn)
+	}
+}
