@@ -12,6 +12,14 @@ import (
 	"github.com/spiris/collab/internal/events"
 )
 
+// endSubscription ends collaboration id with outcome end_subscription as the office's employee,
+// and runs the work it queues.
+func (h *harness) endSubscription(t *testing.T, w world, id string) {
+	t.Helper()
+	expect(t, h.call(t, user(w.oe), "POST", "/collaborations/"+id+"/end", `{"outcome":"end_subscription"}`), 202, "")
+	h.drain(t)
+}
+
 // englishAdministrator adds an administrator of the company who reads English, and returns the
 // address their e-mails go to.
 func englishAdministrator(t *testing.T, h *harness, w world) string {
@@ -49,8 +57,7 @@ func TestAnEndThatArchivesWaitsForItsGracePeriod(t *testing.T) {
 	english := englishAdministrator(t, h, w)
 	id := h.active(t, w, "1001", "scanner", "")
 	h.drain(t)
-	expect(t, h.call(t, user(w.oe), "POST", "/collaborations/"+id+"/end", `{"outcome":"end_subscription"}`), 202, "")
-	h.drain(t)
+	h.endSubscription(t, w, id)
 
 	got := h.call(t, user(w.ca), "GET", "/collaborations/"+id, "")
 	deadline, err := time.Parse(time.RFC3339, got.str("teardown.graceUntil"))
@@ -176,8 +183,7 @@ func TestAnArchiveInUseAgainIsKeptAtItsRetentionDate(t *testing.T) {
 	w := h.world(t)
 	id := h.active(t, w, "1001", "scanner", "")
 	h.drain(t)
-	expect(t, h.call(t, user(w.oe), "POST", "/collaborations/"+id+"/end", `{"outcome":"end_subscription"}`), 202, "")
-	h.drain(t)
+	h.endSubscription(t, w, id)
 	got := h.call(t, user(w.ca), "GET", "/collaborations/"+id, "")
 	retain, err := time.Parse(time.RFC3339, got.str("teardown.retainUntil"))
 	if err != nil || got.str("status") != "ended" {
@@ -213,8 +219,7 @@ func TestAnEndThatDeletesWithoutAnExportSaysWhyAndCanBeUndone(t *testing.T) {
 	w := h.world(t)
 	id := h.active(t, w, "1001", "financial-overview", `,"agreementMonths":12`)
 	h.drain(t)
-	expect(t, h.call(t, user(w.oe), "POST", "/collaborations/"+id+"/end", `{"outcome":"end_subscription"}`), 202, "")
-	h.drain(t)
+	h.endSubscription(t, w, id)
 	history := h.call(t, user(w.ca), "GET", "/collaborations/"+id+"?history=true", "")
 	if !strings.Contains(history.Raw, "no export before the data goes") {
 		t.Fatalf("the history does not say why there is no export: %s", history.Raw)
@@ -246,8 +251,7 @@ func TestAnEndThatDeletesWithoutAnExportSaysWhyAndCanBeUndone(t *testing.T) {
 	h.solutions.answer = func(c events.Command) string { return answerDone(c.Step, h.clock()) }
 	id2 := h.active(t, w, "1002", "financial-overview", `,"agreementMonths":12`)
 	h.drain(t)
-	expect(t, h.call(t, user(w.oe), "POST", "/collaborations/"+id2+"/end", `{"outcome":"end_subscription"}`), 202, "")
-	h.drain(t)
+	h.endSubscription(t, w, id2)
 	h.advance(31 * 24 * time.Hour)
 	expect(t, h.call(t, user(w.ca2), "POST", "/collaborations/"+id2+"/undo-end", ""), 409, "undo_too_late")
 }
@@ -265,8 +269,7 @@ func TestACleanupThatComesLateSendsOneReminderAndNoneAfterTheDeadline(t *testing
 	for _, customer := range []string{"1001", "1002"} {
 		id := h.active(t, w, customer, "financial-overview", `,"agreementMonths":12`)
 		h.drain(t)
-		expect(t, h.call(t, user(w.oe), "POST", "/collaborations/"+id+"/end", `{"outcome":"end_subscription"}`), 202, "")
-		h.drain(t)
+		h.endSubscription(t, w, id)
 		ids = append(ids, id)
 		if customer == "1001" {
 			h.advance(24 * time.Hour) // the second one's deadline a day later
@@ -318,8 +321,7 @@ func TestTheCountdownGoesOnWhileTheExportIsUnanswered(t *testing.T) {
 		}
 		return answerDone(c.Step, h.clock())
 	}
-	expect(t, h.call(t, user(w.oe), "POST", "/collaborations/"+id+"/end", `{"outcome":"end_subscription"}`), 202, "")
-	h.drain(t)
+	h.endSubscription(t, w, id)
 	got := h.call(t, user(w.ca), "GET", "/collaborations/"+id, "")
 	deadline, err := time.Parse(time.RFC3339, got.str("teardown.graceUntil"))
 	if err != nil || got.str("teardown.waitingOn") != "export_data" {
@@ -380,8 +382,7 @@ func TestAnArchivesRetentionEndCostsAtMostTwoDynamoDBCalls(t *testing.T) {
 			expect(t, h.call(t, integration, "PUT", "/companies/"+w.co+"/solutions/travel-expenses/status",
 				`{"unsubmittedReports":0,"usersWithUnsubmittedExpenses":[]}`), 200, "")
 		}
-		expect(t, h.call(t, user(w.oe), "POST", "/collaborations/"+id+"/end", `{"outcome":"end_subscription"}`), 202, "")
-		h.drain(t)
+		h.endSubscription(t, w, id)
 		got := h.call(t, user(w.ca), "GET", "/collaborations/"+id, "")
 		var err error
 		if retain, err = time.Parse(time.RFC3339, got.str("teardown.retainUntil")); err != nil || got.str("status") != "ended" {
