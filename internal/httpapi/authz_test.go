@@ -157,6 +157,10 @@ var authzMatrix = map[string]authzRow{
 		// Strangers try to remove the company's plain user.
 		return authzTarget{params: map[string]string{"companyId": w.co, "userId": w.cu}}
 	}},
+	"SendSignInLink": {companyAdminRoute, "ca", 202, func(t *testing.T, h *harness, w world) authzTarget {
+		// Strangers try to have the plain user, who never signed in, e-mailed a new link.
+		return authzTarget{params: map[string]string{"companyId": w.co, "userId": w.cu}}
+	}},
 	"CompanySubscriptions": {companyAdminRoute, "ca", 200, func(t *testing.T, h *harness, w world) authzTarget {
 		return authzTarget{params: map[string]string{"companyId": w.co}}
 	}},

@@ -787,6 +787,12 @@ func TestSpecMatchesHandlerResponses(t *testing.T) {
 		check(t, user(w.ca), "POST", co+"/users", `{"name":"Ny","email":"ny@","role":"user"}`, 422, "email_invalid")
 		check(t, user(w.ca), "POST", co+"/users", `{"name":"Ny","email":"ny@customer.test","role":"owner"}`, 422, "role_invalid")
 		newUser := created.str("id")
+		link := co + "/users/" + newUser + "/sign-in-link"
+		check(t, user(w.ca), "POST", link, "", 202, "", "Idempotency-Key", "spec-link")
+		check(t, user(w.ca), "POST", link, "", 202, "", "Idempotency-Key", "spec-link")
+		check(t, user(w.cu), "POST", link, "", 403, "administrator_required")
+		check(t, user(w.ca), "POST", co+"/users/"+rid("u")+"/sign-in-link", "", 404, "user_not_found")
+		check(t, user(w.ca), "POST", link, `{"x":1}`, 400, "body_not_expected")
 
 		check(t, user(w.ca), "PATCH", co+"/users/"+newUser, `{"role":"administrator"}`, 200, "")
 		check(t, user(w.ca), "PATCH", co+"/users/"+w.ca, `{"role":"user"}`, 409, "main_contact_demotion")

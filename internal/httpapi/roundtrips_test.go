@@ -338,6 +338,11 @@ func routeCases() []routeCase {
 			return step{as: user(w.ca), method: "POST", target: "/companies/" + w.co + "/users", status: 201,
 				body: `{"name":"Ny Användare","email":"ny@customer.test","language":"sv","role":"user"}`}
 		}},
+		{"SendSignInLink", " (a user who never signed in)", func(t *testing.T, h *harness, w world) step {
+			created := h.call(t, user(w.ca), "POST", "/companies/"+w.co+"/users", `{"name":"Ny Användare","email":"ny@customer.test","language":"sv","role":"user"}`)
+			expect(t, created, 201, "")
+			return step{as: user(w.ca), method: "POST", target: "/companies/" + w.co + "/users/" + created.str("id") + "/sign-in-link", status: 202}
+		}},
 		{"AcceptUserTerms", "", func(t *testing.T, h *harness, w world) step {
 			return step{as: user(w.ca), method: "PUT", target: "/users/" + w.ca + "/user-terms", body: `{"version":"` + collab.UserTermsVersion + `"}`, status: 200}
 		}},

@@ -166,6 +166,11 @@ var Routes = []Route{
 		handle: func(s *actions.Service, r *request) (any, error) {
 			return s.RemoveUser(r.ctx, r.caller, r.param("companyId"), r.param("userId"))
 		}},
+	{Function: "SendSignInLink", Method: http.MethodPost, Path: "/companies/{companyId}/users/{userId}/sign-in-link", Auth: AuthJWT,
+		Idempotent: true, Success: http.StatusAccepted,
+		handle: func(s *actions.Service, r *request) (any, error) {
+			return empty(r, func() (any, error) { return s.SendSignInLink(r.ctx, r.caller, r.param("companyId"), r.param("userId")) })
+		}},
 	{Function: "SetMainContact", Method: http.MethodPut, Path: "/companies/{companyId}/main-contact", Auth: AuthJWT,
 		handle: func(s *actions.Service, r *request) (any, error) {
 			var in actions.MainContactInput

@@ -66,7 +66,7 @@ var sampleStatus = map[string]int{
 	"ListCompanyCollaborations": 200, "ListUsers": 200, "CompanyHistory": 200, "CompanySubscriptions": 200, "CreateUser": 201, "ChangeRole": 200,
 	"SetMainContact": 200, "Access": 200, "ReportFacts": 200, "GetCollaboration": 200, "EndCheck": 200,
 	"End": 409, "Renew": 409, "CancelEnd": 409, // collab-1 is pending
-	"RemoveEmployee": 200, "RemoveTask": 200, "RemoveUser": 200,
+	"RemoveEmployee": 200, "RemoveTask": 200, "RemoveUser": 200, "SendSignInLink": 202,
 	"RemoveCustomer":      409, // collab-1 is pending
 	"AcknowledgeTeardown": 409, // collab-1 is pending: no step to acknowledge
 	"SolutionAccess":      200,
