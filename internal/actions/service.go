@@ -112,8 +112,8 @@ type Job struct {
 	Task *TaskJob `json:"task,omitempty"`
 	// Email is the e-mail to send (an Email* constant) for e-mail jobs.
 	Email string `json:"email,omitempty"`
-	// UserID is the one recipient of a company's e-mail to its user (collab.EmailUserAdded),
-	// whose company About names; such a job has no collaboration.
+	// UserID is the one recipient of a company's e-mail to its user (collab.EmailUserAdded,
+	// EmailSignInLink), whose company About names; such a job has no collaboration.
 	UserID string `json:"userId,omitempty"`
 	// Nonce rebuilds the invitation link for invitation and login e-mails, under the token
 	// key's version KeyVersion ("" for the current one).
