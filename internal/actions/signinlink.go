@@ -8,24 +8,6 @@ import (
 	"github.com/spiris/collab/internal/collab"
 )
 
-// The refusals of a new first sign-in link.
-var (
-	// ErrAlreadySignedIn: the user has signed in before and chose a password.
-	ErrAlreadySignedIn = collab.Errorf(collab.ECONFLICT, "already_signed_in",
-		"nothing to send: they sign in with their e-mail address and the password they chose; one who has forgotten it resets it with \"Forgot your password?\" on the sign-in page",
-		"the user has signed in before and chose a password; a first sign-in link is for a user who never has")
-	// ErrExternalIdentityProvider: people sign in through an identity provider outside the
-	// service, which sends its own links.
-	ErrExternalIdentityProvider = collab.Errorf(collab.ECONFLICT, "external_identity_provider",
-		"ask whoever runs the company's identity provider: it sends its users' sign-in links",
-		"people sign in through an external identity provider; the service cannot send its sign-in links")
-	// ErrSignsInAsAnother: the user's e-mail address signs in as another person at the identity
-	// provider, so no link could let this user in.
-	ErrSignsInAsAnother = collab.Errorf(collab.ECONFLICT, "email_signs_in_as_another_user",
-		"remove the user and add them again with the same e-mail address: they are then added as the person it signs in as",
-		"the user's e-mail address signs in as another person")
-)
-
 // SignInLinkView is the answer to a request for a user's new first sign-in link: the e-mail that
 // carries it is queued.
 type SignInLinkView struct {
@@ -58,7 +40,7 @@ func (s *Service) SendSignInLink(ctx context.Context, caller Caller, companyID, 
 		return SignInLinkView{}, collab.ErrUserNotFound
 	}
 	if s.Identity == nil {
-		return SignInLinkView{}, ErrExternalIdentityProvider
+		return SignInLinkView{}, collab.ErrExternalIdentityProvider
 	}
 	if err := s.firstSignInPending(ctx, u); err != nil {
 		return SignInLinkView{}, err
@@ -82,13 +64,13 @@ func (s *Service) firstSignInPending(ctx context.Context, u collab.User) error {
 	case err != nil:
 		return err
 	case state == SignedIn:
-		return ErrAlreadySignedIn
+		return collab.ErrAlreadySignedIn
 	case state == SignInPending:
 		return nil
 	}
 	id, err := s.Identity.Ensure(ctx, Person{UserID: u.ID, Email: u.Email, Name: u.Name, Language: u.Language})
 	if err == nil && id != u.ID {
-		return ErrSignsInAsAnother
+		return collab.ErrSignsInAsAnother
 	}
 	return err
 }
