@@ -18,7 +18,8 @@ type signInText struct {
 	Lang, Title, Intro, FirstNote, Email, Password, SignIn, Seeded, SeededNote, Choose, ChooseIntro,
 	NewPassword, Terms, Chosen, Refused, TermsMissing, PasswordRefused string
 	// Expired says the first sign-in link's code expired on {Date}; ExpiredInvitation how to get a
-	// new one when it leads to {Office}'s invitation, ExpiredOther when it leads nowhere else.
+	// new one when it leads to {Office}'s invitation, ExpiredOther when it leads nowhere else (a
+	// user's user_added or sign_in_link e-mail: an administrator of the company sends a new link).
 	Expired, ExpiredInvitation, ExpiredOther string
 	TermsVersion, Runner, Mailbox            string
 }
@@ -35,7 +36,7 @@ var signInTexts = map[string]signInText{
 		TermsVersion: "version", Runner: "Lokal tjänst", Mailbox: "Brevlåda",
 		Expired:           "Länken för första inloggning gick ut den {Date}, så engångskoden i den fungerar inte längre.",
 		ExpiredInvitation: "Be {Office} skicka inbjudan igen: det nya e-postmeddelandet har en ny länk. En påminnelse om inbjudan har också en ny länk.",
-		ExpiredOther:      "Varje nytt e-postmeddelande från oss med en länk har en ny kod: be den som lade till dig, en administratör för företaget, eller er redovisningsbyrå skicka ett nytt."},
+		ExpiredOther:      "Be en administratör för ditt företag att skicka en ny inloggningslänk till dig (i My Spiris under Hantera användare): det nya e-postmeddelandet har en ny kod. Är du själv administratör har nästa e-postmeddelande från oss med en länk, till exempel en inbjudan, också en ny kod."},
 	"en": {Lang: "en", Title: "Sign in", Intro: "Sign in with your e-mail address and password (locally: to the emulator's user pool, as the web client signs in to Cognito in AWS).",
 		FirstNote: "First sign-in: the e-mail address and a one-time code from the e-mail's link are filled in. Sign in, then choose your password.",
 		Email:     "E-mail address", Password: "Password", SignIn: "Sign in", Seeded: "Demo users",
@@ -47,7 +48,7 @@ var signInTexts = map[string]signInText{
 		TermsVersion: "version", Runner: "Local runner", Mailbox: "Mailbox",
 		Expired:           "This first sign-in link expired on {Date}, so its one-time code no longer works.",
 		ExpiredInvitation: "Ask {Office} to send the invitation again: the new e-mail brings a new link. A reminder of the invitation brings a new link too.",
-		ExpiredOther:      "Every new e-mail from us with a link brings a new code: ask whoever added you, an administrator of the company, or your accounting office to send a new one."},
+		ExpiredOther:      "Ask an administrator of your company to send you a new sign-in link (in My Spiris under Manage users): the new e-mail brings a new code. If you are an administrator yourself, the next e-mail from us with a link, such as an invitation, brings a new code too."},
 }
 
 // signInLanguage is the sign-in page's language: ?lang=, the page it leads to's lang, then the
@@ -115,11 +116,11 @@ func (s *Stack) login(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.Is(err, ErrSignIn):
 		s.renderSignIn(w, r, http.StatusUnauthorized, t.Refused)
+	case errors.Is(err, ErrFirstSignInExpired):
+		s.renderSignIn(w, r, http.StatusGone, t.Refused)
 	case err != nil:
 		s.log.Error("local sign-in failed", "error", err.Error())
 		s.renderSignIn(w, r, http.StatusBadGateway, t.Refused)
-	case errors.Is(err, ErrFirstSignInExpired):
-		s.renderSignIn(w, r, http.StatusGone, t.Refused)
 	case challenge != nil && r.FormValue("expires") != "":
 		if expired, _ := s.expiredLink(r, t, to); expired != "" {
 			s.renderSignIn(w, r, http.StatusGone, "")

@@ -236,7 +236,9 @@ func (b *browser) get(link string) (*http.Response, string) {
 // link says in the e-mail's language until when its code works; once the stack's clock is past
 // that, the sign-in page opened from the link, and a sign-in with its code, are refused (410) in
 // that language with who to ask for a new one (the office, by name), and nothing is signed in;
-// the office resends the invitation and the new e-mail's link signs in for the first time.
+// the office resends the invitation and the new e-mail's link signs in for the first time. A
+// plain user's expired link (to the sign-in alone) says to ask an administrator of the company,
+// and the administrator's new sign-in link signs them in.
 func TestAnExpiredFirstSignInLinkIsRefusedAndTheNextEmailBringsANewOne(t *testing.T) {
 	stack, asSam := demoStack(t, "expiredlink", "emp-sam")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -291,4 +293,35 @@ func TestAnExpiredFirstSignInLinkIsRefusedAndTheNextEmailBringsANewOne(t *testin
 	}
 	token, led := firstSignIn(t, stack, fresh)
 	acceptAt(t, stack, token, led)
+
+	// A plain user's link leads to the sign-in alone: its page, expired, says to ask an
+	// administrator of the company, whose new sign-in link signs in for the first time.
+	anna, err := stack.Token("anna")
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, added := api(t, stack, anna, "POST", "/companies/company-ett/users", `{"name":"Ulla Ett","email":"ulla@ettbygg.example","language":"en","role":"user"}`)
+	if status != 201 {
+		t.Fatalf("create user: %d %v", status, added)
+	}
+	welcome := mailTo(t, ctx, stack.URL, "ulla@ettbygg.example", welcomeLink)
+	if status, _ := asSam("POST", "/_local/clock", `{"advance":"25h"}`); status != 200 {
+		t.Fatalf("moving the clock: %d", status)
+	}
+	resp, page = newBrowser(t, stack.URL).get(welcome)
+	for _, want := range []string{`id="link-expired"`, "Ask an administrator of your company to send you a new sign-in link", `lang="en"`} {
+		if resp.StatusCode != http.StatusGone || !strings.Contains(page, want) {
+			t.Errorf("the plain user's expired link's page (%s) does not say %q", resp.Status, want)
+		}
+	}
+	if status, body := api(t, stack, anna, "POST", "/companies/company-ett/users/"+added["id"].(string)+"/sign-in-link", ""); status != 202 {
+		t.Fatalf("a new sign-in link: %d %v", status, body)
+	}
+	renewed := welcome
+	for renewed == welcome && ctx.Err() == nil {
+		renewed = mailTo(t, ctx, stack.URL, "ulla@ettbygg.example", welcomeLink)
+	}
+	if _, led := firstSignIn(t, stack, renewed); led != "/" {
+		t.Errorf("the new link's first sign-in led to %q, want the start page", led)
+	}
 }
