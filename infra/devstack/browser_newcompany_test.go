@@ -375,7 +375,7 @@ func endWithGracePeriod(t *testing.T, ctx context.Context, stack *devstack.Stack
 	mailsAbout(w.employeeEmail, endedSubject, 1)
 	says("16-ended-email", mailsAbout(w.contact, endedSubject, 1)[0],
 		office+" no longer has access to "+w.company+" in Scanner.",
-		"The information is archived: it is kept read-only for as long as the Bookkeeping Act requires, then deleted.")
+		fmt.Sprintf("The information is archived: it is kept read-only until 31 December %d, as the Bookkeeping Act requires, then deleted.", endedAt.Year()+7))
 	if n := len(mailsAbout(w.contact, reminder, 2)); n != 2 {
 		t.Errorf("%d reminders, want the two before the deadline and none after it", n)
 	}

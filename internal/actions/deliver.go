@@ -49,7 +49,7 @@ type EmailFacts struct {
 	// the e-mail of a scheduled end that did not happen (collab.EmailScheduledEndBlocked).
 	EndsOn   time.Time `json:"endsOn,omitzero"`
 	Blockers []string  `json:"blockers,omitempty"`
-	// RequestedBy is the user who asked for a user's new first sign-in link (EmailSignInLink),
+	// RequestedBy is the user who asked for a user's new first sign-in link (collab.EmailSignInLink),
 	// whom its e-mail names, and RequestedVia the collaboration through which they act in the
 	// company when they are one of an office's employees.
 	RequestedBy  string `json:"requestedBy,omitempty"`
@@ -198,7 +198,7 @@ func (s *Service) deliverOne(ctx context.Context, j Job, d *port.Deliveries, rc 
 		if err != nil {
 			return false, err
 		}
-		if !withCode && kind == EmailSignInLink { // never a "sign in for the first time" e-mail without its code
+		if !withCode && kind == collab.EmailSignInLink { // never a "sign in for the first time" e-mail without its code
 			s.Log.InfoContext(ctx, "sign-in link e-mail dropped: the user has signed in since it was asked for, or cannot get a code",
 				"job", j.ID, "user", rc.UserID)
 			return false, nil
@@ -238,7 +238,7 @@ func (r *redacted) Unwrap() error { return r.err }
 // loadEmail reads what a job's e-mail says and who gets it: the collaboration (unless the job
 // carries its facts), then the company's users and, for the office's e-mails, the office's staff.
 func (s *Service) loadEmail(ctx context.Context, j Job) (email, error) {
-	if collab.AudienceOf(j.Email).User || j.Email == EmailSignInLink {
+	if collab.AudienceOf(j.Email).User {
 		return s.addressedUser(ctx, j)
 	}
 	if j.About != nil {

@@ -191,7 +191,7 @@ func withQuery(link string, q url.Values) string {
 }
 
 // addressedUser is a company's e-mail to one of its users (collab.EmailUserAdded,
-// EmailSignInLink): to the user the job names, as the company's partition has them now, with the
+// collab.EmailSignInLink): to the user the job names, as the company's partition has them now, with the
 // sign-in page as its link (deliverOne makes it their first sign-in link). A user no longer in the
 // company gets nothing. A new sign-in link's e-mail also names who asked for it and until when
 // the link works.
@@ -216,7 +216,7 @@ func (s *Service) addressedUser(ctx context.Context, j Job) (email, error) {
 		e.drop = "e-mail to a user no longer in the company dropped"
 		return e, nil
 	}
-	if j.Email == EmailSignInLink {
+	if j.Email == collab.EmailSignInLink {
 		e.expires = s.Now().Add(cmp.Or(s.FirstSignInValidity, DefaultFirstSignInValidity)) // the code's, as firstSignInLink states it
 		e.data.Requester, err = s.requester(ctx, j.About, company)
 	}

@@ -113,7 +113,7 @@ type Job struct {
 	// Email is the e-mail to send (an Email* constant) for e-mail jobs.
 	Email string `json:"email,omitempty"`
 	// UserID is the one recipient of a company's e-mail to its user (collab.EmailUserAdded,
-	// EmailSignInLink), whose company About names; such a job has no collaboration.
+	// collab.EmailSignInLink), whose company About names; such a job has no collaboration.
 	UserID string `json:"userId,omitempty"`
 	// Nonce rebuilds the invitation link for invitation and login e-mails, under the token
 	// key's version KeyVersion ("" for the current one).
@@ -152,10 +152,6 @@ const (
 	// EmailAdministratorAdded tells a company's administrators that an office employee made
 	// someone an administrator of their company.
 	EmailAdministratorAdded = "administrator_added"
-	// EmailSignInLink gives a company user who never signed in a new first sign-in link, at the
-	// request of an administrator of the company (SendSignInLink); like collab.EmailUserAdded it
-	// goes to the one user its job names.
-	EmailSignInLink = "sign_in_link"
 )
 
 // change is one commit in the making: the writes and the jobs they cause.

@@ -17,7 +17,7 @@ type SignInLinkView struct {
 }
 
 // SendSignInLink e-mails a user of the company who has never signed in a new first sign-in link
-// (EmailSignInLink, in their language, naming who asked), for when the link of their earlier
+// (collab.EmailSignInLink, in their language, naming who asked), for when the link of their earlier
 // e-mail expired or was lost: its one-time code replaces the earlier one. The code is made by the
 // e-mail worker as it sends (Service.Deliver), which drops the e-mail if the user signed in
 // meanwhile, so neither the request nor its queued job holds it. An administrator of the company
@@ -50,7 +50,7 @@ func (s *Service) SendSignInLink(ctx context.Context, caller Caller, companyID, 
 		facts.RequestedVia = fullAccessVia(v, by.UserID)
 	}
 	ch := s.change()
-	s.enqueue(ch, Job{Kind: EmailQueue, Email: EmailSignInLink, UserID: u.ID, About: facts})
+	s.enqueue(ch, Job{Kind: EmailQueue, Email: collab.EmailSignInLink, UserID: u.ID, About: facts})
 	view := SignInLinkView{UserID: u.ID, CompanyID: companyID, Queued: true}
 	return view, s.save(ctx, ch, view)
 }

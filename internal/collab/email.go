@@ -19,9 +19,14 @@ const (
 	EmailInvitationReminder = "invitation_reminder" // to the company's administrators, before the invitation expires
 )
 
-// EmailUserAdded tells a person a company added as its user (POST /companies/{id}/users) that
-// they can sign in, with their first sign-in link.
-const EmailUserAdded = "user_added"
+// The e-mails of a company to one of its users, about no collaboration: EmailUserAdded tells a
+// person the company added (POST /companies/{id}/users) that they can sign in, with their first
+// sign-in link; EmailSignInLink gives a user who never signed in a new one, at the request of an
+// administrator of the company (SendSignInLink).
+const (
+	EmailUserAdded  = "user_added"
+	EmailSignInLink = "sign_in_link"
+)
 
 // officeEmails are the e-mails the office's side gets; every other e-mail goes to the company's
 // administrators only. An unanswered or declined invitation is the office's news only; an accepted
@@ -41,7 +46,7 @@ var officeEmails = map[string]Audience{
 
 // AudienceOf returns who gets the e-mail with the template name kind.
 func AudienceOf(kind string) Audience {
-	if kind == EmailUserAdded {
+	if kind == EmailUserAdded || kind == EmailSignInLink {
 		return Audience{User: true}
 	}
 	if a, ok := officeEmails[kind]; ok {
