@@ -228,16 +228,7 @@ func endWithGracePeriod(t *testing.T, ctx context.Context, stack *devstack.Stack
 	}
 	call := func(token, method, path, body string, out any) int {
 		t.Helper()
-		req, _ := http.NewRequestWithContext(ctx, method, stack.URL+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+token)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		json.NewDecoder(resp.Body).Decode(out)
-		return resp.StatusCode
+		return apiInto(t, ctx, stack, token, method, path, body, out)
 	}
 	// The end may wait for Scanner's facts (FactsRequested, answered by the simulated Scanner).
 	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {

@@ -2,10 +2,7 @@ package devstack_test
 
 import (
 	"context"
-	"encoding/json"
 	"io"
-	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -31,16 +28,7 @@ func demoStack(t *testing.T, prefix, user string) (*devstack.Stack, func(method,
 	}
 	return stack, func(method, path, body string) (int, map[string]any) {
 		t.Helper()
-		req, _ := http.NewRequestWithContext(ctx, method, stack.URL+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+token)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
 		var out map[string]any
-		json.NewDecoder(resp.Body).Decode(&out)
-		return resp.StatusCode, out
+		return apiInto(t, ctx, stack, token, method, path, body, &out), out
 	}
 }

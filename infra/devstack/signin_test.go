@@ -131,10 +131,18 @@ func firstSignIn(t *testing.T, stack *devstack.Stack, link string) (token, led s
 	return token, resp.Header.Get("Location")
 }
 
-// api calls the local API with a bearer token.
+// api calls the local API with a bearer token and returns the status and the JSON answer.
 func api(t *testing.T, stack *devstack.Stack, token, method, path, body string) (int, map[string]any) {
 	t.Helper()
-	req, _ := http.NewRequest(method, stack.URL+path, strings.NewReader(body))
+	var out map[string]any
+	return apiInto(t, context.Background(), stack, token, method, path, body, &out), out
+}
+
+// apiInto calls the local API with a bearer token, decodes the JSON answer into out, and returns
+// the status.
+func apiInto(t *testing.T, ctx context.Context, stack *devstack.Stack, token, method, path, body string, out any) int {
+	t.Helper()
+	req, _ := http.NewRequestWithContext(ctx, method, stack.URL+path, strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
@@ -142,9 +150,8 @@ func api(t *testing.T, stack *devstack.Stack, token, method, path, body string) 
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var out map[string]any
-	json.NewDecoder(resp.Body).Decode(&out)
-	return resp.StatusCode, out
+	json.NewDecoder(resp.Body).Decode(out)
+	return resp.StatusCode
 }
 
 // acceptAt accepts the invitation a sign-in led to (/invitations/<token>) with a token.

@@ -325,17 +325,8 @@ func TestASilentSolutionIsSentItsCommandAgainAndAFailingOneHoldsTheEnd(t *testin
 	}
 	call := func(method, path, body string) (int, collaborationState) {
 		t.Helper()
-		req, _ := http.NewRequestWithContext(ctx, method, stack.URL+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+token)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
 		var out collaborationState
-		json.NewDecoder(resp.Body).Decode(&out)
-		return resp.StatusCode, out
+		return apiInto(t, ctx, stack, token, method, path, body, &out), out
 	}
 	end := func(id string) {
 		t.Helper()
