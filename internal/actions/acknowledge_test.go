@@ -124,6 +124,25 @@ func TestAnUnansweredCommandIsSentAgainThenRaised(t *testing.T) {
 	if got := w.collaboration(t, id); got.Status != collab.Ending {
 		t.Fatalf("status %s, want still ending", got.Status)
 	}
+	// The command's outbox message is kept however long the solution is silent (no TTL), and
+	// only it: the other messages expire.
+	due, err := w.store.DueWork(ctx, "outbox", w.clock().Add(48*time.Hour), 100)
+	if err != nil || len(due.Messages) == 0 {
+		t.Fatalf("outbox: %+v, %v", due, err)
+	}
+	commands := 0
+	for _, m := range due.Messages {
+		command := strings.HasPrefix(m.ID, "cmd-")
+		if m.Keep != command {
+			t.Errorf("outbox message %s: kept until consumed %v, want %v", m.ID, m.Keep, command)
+		}
+		if command {
+			commands++
+		}
+	}
+	if commands != 1 {
+		t.Errorf("%d commands in the outbox, want the one unanswered", commands)
+	}
 }
 
 // TestAFailedCommandStaysOnRecordUntilAnOperatorRedrivesIt: a failed answer keeps the

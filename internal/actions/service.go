@@ -204,7 +204,7 @@ func (s *Service) write(ctx context.Context, ch *change) error {
 	}
 	for _, j := range ch.pending {
 		body, _ := json.Marshal(j)
-		m := port.Message{ID: j.ID, Queue: j.Kind, Body: string(body), CreatedAt: s.Now(), Trace: logs.Trace(ctx)}
+		m := port.Message{ID: j.ID, Queue: j.Kind, Body: string(body), CreatedAt: s.Now(), Trace: logs.Trace(ctx), Keep: j.Command != ""}
 		ch.tx.Enqueue(m)
 		ch.jobs = append(ch.jobs, m)
 	}

@@ -24,18 +24,22 @@ type outboxItem struct {
 	CreatedAt string
 	Sends     int
 	Trace     string `dynamodbav:",omitempty"`
-	ExpiresAt int64
+	ExpiresAt int64  `dynamodbav:",omitempty"` // none for a message kept until consumed
 }
 
 // outboxRetention bounds how long an unconsumed message is kept before TTL removes it; far
-// longer than any queue's retention, so an operator sees what never ran.
+// longer than any queue's retention, so an operator sees what never ran. A message to Keep has
+// no TTL: a teardown command stays until its solution acknowledges it.
 const outboxRetention = 30 * 24 * time.Hour
 
 func (s *Store) outboxItem(m port.Message, dueAt time.Time) outboxItem {
 	k := outboxKey(m.ID)
-	return outboxItem{PK: k.pk, SK: k.sk, Type: "outbox", DuePK: port.DueOutbox, DueAt: ts(dueAt),
-		ID: m.ID, Queue: m.Queue, Body: m.Body, CreatedAt: ts(m.CreatedAt), Sends: m.Sends, Trace: m.Trace,
-		ExpiresAt: m.CreatedAt.Add(outboxRetention).Unix()}
+	it := outboxItem{PK: k.pk, SK: k.sk, Type: "outbox", DuePK: port.DueOutbox, DueAt: ts(dueAt),
+		ID: m.ID, Queue: m.Queue, Body: m.Body, CreatedAt: ts(m.CreatedAt), Sends: m.Sends, Trace: m.Trace}
+	if !m.Keep {
+		it.ExpiresAt = m.CreatedAt.Add(outboxRetention).Unix()
+	}
+	return it
 }
 
 // Enqueue records a message to send after the commit; it falls due for re-sending after

@@ -6,8 +6,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/spiris/collab/infra/samtemplate"
 	"github.com/spiris/collab/internal/actions/port"
+	"github.com/spiris/collab/internal/awsenv"
 	"github.com/spiris/collab/internal/collab"
 	"github.com/spiris/collab/internal/dynamo"
 )
@@ -580,5 +584,38 @@ func TestMembershipsFollowEmployeesUsersAndTasks(t *testing.T) {
 	commit(func(tx *dynamo.Tx) { tx.PutUser(u) })
 	if role, _ := membershipsOf("adm-1").Company(w.company); role != collab.RegularUser {
 		t.Errorf("adm-1 after the demotion: %q", role)
+	}
+}
+
+// TestATeardownCommandIsKeptUntilAcknowledged: an ordinary outbox message expires 30 days after it
+// was queued (TTL), but one to keep, a teardown command that only its solution's acknowledgement
+// consumes, has no expiry: a solution silent for longer is still sent it, daily, and raised.
+func TestATeardownCommandIsKeptUntilAcknowledged(t *testing.T) {
+	cfg, err := awsenv.Config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, table := dynamodb.NewFromConfig(cfg), res.TableName("Table")
+	s := newStore(t)
+	plain := port.Message{ID: id("msg"), Queue: "email", Body: "{}", CreatedAt: t0}
+	command := port.Message{ID: id("cmd"), Queue: "teardown", Body: "{}", CreatedAt: t0, Keep: true}
+	tx := s.Tx()
+	tx.Enqueue(plain)
+	tx.Enqueue(command)
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		m       port.Message
+		expires bool
+	}{{plain, true}, {command, false}} {
+		out, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &table, ConsistentRead: aws.Bool(true), Key: map[string]types.AttributeValue{
+			"PK": &types.AttributeValueMemberS{Value: "OUTBOX#" + tc.m.ID}, "SK": &types.AttributeValueMemberS{Value: "OUTBOX"}}})
+		if err != nil || out.Item == nil {
+			t.Fatalf("read %s back: %v", tc.m.ID, err)
+		}
+		if _, has := out.Item["ExpiresAt"]; has != tc.expires {
+			t.Errorf("%s (keep %v): ExpiresAt present %v, want %v", tc.m.Queue, tc.m.Keep, has, tc.expires)
+		}
 	}
 }

@@ -25,6 +25,10 @@ type Message struct {
 	CreatedAt time.Time
 	Sends     int    // how many times the cleanup re-sent it
 	Trace     string // X-Ray trace header of the request that queued it; sent as AWSTraceHeader
+	// Keep says the message stays until its consumer deletes it, however long that takes: a
+	// teardown command, which only its solution's acknowledgement consumes (the collaboration
+	// waits on it, and nothing else would send it again). Other messages expire after a while.
+	Keep bool
 }
 
 // IdempotencyWindow is how long a response is kept for a retry with the same Idempotency-Key.
