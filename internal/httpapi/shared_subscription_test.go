@@ -34,9 +34,9 @@ type sharedModel struct {
 // the other office never changes it), and an end touches only its own collaboration's access;
 // its effect on the subscription applies when the last collaboration using it ends.
 func TestTwoOfficesOnOneCompanyNeverTouchEachOther(t *testing.T) {
-	h := newHarness(t)
 	for _, order := range interleavings("AAA", "BBB") {
 		t.Run(order, func(t *testing.T) {
+			h := newHarness(t) // a table of its own: moto's transactions copy the whole table
 			w := h.world(t)
 			a := &office{name: "A", id: w.office, employee: w.oe, customerNo: "1001", task: w.task["1001"],
 				invoice: collab.InvoiceOffice, outcome: collab.EndSubscription}
