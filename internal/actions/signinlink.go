@@ -24,7 +24,8 @@ type SignInLinkView struct {
 // may ask, or an office employee acting in it, as for CreateUser. It reads the company's
 // partition, asks the identity provider whether the user has signed in (a user it does not know,
 // stored around the service, is created there now, as CreateUser would have) and commits the
-// e-mail's job: 2 DynamoDB calls and the queue's send. It returns the authorization errors of
+// e-mail's job with an entry on the company's history (who asked, for whom): 2 DynamoDB calls
+// and the queue's send. It returns the authorization errors of
 // SetMainContact; EINVALID id_invalid; ENOTFOUND company_not_found, user_not_found; ECONFLICT
 // already_signed_in, external_identity_provider, email_signs_in_as_another_user.
 func (s *Service) SendSignInLink(ctx context.Context, caller Caller, companyID, userID string) (SignInLinkView, error) {
@@ -50,6 +51,7 @@ func (s *Service) SendSignInLink(ctx context.Context, caller Caller, companyID, 
 		facts.RequestedVia = fullAccessVia(v, by.UserID)
 	}
 	ch := s.change()
+	s.companyEvent(ch, companyID, collab.CompanyEvent{Actor: by, Kind: collab.SignInLinkSent, UserID: u.ID})
 	s.enqueue(ch, Job{Kind: EmailQueue, Email: collab.EmailSignInLink, UserID: u.ID, About: facts})
 	view := SignInLinkView{UserID: u.ID, CompanyID: companyID, Queued: true}
 	return view, s.save(ctx, ch, view)

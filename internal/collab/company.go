@@ -125,7 +125,7 @@ func MainContactRequestDay(now time.Time) string { return now.UTC().Format("2006
 type CompanyEvent struct {
 	At       time.Time
 	Actor    Actor
-	Kind     string // UserCreated, RoleChanged, MainContactChanged
+	Kind     string // UserCreated, RoleChanged, MainContactChanged, SignInLinkSent, …
 	UserID   string // the user it is about
 	From, To string
 }
@@ -135,6 +135,9 @@ const (
 	UserCreated        = "user_created"
 	RoleChanged        = "role_changed"
 	MainContactChanged = "main_contact_changed"
+	// SignInLinkSent records who asked for a user's new first sign-in link (the e-mail goes
+	// unless the user signs in before it does).
+	SignInLinkSent = "sign_in_link_sent"
 )
 
 // MayReadCompanyHistory reports nil when the actor, as CompanyActor decided for an administrator,

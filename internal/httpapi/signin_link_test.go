@@ -147,6 +147,11 @@ func TestAPlainUserWhoseFirstSignInLinkExpiredGetsANewOne(t *testing.T) {
 	if strings.Contains(log.String(), m.code) || strings.Contains(log.String(), first[0].code) {
 		t.Errorf("a first sign-in code is in the service's log")
 	}
+	history := h.call(t, user(w.ca), "GET", "/companies/"+w.co+"/history", "")
+	expect(t, history, 200, "")
+	if !strings.Contains(history.Raw, `"actorId":"`+w.ca+`","event":"sign_in_link_sent","userId":"`+id+`"`) {
+		t.Errorf("the company's history does not record who asked for the link, for whom: %s", history.Raw)
+	}
 
 	// Signed in now: no link to send, and no e-mail.
 	refused := h.call(t, user(w.ca), "POST", "/companies/"+w.co+"/users/"+id+"/sign-in-link", "")
