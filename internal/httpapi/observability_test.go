@@ -20,7 +20,7 @@ import (
 	"github.com/spiris/collab/internal/worker"
 )
 
-// lineBuffer collects JSON lines written concurrently.
+// lineBuffer collects log lines written concurrently.
 type lineBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
@@ -30,6 +30,13 @@ func (l *lineBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.Write(p)
+}
+
+// String is everything written so far.
+func (l *lineBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func (l *lineBuffer) lines(t *testing.T) []map[string]any {

@@ -1,14 +1,12 @@
 package httpapi_test
 
 import (
-	"bytes"
 	"errors"
 	"html"
 	"log/slog"
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -73,24 +71,6 @@ func (h *harness) firstSignIn(t *testing.T, userID, code, choose string) (bool, 
 	return true, err
 }
 
-// lockedBuffer is a log the test reads after the service wrote it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // plainUser creates a plain user of the world's company through the API, as its administrator,
 // and sends the user_added e-mail; it returns the user's id and e-mail address.
 func (h *harness) plainUser(t *testing.T, w world, lang string) (string, string) {
@@ -104,7 +84,7 @@ func (h *harness) plainUser(t *testing.T, w world, lang string) (string, string)
 
 func TestAPlainUserWhoseFirstSignInLinkExpiredGetsANewOne(t *testing.T) {
 	h := newHarness(t)
-	var log lockedBuffer
+	var log lineBuffer
 	h.svc.Log = slog.New(slog.NewTextHandler(&log, nil))
 	w := h.world(t)
 	id, email := h.plainUser(t, w, "en")
