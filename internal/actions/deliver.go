@@ -277,9 +277,6 @@ func (s *Service) loadEmail(ctx context.Context, j Job) (email, error) {
 			return email{drop: "scheduled end e-mail dropped: the end was cancelled or changed before it went"}, nil
 		}
 		r.Outcome = sched.Outcome // what the end will do
-		e, err := s.addressed(ctx, j.Email, r)
-		e.c, e.until = c, sched.Day()
-		return e, err
 	}
 	e, err := s.addressed(ctx, j.Email, r)
 	e.c, e.data.Link = c, link
@@ -304,6 +301,10 @@ func (s *Service) addressed(ctx context.Context, kind string, r collab.Collabora
 		e.until = r.GraceUntil
 	case kind == EmailEnded && !r.RetainUntil.IsZero():
 		e.until = r.RetainUntil
+	case kind == collab.EmailEndScheduled:
+		if sched, ok := r.ScheduledEndOf(); ok {
+			e.until = sched.Day()
+		}
 	}
 	audience := collab.AudienceOf(kind)
 	company, err := s.Store.Company(ctx, r.CompanyID)

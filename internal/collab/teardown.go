@@ -459,7 +459,7 @@ func notPending(step Step, why string) error {
 // archive (EndRetention) has that command sent again. It returns ECONFLICT
 // collaboration_not_ending.
 func (c *Collaboration) Redrive(now time.Time) (*Command, error) {
-	if c.rec.deletingArchive() && c.rec.Awaiting != nil {
+	if c.rec.deletingArchive() {
 		return c.send(c.rec.Awaiting.Step, c.rec.Awaiting.Attempt+1, now), nil
 	}
 	if err := c.require(Ending, "collaboration_not_ending", "only an ending collaboration's teardown can be re-driven"); err != nil {
